@@ -1,0 +1,55 @@
+"""One exception hierarchy for klyngedata.
+
+Every error the package raises on purpose derives from :class:`KlyngedataError`, so a caller
+(or the CLI) can catch one type and show its message.
+"""
+
+from __future__ import annotations
+
+
+class KlyngedataError(Exception):
+    """Base class of all klyngedata errors."""
+
+
+class RegistryError(KlyngedataError):
+    """A registry data file is malformed. The message names the file, the row and the problem."""
+
+    def __init__(self, file: str, row: int | None, problem: str) -> None:
+        self.file = file
+        self.row = row
+        self.problem = problem
+        where = f"{file}, row {row}" if row is not None else file
+        super().__init__(f"{where}: {problem}")
+
+
+class LookupFailed(KlyngedataError, LookupError):
+    """A municipality, region, cluster or division could not be found (or was ambiguous).
+
+    ``candidates`` lists the closest valid names/ids for the user.
+    """
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        self.candidates = list(candidates or [])
+        if self.candidates:
+            message = f"{message}. Closest matches: {', '.join(self.candidates)}"
+        super().__init__(message)
+
+
+class DataNotAvailable(KlyngedataError):
+    """Data needed for a request is neither cached nor reachable; the message says how to get it."""
+
+
+class DataFormatError(KlyngedataError):
+    """An input file or API response does not have the expected format (names file/row/column)."""
+
+
+class DstApiError(KlyngedataError):
+    """Statistics Denmark's StatBank API failed or refused a request (names table and request)."""
+
+
+class BoundaryError(KlyngedataError):
+    """Boundary data could not be loaded or is inconsistent."""
+
+
+class ReportError(KlyngedataError):
+    """Report generation failed for one or more clusters."""
