@@ -1,0 +1,52 @@
+"""Shared pytest fixtures.
+
+* ``shared_data`` – Path to the real public data in ``../shared/data`` (``$KLYNGEDATA_SHARED_DATA``
+  overrides it); the test is skipped with a clear reason if the folder is absent.
+* ``population_dir`` – ``shared_data / "population"``.
+* ``imported_data_dir`` – a session-scoped temporary data directory into which the real population
+  files were imported through :func:`klyngedata.sources.import_file` (the normal import path).
+  Pass it as ``data_dir=`` to :func:`klyngedata.population.population` and friends.
+
+Owners of other modules add their own fixtures in their test files (or here, coordinated with the lead).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+def _shared_data_path() -> Path:
+    return Path(os.environ.get("KLYNGEDATA_SHARED_DATA", DEFAULT_SHARED_DATA)).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path to the shared real data folder; skips if it is absent."""
+    path = _shared_data_path()
+    if not path.is_dir():
+        pytest.skip(f"shared data folder {path} not found (set KLYNGEDATA_SHARED_DATA to its location)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def population_dir(shared_data: Path) -> Path:
+    """``<shared_data>/population``; skips if absent."""
+    path = shared_data / "population"
+    if not path.is_dir():
+        pytest.skip(f"population folder {path} not found in the shared data")
+    return path
+
+
+@pytest.fixture(scope="session")
+def imported_data_dir(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the real population files imported by ``klyngedata.sources.import_file``."""
+    from klyngedata.sources import import_file
+
+    target = tmp_path_factory.mktemp("klyngedata_data")
+    import_file(population_dir, data_dir=target)
+    return target
