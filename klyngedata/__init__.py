@@ -3,3 +3,36 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from klyngedata.registry import (  # noqa: E402
+    Cluster,
+    Municipality,
+    cluster,
+    clusters,
+    crosswalk,
+    divisions,
+    hospitals,
+    levels,
+    membership,
+    municipalities,
+    municipality,
+    regions,
+    seats,
+)
+
+__all__ = [
+    "Cluster",
+    "Municipality",
+    "__version__",
+    "cluster",
+    "clusters",
+    "crosswalk",
+    "divisions",
+    "hospitals",
+    "levels",
+    "membership",
+    "municipalities",
+    "municipality",
+    "regions",
+    "seats",
+]
