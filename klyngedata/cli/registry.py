@@ -27,13 +27,15 @@ def clusters_cmd(division: str | None, date: str | None, region: str | None) -> 
     if df.empty:
         click.echo("No clusters.")
         return
+    mem = registry.membership(df["division"].iloc[0])
+    split = set(mem.loc[mem["allocation"] != "whole", "municipality_name"])
     out = pd.DataFrame({
         "id": df["cluster_id"],
         "navn": df["name"],
         "region": df["region_name"],
         "akutsygehus": df["hospitals"].map(", ".join),
-        "kommuner": df.apply(lambda r: ", ".join(r["municipalities"]) + (" (delt)" if r["has_split"] else ""),
-                             axis=1),
+        "kommuner": df["municipalities"].map(lambda names: ", ".join(f"{n} (delt)" if n in split else n
+                                                                      for n in names)),
         "bekræftet": df["verified"].map({True: "ja", False: "nej"}),
     })
     click.echo(f"Division: {df['division'].iloc[0]} ({len(df)} klynger)\n")
