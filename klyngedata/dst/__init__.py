@@ -1,0 +1,35 @@
+"""Statistics Denmark's StatBank API: the HTTP client and the population table specs.
+
+Example
+-------
+>>> from klyngedata.dst import StatBankClient, fetch_table  # doctest: +SKIP
+>>> fetch_table("FOLK1A", periods="latest", by_sex_age=False)  # doctest: +SKIP
+"""
+
+from klyngedata.dst.client import DEFAULT_BASE_URL, ENV_BASE_URL, USER_AGENT, StatBankClient, StatBankError
+from klyngedata.dst.tables import (
+    FOLK1A,
+    FOLK1AM,
+    FRKM,
+    TableSpec,
+    build_selection,
+    fetch_table,
+    latest_published_period,
+    resolve_projection_table,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ENV_BASE_URL",
+    "FOLK1A",
+    "FOLK1AM",
+    "FRKM",
+    "USER_AGENT",
+    "StatBankClient",
+    "StatBankError",
+    "TableSpec",
+    "build_selection",
+    "fetch_table",
+    "latest_published_period",
+    "resolve_projection_table",
+]

@@ -1,0 +1,271 @@
+"""Client for Statistics Denmark's StatBank API (``https://api.statbank.dk/v1``).
+
+* POST with a JSON body to ``/tables``, ``/tableinfo`` and ``/data``; User-Agent ``klyngedata/<version>``.
+* Timeouts (connect, read) on every request; retries with exponential backoff on timeouts, connection
+  errors, HTTP 5xx and 429 (``Retry-After`` is honoured, in seconds or as an HTTP date).
+* API errors come back as JSON ``{"errorTypeCode": ..., "message": ...}`` (usually HTTP 400, sometimes
+  with status 200 where CSV was expected); they raise :class:`~klyngedata.exceptions.DstApiError`
+  naming the table and the request.
+* The cell limit (``REQUEST-LIMIT``) of non-streaming formats: :meth:`StatBankClient.data` uses the
+  streaming ``BULK`` format by default; with another format a REQUEST-LIMIT answer makes it split the
+  request on its longest explicit value list and retry the halves.
+* The base URL is overridable by argument or ``$KLYNGEDATA_STATBANK_URL`` (tests point it at a local
+  server); sleeping is injectable (``sleep=``) so tests run without waiting.
+
+Example
+-------
+>>> client = StatBankClient()  # doctest: +SKIP
+>>> info = client.tableinfo("FOLK1A")  # doctest: +SKIP
+>>> csv_bytes = client.data("FOLK1A", {"OMRÅDE": ["000"], "KØN": ["TOT"], "ALDER": ["IALT"],
+...                                     "CIVILSTAND": ["TOT"], "Tid": ["(1)"]})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from klyngedata import __version__
+from klyngedata.exceptions import DstApiError
+
+DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
+ENV_BASE_URL = "KLYNGEDATA_STATBANK_URL"
+USER_AGENT = f"klyngedata/{__version__}"
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class StatBankError(DstApiError):
+    """A StatBank request failed; attributes name the table, the request and the API's error."""
+
+    def __init__(self, message: str, *, table: str | None = None, endpoint: str | None = None,
+                 request: Mapping[str, Any] | None = None, status: int | None = None,
+                 error_type: str | None = None, api_message: str | None = None) -> None:
+        self.table = table
+        self.endpoint = endpoint
+        self.request = dict(request or {})
+        self.status = status
+        self.error_type = error_type
+        self.api_message = api_message
+        req = json.dumps(self.request, ensure_ascii=False)
+        if len(req) > 600:
+            req = req[:600] + "…"
+        where = f"table {table}, " if table else ""
+        super().__init__(f"StatBank {endpoint or ''} ({where}request {req}): {message}")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class StatBankClient:
+    """StatBank API client with timeouts, retries and clear errors.
+
+    Parameters
+    ----------
+    base_url: API root incl. version (default ``$KLYNGEDATA_STATBANK_URL`` or ``https://api.statbank.dk/v1``).
+    timeout: ``(connect, read)`` seconds per request.
+    retries: retries after the first attempt (on timeouts, connection errors, 5xx, 429).
+    backoff: first backoff in seconds; doubles per retry, capped at ``max_backoff``.
+    sleep: the sleep function (inject a no-op in tests).
+
+    Example
+    -------
+    >>> StatBankClient("http://127.0.0.1:9/v1").base_url
+    'http://127.0.0.1:9/v1'
+    """
+
+    def __init__(self, base_url: str | None = None, *, timeout: float | tuple[float, float] = (10.0, 300.0),
+                 retries: int = 4, backoff: float = 1.0, max_backoff: float = 60.0, lang: str = "da",
+                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None) -> None:
+        self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.lang = lang
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+        self.requests_made = 0
+
+    # -- low level -----------------------------------------------------------------------------
+    def _post(self, endpoint: str, body: Mapping[str, Any], table: str | None = None) -> requests.Response:
+        url = f"{self.base_url}/{endpoint}"
+        last_problem = ""
+        for attempt in range(self.retries + 1):
+            wait = min(self.max_backoff, self.backoff * (2 ** attempt))
+            try:
+                self.requests_made += 1
+                resp = self.session.post(url, json=dict(body), timeout=self.timeout)
+                # read the whole body inside the try: a dropped stream is a retryable failure
+                _ = resp.content
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if resp.status_code in RETRY_STATUS:
+                    last_problem = f"HTTP {resp.status_code}"
+                    if resp.status_code == 429:
+                        ra = _retry_after_seconds(resp.headers.get("Retry-After"))
+                        if ra is not None:
+                            wait = ra  # the server's instruction wins over our backoff
+                else:
+                    if resp.status_code >= 400:
+                        self._raise_api_error(resp, endpoint, body, table)
+                    return resp
+            if attempt < self.retries:
+                self.sleep(wait)
+        raise StatBankError(f"no answer after {self.retries + 1} attempts (last problem: {last_problem})",
+                            table=table, endpoint=endpoint, request=body)
+
+    def _raise_api_error(self, resp: requests.Response, endpoint: str, body: Mapping[str, Any],
+                         table: str | None) -> None:
+        error_type = api_message = None
+        try:
+            payload = resp.json()
+            if isinstance(payload, dict):
+                error_type = payload.get("errorTypeCode")
+                api_message = payload.get("message")
+        except ValueError:
+            pass
+        if api_message or error_type:
+            msg = f"HTTP {resp.status_code} {error_type}: {api_message}"
+        else:
+            msg = f"HTTP {resp.status_code}: {resp.text[:300]!r}"
+        raise StatBankError(msg, table=table, endpoint=endpoint, request=body, status=resp.status_code,
+                            error_type=error_type, api_message=api_message)
+
+    def _json(self, endpoint: str, body: Mapping[str, Any], table: str | None = None) -> Any:
+        resp = self._post(endpoint, body, table)
+        try:
+            payload = json.loads(resp.content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StatBankError(f"malformed JSON response: {resp.content[:200]!r}", table=table,
+                                endpoint=endpoint, request=body, status=resp.status_code) from exc
+        if isinstance(payload, dict) and "errorTypeCode" in payload:
+            raise StatBankError(f"{payload.get('errorTypeCode')}: {payload.get('message')}", table=table,
+                                endpoint=endpoint, request=body, status=resp.status_code,
+                                error_type=payload.get("errorTypeCode"), api_message=payload.get("message"))
+        return payload
+
+    # -- endpoints -----------------------------------------------------------------------------
+    def tables(self, subjects: Sequence[str] | None = None, *, include_inactive: bool = False) -> list[dict]:
+        """``/tables``: list of tables (``id``, ``text``, ``updated``, ``firstPeriod``, ``latestPeriod`` …).
+
+        Example
+        -------
+        >>> [t["id"] for t in StatBankClient().tables()][:1]  # doctest: +SKIP
+        ['FOLK1A']
+        """
+        body: dict[str, Any] = {"lang": self.lang, "format": "JSON", "includeInactive": include_inactive}
+        if subjects:
+            body["subjects"] = list(subjects)
+        payload = self._json("tables", body)
+        if not isinstance(payload, list):
+            raise StatBankError("malformed /tables response: expected a JSON list", endpoint="tables",
+                                request=body)
+        return payload
+
+    def tableinfo(self, table: str) -> dict:
+        """``/tableinfo``: the table's metadata incl. ``variables[{id, text, values[{id, text}]}]``.
+
+        Example
+        -------
+        >>> [v["id"] for v in StatBankClient().tableinfo("FOLK1A")["variables"]]  # doctest: +SKIP
+        ['OMRÅDE', 'KØN', 'ALDER', 'CIVILSTAND', 'Tid']
+        """
+        body = {"table": table, "lang": self.lang, "format": "JSON"}
+        payload = self._json("tableinfo", body, table)
+        if not isinstance(payload, dict) or not isinstance(payload.get("variables"), list):
+            raise StatBankError("malformed /tableinfo response: no 'variables' list", table=table,
+                                endpoint="tableinfo", request=body)
+        return payload
+
+    def data(self, table: str, variables: Mapping[str, Sequence[str]], *, format: str = "BULK",
+             value_presentation: str = "CodeAndValue", lang: str | None = None) -> bytes:
+        """``/data``: the raw CSV bytes (``;``-separated, UTF-8 BOM) for the selection ``variables``.
+
+        With a non-streaming ``format`` a ``REQUEST-LIMIT`` error splits the request in two on the longest
+        explicit value list and concatenates the answers (one header).
+
+        Example
+        -------
+        >>> StatBankClient().data("FOLK1A", {"OMRÅDE": ["000"], "KØN": ["TOT"], "ALDER": ["IALT"],
+        ...                                  "CIVILSTAND": ["TOT"], "Tid": ["(1)"]})  # doctest: +SKIP
+        """
+        body = {
+            "table": table,
+            "format": format,
+            "lang": lang or self.lang,
+            "valuePresentation": value_presentation,
+            "delimiter": "Semicolon",
+            "variables": [{"code": code, "values": list(values)} for code, values in variables.items()],
+        }
+        try:
+            resp = self._post("data", body, table)
+        except StatBankError as exc:
+            if exc.error_type == "REQUEST-LIMIT" and format.upper() != "BULK":
+                return self._split_data(table, variables, format, value_presentation, lang, exc)
+            raise
+        content = resp.content
+        head = content[:200].decode("utf-8-sig", errors="replace").lstrip()
+        if head.startswith("{") or head.startswith("["):
+            try:
+                payload = json.loads(content.decode("utf-8-sig"))
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict) and "errorTypeCode" in payload:
+                err = StatBankError(f"{payload.get('errorTypeCode')}: {payload.get('message')}", table=table,
+                                    endpoint="data", request=body, status=resp.status_code,
+                                    error_type=payload.get("errorTypeCode"), api_message=payload.get("message"))
+                if err.error_type == "REQUEST-LIMIT" and format.upper() != "BULK":
+                    return self._split_data(table, variables, format, value_presentation, lang, err)
+                raise err
+            raise StatBankError(f"malformed response: expected CSV, got {head[:120]!r}", table=table,
+                                endpoint="data", request=body, status=resp.status_code)
+        if format.upper() in {"CSV", "BULK"}:
+            first = head.splitlines()[0] if head else ""
+            if ";" not in first or "INDHOLD" not in first.upper():
+                raise StatBankError(f"malformed CSV response: header {first[:120]!r} has no INDHOLD column",
+                                    table=table, endpoint="data", request=body, status=resp.status_code)
+        return content
+
+    def _split_data(self, table: str, variables: Mapping[str, Sequence[str]], format: str,
+                    value_presentation: str, lang: str | None, exc: StatBankError) -> bytes:
+        candidates = {k: list(v) for k, v in variables.items()
+                      if len(v) > 1 and not any("*" in x or "(" in x or ">" in x or "<" in x for x in v)}
+        if not candidates:
+            raise StatBankError("the request is over the cell limit and cannot be split (use explicit value "
+                                f"lists or format BULK): {exc.api_message}", table=table, endpoint="data",
+                                request=exc.request, error_type=exc.error_type) from exc
+        var = max(candidates, key=lambda k: len(candidates[k]))
+        values = candidates[var]
+        half = len(values) // 2
+        parts = []
+        for chunk in (values[:half], values[half:]):
+            sel = dict(variables)
+            sel[var] = chunk
+            parts.append(self.data(table, sel, format=format, value_presentation=value_presentation, lang=lang))
+        first, *rest = parts
+        out = first.rstrip(b"\r\n") + b"\r\n"
+        for p in rest:
+            lines = p.split(b"\n", 1)
+            if len(lines) == 2 and lines[1].strip():
+                out += lines[1].rstrip(b"\r\n") + b"\r\n"
+        return out
