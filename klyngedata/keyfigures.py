@@ -205,6 +205,9 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     normalised (``"851"`` -> ``"0851"``, ``"081"`` -> ``"1081"``). Raises :class:`DataFormatError` naming the
     column (and row) when something cannot be read.
 
+    The parser schema of :mod:`klyngedata.sources` (``area_level, area_code, sex, age, age_open, period,
+    population``) is accepted as well.
+
     Example
     -------
     >>> CONSTRUCTED = pd.DataFrame({"level": ["kommune"], "entity_id": [851], "entity_name": ["Aalborg"],
@@ -215,6 +218,11 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     """
     if not isinstance(df, pd.DataFrame):
         raise DataFormatError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
+    if "level" not in df.columns and {"area_level", "area_code"} <= set(df.columns):
+        # the parser schema of klyngedata.sources (area_level/area_code, age + age_open)
+        prov = df.attrs.get("provenance")
+        df = df.rename(columns={"area_level": "level", "area_code": "entity_id"})
+        df.attrs["provenance"] = prov
     missing = [c for c in ("level", "entity_id", "period", "population") if c not in df.columns]
     if missing:
         raise DataFormatError(
@@ -310,7 +318,7 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
         raise DataFormatError(f"{name}: row {i}, column 'population': negative count {pop.iloc[i]}")
     out["population"] = pop.astype("float64").to_numpy()
     out = out[out["population"].notna()].reset_index(drop=True)
-    out.attrs["provenance"] = list(df.attrs.get("provenance", []) or [])
+    out.attrs["provenance"] = _provenance_list(df.attrs.get("provenance"))
     return out
 
 
