@@ -1,5 +1,101 @@
-"""``klyngedata report`` and ``klyngedata lab`` (owned by the reports work, issue 6)."""
+"""``klyngedata report`` and ``klyngedata lab`` (owned by the reports work, issue 6).
+
+Examples
+--------
+::
+
+    klyngedata report nordjylland-nord
+    klyngedata report --all --jobs 2 --out reports/ --shared-assets
+    klyngedata report nordjylland-nord --notebooks noegletalsrapport --period 2024M01
+    klyngedata lab
+"""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from klyngedata.exceptions import ReportError
+
+
+@click.command("report")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the division.")
+@click.option("--division", default=None, help="Division id (default: the one valid today).")
+@click.option("--period", default=None, help='Period, e.g. "2024M01" or "2024K1" (default: latest).')
+@click.option("--out", "out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Output directory (reports, index.html, _failed/).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Reports executed in parallel (processes).")
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Local data directory (default: $KLYNGEDATA_DATA_DIR or the user data directory).")
+@click.option("--shared-assets", is_flag=True,
+              help="Write one plotly.min.js beside the reports and link it instead of embedding it in each file.")
+@click.option("--notebooks", default=None,
+              help="Comma-separated notebooks (default: befolkningsdashboard,noegletalsrapport).")
+@click.option("--notebook-dir", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Use notebook templates from this directory instead of the package's.")
+@click.option("--timeout", default=None, type=float, help="Per-cell timeout in seconds (default: none).")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs of scheduled runs).")
+def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, period: str | None, out: str,
+           jobs: int, data_dir: str | None, shared_assets: bool, notebooks: str | None, notebook_dir: str | None,
+           timeout: float | None, no_progress: bool) -> None:
+    """Generate HTML reports (population dashboard, key-figure report) for CLUSTERS or --all.
+
+    Exit code 0 when every report was written, 1 when any failed (the others are still written; failing
+    notebooks are kept in OUT/_failed/).
+    """
+    from klyngedata.reports.runner import run
+
+    if all_clusters and clusters:
+        raise click.UsageError("Give cluster ids or --all, not both")
+    if not all_clusters and not clusters:
+        raise click.UsageError("Give one or more cluster ids (see 'klyngedata clusters'), or --all")
+    result = run(
+        list(clusters), all=all_clusters, division=division, period=period, out=out, jobs=jobs,
+        data_dir=data_dir, shared_assets=shared_assets, notebooks=notebooks, notebook_path=notebook_dir,
+        timeout=timeout, progress=not no_progress,
+    )
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command("lab")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Local data directory the notebooks use (sets KLYNGEDATA_DATA_DIR).")
+@click.option("--no-browser", is_flag=True, help="Start JupyterLab without opening a browser.")
+def lab(directory: str | None, data_dir: str | None, no_browser: bool) -> None:
+    """Open JupyterLab on the klyngedata notebooks.
+
+    With DIRECTORY, the notebooks are first copied there (existing files are kept), so your changes do
+    not touch the package's templates.
+    """
+    from klyngedata.reports.runner import notebook_dir
+
+    src = notebook_dir()
+    target = Path(directory) if directory else src
+    if directory:
+        target.mkdir(parents=True, exist_ok=True)
+        for nb in sorted(src.glob("*.ipynb")):
+            if not (target / nb.name).exists():
+                shutil.copyfile(nb, target / nb.name)
+                click.echo(f"copied {nb.name} -> {target}")
+    jupyter = shutil.which("jupyter")
+    if jupyter is None:
+        raise ReportError("JupyterLab is not installed (the 'jupyter' command was not found); pip install jupyterlab")
+    env = dict(os.environ)
+    if data_dir:
+        env["KLYNGEDATA_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    cmd = [jupyter, "lab", f"--notebook-dir={target}"] + (["--no-browser"] if no_browser else [])
+    click.echo(" ".join(cmd))
+    sys.exit(subprocess.call(cmd, env=env))
+
+
+COMMANDS = [report, lab]

@@ -1,0 +1,425 @@
+"""Plotly charts for the notebooks and reports: Danish titles, axis labels and hover texts, with provenance.
+
+Every function takes a tidy frame (the schemas of :mod:`klyngedata.population` and
+:mod:`klyngedata.keyfigures`) and returns a :class:`plotly.graph_objects.Figure`; none of them loads data.
+The source of the numbers is written under each figure as an annotation, built from the frame's
+``attrs["provenance"]`` (a list of dicts with ``table``, ``file``, ``periods``, ``fetched_at``...) by
+:func:`provenance_text`, or given explicitly with ``source_da``.
+
+Numbers use Danish separators (decimal comma, thousands point).
+
+Example
+-------
+>>> import pandas as pd
+>>> from klyngedata import figures
+>>> frame = pd.DataFrame({"entity_id": ["x", "x"], "entity_name": ["Klynge X", "Klynge X"],
+...                       "period": pd.PeriodIndex(["2024-01", "2024-02"], freq="M"),
+...                       "population": [100, 101]})
+>>> fig = figures.population_trend(frame, source_da="Konstrueret eksempel")
+>>> fig.layout.yaxis.title.text
+'Befolkning (personer)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from klyngedata.exceptions import DataNotAvailable
+
+__all__ = [
+    "age_pyramid",
+    "comparison_bars",
+    "format_number",
+    "indexed_trend",
+    "member_comparison",
+    "period_label",
+    "population_trend",
+    "projection_65_80",
+    "provenance_text",
+]
+
+SEPARATORS = ",."  # decimal comma, thousands point (Danish)
+COLORS = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
+ENTITY_COLORS = {"cluster": "#1f5f8b", "region": "#edae49", "country": "#8d96a3"}
+SEX_DA = {"male": "Mænd", "female": "Kvinder", "total": "I alt"}
+_MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+              "november", "december"]
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """Danish number format: ``1234567.5`` -> ``'1.234.567,5'``; NA -> ``'–'``.
+
+    Example
+    -------
+    >>> format_number(592831)
+    '592.831'
+    >>> format_number(-1.25, 1)
+    '-1,2'
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def period_label(period: Any) -> str:
+    """Danish label of a period: ``2024M04`` -> ``'1. april 2024'``, ``2024Q1`` -> ``'1. kvt. 2024'``.
+
+    Monthly and quarterly population figures refer to the first day of the month/quarter.
+
+    Example
+    -------
+    >>> period_label(pd.Period("2024-04", freq="M"))
+    '1. april 2024'
+    >>> period_label(pd.Period("2024Q1", freq="Q"))
+    '1. kvt. 2024'
+    """
+    if isinstance(period, str):
+        try:
+            period = _parse_period(period)
+        except ValueError:
+            return period
+    if isinstance(period, pd.Period):
+        freq = period.freqstr[0]
+        if freq == "M":
+            return f"1. {_MONTHS_DA[period.month - 1]} {period.year}"
+        if freq == "Q":
+            return f"{period.quarter}. kvt. {period.year}"
+        if freq in "YA":
+            return str(period.year)
+    return str(period)
+
+
+def _parse_period(text: str) -> pd.Period:
+    t = text.strip().upper()
+    if "M" in t and t[:4].isdigit():
+        return pd.Period(f"{t[:4]}-{t[5:]}", freq="M")
+    if ("K" in t or "Q" in t) and t[:4].isdigit():
+        return pd.Period(f"{t[:4]}Q{t[5:]}", freq="Q")
+    if t.isdigit() and len(t) == 4:
+        return pd.Period(t, freq="Y")
+    raise ValueError(f"not a period: {text!r}")
+
+
+def _period_code(period: Any) -> str:
+    if isinstance(period, pd.Period):
+        f = period.freqstr[0]
+        if f == "M":
+            return f"{period.year}M{period.month:02d}"
+        if f == "Q":
+            return f"{period.year}K{period.quarter}"
+        return str(period.year)
+    return str(period)
+
+
+def provenance_text(source: Any = None, *, prefix: str = "Kilde") -> str:
+    """Danish one-line provenance from a frame (``attrs["provenance"]``), a list of dicts, or a string.
+
+    Example
+    -------
+    >>> provenance_text([{"table": "FOLK1AM", "periods": "2021M10-2024M04", "file": "/x/FOLK1AM.csv"}])
+    'Kilde: Danmarks Statistik, FOLK1AM (fil FOLK1AM.csv), perioder 2021M10-2024M04'
+    """
+    if source is None:
+        return ""
+    if isinstance(source, str):
+        return source if source.startswith(prefix) or not source else f"{prefix}: {source}"
+    items = source.attrs.get("provenance") if isinstance(source, pd.DataFrame) else source
+    if items is None:
+        return ""
+    if isinstance(items, dict):
+        items = [items]
+    parts: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        table = item.get("table")
+        publisher = item.get("source_da") or item.get("publisher") or ("Danmarks Statistik" if table else None)
+        text = ", ".join(p for p in (publisher, table) if p) or str(item.get("source") or "ukendt kilde")
+        file = item.get("file")
+        if file:
+            text += f" (fil {str(file).replace(chr(92), '/').rsplit('/', 1)[-1]})"
+        periods = item.get("periods")
+        if periods:
+            if isinstance(periods, (list, tuple)):
+                periods = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
+            text += f", perioder {periods}"
+        when = item.get("fetched_at") or item.get("imported_at")
+        if when:
+            text += f", hentet {str(when)[:10]}"
+        if text not in parts:
+            parts.append(text)
+    return f"{prefix}: " + "; ".join(parts) if parts else ""
+
+
+def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 440) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        template="plotly_white",
+        separators=SEPARATORS,
+        height=height,
+        margin={"l": 70, "r": 30, "t": 60, "b": 95},
+        legend={"orientation": "h", "y": -0.18, "x": 0.0},
+        hoverlabel={"namelength": -1},
+    )
+    if source_da:
+        fig.add_annotation(
+            text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=-0.34,
+            xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left",
+        )
+        fig.layout.meta = {"provenance": source_da}
+    return fig
+
+
+def _totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with total sex and all ages (the population frame also carries sex/age breakdowns)."""
+    out = frame
+    if "sex" in out.columns:
+        out = out[out["sex"].astype(str) == "total"]
+    for col in ("age", "age_group"):
+        if col in out.columns:
+            out = out[out[col].isna()]
+    return out
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataNotAvailable(f"{what}: the frame lacks column(s) {missing}")
+    if frame.empty:
+        raise DataNotAvailable(f"{what}: no rows to plot")
+
+
+def _x(periods: pd.Series) -> tuple[list, list[str]]:
+    xs, labels = [], []
+    for p in periods:
+        xs.append(p.to_timestamp() if isinstance(p, pd.Period) else p)
+        labels.append(period_label(p))
+    return xs, labels
+
+
+def population_trend(
+    frame: pd.DataFrame,
+    *,
+    title: str = "Befolkningsudvikling",
+    source_da: str | None = None,
+) -> go.Figure:
+    """Line chart of population over time, one line per entity (``entity_name``).
+
+    ``frame``: tidy population rows with ``entity_id``, ``entity_name``, ``period``, ``population``
+    (sex/age breakdown rows are ignored; the totals are plotted).
+
+    Example
+    -------
+    >>> fig = population_trend(pop[pop["entity_id"] == "nordjylland-nord"])  # doctest: +SKIP
+    """
+    data = _totals(frame)
+    _require(data, ["entity_id", "entity_name", "period", "population"], "population_trend")
+    fig = go.Figure()
+    for i, (_eid, grp) in enumerate(data.groupby("entity_id", sort=False)):
+        grp = grp.sort_values("period")
+        xs, labels = _x(grp["period"])
+        fig.add_trace(go.Scatter(
+            x=xs, y=grp["population"].astype("float64"), mode="lines+markers", name=str(grp["entity_name"].iloc[0]),
+            customdata=labels, line={"color": COLORS[i % len(COLORS)]}, marker={"size": 4},
+            hovertemplate="%{fullData.name}<br>%{customdata}: %{y:,.0f} personer<extra></extra>",
+        ))
+    fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
+    fig.update_yaxes(title_text="Befolkning (personer)", tickformat=",.0f")
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
+
+
+def indexed_trend(
+    frame: pd.DataFrame,
+    *,
+    base_period: Any = None,
+    title: str = "Udvikling sammenlignet med region og hele landet (indeks)",
+    source_da: str | None = None,
+) -> go.Figure:
+    """Population indexed to 100 in ``base_period`` (default: the first period) for each entity.
+
+    Used to compare a cluster with its region and Denmark (``level`` cluster/region/country), whose sizes
+    differ by orders of magnitude.
+
+    Example
+    -------
+    >>> fig = indexed_trend(pd.concat([cluster_rows, region_rows, country_rows]))  # doctest: +SKIP
+    """
+    data = _totals(frame)
+    _require(data, ["entity_id", "entity_name", "period", "population"], "indexed_trend")
+    fig = go.Figure()
+    base_label = None
+    for i, (eid, grp) in enumerate(data.groupby("entity_id", sort=False)):
+        grp = grp.sort_values("period")
+        if base_period is None:
+            base_row = grp.iloc[0]
+        else:
+            sel = grp[grp["period"].astype(str) == str(base_period)]
+            if sel.empty:
+                raise DataNotAvailable(f"indexed_trend: {eid} has no population in base period {base_period}")
+            base_row = sel.iloc[0]
+        base = float(base_row["population"])
+        base_label = period_label(base_row["period"])
+        idx = grp["population"].astype("float64") / base * 100.0
+        xs, labels = _x(grp["period"])
+        level = str(grp["level"].iloc[0]) if "level" in grp.columns else ""
+        color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)])
+        fig.add_trace(go.Scatter(
+            x=xs, y=idx, mode="lines", name=str(grp["entity_name"].iloc[0]), customdata=labels,
+            line={"color": color, "width": 3 if level == "cluster" else 2},
+            hovertemplate="%{fullData.name}<br>%{customdata}: indeks %{y:.2f}<extra></extra>",
+        ))
+    fig.add_hline(y=100, line={"color": "#8d96a3", "dash": "dot", "width": 1})
+    fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
+    fig.update_yaxes(title_text=f"Indeks ({base_label} = 100)")
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
+
+
+def member_comparison(
+    frame: pd.DataFrame,
+    *,
+    value_col: str = "value",
+    label_col: str = "entity_name",
+    title: str = "Medlemskommunerne",
+    axis_title_da: str = "Befolkning (personer)",
+    decimals: int = 0,
+    source_da: str | None = None,
+) -> go.Figure:
+    """Horizontal bars comparing the member municipalities on one value (largest at the top).
+
+    Example
+    -------
+    >>> fig = member_comparison(latest_members, value_col="population")  # doctest: +SKIP
+    """
+    _require(frame, [value_col, label_col], "member_comparison")
+    data = frame.dropna(subset=[value_col]).sort_values(value_col)
+    text = [format_number(v, decimals) for v in data[value_col]]
+    fig = go.Figure(go.Bar(
+        x=data[value_col].astype("float64"), y=data[label_col].astype(str), orientation="h", text=text,
+        textposition="auto", marker={"color": COLORS[0]},
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=axis_title_da)
+    fig.update_yaxes(title_text="")
+    height = max(300, 90 + 38 * len(data))
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=height)
+
+
+def comparison_bars(
+    keyfigures: pd.DataFrame,
+    figure_ids: Sequence[str],
+    *,
+    title: str = "Klyngen sammenlignet med regionen og hele landet",
+    source_da: str | None = None,
+) -> go.Figure:
+    """Grouped bars: the cluster's value of each figure next to the region's and Denmark's.
+
+    ``keyfigures``: rows of the key-figure schema (``figure_id``, ``label_da``, ``value``, ``unit``,
+    ``region_value``, ``country_value``; suppressed values are not drawn). Figures of one unit belong
+    together (e.g. shares in %).
+
+    Example
+    -------
+    >>> fig = comparison_bars(kf[kf["entity_level"] == "cluster"], ["growth_1y_pct", "growth_2y_pct"])  # doctest: +SKIP
+    """
+    _require(keyfigures, ["figure_id", "label_da", "value", "region_value", "country_value"], "comparison_bars")
+    rows = keyfigures[keyfigures["figure_id"].isin(list(figure_ids))]
+    if "suppressed" in rows.columns:
+        rows = rows[~rows["suppressed"].fillna(False).astype(bool)]
+    if rows.empty:
+        raise DataNotAvailable(f"comparison_bars: none of {list(figure_ids)} in the key figures")
+    rows = rows.set_index("figure_id").loc[[f for f in figure_ids if f in set(rows["figure_id"])]]
+    labels = rows["label_da"].astype(str).tolist()
+    unit = str(rows["unit"].iloc[0]) if "unit" in rows.columns else ""
+    name = str(rows["entity_name"].iloc[0]) if "entity_name" in rows.columns else "Klyngen"
+    fig = go.Figure()
+    for col, series_name, color in (
+        ("value", name, ENTITY_COLORS["cluster"]),
+        ("region_value", "Regionen", ENTITY_COLORS["region"]),
+        ("country_value", "Hele landet", ENTITY_COLORS["country"]),
+    ):
+        vals = pd.to_numeric(rows[col], errors="coerce").astype("float64")
+        fig.add_trace(go.Bar(
+            x=labels, y=vals, name=series_name, marker={"color": color},
+            text=[format_number(v, 1) for v in vals], textposition="outside",
+            hovertemplate=f"{series_name}<br>%{{x}}: %{{text}} {unit}<extra></extra>",
+        ))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=unit)
+    src = source_da
+    if src is None and "provenance" in rows.columns:
+        src = provenance_text([p for p in rows["provenance"] if isinstance(p, (dict, str))][:1] or None)
+    return _finish(fig, title, src)
+
+
+def age_pyramid(
+    frame: pd.DataFrame,
+    *,
+    value_col: str = "population",
+    title: str = "Alderspyramide",
+    source_da: str | None = None,
+) -> go.Figure:
+    """Age pyramid: men to the left, women to the right, one bar per age group (``age_group``).
+
+    ``frame``: rows with ``sex`` (``male``/``female``), ``age_group`` and ``value_col``; a frame
+    without a sex breakdown raises :class:`~klyngedata.exceptions.DataNotAvailable`.
+
+    Example
+    -------
+    >>> fig = age_pyramid(pyramid_rows)  # doctest: +SKIP
+    """
+    _require(frame, ["sex", "age_group", value_col], "age_pyramid")
+    data = frame[frame["sex"].isin(["male", "female"])]
+    if data.empty:
+        raise DataNotAvailable("age_pyramid: no rows by sex (male/female)")
+    order = list(dict.fromkeys(data["age_group"].astype(str)))
+    unit = "%" if "share" in value_col else "personer"
+    fig = go.Figure()
+    for sex, sign, color in (("male", -1, COLORS[0]), ("female", 1, COLORS[1])):
+        part = data[data["sex"] == sex].set_index(data[data["sex"] == sex]["age_group"].astype(str))
+        vals = pd.to_numeric(part[value_col].reindex(order), errors="coerce").astype("float64")
+        fig.add_trace(go.Bar(
+            y=order, x=sign * vals, orientation="h", name=SEX_DA[sex], marker={"color": color},
+            customdata=[format_number(v, 1 if unit == "%" else 0) for v in vals],
+            hovertemplate=f"{SEX_DA[sex]}, %{{y}} år: %{{customdata}} {unit}<extra></extra>",
+        ))
+    fig.update_layout(barmode="overlay", bargap=0.05)
+    fig.update_xaxes(title_text=f"{'Andel' if unit == '%' else 'Antal'} ({unit}); mænd til venstre, kvinder til højre")
+    fig.update_yaxes(title_text="Alder (år)", type="category")
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=520)
+
+
+def projection_65_80(
+    frame: pd.DataFrame,
+    *,
+    title: str = "Fremskrivning af antallet af 65+ og 80+-årige",
+    source_da: str | None = None,
+) -> go.Figure:
+    """Lines of the projected number of citizens aged 65+ and 80+ (``age_group`` ``"65+"``/``"80+"``).
+
+    ``frame``: rows with ``period`` (years), ``age_group`` and ``population`` (totals over sex).
+
+    Example
+    -------
+    >>> fig = projection_65_80(proj_rows)  # doctest: +SKIP
+    """
+    _require(frame, ["period", "age_group", "population"], "projection_65_80")
+    fig = go.Figure()
+    for i, group in enumerate(("65+", "80+")):
+        part = frame[frame["age_group"].astype(str) == group].sort_values("period")
+        if part.empty:
+            raise DataNotAvailable(f"projection_65_80: no projected rows for age group {group}")
+        years = [p.year if isinstance(p, pd.Period) else p for p in part["period"]]
+        fig.add_trace(go.Scatter(
+            x=years, y=part["population"].astype("float64"), mode="lines+markers", name=f"{group}-årige",
+            line={"color": COLORS[i + 1]},
+            hovertemplate=f"{group}-årige<br>%{{x}}: %{{y:,.0f}} personer<extra></extra>",
+        ))
+    fig.update_xaxes(title_text="År", dtick=1 if len(frame) < 30 else None)
+    fig.update_yaxes(title_text="Antal personer", tickformat=",.0f", rangemode="tozero")
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))

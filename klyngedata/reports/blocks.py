@@ -1,0 +1,250 @@
+"""HTML building blocks for the report notebooks: tiles, tables, notes, provenance footer (Danish).
+
+All functions return :class:`IPython.display.HTML` objects (displayed when they are a cell's last
+expression). Numbers are formatted the Danish way. Numeric table cells carry ``class="kd-num"`` and
+``data-figure-id`` / ``data-unit`` attributes; cells holding a count of persons also carry
+``data-count="1"``, so tests (and readers' tools) can check that no count of 1–4 is shown.
+
+Small counts: the key-figure tables show the ``display`` text produced by :mod:`klyngedata.disclosure`
+for suppressed cells; as a last line of defence :func:`count_text` never prints a count of persons
+between 1 and 4 (it prints ``"<5"``).
+
+Example
+-------
+>>> html = note_da("Aldersfordelingen er ikke tilgængelig.")
+>>> "kd-note" in html.data
+True
+"""
+
+from __future__ import annotations
+
+import html as _html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+from klyngedata.figures import format_number, period_label
+
+SMALL_COUNT_MAX = 4
+COUNT_UNITS = frozenset({"personer", "antal", "borgere", "indlæggelser", "kontakter"})
+esc = _html.escape
+
+
+def note_da(text: str, *, title: str = "Bemærk") -> HTML:
+    """A Danish note box shown instead of a figure or table whose data are not available.
+
+    Example
+    -------
+    >>> "Bemærk" in note_da("Ingen data").data
+    True
+    """
+    return HTML(f'<div class="kd-note"><strong>{esc(title)}:</strong> {esc(text)}</div>')
+
+
+def caption_da(text: str) -> HTML:
+    """A small caption (e.g. the source under a table)."""
+    return HTML(f'<p class="kd-caption">{esc(text)}</p>')
+
+
+def count_text(value: Any, *, threshold: int = SMALL_COUNT_MAX) -> str:
+    """Danish text for a count of persons; counts 1..``threshold`` are never shown (``"<5"``).
+
+    Example
+    -------
+    >>> count_text(3), count_text(0), count_text(1234)
+    ('<5', '0', '1.234')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    v = float(value)
+    if 1 <= abs(v) <= threshold and float(v).is_integer():
+        return f"<{threshold + 1}"
+    return format_number(v, 0)
+
+
+def value_text(value: Any, unit: str = "", decimals: int = 1, display: Any = None, suppressed: Any = False) -> str:
+    """Text of one figure value: the disclosure ``display`` text if suppressed, else a Danish number.
+
+    Example
+    -------
+    >>> value_text(12.345, "%", 1)
+    '12,3'
+    >>> value_text(None, "personer", 0, display="<5", suppressed=True)
+    '<5'
+    """
+    if bool(suppressed) if not pd.isna(suppressed) else False:
+        return str(display) if display is not None and not pd.isna(display) and str(display) else "<5"
+    if unit in COUNT_UNITS:
+        return count_text(value)
+    return format_number(value, decimals)
+
+
+def _decimals(figure_id: str, unit: str) -> int:
+    try:
+        from klyngedata import catalogue
+
+        return catalogue.figure(figure_id).decimals
+    except Exception:  # noqa: BLE001 - a figure outside the catalogue gets a sensible default
+        return 0 if unit in COUNT_UNITS else 1
+
+
+def _num_td(text: str, figure_id: str, unit: str) -> str:
+    count = ' data-count="1"' if unit in COUNT_UNITS else ""
+    return f'<td class="kd-num" data-figure-id="{esc(figure_id)}" data-unit="{esc(unit)}"{count}>{esc(text)}</td>'
+
+
+def tiles(items: Iterable[tuple[str, str, str]]) -> HTML:
+    """Key-figure tiles: ``(label, value text, sub text)`` each.
+
+    Example
+    -------
+    >>> "kd-tile" in tiles([("Befolkning", "592.831", "1. april 2024")]).data
+    True
+    """
+    parts = ['<div class="kd-tiles">']
+    for label, value, sub in items:
+        parts.append(
+            f'<div class="kd-tile"><div class="kd-tile-label">{esc(label)}</div>'
+            f'<div class="kd-tile-value">{esc(value)}</div><div class="kd-tile-sub">{esc(sub)}</div></div>'
+        )
+    parts.append("</div>")
+    return HTML("".join(parts))
+
+
+def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML:
+    """Tiles of the cluster-level value of each figure in ``figure_ids`` (those present), with the period.
+
+    Example
+    -------
+    >>> keyfigure_tiles(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
+    """
+    rows = keyfigures
+    if "entity_level" in rows.columns:
+        rows = rows[rows["entity_level"].astype(str) == "cluster"]
+    items = []
+    for fid in figure_ids:
+        sel = rows[rows["figure_id"] == fid]
+        if sel.empty:
+            continue
+        r = sel.iloc[0]
+        unit = str(r.get("unit", ""))
+        text = value_text(r["value"], unit, _decimals(fid, unit), r.get("display"), r.get("suppressed", False))
+        if unit == "%" and not text.startswith("<"):
+            text = f"{text} %"
+        items.append((str(r["label_da"]), text, period_label(r["period"])))
+    if not items:
+        return note_da("Ingen nøgletal kan vises for den valgte periode.")
+    return tiles(items)
+
+
+def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: str | None = None) -> HTML:
+    """Table of the figures of one entity level with region and Denmark alongside.
+
+    Columns: Nøgletal, Værdi, Enhed, Regionen, Hele landet, Periode.
+
+    Example
+    -------
+    >>> keyfigure_table(kf)  # doctest: +SKIP
+    """
+    rows = keyfigures
+    if "entity_level" in rows.columns:
+        rows = rows[rows["entity_level"].astype(str) == level]
+    if rows.empty:
+        return note_da("Ingen nøgletal at vise.")
+    head = "".join(f"<th>{h}</th>" for h in ("Nøgletal", "Værdi", "Enhed", "Regionen", "Hele landet", "Periode"))
+    body = []
+    for _, r in rows.iterrows():
+        fid, unit = str(r["figure_id"]), str(r.get("unit", ""))
+        dec = _decimals(fid, unit)
+        body.append(
+            "<tr>"
+            f"<td>{esc(str(r['label_da']))}</td>"
+            + _num_td(value_text(r["value"], unit, dec, r.get("display"), r.get("suppressed", False)), fid, unit)
+            + f"<td>{esc(unit)}</td>"
+            + _num_td(value_text(r.get("region_value"), unit, dec), fid, unit)
+            + _num_td(value_text(r.get("country_value"), unit, dec), fid, unit)
+            + f"<td>{esc(period_label(r['period']))}</td>"
+            "</tr>"
+        )
+    caption = f"<caption>{esc(title)}</caption>" if title else ""
+    return HTML(f'<table class="kd-table">{caption}<thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def member_table(keyfigures: pd.DataFrame, figure_ids: Sequence[str] | None = None) -> HTML:
+    """Member municipalities side by side: one row per municipality, one column per figure.
+
+    Example
+    -------
+    >>> member_table(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
+    """
+    rows = keyfigures
+    if "entity_level" in rows.columns:
+        rows = rows[rows["entity_level"].astype(str) == "municipality"]
+    if rows.empty:
+        return note_da("Der er ingen nøgletal for medlemskommunerne.")
+    ids = list(figure_ids) if figure_ids else list(dict.fromkeys(rows["figure_id"]))
+    ids = [f for f in ids if f in set(rows["figure_id"])]
+    labels = {f: str(rows.loc[rows["figure_id"] == f, "label_da"].iloc[0]) for f in ids}
+    units = {f: str(rows.loc[rows["figure_id"] == f, "unit"].iloc[0]) for f in ids}
+    head = "<th>Kommune</th>" + "".join(
+        f"<th>{esc(labels[f])}{' (' + esc(units[f]) + ')' if units[f] not in ('%', '') else ''}</th>" for f in ids
+    )
+    body = []
+    for (_eid, name), grp in rows.groupby(["entity_id", "entity_name"], sort=False):
+        cells = []
+        for f in ids:
+            sel = grp[grp["figure_id"] == f]
+            if sel.empty:
+                cells.append("<td>–</td>")
+                continue
+            r = sel.iloc[0]
+            text = value_text(r["value"], units[f], _decimals(f, units[f]), r.get("display"),
+                              r.get("suppressed", False))
+            cells.append(_num_td(text, f, units[f]))
+        body.append(f"<tr><td>{esc(str(name))}</td>{''.join(cells)}</tr>")
+    return HTML(f'<table class="kd-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def frame_table(frame: pd.DataFrame, columns: dict[str, str], *, count_columns: Sequence[str] = ()) -> HTML:
+    """A plain Danish table of selected ``columns`` (``{column: Danish heading}``) of ``frame``.
+
+    Columns listed in ``count_columns`` are counts of persons (small counts are never shown).
+
+    Example
+    -------
+    >>> frame_table(pd.DataFrame({"a": ["x"]}), {"a": "Navn"}).data.count("<td>")
+    1
+    """
+    if frame is None or frame.empty:
+        return note_da("Ingen oplysninger.")
+    head = "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    body = []
+    for _, r in frame.iterrows():
+        cells = []
+        for col in columns:
+            v = r.get(col)
+            if col in count_columns:
+                cells.append(_num_td(count_text(v), col, "personer"))
+            elif isinstance(v, (list, tuple)):
+                cells.append(f"<td>{esc(', '.join(map(str, v)))}</td>")
+            elif v is None or (not isinstance(v, str) and pd.isna(v)):
+                cells.append("<td>–</td>")
+            else:
+                cells.append(f"<td>{esc(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return HTML(f'<table class="kd-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def bullet_list(sentences: Iterable[str]) -> HTML:
+    """A Danish bullet list (used for the generated summary text)."""
+    items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    return HTML(f'<ul class="kd-summary">{items}</ul>')
+
+
+def footer(lines: Iterable[str]) -> HTML:
+    """Provenance footer: one line per source/fact."""
+    items = "".join(f"<li>{esc(s)}</li>" for s in lines)
+    return HTML(f'<div class="kd-footer"><strong>Kilder og dokumentation</strong><ul>{items}</ul></div>')

@@ -1,0 +1,422 @@
+"""One object per report that loads a cluster's data once and returns every block the notebooks show.
+
+The report notebooks stay thin: each cell is one call on a :class:`ClusterReport` (a Danish heading in a
+markdown cell above it). Every method returns something Jupyter displays: a plotly figure, or an HTML block
+from :mod:`klyngedata.reports.blocks`. When the data a block needs are not available (e.g. the sex/age
+breakdown when only total population is cached, or a population projection), the method returns a Danish
+note saying what is missing and how to get it – never an invented figure.
+
+Example
+-------
+>>> from klyngedata.reports import ClusterReport
+>>> r = ClusterReport("nordjylland-nord")  # doctest: +SKIP
+>>> r.trend()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.reports import blocks
+from klyngedata.reports.html import record, setup_notebook
+
+TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age",
+                "old_age_dependency")
+SHARE_FIGURES = ("share_0_17", "share_18_64", "share_65_plus", "share_80_plus")
+GROWTH_PCT_FIGURES = ("growth_1y_pct", "growth_5y_pct", "growth_10y_pct")
+MEMBER_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age")
+LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
+                  "klyngestyregruppe": "Klyngestyregruppen"}
+
+_HOW_TO_GET = ("Hent data med 'klyngedata data fetch' eller importér en fil fra Danmarks Statistik med "
+               "'klyngedata data import STI'.")
+
+
+def _unavailable(what_da: str, exc: BaseException | None = None) -> Any:
+    reason = f" ({exc})" if exc is not None and str(exc) else ""
+    return blocks.note_da(f"{what_da} kan ikke vises, fordi de nødvendige data ikke er tilgængelige{reason}. "
+                          f"{_HOW_TO_GET}")
+
+
+class ClusterReport:
+    """Data and display blocks for one cluster's report.
+
+    ``cluster``: id or name (resolved by :func:`klyngedata.registry.cluster`); ``division``: default is the
+    division valid today; ``period``: ``"latest"`` or a period such as ``"2024M01"``; ``data_dir``: the
+    local data directory (default: ``$KLYNGEDATA_DATA_DIR`` or the user data directory).
+    ``report``: force (or disable) report rendering of plotly figures; default: detected.
+
+    Example
+    -------
+    >>> r = ClusterReport("nordjylland-nord", period="latest")  # doctest: +SKIP
+    >>> r.keyfigure_table()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        cluster: str,
+        division: str | None = None,
+        period: str | None = "latest",
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        report: bool | None = None,
+    ) -> None:
+        from klyngedata import registry
+
+        self.renderer = setup_notebook(report)
+        self.division = registry.resolve_division(division)
+        self.cluster = registry.cluster(cluster, division=self.division)
+        self.period = period or "latest"
+        self.data_dir = None if data_dir in (None, "") else str(data_dir)
+        self._frames: dict[str, Any] = {}
+        self.started_at = datetime.now().astimezone()
+
+    # ------------------------------------------------------------------ data
+    def population(self, level: str) -> pd.DataFrame:
+        """Total population of every entity at ``level`` for all periods up to the report period (cached)."""
+        key = f"population:{level}"
+        if key not in self._frames:
+            from klyngedata.population import population
+
+            frame = population(level=level, division=self.division, period="all", data_dir=self.data_dir)
+            if self.period not in ("latest", "all") and len(frame):
+                from klyngedata.keyfigures import to_period
+
+                end = to_period(self.period)
+                keep = [p <= end if getattr(p, "freqstr", None) == end.freqstr else True for p in frame["period"]]
+                attrs = dict(frame.attrs)
+                frame = frame[keep]
+                frame.attrs.update(attrs)
+            self._frames[key] = frame
+        return self._frames[key]
+
+    def _entity_rows(self, level: str, entity_id: str) -> pd.DataFrame:
+        frame = self.population(level)
+        out = frame[frame["entity_id"].astype(str) == str(entity_id)]
+        out.attrs.update(frame.attrs)
+        return out
+
+    def keyfigures(self) -> pd.DataFrame:
+        """The cluster's key figures (:func:`klyngedata.keyfigures.key_figures`), computed once."""
+        if "keyfigures" not in self._frames:
+            from klyngedata.keyfigures import key_figures
+
+            self._frames["keyfigures"] = key_figures(
+                self.cluster.id, period=self.period, division=self.division, data_dir=self.data_dir
+            )
+        return self._frames["keyfigures"]
+
+    def indicators(self) -> pd.DataFrame:
+        """Health indicators pooled to the cluster (:func:`klyngedata.indicators.indicator_figures`)."""
+        if "indicators" not in self._frames:
+            from klyngedata.indicators import indicator_figures
+
+            self._frames["indicators"] = indicator_figures(
+                cluster=self.cluster.id, level="cluster", division=self.division, data_dir=self.data_dir
+            )
+        return self._frames["indicators"]
+
+    def resolved_period(self) -> str:
+        """The period the report describes (the latest period in the data up to the requested one)."""
+        try:
+            rows = self._entity_rows("cluster", self.cluster.id)
+            if len(rows):
+                from klyngedata.figures import _period_code
+
+                return _period_code(max(rows["period"]))
+        except (KlyngedataError, ImportError):
+            pass
+        return str(self.period)
+
+    # ------------------------------------------------------------------ blocks
+    def header(self) -> Any:
+        """Cluster facts (region, member municipalities, hospitals, division, period); records the index data."""
+        c = self.cluster
+        period = self.resolved_period()
+        record(cluster_id=c.id, cluster_name=c.name, region_name=c.region_name, division=self.division,
+               period=period)
+        hospitals = ", ".join(map(str, c.hospitals["name"])) if len(c.hospitals) else "–"
+        from klyngedata.figures import period_label
+
+        facts = [
+            ("Region", c.region_name),
+            ("Medlemskommuner", ", ".join(c.municipality_names)),
+            ("Akuthospital", hospitals),
+            ("Inddeling", self.division),
+            ("Opgørelsestidspunkt", period_label(period)),
+        ]
+        rows = "".join(f"<tr><th>{blocks.esc(k)}</th><td>{blocks.esc(v)}</td></tr>" for k, v in facts)
+        split = ""
+        if c.has_split:
+            split = blocks.note_da(
+                "En kommune er delt mellem flere klynger. Befolkningen i den del, der ikke kan fordeles med de "
+                "tilgængelige data, vises særskilt og er ikke fordelt skønsmæssigt.").data
+        from IPython.display import HTML
+
+        return HTML(f"<h2>{blocks.esc(c.name)}</h2><table class=\"kd-table\">{rows}</table>{split}")
+
+    def tiles(self) -> Any:
+        """Key-figure tiles for the cluster."""
+        try:
+            return blocks.keyfigure_tiles(self.keyfigures(), TILE_FIGURES)
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Nøgletallene", exc)
+
+    def trend(self) -> Any:
+        """Population trend of the cluster (plotly)."""
+        from klyngedata import figures
+
+        try:
+            rows = self._entity_rows("cluster", self.cluster.id)
+            return figures.population_trend(rows, title=f"Befolkningsudvikling i {self.cluster.name}")
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Befolkningsudviklingen", exc)
+
+    def comparison(self) -> Any:
+        """The cluster's development indexed against its region and Denmark (plotly)."""
+        from klyngedata import figures
+
+        try:
+            frame = pd.concat([
+                self._entity_rows("cluster", self.cluster.id),
+                self._entity_rows("region", self.cluster.region_code),
+                self._entity_rows("country", "DK"),
+            ], ignore_index=True)
+            frame.attrs.update(self.population("cluster").attrs)
+            return figures.indexed_trend(frame, title=f"{self.cluster.name} sammenlignet med regionen og hele landet")
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Sammenligningen med region og hele landet", exc)
+
+    def members_figure(self) -> Any:
+        """Member municipalities side by side: population in the report period (plotly)."""
+        from klyngedata import figures
+
+        try:
+            frame = self.population("municipality")
+            rows = frame[frame["entity_id"].astype(str).isin(self.cluster.municipality_codes)]
+            rows = figures._totals(rows)
+            if rows.empty:
+                raise DataNotAvailable("no municipality rows")
+            latest = rows[rows["period"] == max(rows["period"])]
+            latest.attrs.update(frame.attrs)
+            return figures.member_comparison(
+                latest, value_col="population",
+                title=f"Befolkning i medlemskommunerne, {figures.period_label(max(rows['period']))}",
+            )
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Sammenligningen af medlemskommunerne", exc)
+
+    def member_table(self) -> Any:
+        """Key figures of the member municipalities side by side (table)."""
+        try:
+            return blocks.member_table(self.keyfigures(), MEMBER_FIGURES)
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Nøgletallene for medlemskommunerne", exc)
+
+    def age_pyramid(self) -> Any:
+        """Age pyramid of the cluster (needs population by sex and age)."""
+        from klyngedata import figures
+
+        try:
+            from klyngedata.keyfigures import age_pyramid
+
+            data = age_pyramid(self.cluster.id, period=self.period, division=self.division, data_dir=self.data_dir,
+                               level="cluster")
+            return figures.age_pyramid(data, value_col="share_pct", title=f"Alderspyramide, {self.cluster.name}")
+        except (DataNotAvailable, ImportError) as exc:
+            return blocks.note_da(
+                "Alderspyramiden kræver befolkningstal fordelt på køn og alder for klyngens kommuner "
+                f"(Danmarks Statistik FOLK1A), og de findes ikke i de tilgængelige data ({exc}). {_HOW_TO_GET}")
+
+    def projection(self) -> Any:
+        """Projected number of citizens aged 65+ and 80+ (needs a municipal population projection)."""
+        from klyngedata import figures
+
+        try:
+            from klyngedata.population import population
+
+            proj = population(level="cluster", division=self.division, period="all", by=("age",),
+                              age_groups=[0, 65, 80], kind="projection", data_dir=self.data_dir)
+            rows = proj[proj["entity_id"].astype(str) == self.cluster.id].copy()
+            if rows.empty:
+                raise DataNotAvailable("no projection rows for the cluster")
+            rows["age_group"] = rows["age_group"].astype(str).map(_age_group_label)
+            grouped = _projection_groups(rows)
+            grouped.attrs.update(proj.attrs)
+            return figures.projection_65_80(grouped, title=f"Fremskrivning af 65+ og 80+-årige, {self.cluster.name}")
+        except (DataNotAvailable, ImportError, KeyError) as exc:
+            return blocks.note_da(
+                "Fremskrivningen af antallet af 65+ og 80+-årige kræver Danmarks Statistiks kommunale "
+                f"befolkningsfremskrivning (FRKM), som ikke findes i de tilgængelige data ({exc}). {_HOW_TO_GET}")
+
+    def map(self) -> Any:
+        """Map of the cluster's catchment area with its hospital(s), against its region."""
+        try:
+            from klyngedata.geo.maps import cluster_map
+
+            return cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
+                               data_dir=self.data_dir)
+        except (KlyngedataError, ImportError) as exc:
+            return blocks.note_da(f"Kortet kan ikke vises ({exc}). Importér kommunegrænser (DAGI) med "
+                                  "'klyngedata data import STI'.")
+
+    def keyfigure_table(self) -> Any:
+        """The cluster's key figures with region and Denmark alongside (table)."""
+        try:
+            return blocks.keyfigure_table(self.keyfigures(), level="cluster")
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Nøgletallene", exc)
+
+    def comparison_chart(self) -> Any:
+        """Grouped bars: growth (and age shares, when available) of the cluster vs region and Denmark."""
+        from klyngedata import figures
+
+        try:
+            kf = self.keyfigures()
+            cl = kf[kf["entity_level"].astype(str) == "cluster"]
+            ids = [f for f in SHARE_FIGURES if f in set(cl["figure_id"])] or \
+                  [f for f in GROWTH_PCT_FIGURES if f in set(cl["figure_id"])]
+            if not ids:
+                raise DataNotAvailable("no comparable figures")
+            title = "Aldersfordeling" if ids[0].startswith("share") else "Befolkningsudvikling i procent"
+            return figures.comparison_bars(cl, ids, title=f"{title}: klyngen, regionen og hele landet")
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Sammenligningen", exc)
+
+    def summary(self) -> Any:
+        """Short Danish text generated from the key figures (what grew, what stands out)."""
+        from klyngedata.reports.text import summary_da
+
+        try:
+            return blocks.bullet_list(summary_da(self.keyfigures()))
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Sammenfatningen", exc)
+
+    def missing(self) -> Any:
+        """Which key figures are left out and why (Danish)."""
+        try:
+            miss = self.keyfigures().attrs.get("missing") or []
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Listen over manglende nøgletal", exc)
+        if not miss:
+            return blocks.caption_da("Alle nøgletal kunne beregnes.")
+        frame = pd.DataFrame(miss)
+        if "figure_id" in frame.columns:
+            from klyngedata import catalogue
+
+            frame["label_da"] = [_safe_label(catalogue, f) for f in frame["figure_id"]]
+            frame = frame.drop_duplicates(subset=["label_da", "reason_da"] if "reason_da" in frame else ["label_da"])
+        return blocks.frame_table(frame, {"label_da": "Nøgletal", "reason_da": "Hvorfor det mangler"})
+
+    def indicator_table(self) -> Any:
+        """Health indicators of the cluster with region and Denmark (table)."""
+        try:
+            return blocks.keyfigure_table(self.indicators(), level="cluster")
+        except (KlyngedataError, ImportError) as exc:
+            return blocks.note_da(f"Sundhedsindikatorerne kan ikke vises ({exc}). Importér indikatorfiler med "
+                                  "'klyngedata data import STI'.")
+
+    def governance(self) -> Any:
+        """The cluster's governance levels (meeting frequency, chair) and seats, from the commissions."""
+        from IPython.display import HTML
+
+        from klyngedata import registry
+
+        try:
+            levels = registry.levels(self.cluster)
+        except KlyngedataError as exc:
+            return blocks.note_da(f"Der er ingen oplysninger om klyngens organisering i registret ({exc}).")
+        parts = []
+        for _, lev in levels.iterrows():
+            name = str(lev.get("name_da") or LEVEL_NAMES_DA.get(lev["level"], lev["level"]))
+            lo, hi = lev.get("meetings_min_per_year"), lev.get("meetings_max_per_year")
+            if pd.notna(lo) and pd.notna(hi):
+                meetings = f"{int(lo)}-{int(hi)} møder om året"
+            elif pd.notna(lo):
+                meetings = f"mindst {int(lo)} møder om året"
+            else:
+                meetings = "mødehyppighed ikke fastsat"
+            parts.append(f"<h4>{blocks.esc(name)}</h4><p>{blocks.esc(meetings.capitalize())}. "
+                         f"Formandskab: {blocks.esc(str(lev.get('chair_da') or '–'))}.</p>")
+            try:
+                seats = registry.seats(self.cluster, lev["level"])
+            except KlyngedataError:
+                parts.append("<p>Sammensætningen er ikke registreret.</p>")
+                continue
+            seats = seats.assign(
+                antal=[_seat_count(a, b) for a, b in zip(seats["count_min"], seats["count_max"], strict=True)],
+                rolle=[f"{r} (observatør)" if o and "observatør" not in str(r) else str(r)
+                       for r, o in zip(seats["role_da"], seats["observer"], strict=True)],
+            )
+            parts.append(blocks.frame_table(seats, {"rolle": "Rolle", "antal": "Antal", "appointed_by": "Udpeges af",
+                                                    "note_da": "Bemærkning"}).data)
+            parts.append(blocks.caption_da(f"Kilde: {'; '.join(sorted(set(map(str, seats['source']))))}").data)
+        return HTML("".join(parts))
+
+    def footer(self, notebook: str = "") -> Any:
+        """Provenance footer: sources, tables, periods, fetch/import time, package version, generation time."""
+        import klyngedata
+        from klyngedata.figures import provenance_text
+
+        lines: list[str] = []
+        for frame in self._frames.values():
+            if isinstance(frame, pd.DataFrame):
+                text = provenance_text(frame)
+                if text and text not in lines:
+                    lines.append(text)
+        try:
+            from klyngedata.cache import Cache
+
+            entries = Cache(self.data_dir).entries()
+            for _, e in entries.iterrows():
+                when = e.get("fetched_at") if pd.notna(e.get("fetched_at")) else e.get("written_at")
+                src = e.get("source") if pd.notna(e.get("source")) else e.get("key")
+                lines.append(f"Lokalt datalager: {e.get('key')} ({src}), perioder {e.get('periods') or '–'}, "
+                             f"hentet/importeret {str(when)[:19]}")
+        except Exception:  # noqa: BLE001 - the footer must not break a report
+            pass
+        lines.append(f"Klynger og medlemskommuner: {self.cluster.source}")
+        lines.append("Kommune- og regionsgrænser: Geodatastyrelsen / DAGI. Befolkningstal: Danmarks Statistik.")
+        lines.append(f"Dannet {self.started_at.strftime('%d.%m.%Y %H:%M')} med klyngedata {klyngedata.__version__}"
+                     + (f" ({notebook})" if notebook else "") + ".")
+        return blocks.footer(lines)
+
+
+def _seat_count(lo: Any, hi: Any) -> str:
+    if pd.notna(lo) and pd.notna(hi):
+        return str(int(lo)) if int(lo) == int(hi) else f"{int(lo)}-{int(hi)}"
+    if pd.notna(lo):
+        return f"mindst {int(lo)}"
+    return "ikke fastsat"
+
+
+def _safe_label(catalogue_module: Any, figure_id: str) -> str:
+    try:
+        return catalogue_module.label(figure_id)
+    except KlyngedataError:
+        return figure_id
+
+
+def _age_group_label(label: str) -> str:
+    text = label.replace(" år og derover", "+").replace(" ", "")
+    return text
+
+
+def _projection_groups(rows: pd.DataFrame) -> pd.DataFrame:
+    """65+ and 80+ totals per period from projection rows grouped at 65 and 80 (``65-79``, ``80+``)."""
+    if "sex" in rows.columns and (rows["sex"].astype(str) == "total").any():
+        rows = rows[rows["sex"].astype(str) == "total"]
+    agg = rows.assign(population=pd.to_numeric(rows["population"])).groupby(["period", "age_group"])["population"].sum()
+    by_period = []
+    for period, grp in agg.groupby(level="period"):
+        groups = {str(k[1]): float(v) for k, v in grp.items()}
+        g80 = sum(v for k, v in groups.items() if k.startswith("80"))
+        g65 = g80 + sum(v for k, v in groups.items() if k.startswith("65"))
+        by_period += [{"period": period, "age_group": "65+", "population": g65},
+                      {"period": period, "age_group": "80+", "population": g80}]
+    return pd.DataFrame(by_period)

@@ -1,0 +1,385 @@
+"""Batch report generation: papermill over clusters x notebooks, HTML export, failure collection, index.
+
+One report = one notebook executed for one cluster. :func:`run` validates the cluster ids against the registry
+(unknown id -> :class:`~klyngedata.exceptions.LookupFailed` with the closest valid ids), loads the data into
+the local cache once (so notebooks read the cache instead of fetching per notebook), executes every report
+with papermill (kernel ``python3``) in a pool of ``jobs`` processes, converts each executed notebook to
+HTML without code cells (:mod:`klyngedata.reports.html`), writes it atomically to
+``<out>/<cluster_id>-<notebook>.html`` and finally rewrites ``<out>/index.html``.
+
+A failing report does not stop the others: its executed notebook is kept as
+``<out>/_failed/<cluster_id>-<notebook>.ipynb`` and the failing cell's error is collected in the
+:class:`RunResult`; a previously generated HTML report of the same cluster is left untouched.
+
+Example
+-------
+>>> from klyngedata.reports import run
+>>> result = run(["nordjylland-nord"], out="reports", jobs=1)  # doctest: +SKIP
+>>> result.ok, [r.html_path.name for r in result.results]  # doctest: +SKIP
+(True, ['nordjylland-nord-befolkningsdashboard.html', 'nordjylland-nord-noegletalsrapport.html'])
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from klyngedata.exceptions import DataNotAvailable, ReportError
+
+NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
+"""The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
+
+NOTEBOOK_TITLES: dict[str, str] = {
+    "befolkningsdashboard": "Befolkningsdashboard",
+    "noegletalsrapport": "Nøgletalsrapport",
+    "udforsk": "Kom godt i gang",
+}
+
+KERNEL_NAME = "python3"
+ENV_NOTEBOOKS = "KLYNGEDATA_NOTEBOOKS"
+
+
+def notebook_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Directory holding the notebook templates: argument > ``$KLYNGEDATA_NOTEBOOKS`` > the package's notebooks.
+
+    Example
+    -------
+    >>> (notebook_dir() / "befolkningsdashboard.ipynb").name
+    'befolkningsdashboard.ipynb'
+    """
+    if path is not None:
+        return Path(path).expanduser()
+    if os.environ.get(ENV_NOTEBOOKS):
+        return Path(os.environ[ENV_NOTEBOOKS]).expanduser()
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "notebooks", here.parents[1] / "notebooks"):
+        if (candidate / f"{NOTEBOOKS[0]}.ipynb").exists():
+            return candidate
+    raise ReportError(
+        "Notebook templates not found (looked in klyngedata/notebooks and the source tree's notebooks/); "
+        f"set ${ENV_NOTEBOOKS} or pass notebook_dir"
+    )
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report (one cluster x one notebook)."""
+
+    cluster_id: str
+    notebook: str
+    ok: bool
+    html_path: Path | None = None
+    failed_notebook: Path | None = None
+    error: str | None = None
+    ename: str | None = None
+    evalue: str | None = None
+    cell_index: int | None = None
+    seconds: float = 0.0
+    recorded: dict = field(default_factory=dict)
+    generated_at: str | None = None
+
+    def describe_error(self) -> str:
+        """One paragraph: which report, which cell, which error, where the executed notebook is."""
+        where = f" in cell {self.cell_index}" if self.cell_index is not None else ""
+        kept = f" (executed notebook kept: {self.failed_notebook})" if self.failed_notebook else ""
+        return f"{self.cluster_id} / {self.notebook}: {self.ename or 'Error'}{where}: {self.evalue or self.error}{kept}"
+
+
+@dataclass
+class RunResult:
+    """Outcome of a batch: one :class:`ReportResult` per report, plus the index page."""
+
+    results: list[ReportResult]
+    out_dir: Path
+    index_path: Path | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failures(self) -> list[ReportResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> str:
+        """A plain-text summary: counts, time, index path and every failure with its error."""
+        n_ok = sum(r.ok for r in self.results)
+        lines = [
+            f"{n_ok} of {len(self.results)} reports written to {self.out_dir} in {self.seconds:.1f} s"
+            + (f"; index: {self.index_path}" if self.index_path else "")
+        ]
+        if self.failures:
+            lines.append(f"{len(self.failures)} failed:")
+            lines.extend("  - " + r.describe_error() for r in self.failures)
+        return "\n".join(lines)
+
+
+def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool, division: str | None) -> list[str]:
+    from klyngedata import registry
+
+    if all_clusters:
+        frame = registry.clusters(division=division)
+        return list(frame["cluster_id"])
+    ids: list[str] = []
+    for key in clusters or []:
+        c = registry.cluster(key, division=division)  # raises LookupFailed with the closest ids
+        if c.id not in ids:
+            ids.append(c.id)
+    if not ids:
+        raise ReportError("No clusters given: name one or more cluster ids, or use --all")
+    return ids
+
+
+def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
+    """Load population data once into the cache before the batch (fetches only when it is not cached)."""
+    notes: list[str] = []
+    try:
+        from klyngedata.population import population
+    except ImportError as exc:  # population layer not installed: notebooks report it themselves
+        return [f"population layer unavailable: {exc}"]
+    try:
+        population(level="municipality", division=division, period="all", data_dir=data_dir)
+    except DataNotAvailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a warm-up problem is reported, each notebook then fails clearly
+        notes.append(f"cache warm-up: {type(exc).__name__}: {exc}")
+    return notes
+
+
+def _task_parameters(
+    cluster_id: str, division: str, period: str | None, data_dir: str | None, extra: dict | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"cluster": cluster_id, "division": division, "period": period or "latest"}
+    if data_dir is not None:
+        params["data_dir"] = str(data_dir)
+    params.update(extra or {})
+    return params
+
+
+def run_one(
+    cluster_id: str,
+    notebook: str,
+    *,
+    out_dir: str | os.PathLike[str],
+    parameters: dict[str, Any],
+    notebooks_path: str | os.PathLike[str],
+    shared_assets: bool = False,
+    timeout: float | None = None,
+    data_dir: str | None = None,
+) -> ReportResult:
+    """Execute one notebook for one cluster and write its HTML; never raises for a notebook error.
+
+    Example
+    -------
+    >>> r = run_one("nordjylland-nord", "befolkningsdashboard", out_dir="reports",
+    ...             parameters={"cluster": "nordjylland-nord"}, notebooks_path=notebook_dir())  # doctest: +SKIP
+    """
+    import nbformat
+    import papermill as pm
+
+    from klyngedata.reports.html import REPORT_ENV, atomic_write_text, notebook_to_html, read_recorded
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    src = Path(notebooks_path) / f"{notebook}.ipynb"
+    stem = f"{cluster_id}-{notebook}"
+    result = ReportResult(cluster_id=cluster_id, notebook=notebook, ok=False)
+    os.environ[REPORT_ENV] = "1"
+    if data_dir is not None:
+        os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
+    failed_dir = out / "_failed"
+    with tempfile.TemporaryDirectory(prefix="klyngedata-report-") as tmp:
+        executed = Path(tmp) / f"{stem}.ipynb"
+        try:
+            if not src.exists():
+                raise ReportError(f"Notebook template {src} does not exist")
+            pm.execute_notebook(
+                str(src),
+                str(executed),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                cwd=str(src.parent),
+                execution_timeout=timeout,
+            )
+            nb = nbformat.read(executed, as_version=4)
+            result.recorded = read_recorded(nb)
+            title = f"{NOTEBOOK_TITLES.get(notebook, notebook)} – {result.recorded.get('cluster_name', cluster_id)}"
+            html = notebook_to_html(nb, shared_assets=shared_assets, title=title)
+            result.html_path = atomic_write_text(out / f"{stem}.html", html)
+            result.ok = True
+            result.generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
+            stale = failed_dir / f"{stem}.ipynb"
+            if stale.exists():
+                stale.unlink()
+        except Exception as exc:  # noqa: BLE001 - collected per report, the batch goes on
+            result.ename = getattr(exc, "ename", None) or type(exc).__name__
+            result.evalue = getattr(exc, "evalue", None) or str(exc)
+            cell_index = getattr(exc, "cell_index", None)
+            result.cell_index = int(cell_index) if cell_index is not None else None
+            result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            if executed.exists():
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                target = failed_dir / f"{stem}.ipynb"
+                shutil.copyfile(executed, target)
+                result.failed_notebook = target
+                try:
+                    result.cell_index = _failing_cell(nbformat.read(target, as_version=4), result.cell_index)
+                except Exception:  # noqa: BLE001
+                    pass
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _failing_cell(nb, fallback: int | None) -> int | None:
+    """Index (in the executed notebook, 0-based) of the first cell with an error output."""
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                return i
+    return fallback
+
+
+def _run_task(kwargs: dict) -> ReportResult:
+    return run_one(**kwargs)
+
+
+def run(
+    clusters: Sequence[str] | str | None = None,
+    *,
+    all: bool = False,  # noqa: A002 - mirrors the CLI flag --all
+    division: str | None = None,
+    period: str | None = None,
+    out: str | os.PathLike[str] = "reports",
+    jobs: int = 1,
+    data_dir: str | os.PathLike[str] | None = None,
+    shared_assets: bool = False,
+    notebooks: Sequence[str] | str | None = None,
+    notebook_path: str | os.PathLike[str] | None = None,
+    parameters: dict[str, Any] | None = None,
+    timeout: float | None = None,
+    progress: bool = True,
+    raise_on_failure: bool = False,
+) -> RunResult:
+    """Generate reports for clusters: execute each notebook with papermill and write HTML + index.
+
+    ``clusters``: cluster ids or names (validated against the registry), or ``all=True`` for every cluster of
+    the division. ``notebooks``: names (default :data:`NOTEBOOKS`), as a list or comma-separated string.
+    ``jobs`` > 1 runs reports in that many processes. ``parameters`` are extra notebook parameters.
+    Returns a :class:`RunResult`; with ``raise_on_failure=True`` a batch with failures raises
+    :class:`~klyngedata.exceptions.ReportError` after all reports were attempted.
+
+    Example
+    -------
+    >>> result = run(["nordjylland-nord", "nordjylland-vest"], out="reports", jobs=2)  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    """
+    from tqdm.auto import tqdm
+
+    from klyngedata import registry
+    from klyngedata.reports.html import write_plotly_asset
+    from klyngedata.reports.index import update_index
+
+    t0 = time.perf_counter()
+    if isinstance(clusters, str):
+        clusters = [clusters]
+    if isinstance(notebooks, str):
+        notebooks = [n.strip() for n in notebooks.split(",") if n.strip()]
+    names = [n.removesuffix(".ipynb") for n in (notebooks or NOTEBOOKS)]
+    nb_path = notebook_dir(notebook_path)
+    for name in names:
+        if not (nb_path / f"{name}.ipynb").exists():
+            available = sorted(p.stem for p in nb_path.glob("*.ipynb"))
+            raise ReportError(f"Unknown notebook {name!r} in {nb_path}; available: {', '.join(available)}")
+    division = registry.resolve_division(division)
+    cluster_ids = _resolve_clusters(clusters, all, division)
+    data_dir_s = str(data_dir) if data_dir is not None else None
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _warm_cache(division, data_dir_s)
+    if shared_assets:
+        write_plotly_asset(out_dir)
+
+    tasks = [
+        dict(
+            cluster_id=cid,
+            notebook=name,
+            out_dir=str(out_dir),
+            parameters=_task_parameters(cid, division, period, data_dir_s, parameters),
+            notebooks_path=str(nb_path),
+            shared_assets=shared_assets,
+            timeout=timeout,
+            data_dir=data_dir_s,
+        )
+        for cid in cluster_ids
+        for name in names
+    ]
+    results: list[ReportResult] = []
+    bar = tqdm(total=len(tasks), desc="Rapporter", unit="rapport", disable=not progress, file=sys.stderr)
+    try:
+        if jobs <= 1 or len(tasks) <= 1:
+            saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR")}
+            try:
+                for task in tasks:
+                    bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
+                    results.append(_run_task(task))
+                    bar.update(1)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        else:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                futures = {pool.submit(_run_task, task): task for task in tasks}
+                for fut in as_completed(futures):
+                    task = futures[fut]
+                    try:
+                        results.append(fut.result())
+                    except Exception as exc:  # noqa: BLE001 - a crashed worker is one failed report
+                        results.append(
+                            ReportResult(
+                                cluster_id=task["cluster_id"],
+                                notebook=task["notebook"],
+                                ok=False,
+                                ename=type(exc).__name__,
+                                evalue=str(exc),
+                                error=str(exc),
+                            )
+                        )
+                    bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
+                    bar.update(1)
+    finally:
+        bar.close()
+    order = {(t["cluster_id"], t["notebook"]): i for i, t in enumerate(tasks)}
+    results.sort(key=lambda r: order[(r.cluster_id, r.notebook)])
+    index_path = update_index(out_dir, results, division=division, shared_assets=shared_assets)
+    result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0)
+    if raise_on_failure and not result.ok:
+        raise ReportError(result.summary())
+    return result
+
+
+def result_as_dict(result: ReportResult) -> dict:
+    """JSON-friendly dict of a :class:`ReportResult` (paths as strings)."""
+    d = asdict(result)
+    for key in ("html_path", "failed_notebook"):
+        if d[key] is not None:
+            d[key] = str(d[key])
+    return d
