@@ -1,0 +1,535 @@
+"""Population of municipalities, health clusters, regions and Denmark, by sex, age and period.
+
+:func:`population` returns a tidy (long) DataFrame, one row per entity x period x sex x (age | age group):
+
+================  ===========================================================================
+column            meaning
+================  ===========================================================================
+level             ``"municipality"`` | ``"cluster"`` | ``"region"`` | ``"country"``
+entity_id         municipality code ``"0851"`` | cluster id ``"nordjylland-nord"`` | region code
+                  ``"1081"`` | ``"DK"``; plus the explicit remainder rows described below
+entity_name       Danish name (``"Aalborg"``, ``"Sundhedsklynge Nord"``, ``"Region Nordjylland"``,
+                  ``"Hele landet"``)
+region_code       the region of the entity (NA for the country)
+is_cluster        cluster level only: False for the remainder rows below
+period            pandas Period (freq Q for FOLK1A, M for FOLK1AM, Y for projections)
+sex               ``"total"`` unless ``"sex" in by`` (then ``"male"`` / ``"female"``)
+age, age_open     only if ``"age" in by`` (single year, Int64; ``age_open`` marks an open top group)
+age_group         only if ``age_groups`` is given (``"0-17"``, ``"80+"`` …; ordered categorical)
+population        Int64 persons
+================  ===========================================================================
+
+``df.attrs["provenance"]`` is a list of dicts (``table``, ``presentation``, ``periods``, ``fetched_at``
+or ``file``, ``source``); ``df.attrs["division"]`` names the cluster division used.
+
+Sources: the local cache (:mod:`klyngedata.cache`): FOLK1A (quarterly) if cached, else FOLK1AM
+(monthly; the real files in ``shared/data`` have totals only); projections from the newest cached
+``FRKM1yy``. Missing tables are fetched from StatBank when online; fetched tables are re-checked once
+a day and refetched when a newer period is published (``refresh=True`` forces it). Offline (no answer,
+or ``$KLYNGEDATA_OFFLINE=1``) the cache is used and a warning says how old it is; offline with an empty
+cache raises :class:`~klyngedata.exceptions.DataNotAvailable` saying how to get the data.
+
+Aggregation to clusters uses :func:`klyngedata.registry.membership`:
+
+* ``allocation == "whole"``: the whole municipality (share 1).
+* ``allocation == "share"``: population x share, rounded per cell by the largest-remainder method, so
+  the parts of a municipality add up **exactly** to its population; each part is within 1 person of
+  population x share (the stated tolerance). Shares of a municipality must add up to 1 (±1e-6).
+* ``allocation == "unit"`` (København 0101 by bydel): the population of the units, from a unit
+  population file (import format in :mod:`klyngedata.sources`, cache key ``population/units``) for the
+  same period (and sex/age if asked). No share is invented: whatever is not covered by unit data for a
+  period (all of it, if there is none) is put in an explicit row ``entity_id = "0101:ikke-fordelt"``,
+  ``entity_name = "København (ikke fordelt på klynger)"``, ``is_cluster = False``, and a warning says so.
+* Christiansø (0411) is not a municipality and belongs to no cluster, but Statistics Denmark counts it
+  in Region Hovedstaden and Hele landet. It appears at municipality level and as an explicit cluster-level
+  row ``"0411:ingen-klynge"`` (``is_cluster = False``), so that conservation holds.
+
+Conservation: for every period and group, the cluster-level rows of a region (including the remainder
+rows) add up to the region, the regions to Denmark, and a cluster to its member municipalities.
+
+Example
+-------
+>>> import klyngedata.population as kp
+>>> kp.population("cluster", period="2035", kind="projection", age_groups="broad")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from klyngedata.cache import HOW_TO_GET_DATA, Cache
+from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
+from klyngedata.sources import (
+    CHRISTIANSOE,
+    CHRISTIANSOE_DST_REGION,
+    complete_totals,
+    format_period,
+    parse_period,
+    population_key,
+    store_population,
+)
+
+LEVELS = ("municipality", "cluster", "region", "country")
+ENV_OFFLINE = "KLYNGEDATA_OFFLINE"
+RECHECK_AFTER = dt.timedelta(days=1)
+SHARE_TOLERANCE = 1e-6
+AGE_GROUPS = {
+    "broad": [0, 18, 65, 80],
+    "5y": list(range(0, 101, 5)),
+}
+UNALLOCATED_SUFFIX = ":ikke-fordelt"
+NO_CLUSTER_SUFFIX = ":ingen-klynge"
+# what `klyngedata data fetch` pulls by default: table -> by sex and age?
+DEFAULT_FETCH = {"FOLK1A": True, "FOLK1AM": False, "FRKM": True}
+
+
+class PopulationWarning(UserWarning):
+    """Warnings about population data (stale cache, unallocated split municipalities, source mismatches)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# cache and fetching
+# ---------------------------------------------------------------------------------------------
+def _offline() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _age_text(meta: dict) -> str:
+    stamp = meta.get("fetched_at") or meta.get("imported_at") or meta.get("written_at")
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+        days = (dt.datetime.now(dt.UTC) - when).total_seconds() / 86400
+        newest = max(meta.get("periods") or ["?"])
+        return f"{meta.get('table')} cached {stamp} ({days:.1f} days old; newest period {newest})"
+    except (TypeError, ValueError):
+        return f"{meta.get('table')} cached (age unknown)"
+
+
+def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None,
+                     client: Any = None, progress: Any = None, by_sex_age: bool | None = None) -> list[str]:
+    """Fetch population tables from StatBank into the cache; returns the cache keys written.
+
+    ``tables`` default: FOLK1A (by sex and age), FOLK1AM (totals), the newest FRKM projection.
+    ``progress(table, done, total)`` is called after each chunk.
+
+    Example
+    -------
+    >>> fetch_population(["FOLK1A"], data_dir="/tmp/kd")  # doctest: +SKIP
+    ['population/FOLK1A']
+    """
+    from klyngedata.dst.tables import fetch_table
+
+    keys = []
+    for table in (list(tables) if tables else list(DEFAULT_FETCH)):
+        detail = by_sex_age if by_sex_age is not None else DEFAULT_FETCH.get(table.upper(), True)
+        cb = (lambda i, n, t=table: progress(t, i, n)) if progress else None
+        frame = fetch_table(table, client, by_sex_age=detail, progress=cb)
+        keys.append(store_population(frame, data_dir, merge=False))
+    return keys
+
+
+def _cached_tables(cache: Cache, kind: str) -> list[str]:
+    keys = [k for k in cache.keys() if k.startswith("population/") and cache.exists(k)]
+    tables = [k.split("/", 1)[1] for k in keys]
+    if kind == "projection":
+        return sorted((t for t in tables if re.fullmatch(r"FRKM1\d\d", t)), reverse=True)
+    return [t for t in ("FOLK1A", "FOLK1AM") if t in tables]
+
+
+def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
+    key = population_key(table)
+    meta = cache.meta(key)
+    if meta is not None and not refresh:
+        stale = False
+        if meta.get("fetched_at") and not _offline():
+            try:
+                fetched = dt.datetime.fromisoformat(meta["fetched_at"])
+                stale = dt.datetime.now(dt.UTC) - fetched > RECHECK_AFTER
+            except ValueError:
+                stale = True
+        if not stale:
+            return cache.read(key)
+        try:
+            from klyngedata.dst.client import StatBankClient
+            from klyngedata.dst.tables import latest_published_period
+
+            newest = latest_published_period(table, StatBankClient(retries=1, timeout=(5.0, 30.0)))
+            if newest not in (meta.get("periods") or []):
+                fetch_population([table], data_dir=cache.data_dir,
+                                 by_sex_age=bool(meta.get("by_sex_age", DEFAULT_FETCH.get(table, True))))
+        except (DstApiError, OSError) as exc:
+            warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
+                          PopulationWarning, stacklevel=3)
+        return cache.read(key)
+    if _offline():
+        raise DataNotAvailable(f"No cached population table {table} in {cache.root} and offline "
+                               f"(${ENV_OFFLINE} is set). {HOW_TO_GET_DATA}")
+    try:
+        fetch_population([table], data_dir=cache.data_dir)
+    except (DstApiError, OSError) as exc:
+        if meta is not None:
+            warnings.warn(f"refresh failed ({exc}); using {_age_text(meta)}", PopulationWarning, stacklevel=3)
+        else:
+            raise DataNotAvailable(f"No cached population table {table} in {cache.root}, and fetching it from "
+                                   f"StatBank failed: {exc}. {HOW_TO_GET_DATA}") from exc
+    return cache.read(_cached_key(cache, "projection") if table.upper() == "FRKM" else population_key(table))
+
+
+def _cached_key(cache: Cache, kind: str) -> str:
+    tables = _cached_tables(cache, kind)
+    if not tables:
+        raise DataNotAvailable(f"no {kind} population in {cache.root}. {HOW_TO_GET_DATA}")
+    return population_key(tables[0])
+
+
+def _parse_periods(period: Any) -> list[pd.Period] | str:
+    if isinstance(period, str) and period in {"latest", "all"}:
+        return period
+    items = [period] if isinstance(period, (str, int, pd.Period)) else list(period)
+    try:
+        return [parse_period(p) for p in items]
+    except ValueError as exc:
+        raise KlyngedataError(f"period {period!r}: {exc}") from exc
+
+
+def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_detail: bool,
+                 refresh: bool) -> pd.DataFrame:
+    if kind == "projection":
+        tables = _cached_tables(cache, "projection")
+        table = tables[0] if tables else "FRKM"
+        return _load_table(cache, table, refresh)
+    if kind != "observed":
+        raise KlyngedataError(f"kind must be 'observed' or 'projection', not {kind!r}")
+    cached = _cached_tables(cache, "observed")
+    freq = None if isinstance(periods, str) else periods[0].freqstr[0]
+    if freq == "M":
+        order = ["FOLK1AM"]
+    elif freq == "Q":
+        order = ["FOLK1A"]
+    else:
+        order = ["FOLK1A", "FOLK1AM"]
+    candidates = [t for t in order if t in cached] or order[:1]
+    last_error = None
+    for table in candidates:
+        try:
+            frame = _load_table(cache, table, refresh)
+        except DataNotAvailable as exc:
+            last_error = exc
+            continue
+        if need_detail and frame["age"].notna().sum() == 0 and (frame["sex"] != "total").sum() == 0:
+            last_error = DataNotAvailable(
+                f"the cached {table} has no sex/age breakdown (the shared FOLK1AM files are totals only). "
+                "Run `klyngedata data fetch --tables FOLK1A` or import a StatBank export by sex and age.")
+            continue
+        return frame
+    raise last_error or DataNotAvailable(HOW_TO_GET_DATA)
+
+
+# ---------------------------------------------------------------------------------------------
+# shaping
+# ---------------------------------------------------------------------------------------------
+def _age_labels(edges: Sequence[int]) -> list[str]:
+    labels = []
+    for lo, hi in zip(edges, list(edges[1:]) + [None], strict=True):
+        labels.append(f"{lo}+" if hi is None else f"{lo}-{hi - 1}")
+    return labels
+
+
+def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.DataFrame:
+    edges = AGE_GROUPS.get(age_groups) if isinstance(age_groups, str) else list(age_groups)
+    if edges is None:
+        raise KlyngedataError(f"age_groups {age_groups!r}: use 'broad', '5y' or a list of bin edges")
+    edges = sorted(int(e) for e in edges)
+    if edges[0] != 0:
+        edges = [0, *edges]
+    labels = _age_labels(edges)
+    ages = df["age"].astype("float64").to_numpy()
+    idx = np.searchsorted(np.asarray(edges), ages, side="right") - 1
+    bad = df["age_open"].to_numpy() & (df["age"].to_numpy(dtype="float64", na_value=np.nan) < edges[-1])
+    if bad.any():
+        raise KlyngedataError(f"the open age group {int(df.loc[bad, 'age'].iloc[0])}+ cannot be split by the "
+                              f"age group edges {edges}; use a last edge of at most that age")
+    out = df.copy()
+    out["age_group"] = pd.Categorical.from_codes(idx, categories=labels, ordered=True)
+    return out.drop(columns=["age", "age_open"])
+
+
+def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], age_groups: Any) -> pd.DataFrame:
+    df = base[base["area_level"] == "municipality"]
+    if isinstance(periods, str):
+        if periods == "latest":
+            df = df[df["period"] == df["period"].max()]
+    else:
+        have = set(df["period"].unique())
+        missing = [p for p in periods if p not in have]
+        if missing:
+            table = base.attrs.get("provenance", {}).get("table")
+            lo, hi = (min(have), max(have)) if have else ("-", "-")
+            raise DataNotAvailable(f"period(s) {', '.join(format_period(p) for p in missing)} not in the cached "
+                                   f"{table} (it has {format_period(lo) if have else '-'}..."
+                                   f"{format_period(hi) if have else '-'}). {HOW_TO_GET_DATA}")
+        df = df[df["period"].isin(periods)]
+    want_sex = "sex" in by
+    want_age = "age" in by or age_groups is not None
+    df = df[df["sex"].isin(["male", "female"])] if want_sex else df[df["sex"] == "total"]
+    df = df[df["age"].notna()] if want_age else df[df["age"].isna()]
+    if df.empty:
+        table = base.attrs.get("provenance", {}).get("table")
+        raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
+                               f"age_groups={age_groups!r}. {HOW_TO_GET_DATA}")
+    cols = ["municipality_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
+    df = df[cols].rename(columns={"municipality_code": "entity_id"})
+    if age_groups is not None:
+        df = _apply_age_groups(df, age_groups)
+        if "age" in by:
+            raise KlyngedataError("use either by=['age'] or age_groups, not both")
+    return df
+
+
+def _group_cols(df: pd.DataFrame) -> list[str]:
+    return [c for c in ("period", "sex", "age", "age_open", "age_group") if c in df.columns]
+
+
+def _municipality_names() -> tuple[dict, dict]:
+    from klyngedata import registry
+
+    m = registry.municipalities()
+    names = dict(zip(m["municipality_code"], m["name"], strict=True))
+    regions = dict(zip(m["municipality_code"], m["region_code"], strict=True))
+    names[CHRISTIANSOE] = "Christiansø"
+    regions[CHRISTIANSOE] = CHRISTIANSOE_DST_REGION
+    return names, regions
+
+
+def _region_names() -> dict:
+    from klyngedata import registry
+
+    r = registry.regions()
+    r = r[r["region_code"].notna()]
+    return dict(zip(r["region_code"].astype(str), r["name"], strict=True))
+
+
+def _largest_remainder(values: pd.Series, shares: pd.Series, groups: pd.Series) -> pd.Series:
+    """Round ``values * shares`` so that each group (one municipality cell) keeps its exact total."""
+    exact = values.astype("float64") * shares.astype("float64")
+    floor = np.floor(exact)
+    rem = exact - floor
+    short = (values.astype("float64").groupby(groups).transform("first") - floor.groupby(groups).transform("sum"))
+    rank = rem.groupby(groups).rank(method="first", ascending=False)
+    return (floor + (rank <= short).astype("float64")).round().astype("Int64")
+
+
+def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict, regions: dict,
+                 provenance: list) -> tuple[pd.DataFrame, str]:
+    from klyngedata import registry
+
+    div = registry.resolve_division(division)
+    mem = registry.membership(div)
+    mun = mun.drop(columns=["region_code"], errors="ignore")
+    group = _group_cols(mun)
+    parts = []
+    # whole municipalities
+    whole = mem[mem["allocation"] == "whole"][["cluster_id", "cluster_name", "region_code", "municipality_code"]]
+    w = mun.merge(whole.rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
+    parts.append(w[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+    # share-defined splits
+    shares = mem[mem["allocation"] == "share"]
+    if not shares.empty:
+        tot = shares.groupby("municipality_code")["share"].sum()
+        off = tot[(tot - 1).abs() > SHARE_TOLERANCE]
+        if not off.empty:
+            raise KlyngedataError(f"division {div}: shares of municipality {off.index[0]} add up to "
+                                  f"{float(off.iloc[0])}, not 1")
+        s = mun.merge(shares[["cluster_id", "cluster_name", "region_code", "municipality_code", "share"]]
+                      .rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
+        key = s[["entity_id", *group]].astype(str).agg("|".join, axis=1)
+        s["population"] = _largest_remainder(s["population"], s["share"], key)
+        parts.append(s[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+    # unit-defined splits
+    units_mem = mem[mem["allocation"] == "unit"]
+    unallocated = []
+    if not units_mem.empty:
+        cache = Cache(data_dir)
+        unit_pop = cache.read("population/units") if cache.exists("population/units") else None
+        if unit_pop is not None:
+            provenance.append({k: unit_pop.attrs["provenance"].get(k) for k in ("table", "file", "periods",
+                                                                                "source")})
+        for code, m in units_mem.groupby("municipality_code"):
+            mrows = mun[mun["entity_id"] == code]
+            if mrows.empty:
+                continue
+            allocated = None
+            if unit_pop is not None:
+                u = unit_pop[(unit_pop["municipality_code"] == code)
+                             & unit_pop["unit_type"].isin(m["unit_type"].unique())]
+                u = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
+                u = _unit_cells(u, mun, group)
+                if not u.empty:
+                    allocated = u.groupby(["cluster_id", "cluster_name", "region_code", *group], observed=True,
+                                          as_index=False)["population"].sum()
+                    parts.append(allocated)
+            alloc_sum = (allocated.groupby(group, observed=True)["population"].sum()
+                         if allocated is not None else None)
+            rest = mrows.set_index(group)["population"]
+            if alloc_sum is not None:
+                rest = rest.sub(alloc_sum.reindex(rest.index).fillna(0).astype("Int64"))
+            rest = rest.reset_index()
+            if (rest["population"] != 0).any():
+                n_periods = rest.loc[rest["population"] != 0, "period"].nunique()
+                warnings.warn(
+                    f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
+                    f"but no unit population covers {n_periods} period(s); that population is reported in the "
+                    f"row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. Import unit populations "
+                    "(municipality_code, unit_type, unit_code, period, population) with "
+                    "`klyngedata data import PATH`.", PopulationWarning, stacklevel=3)
+            rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
+            rest["cluster_name"] = f"{names.get(code, code)} (ikke fordelt på klynger)"
+            rest["region_code"] = regions.get(code)
+            unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+    # Christiansø and any other area outside the division
+    covered = set(mem["municipality_code"])
+    outside = mun[~mun["entity_id"].isin(covered)]
+    for code, rows in outside.groupby("entity_id"):
+        rows = rows.copy()
+        rows["cluster_id"] = f"{code}{NO_CLUSTER_SUFFIX}"
+        rows["cluster_name"] = f"{names.get(code, code)} (ikke i en sundhedsklynge)"
+        rows["region_code"] = regions.get(code)
+        unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+    allc = pd.concat(parts, ignore_index=True)
+    out = allc.groupby(["cluster_id", "cluster_name", "region_code", *group], observed=True, as_index=False,
+                       dropna=False)["population"].sum()
+    out["is_cluster"] = True
+    if unallocated:
+        extra = pd.concat(unallocated, ignore_index=True)
+        extra["is_cluster"] = False
+        out = pd.concat([out, extra], ignore_index=True)
+    out = out.rename(columns={"cluster_id": "entity_id", "cluster_name": "entity_name"})
+    return out, div
+
+
+def _unit_cells(u: pd.DataFrame, mun: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """Unit rows at the same sex/age granularity and periods as ``mun``."""
+    periods = set(mun["period"].unique())
+    u = u[u["period"].isin(periods)]
+    sexes = set(mun["sex"].unique())
+    u = u[u["sex"].isin(sexes)]
+    if "age_group" in group:
+        u = u[u["age"].notna()]
+        edges_labels = mun["age_group"].cat.categories
+        edges = [int(lbl.split("-")[0].rstrip("+")) for lbl in edges_labels]
+        u = _apply_age_groups(u, edges)
+    elif "age" in group:
+        u = u[u["age"].notna()]
+    else:
+        u = u[u["age"].isna()]
+    return u
+
+
+def population(level: str = "cluster", division: str | None = None, period: Any = "latest",
+               by: Sequence[str] = (), age_groups: str | Sequence[int] | None = None, kind: str = "observed",
+               geometry: bool = False, data_dir: str | os.PathLike[str] | None = None,
+               refresh: bool = False) -> pd.DataFrame:
+    """Tidy population by municipality, cluster, region or country (schema in the module docstring).
+
+    Parameters
+    ----------
+    level: ``"cluster"`` | ``"municipality"`` | ``"region"`` | ``"country"``.
+    division: cluster division id (default: the one valid today, see :func:`klyngedata.registry.resolve_division`).
+    period: ``"latest"``, ``"all"``, a period (``"2024K1"``, ``"2024M01"``, ``"2035"``) or a list of them.
+    by: subset of ``{"sex", "age"}``.
+    age_groups: ``"broad"`` (0-17/18-64/65-79/80+), ``"5y"`` (0-4 … 95-99, 100+) or a list of bin edges.
+    kind: ``"observed"`` (FOLK1A/FOLK1AM) or ``"projection"`` (newest FRKM1yy).
+    geometry: return a GeoDataFrame via :func:`klyngedata.geo.attach_geometry`.
+    data_dir: data directory (default ``$KLYNGEDATA_DATA_DIR`` or the user data dir).
+    refresh: refetch from StatBank even if cached.
+
+    Example
+    -------
+    >>> population("cluster", period="2035", kind="projection", age_groups="broad")  # doctest: +SKIP
+    """
+    if level not in LEVELS:
+        raise KlyngedataError(f"level must be one of {LEVELS}, not {level!r}")
+    by_set = set(by)
+    if not by_set <= {"sex", "age"}:
+        raise KlyngedataError(f"by must be a subset of ('sex', 'age'), not {sorted(by_set)}")
+    periods = _parse_periods(period)
+    cache = Cache(data_dir)
+    need_detail = bool(by_set) or age_groups is not None
+    base = _choose_base(cache, kind, periods, need_detail, refresh)
+    if (base["sex"] == "total").sum() == 0:
+        base = complete_totals(base)
+    meta = base.attrs.get("provenance", {})
+    mun = _select(base, periods, by_set, age_groups)
+    group = _group_cols(mun)
+    names, regions = _municipality_names()
+    used_periods = sorted({format_period(p) for p in mun["period"].unique()})
+    provenance = [{
+        "table": meta.get("table"),
+        "presentation": meta.get("presentation"),
+        "periods": used_periods,
+        **({"fetched_at": meta["fetched_at"]} if meta.get("fetched_at") else {}),
+        **({"file": meta["file"]} if meta.get("file") else {}),
+        "source": meta.get("source"),
+    }]
+    mun = mun.groupby(["entity_id", *group], observed=True, as_index=False)["population"].sum()
+    mun["region_code"] = mun["entity_id"].map(regions)
+    unknown = mun.loc[mun["region_code"].isna(), "entity_id"].unique()
+    if len(unknown):
+        raise KlyngedataError(f"{meta.get('table')}: municipality codes not in the registry: {list(unknown)[:5]}")
+    division_used = None
+    if level == "municipality":
+        out = mun.assign(entity_name=mun["entity_id"].map(names))
+    elif level == "cluster":
+        out, division_used = _to_clusters(mun, division, data_dir, names, regions, provenance)
+    elif level == "region":
+        out = mun.groupby(["region_code", *group], observed=True, as_index=False)["population"].sum()
+        out["entity_id"] = out["region_code"]
+        out["entity_name"] = out["entity_id"].map(_region_names())
+    else:
+        out = mun.groupby(group, observed=True, as_index=False)["population"].sum()
+        out["entity_id"] = "DK"
+        out["entity_name"] = "Hele landet"
+        out["region_code"] = pd.NA
+    _check_against_source(base, out, level, group)
+    out["level"] = level
+    cols = ["level", "entity_id", "entity_name", "region_code"] + (["is_cluster"] if level == "cluster" else [])
+    cols += group + ["population"]
+    out = out[cols].sort_values(["entity_id", *group], ignore_index=True)
+    out["population"] = out["population"].astype("Int64")
+    for c in ("level", "entity_id", "entity_name", "region_code", "sex"):
+        out[c] = out[c].astype("string")
+    out.attrs["provenance"] = provenance
+    if division_used:
+        out.attrs["division"] = division_used
+    if geometry:
+        try:
+            from klyngedata.geo import attach_geometry
+        except ImportError as exc:
+            raise KlyngedataError(f"geometry=True needs klyngedata.geo.attach_geometry: {exc}") from exc
+        out = attach_geometry(out, level=level, division=division_used, data_dir=data_dir)
+    return out
+
+
+def _check_against_source(base: pd.DataFrame, out: pd.DataFrame, level: str, group: list[str]) -> None:
+    """Warn if the source's own region/country rows disagree with the sum of its municipalities."""
+    if level not in {"region", "country"} or set(group) - {"period", "sex"}:
+        return
+    area = "region" if level == "region" else "country"
+    src = base[(base["area_level"] == area) & base["age"].isna()]
+    if src.empty:
+        return
+    src = src.rename(columns={"area_code": "entity_id", "population": "source_population"})
+    merged = out.merge(src[["entity_id", *group, "source_population"]], on=["entity_id", *group], how="inner")
+    diff = merged[merged["population"] != merged["source_population"]]
+    if not diff.empty:
+        r = diff.iloc[0]
+        warnings.warn(f"{area} {r['entity_id']} {r['period']}: sum of municipalities {r['population']} differs "
+                      f"from the source's own row {r['source_population']}", PopulationWarning, stacklevel=3)
