@@ -16,6 +16,7 @@ Example
 from __future__ import annotations
 
 import os
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +38,19 @@ _HOW_TO_GET = ("Hent data med 'klyngedata data fetch' eller importér en fil fra
                "'klyngedata data import STI'.")
 
 
+def _technical(exc: BaseException | None) -> None:
+    """The technical (English) reason goes to stderr: kept in the executed notebook, not shown in the report."""
+    if exc is not None:
+        print(f"klyngedata: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _note(text_da: str, exc: BaseException | None = None) -> Any:
+    _technical(exc)
+    return blocks.note_da(text_da)
+
+
 def _unavailable(what_da: str, exc: BaseException | None = None) -> Any:
-    reason = f" ({exc})" if exc is not None and str(exc) else ""
-    return blocks.note_da(f"{what_da} kan ikke vises, fordi de nødvendige data ikke er tilgængelige{reason}. "
-                          f"{_HOW_TO_GET}")
+    return _note(f"{what_da} kan ikke vises, fordi de nødvendige data ikke er tilgængelige. {_HOW_TO_GET}", exc)
 
 
 class ClusterReport:
@@ -129,9 +139,9 @@ class ClusterReport:
                 from klyngedata.figures import _period_code
 
                 return _period_code(max(rows["period"]))
-        except (KlyngedataError, ImportError):
-            pass
-        return str(self.period)
+        except (KlyngedataError, ImportError) as exc:
+            _technical(exc)
+        return "" if self.period in ("latest", "all") else str(self.period)
 
     # ------------------------------------------------------------------ blocks
     def header(self) -> Any:
@@ -148,7 +158,7 @@ class ClusterReport:
             ("Medlemskommuner", ", ".join(c.municipality_names)),
             ("Akuthospital", hospitals),
             ("Inddeling", self.division),
-            ("Opgørelsestidspunkt", period_label(period)),
+            ("Opgørelsestidspunkt", period_label(period) if period else "ingen befolkningsdata"),
         ]
         rows = "".join(f"<tr><th>{blocks.esc(k)}</th><td>{blocks.esc(v)}</td></tr>" for k, v in facts)
         split = ""
@@ -229,9 +239,9 @@ class ClusterReport:
                                level="cluster")
             return figures.age_pyramid(data, value_col="share_pct", title=f"Alderspyramide, {self.cluster.name}")
         except (DataNotAvailable, ImportError) as exc:
-            return blocks.note_da(
+            return _note(
                 "Alderspyramiden kræver befolkningstal fordelt på køn og alder for klyngens kommuner "
-                f"(Danmarks Statistik FOLK1A), og de findes ikke i de tilgængelige data ({exc}). {_HOW_TO_GET}")
+                f"(Danmarks Statistik FOLK1A), og de findes ikke i de tilgængelige data. {_HOW_TO_GET}", exc)
 
     def projection(self) -> Any:
         """Projected number of citizens aged 65+ and 80+ (needs a municipal population projection)."""
@@ -250,9 +260,9 @@ class ClusterReport:
             grouped.attrs.update(proj.attrs)
             return figures.projection_65_80(grouped, title=f"Fremskrivning af 65+ og 80+-årige, {self.cluster.name}")
         except (DataNotAvailable, ImportError, KeyError) as exc:
-            return blocks.note_da(
+            return _note(
                 "Fremskrivningen af antallet af 65+ og 80+-årige kræver Danmarks Statistiks kommunale "
-                f"befolkningsfremskrivning (FRKM), som ikke findes i de tilgængelige data ({exc}). {_HOW_TO_GET}")
+                f"befolkningsfremskrivning (FRKM), som ikke findes i de tilgængelige data. {_HOW_TO_GET}", exc)
 
     def map(self) -> Any:
         """Map of the cluster's catchment area with its hospital(s), against its region."""
@@ -262,8 +272,8 @@ class ClusterReport:
             return cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
                                data_dir=self.data_dir)
         except (KlyngedataError, ImportError) as exc:
-            return blocks.note_da(f"Kortet kan ikke vises ({exc}). Importér kommunegrænser (DAGI) med "
-                                  "'klyngedata data import STI'.")
+            return _note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige. Importér "
+                         "kommunegrænser (DAGI) med 'klyngedata data import STI'.", exc)
 
     def keyfigure_table(self) -> Any:
         """The cluster's key figures with region and Denmark alongside (table)."""
@@ -318,8 +328,8 @@ class ClusterReport:
         try:
             return blocks.keyfigure_table(self.indicators(), level="cluster")
         except (KlyngedataError, ImportError) as exc:
-            return blocks.note_da(f"Sundhedsindikatorerne kan ikke vises ({exc}). Importér indikatorfiler med "
-                                  "'klyngedata data import STI'.")
+            return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
+                         "Importér indikatorfiler med 'klyngedata data import STI'.", exc)
 
     def governance(self) -> Any:
         """The cluster's governance levels (meeting frequency, chair) and seats, from the commissions."""
@@ -330,7 +340,7 @@ class ClusterReport:
         try:
             levels = registry.levels(self.cluster)
         except KlyngedataError as exc:
-            return blocks.note_da(f"Der er ingen oplysninger om klyngens organisering i registret ({exc}).")
+            return _note("Der er ingen oplysninger om klyngens organisering i registret.", exc)
         parts = []
         for _, lev in levels.iterrows():
             name = str(lev.get("name_da") or LEVEL_NAMES_DA.get(lev["level"], lev["level"]))

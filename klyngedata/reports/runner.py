@@ -21,6 +21,7 @@ Example
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -34,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from klyngedata.exceptions import DataNotAvailable, ReportError
+from klyngedata.exceptions import ReportError
 
 NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
 """The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
@@ -103,6 +104,7 @@ class RunResult:
     out_dir: Path
     index_path: Path | None
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,7 @@ class RunResult:
             f"{n_ok} of {len(self.results)} reports written to {self.out_dir} in {self.seconds:.1f} s"
             + (f"; index: {self.index_path}" if self.index_path else "")
         ]
+        lines.extend(f"warning: {w}" for w in self.warnings)
         if self.failures:
             lines.append(f"{len(self.failures)} failed:")
             lines.extend("  - " + r.describe_error() for r in self.failures)
@@ -142,19 +145,20 @@ def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool, divisi
 
 
 def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
-    """Load population data once into the cache before the batch (fetches only when it is not cached)."""
-    notes: list[str] = []
+    """Load population data once into the cache before the batch (fetches only when it is not cached).
+
+    Returns warnings; a missing data layer does not stop the batch (the notebooks then show Danish notes
+    saying which data are missing).
+    """
     try:
         from klyngedata.population import population
-    except ImportError as exc:  # population layer not installed: notebooks report it themselves
+    except ImportError as exc:
         return [f"population layer unavailable: {exc}"]
     try:
         population(level="municipality", division=division, period="all", data_dir=data_dir)
-    except DataNotAvailable:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a warm-up problem is reported, each notebook then fails clearly
-        notes.append(f"cache warm-up: {type(exc).__name__}: {exc}")
-    return notes
+    except Exception as exc:  # noqa: BLE001 - reported in the summary; each notebook says what is missing
+        return [f"population data not loaded before the batch: {type(exc).__name__}: {exc}"]
+    return []
 
 
 def _task_parameters(
@@ -190,6 +194,7 @@ def run_one(
 
     from klyngedata.reports.html import REPORT_ENV, atomic_write_text, notebook_to_html, read_recorded
 
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # "unknown parameter" etc. are not report errors
     t0 = time.perf_counter()
     out = Path(out_dir)
     src = Path(notebooks_path) / f"{notebook}.ipynb"
@@ -308,7 +313,7 @@ def run(
     data_dir_s = str(data_dir) if data_dir is not None else None
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _warm_cache(division, data_dir_s)
+    warnings = _warm_cache(division, data_dir_s)
     if shared_assets:
         write_plotly_asset(out_dir)
 
@@ -370,7 +375,8 @@ def run(
     order = {(t["cluster_id"], t["notebook"]): i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[(r.cluster_id, r.notebook)])
     index_path = update_index(out_dir, results, division=division, shared_assets=shared_assets)
-    result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0)
+    result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
+                       warnings=warnings)
     if raise_on_failure and not result.ok:
         raise ReportError(result.summary())
     return result

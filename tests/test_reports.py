@@ -1,0 +1,229 @@
+"""Report machinery: plotly survives papermill + HTML export, atomic writes, index, failure collection, CLI.
+
+The notebooks used here are tiny constructed examples written into ``tmp_path`` by the tests; the real report
+notebooks are exercised in ``test_e2e_reports.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from klyngedata.reports import blocks
+from klyngedata.reports.html import (
+    PLOTLY_ASSET_NAME,
+    atomic_write_text,
+    notebook_to_html,
+    read_recorded,
+    write_plotly_asset,
+)
+from klyngedata.reports.index import read_manifest, write_index
+from klyngedata.reports.runner import ReportResult, run
+from klyngedata.reports.text import summary_da
+
+KERNEL_META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+               "language_info": {"name": "python"}}
+
+# A constructed report notebook: one parameters cell, a figure, a record() call; raises for one cluster.
+CONSTRUCTED_CELLS = [
+    ('cluster = "x"\ndivision = None\nperiod = "latest"\ndata_dir = None', ["parameters"]),
+    ("from klyngedata.reports import setup_notebook, record\nsetup_notebook()\n"
+     "if cluster == 'nordjylland-midt':\n    raise ValueError('konstrueret fejl for ' + cluster)\n"
+     "record(cluster_name='Klynge ' + cluster, period='2024M04')", []),
+    ("import plotly.graph_objects as go\ngo.Figure(go.Bar(x=['a', 'b'], y=[3, 5]))", []),
+]
+
+
+def _write_constructed_notebook(path: Path, heading: str = "# Konstrueret rapport") -> Path:
+    nb = nbformat.v4.new_notebook(metadata=KERNEL_META)
+    nb.cells = [nbformat.v4.new_markdown_cell(heading)]
+    for src, tags in CONSTRUCTED_CELLS:
+        nb.cells.append(nbformat.v4.new_code_cell(src, metadata={"tags": tags} if tags else {}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def executed_tiny(tmp_path_factory) -> nbformat.NotebookNode:
+    """The constructed notebook executed once by papermill in report mode."""
+    import os
+
+    import papermill as pm
+
+    d = tmp_path_factory.mktemp("tiny")
+    src = _write_constructed_notebook(d / "tiny.ipynb")
+    old = os.environ.get("KLYNGEDATA_REPORT")
+    os.environ["KLYNGEDATA_REPORT"] = "1"
+    try:
+        pm.execute_notebook(str(src), str(d / "out.ipynb"), parameters={"cluster": "nordjylland-nord"},
+                            kernel_name="python3", progress_bar=False)
+    finally:
+        if old is None:
+            os.environ.pop("KLYNGEDATA_REPORT", None)
+        else:
+            os.environ["KLYNGEDATA_REPORT"] = old
+    return nbformat.read(d / "out.ipynb", as_version=4)
+
+
+def test_plotly_figure_survives_papermill_and_html_export(executed_tiny):
+    html = notebook_to_html(executed_tiny)
+    assert "Plotly.newPlot" in html
+    assert html.count('class="plotly-graph-div"') == 1
+    # plotly.js is embedded exactly once (its licence banner appears once)
+    assert len(re.findall(r"\* plotly\.js v\d", html)) == 1
+    # no code cells, no prompts, nothing fetched from the internet
+    assert 'class="jp-InputArea-editor' not in html
+    assert "jp-CodeCell" in html and "cluster = " not in html
+    assert not re.search(r'<script[^>]+src="https?://', html)
+    assert "require.min.js" not in html, html[html.find("require.min.js") - 300:html.find("require.min.js") + 40]
+    assert '<html lang="da">' in html
+    # the record() output is read back, and is not in the HTML
+    assert read_recorded(executed_tiny) == {"cluster_name": "Klynge nordjylland-nord", "period": "2024M04"}
+    assert "vnd.klyngedata.meta" not in html
+
+
+def test_shared_assets_links_one_local_plotly(executed_tiny, tmp_path):
+    html = notebook_to_html(executed_tiny, shared_assets=True)
+    assert f'src="{PLOTLY_ASSET_NAME}"' in html
+    assert not re.search(r"\* plotly\.js v\d", html)
+    assert len(html) < 1_000_000 < len(notebook_to_html(executed_tiny))
+    asset = write_plotly_asset(tmp_path)
+    assert asset.name == PLOTLY_ASSET_NAME and asset.stat().st_size > 1_000_000
+    mtime = asset.stat().st_mtime_ns
+    assert write_plotly_asset(tmp_path).stat().st_mtime_ns == mtime  # identical file is not rewritten
+
+
+def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "sub" / "r.html"
+    atomic_write_text(target, "første")
+    atomic_write_text(target, "anden")
+    assert target.read_text(encoding="utf-8") == "anden"
+    assert [p.name for p in target.parent.iterdir()] == ["r.html"]
+
+
+def test_index_lists_reports_with_period_and_date(tmp_path):
+    (tmp_path / "a-befolkningsdashboard.html").write_text("x")
+    r = ReportResult(cluster_id="a", notebook="befolkningsdashboard", ok=True,
+                     html_path=tmp_path / "a-befolkningsdashboard.html",
+                     recorded={"cluster_name": "Klynge A", "region_name": "Region Nordjylland", "period": "2024M04"},
+                     generated_at="2026-11-22T21:05:00+00:00")
+    gone = ReportResult(cluster_id="b", notebook="befolkningsdashboard", ok=True,
+                        html_path=tmp_path / "b-befolkningsdashboard.html", generated_at="2026-11-22T21:05:00")
+    from klyngedata.reports.index import update_index
+
+    index = update_index(tmp_path, [r, gone], division="sundhedsklynger-2022")
+    page = index.read_text(encoding="utf-8")
+    assert '<a href="a-befolkningsdashboard.html">Befolkningsdashboard</a>' in page
+    assert "Klynge A" in page and "2024M04" in page and "22.11.2026 21:05" in page
+    assert "b-befolkningsdashboard" not in page  # its file does not exist
+    assert list(read_manifest(tmp_path)) == ["a-befolkningsdashboard.html"]
+    assert "Rapporter for sundhedsklyngerne" in write_index(tmp_path).read_text(encoding="utf-8")
+
+
+def test_failing_cluster_leaves_other_reports_and_exit_code(tmp_path):
+    """A deliberately failing cluster (the constructed notebook raises for nordjylland-midt)."""
+    from klyngedata.cli import main
+
+    nb_dir = tmp_path / "templates"
+    _write_constructed_notebook(nb_dir / "befolkningsdashboard.ipynb")
+    out = tmp_path / "reports"
+    out.mkdir()
+    earlier = out / "nordjylland-midt-befolkningsdashboard.html"
+    earlier.write_text("rapport fra en tidligere kørsel", encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "report", "nordjylland-nord", "nordjylland-midt", "nordjylland-syd", "--out", str(out), "--jobs", "2",
+        "--notebook-dir", str(nb_dir), "--notebooks", "befolkningsdashboard", "--no-progress",
+        "--data-dir", str(tmp_path / "empty-data"),
+    ])
+    assert result.exit_code == 1, result.output
+    for ok in ("nordjylland-nord", "nordjylland-syd"):
+        html = (out / f"{ok}-befolkningsdashboard.html").read_text(encoding="utf-8")
+        assert "Plotly.newPlot" in html
+    assert earlier.read_text(encoding="utf-8") == "rapport fra en tidligere kørsel"
+    kept = out / "_failed" / "nordjylland-midt-befolkningsdashboard.ipynb"
+    assert kept.exists()
+    assert "2 of 3 reports" in result.output
+    assert "nordjylland-midt / befolkningsdashboard: ValueError" in result.output
+    assert "konstrueret fejl for nordjylland-midt" in result.output
+    assert str(kept) in result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "nordjylland-nord-befolkningsdashboard.html" in index
+    assert "nordjylland-midt-befolkningsdashboard.html" not in index
+
+
+def test_python_api_collects_failure_and_cell(tmp_path):
+    nb_dir = tmp_path / "templates"
+    _write_constructed_notebook(nb_dir / "befolkningsdashboard.ipynb")
+    res = run(["nordjylland-midt"], out=tmp_path / "r", notebook_path=nb_dir, notebooks="befolkningsdashboard",
+              progress=False, data_dir=tmp_path / "empty")
+    assert not res.ok and len(res.failures) == 1
+    f = res.failures[0]
+    assert f.ename == "ValueError" and "konstrueret fejl" in f.evalue
+    failed = nbformat.read(f.failed_notebook, as_version=4)
+    assert any(o.get("output_type") == "error" for o in failed.cells[f.cell_index].get("outputs", []))
+
+
+def test_unknown_cluster_exits_nonzero_with_candidates(tmp_path):
+    from klyngedata.cli import main
+
+    result = CliRunner().invoke(main, ["report", "nordjylland-nrod", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "nordjylland-nord" in result.output and "Closest" in result.output
+
+
+def test_unknown_notebook_is_an_error(tmp_path):
+    from klyngedata.cli import main
+
+    result = CliRunner().invoke(main, ["report", "nordjylland-nord", "--notebooks", "findesikke",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "findesikke" in result.output
+
+
+# --------------------------------------------------------------------------- text and blocks
+CONSTRUCTED_KF = pd.DataFrame([  # constructed example in the key-figure schema
+    {"entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "population",
+     "label_da": "Befolkning", "value": 120000.0, "unit": "personer", "period": "2024M01",
+     "region_value": 590000.0, "country_value": 5900000.0},
+    {"entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "growth_1y",
+     "label_da": "Befolkningsudvikling, 1 år", "value": -600.0, "unit": "personer", "period": "2024M01",
+     "region_value": 100.0, "country_value": 28000.0},
+    {"entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "growth_1y_pct",
+     "label_da": "Befolkningsudvikling, 1 år (%)", "value": -0.5, "unit": "%", "period": "2024M01",
+     "region_value": 0.1, "country_value": 0.5},
+    {"entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "share_65_plus",
+     "label_da": "Andel 65 år og derover", "value": 25.0, "unit": "%", "period": "2024M01",
+     "region_value": 22.0, "country_value": 20.5},
+    {"entity_level": "municipality", "entity_id": "0001", "entity_name": "Aby", "figure_id": "growth_1y_pct",
+     "label_da": "Befolkningsudvikling, 1 år (%)", "value": 0.25, "unit": "%", "period": "2024M01"},
+    {"entity_level": "municipality", "entity_id": "0002", "entity_name": "Bby", "figure_id": "growth_1y_pct",
+     "label_da": "Befolkningsudvikling, 1 år (%)", "value": -1.5, "unit": "%", "period": "2024M01"},
+])
+
+
+def test_summary_da_is_generated_from_the_figures():
+    s = summary_da(CONSTRUCTED_KF)
+    assert s[0] == "Klynge K havde 120.000 indbyggere pr. 1. januar 2024."
+    assert s[1] == ("Over det seneste år faldt befolkningen med 600 personer (-0,5 %); til sammenligning "
+                    "regionen +0,1 % og hele landet +0,5 %.")
+    assert s[2] == "Blandt medlemskommunerne havde Aby den største udvikling (+0,2 %) og Bby den mindste (-1,5 %)."
+    # 25.0 - 20.5 = 4.5 percentage points >= STANDOUT_PP
+    assert s[3] == "Andel 65 år og derover er 25,0 % mod 20,5 % i hele landet (4,5 procentpoint højere)."
+
+
+def test_tables_never_show_small_counts_and_mark_count_cells():
+    kf = CONSTRUCTED_KF.copy()
+    kf.loc[1, "value"] = 3.0  # a constructed growth of 3 persons
+    kf["suppressed"] = False
+    kf["display"] = None
+    html = blocks.keyfigure_table(kf).data
+    cells = re.findall(r'<td class="kd-num"[^>]*data-count="1"[^>]*>([^<]*)</td>', html)
+    assert "120.000" in cells and "<5" in cells.__repr__().replace("&lt;", "<")
+    assert blocks.count_text(4) == "<5" and blocks.count_text(5) == "5" and blocks.count_text(0) == "0"
+    assert blocks.value_text(None, "personer", 0, display="<5", suppressed=True) == "<5"
+    assert "25,0" in html  # Danish decimal comma
