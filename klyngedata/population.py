@@ -386,9 +386,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                 n_periods = rest.loc[rest["population"] != 0, "period"].nunique()
                 warnings.warn(
                     f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
-                    f"but no unit population covers {n_periods} period(s); that population is reported in the "
-                    f"row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. Import unit populations "
-                    "(municipality_code, unit_type, unit_code, period, population) with "
+                    f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
+                    f"reported in the row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. "
+                    "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
                     "`klyngedata data import PATH`.", PopulationWarning, stacklevel=3)
             rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
             rest["cluster_name"] = f"{names.get(code, code)} (ikke fordelt på klynger)"

@@ -1,0 +1,196 @@
+"""population(): conservation on the real FOLK1AM files; sex/age, projections and splits on constructed examples."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from klyngedata import registry
+from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.population import PopulationWarning, population
+from klyngedata.sources import import_file, parse_statbank_csv
+
+FOLK1AM_FILE = "dst_FOLK1AM_area_2021M10-2024M04.csv"
+NORD = ["0860", "0810", "0813", "0825"]  # Klynge Nord (registry contract)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+
+
+def _all(level, data_dir, **kw):
+    with pytest.warns(PopulationWarning) if level == "cluster" else _nullctx():
+        return population(level, period="all", data_dir=data_dir, **kw)
+
+
+class _nullctx:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_country_equals_sum_of_municipalities_and_file(imported_data_dir, population_dir):
+    mun = _all("municipality", imported_data_dir)
+    dk = _all("country", imported_data_dir)
+    assert len(dk) == 31
+    s = mun.groupby("period")["population"].sum()
+    assert (dk.set_index("period")["population"] == s).all()
+    src = parse_statbank_csv(population_dir / FOLK1AM_FILE)
+    hele = src[src["area_level"] == "country"].set_index("period")["population"]
+    assert (dk.set_index("period")["population"] == hele).all()
+    assert dk.attrs["provenance"][0]["table"] == "FOLK1AM"
+
+
+def test_regions_reproduce_file_region_rows(imported_data_dir, population_dir):
+    reg = _all("region", imported_data_dir)
+    src = parse_statbank_csv(population_dir / FOLK1AM_FILE)
+    rows = src[src["area_level"] == "region"][["area_code", "period", "population"]]
+    merged = reg.merge(rows, left_on=["entity_id", "period"], right_on=["area_code", "period"])
+    assert len(merged) == 5 * 31
+    assert (merged["population_x"] == merged["population_y"]).all()
+    assert set(reg["entity_name"]) >= {"Region Nordjylland", "Region Hovedstaden"}
+
+
+def test_clusters_conserve_regions_and_members(imported_data_dir):
+    cl = _all("cluster", imported_data_dir)
+    reg = _all("region", imported_data_dir)
+    mun = _all("municipality", imported_data_dir)
+    by_region = cl.groupby(["region_code", "period"])["population"].sum()
+    r = reg.set_index(["entity_id", "period"])["population"]
+    r.index.names = ["region_code", "period"]
+    pd.testing.assert_series_equal(by_region.sort_index(), r.sort_index(), check_names=False)
+    # each (whole-municipality) cluster equals the sum of its members
+    mem = registry.membership(cl.attrs["division"])
+    whole = mem[mem["allocation"] == "whole"]
+    for cid, members in whole.groupby("cluster_id"):
+        if cid in set(mem.loc[mem["allocation"] != "whole", "cluster_id"]):
+            continue
+        expected = mun[mun["entity_id"].isin(members["municipality_code"])].groupby("period")["population"].sum()
+        got = cl[cl["entity_id"] == cid].set_index("period")["population"]
+        assert (got == expected).all(), cid
+    nord = cl[cl["entity_id"] == "nordjylland-nord"].set_index("period")["population"]
+    exp = mun[mun["entity_id"].isin(NORD)].groupby("period")["population"].sum()
+    assert (nord == exp).all()
+    # København is split by bydel and there is no bydel population: explicit row, nothing dropped
+    kbh = cl[cl["entity_id"] == "0101:ikke-fordelt"].set_index("period")["population"]
+    assert (kbh == mun[mun["entity_id"] == "0101"].set_index("period")["population"]).all()
+    assert not cl.loc[cl["entity_id"] == "0101:ikke-fordelt", "is_cluster"].any()
+    assert (cl[cl["entity_id"] == "0411:ingen-klynge"]["population"] > 0).all()
+
+
+def test_period_selection(imported_data_dir):
+    latest = population("region", data_dir=imported_data_dir)
+    assert set(latest["period"].astype(str)) == {"2024-04"}
+    two = population("country", period=["2023M01", "2024M01"], data_dir=imported_data_dir)
+    assert two["period"].astype(str).tolist() == ["2023-01", "2024-01"]
+    with pytest.raises(DataNotAvailable, match="2030M01"):
+        population("country", period="2030M01", data_dir=imported_data_dir)
+    with pytest.raises(DataNotAvailable, match="sex/age|no rows"):
+        population("country", by=["sex"], data_dir=imported_data_dir)
+
+
+def test_offline_empty_cache_says_how_to_get_data(tmp_path):
+    with pytest.raises(DataNotAvailable) as err:
+        population("country", data_dir=tmp_path)
+    msg = str(err.value)
+    assert "klyngedata data import" in msg and "klyngedata data fetch" in msg and "KLYNGEDATA_DATA_DIR" in msg
+
+
+# Constructed example (invented counts) of a FOLK1A answer by sex and age for the Klynge Nord members.
+def _constructed_folk1a_nord() -> str:
+    lines = ["\ufeffOMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD"]
+    for i, code in enumerate(NORD):
+        for sex in ("1", "2"):
+            for j, age in enumerate(("17", "18", "64", "65", "79", "80", "99", "125")):
+                lines.append(f"{int(code)};{sex};{age};TOT;2024K1;{(i + 1) * 10 + j + int(sex)}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_sex_age_cluster_80plus_is_sum_of_members(tmp_path):
+    path = tmp_path / "FOLK1A_constructed.csv"
+    path.write_text(_constructed_folk1a_nord(), encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    mun = population("municipality", by=["sex"], age_groups="broad", data_dir=tmp_path / "d")
+    cl = population("cluster", by=["sex"], age_groups="broad", data_dir=tmp_path / "d")
+    m80 = mun[(mun["age_group"] == "80+")].groupby("sex")["population"].sum()
+    c80 = cl[(cl["entity_id"] == "nordjylland-nord") & (cl["age_group"] == "80+")].set_index("sex")["population"]
+    assert (c80.sort_index() == m80.sort_index()).all()
+    # by hand from the constructed table: ages 80, 99, 125 are j = 5, 6, 7
+    expected_male = sum((i + 1) * 10 + j + 1 for i in range(4) for j in (5, 6, 7))
+    assert int(c80["male"]) == expected_male
+    assert list(cl["age_group"].cat.categories) == ["0-17", "18-64", "65-79", "80+"]
+    single = population("cluster", by=["age"], data_dir=tmp_path / "d")
+    assert single[single["entity_id"] == "nordjylland-nord"]["age"].tolist() == [17, 18, 64, 65, 79, 80, 99, 125]
+
+
+# Constructed example (invented counts) of an FRKM126 answer: no both-sexes total, open top group 100-.
+CONSTRUCTED_FRKM126_CSV = "\ufeffKOMMUNEDK;KØN;ALDER;TID;INDHOLD\r\n" + "".join(
+    f"{int(c)} x;{s};{a};2035;{n}\r\n".replace(" x", "")
+    for c, n0 in zip(NORD, (100, 200, 300, 400), strict=True)
+    for s, ds in (("M Mænd", 0), ("K Kvinder", 1))
+    for a, da in (("79 79 år", 0), ("80 80 år", 5), ("100- 100 år og derover", 9))
+    for n in [n0 + ds + da]
+)
+
+
+def test_projection_80plus_in_a_cluster_is_one_call(tmp_path):
+    path = tmp_path / "FRKM126_constructed.csv"
+    path.write_text(CONSTRUCTED_FRKM126_CSV, encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    df = population("cluster", period="2035", kind="projection", age_groups=[0, 80], data_dir=tmp_path / "d")
+    row = df[(df["entity_id"] == "nordjylland-nord") & (df["age_group"] == "80+")]
+    expected = sum(2 * (n0 + 5) + 1 + 2 * (n0 + 9) + 1 for n0 in (100, 200, 300, 400))
+    assert int(row["population"].iloc[0]) == expected
+    assert df.attrs["provenance"][0]["table"] == "FRKM126"
+    with pytest.raises(KlyngedataError, match="open age group"):
+        population("cluster", period="2035", kind="projection", age_groups=[0, 80, 110], data_dir=tmp_path / "d")
+
+
+def test_unit_split_uses_unit_population(tmp_path, population_dir):
+    d = tmp_path / "d"
+    import_file(population_dir, data_dir=d)
+    mem = registry.membership("sundhedsklynger-2022")
+    units = mem[mem["municipality_code"] == "0101"][["unit_code", "cluster_id"]]
+    # constructed example: invented bydel counts for 2024M01 (the real bydel populations are not in shared data)
+    rows = [f"0101,bydel,{u},2024M01,{1000 + 10 * i}" for i, u in enumerate(units["unit_code"])]
+    (tmp_path / "units.csv").write_text("municipality_code,unit_type,unit_code,period,population\n"
+                                        + "\n".join(rows) + "\n")
+    import_file(tmp_path / "units.csv", data_dir=d)
+    cl = population("cluster", period="2024M01", data_dir=d)
+    mun = population("municipality", period="2024M01", data_dir=d)
+    kbh_total = int(mun.loc[mun["entity_id"] == "0101", "population"].iloc[0])
+    unit_sum = sum(1000 + 10 * i for i in range(len(units)))
+    rest = cl.loc[cl["entity_id"] == "0101:ikke-fordelt", "population"]
+    assert int(rest.iloc[0]) == kbh_total - unit_sum  # the unit data do not cover all of København here
+    byen_units = units[units["cluster_id"] == "hovedstaden-byen"].index
+    byen_from_units = sum(1000 + 10 * i for i, idx in enumerate(units.index) if idx in byen_units)
+    byen_members = mem[(mem["cluster_id"] == "hovedstaden-byen") & (mem["allocation"] == "whole")]
+    byen_whole = int(mun[mun["entity_id"].isin(byen_members["municipality_code"])]["population"].sum())
+    assert int(cl.loc[cl["entity_id"] == "hovedstaden-byen", "population"].iloc[0]) == byen_whole + byen_from_units
+    reg = population("region", period="2024M01", data_dir=d)
+    assert cl.groupby("region_code")["population"].sum().to_dict() == dict(zip(reg["entity_id"], reg["population"],
+                                                                                strict=True))
+
+
+def test_share_split_is_conserved(tmp_path, population_dir, monkeypatch):
+    d = tmp_path / "d"
+    import_file(population_dir, data_dir=d)
+    real = registry.membership("sundhedsklynger-2022")
+    # constructed example: pretend Aalborg (0851) were split 1/3 : 2/3 between two clusters
+    aal = real[real["municipality_code"] == "0851"].iloc[0]
+    other = real[(real["region_code"] == "1081") & (real["cluster_id"] != aal["cluster_id"])].iloc[0]
+    a, b = aal.copy(), aal.copy()
+    a["allocation"], a["share"] = "share", 1 / 3
+    b["allocation"], b["share"] = "share", 2 / 3
+    b["cluster_id"], b["cluster_name"] = other["cluster_id"], other["cluster_name"]
+    fake = pd.concat([real[real["municipality_code"] != "0851"], pd.DataFrame([a, b])], ignore_index=True)
+    monkeypatch.setattr(registry, "membership", lambda division=None, date=None: fake)
+    with pytest.warns(PopulationWarning):
+        cl = population("cluster", period="all", data_dir=d)
+    reg = population("region", period="all", data_dir=d)
+    by_region = cl.groupby(["region_code", "period"])["population"].sum()
+    r = reg.set_index(["entity_id", "period"])["population"]
+    assert (by_region.sort_index().to_numpy() == r.sort_index().to_numpy()).all()  # exact after rounding
