@@ -93,14 +93,14 @@ class StatBankClient:
 
     def __init__(self, base_url: str | None = None, *, timeout: float | tuple[float, float] = (10.0, 300.0),
                  retries: int = 4, backoff: float = 1.0, max_backoff: float = 60.0, lang: str = "da",
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, session: requests.Session | None = None) -> None:
         self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.lang = lang
-        self.sleep = sleep
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up at call time
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self.requests_made = 0
