@@ -658,23 +658,21 @@ def _population_table(data_dir, population: pd.DataFrame | None) -> pd.DataFrame
         df["period"] = df["period"].map(_period_label)
         df["table"] = population.attrs.get("table", "befolkningstabel")
         return df[["municipality_code", "period", "population", "table"]]
-    cache = Cache(data_dir)
-    frames = []
-    for k in cache.keys():
-        if not k.startswith("population/") or k == "population/units":
-            continue
-        f = cache.read(k)
-        if not {"area_level", "municipality_code", "period", "population"} <= set(f.columns):
-            continue
-        f = f[(f["area_level"] == "municipality") & (f["sex"] == "total") & f["age"].isna()]
-        f = f.assign(period=f["period"].map(_period_label), table=k.split("/", 1)[1])
-        frames.append(f[["municipality_code", "period", "population", "table"]])
-    if not frames:
+    from klyngedata import population as pop_mod
+
+    try:
+        df = pop_mod.population("municipality", period="all", data_dir=data_dir)
+    except DataNotAvailable as exc:
         raise DataNotAvailable(
-            "Pooling published rates needs the municipality population (FOLK1A/FOLK1AM) in the cache; import "
-            "it with `klyngedata data import PATH` or `klyngedata data fetch`."
-        )
-    return pd.concat(frames, ignore_index=True).dropna(subset=["population"])
+            "Pooling published rates and survey shares needs the municipality population (FOLK1A/FOLK1AM): "
+            f"{exc}"
+        ) from exc
+    prov = df.attrs.get("provenance") or [{}]
+    table = (prov[0] if isinstance(prov, list) else prov).get("table") or "befolkningstabel"
+    df = df[df["sex"] == "total"] if "sex" in df.columns else df
+    df = df.assign(municipality_code=df["entity_id"].astype(str), period=df["period"].map(_period_label),
+                   table=table)
+    return df[["municipality_code", "period", "population", "table"]].dropna(subset=["population"])
 
 
 def _period_label(p: object) -> str:

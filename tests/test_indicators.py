@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from klyngedata import catalogue
 from klyngedata.exceptions import DataFormatError
@@ -354,3 +356,47 @@ def test_load_indicators_deduplicates_2025_wave(real_data_dir):
     df = load_indicators(real_data_dir, ["sundhedsprofil_rygning"])
     assert df.groupby("period").size().to_dict() == {"2010": 98, "2013": 98, "2017": 98, "2021": 98,
                                                      "2025": 98}
+
+
+# ------------------------------------------------------------------------------------------------
+# property test through the public function: random constructed counts for all 98 municipalities
+# ------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.integers(0, 6), st.integers(0, 400)), min_size=98, max_size=98))
+def test_property_public_output_never_reveals_small_counts(numerators):
+    from klyngedata import registry
+
+    codes = registry.municipalities()["municipality_code"].tolist()
+    # constructed example: random numerators, denominators = numerator + 1000
+    constructed = pd.DataFrame({
+        "municipality_code": codes, "period": "2024", "indicator": "kronisk_sygdom_prevalens",
+        "sex": "total", "age_group": "total", "numerator": [float(n) for n in numerators],
+        "denominator": [float(n + 1000) for n in numerators],
+    })
+    constructed["value"] = constructed["numerator"] / constructed["denominator"] * 100
+    constructed["source_file"] = "constructed"
+    constructed["source_row"] = range(2, 100)
+    division = "sundhedsklynger-2022"
+    levels = {lv: indicator_figures(level=lv, data=constructed, division=division).set_index("entity_id")
+              for lv in ("municipality", "cluster", "region", "country")}
+    for lv, f in levels.items():
+        shown = f.loc[~f["suppressed"], "numerator"].dropna()
+        assert not ((shown > 0) & (shown < 5)).any(), lv
+        assert f.loc[f["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()
+    mun, clu = levels["municipality"], levels["cluster"]
+    mem = registry.membership(division)
+    for cid, g in mem.groupby("cluster_id"):
+        if (g["allocation"] != "whole").any() or clu.loc[cid, "suppressed"]:
+            continue
+        members = g["municipality_code"].tolist()
+        hidden = [m for m in members if mun.loc[m, "suppressed"]]
+        assert len(hidden) != 1, cid  # a single hidden member = cluster minus the shown members
+        derived = clu.loc[cid, "numerator"] - mun.loc[[m for m in members if m not in hidden], "numerator"].sum()
+        assert not 0 < derived < 5, cid
+    reg, dk = levels["region"], levels["country"]
+    if not dk["suppressed"].iloc[0]:
+        hidden = [r for r in reg.index if reg.loc[r, "suppressed"]]
+        assert len(hidden) != 1
+        assert not 0 < dk["numerator"].iloc[0] - reg.loc[~reg["suppressed"], "numerator"].sum() < 5
