@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from klyngedata.population import population  # noqa: E402
 from klyngedata.registry import (  # noqa: E402
     Cluster,
     Municipality,
@@ -33,6 +34,7 @@ __all__ = [
     "membership",
     "municipalities",
     "municipality",
+    "population",
     "regions",
     "seats",
 ]
