@@ -238,7 +238,8 @@ def web_geojson(gdf: gpd.GeoDataFrame, *, id_col: str, properties: list[str] | N
     props = properties or []
     feats = []
     for _, row in web.iterrows():
-        geom = _round_coords(row.geometry, decimals)
+        # exterior rings clockwise: plotly's d3-geo treats counter-clockwise rings as "everything but"
+        geom = shapely.orient_polygons(_round_coords(row.geometry, decimals), exterior_cw=True)
         feats.append({
             "type": "Feature", "id": str(row[id_col]),
             "properties": {p: (None if pd.isna(row[p]) else row[p]) for p in props},
