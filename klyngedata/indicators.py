@@ -658,10 +658,10 @@ def _population_table(data_dir, population: pd.DataFrame | None) -> pd.DataFrame
         df["period"] = df["period"].map(_period_label)
         df["table"] = population.attrs.get("table", "befolkningstabel")
         return df[["municipality_code", "period", "population", "table"]]
-    from klyngedata import population as pop_mod
+    from klyngedata.population import population as population_fn
 
     try:
-        df = pop_mod.population("municipality", period="all", data_dir=data_dir)
+        df = population_fn("municipality", period="all", data_dir=data_dir)
     except DataNotAvailable as exc:
         raise DataNotAvailable(
             "Pooling published rates and survey shares needs the municipality population (FOLK1A/FOLK1AM): "
@@ -862,17 +862,21 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
             rows.append(dict(base, entity_level=level, entity_id=eid, entity_name=names.get((level, eid), eid),
                              region_code=region, **pooled))
 
-        for r in part.itertuples(index=False):
-            pooled = _pool(pd.DataFrame([r._asdict()]), ind, pop_note)
-            if ind.kind == "counts":
-                pooled["method_da"] = "Kommunens eget tal."
-            elif ind.kind == "rate":
-                pooled["method_da"] = f"Offentliggjort kommunetal; beregnet antal med {pop_note}."
-            else:
-                pooled["method_da"] = f"Offentliggjort kommunetal (andel i %); vægt i puljer: {pop_note}."
-            if ind.kind != "counts":
-                pooled["value"] = float(r.value)
-            add("municipality", r.municipality_code, pooled, muni_region.get(r.municipality_code))
+        if ind.kind == "counts":
+            m_num, m_den = part["numerator"].astype(float), part["denominator"].astype(float)
+            m_method = "Kommunens eget tal."
+        elif ind.kind == "rate":
+            m_den = part["population"].astype(float)
+            m_num = part["value"].astype(float) * m_den / ind.per
+            m_method = f"Offentliggjort kommunetal; beregnet antal med {pop_note}."
+        else:
+            m_den = part["population"].astype(float)
+            m_num = pd.Series(np.nan, index=part.index)
+            m_method = f"Offentliggjort kommunetal (andel i %); vægt i puljer: {pop_note}."
+        for code, n, d, v in zip(part["municipality_code"], m_num, m_den, part["value"].astype(float),
+                                 strict=True):
+            add("municipality", code, dict(numerator=n, denominator=d, value=v, method_da=m_method),
+                muni_region.get(code))
         present = set(part["municipality_code"])
         for cid, wg in weights.groupby("cluster_id"):
             if cid in not_comp:

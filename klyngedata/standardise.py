@@ -101,16 +101,23 @@ def standard_population(
     >>> standard_population("2024Q1", strata=["sex", "age_group"], age_groups=[(0, 64), (65, None)])
     ... # doctest: +SKIP
     """
-    from klyngedata import population as pop_mod
+    from klyngedata.population import population as population_fn
 
-    by = [s if s != "age_group" else "age" for s in strata]
+    by = [s for s in strata if s == "sex"]
+    if "age_group" in strata and age_groups is None:
+        by.append("age")
     kwargs: dict = {"level": "country", "by": by, "data_dir": data_dir}
     if period is not None:
         kwargs["period"] = period
     if age_groups is not None:
         kwargs["age_groups"] = age_groups
-    frame = pop_mod.population(**kwargs)
-    cols = [c for c in strata if c in frame.columns]
+    frame = population_fn(**kwargs)
+    if "age_group" in strata and "age_group" not in frame.columns and "age" in frame.columns:
+        frame = frame.assign(age_group=frame["age"].astype("string"))
+    missing = [c for c in strata if c not in frame.columns]
+    if missing:
+        raise DataFormatError(f"standard_population: the population has no {missing} breakdown")
+    cols = list(strata)
     out = frame.groupby(cols, as_index=False, observed=True)["population"].sum()
     when = period if period is not None else "seneste periode"
     out.attrs["standard_da"] = f"Standardbefolkning: Danmark, {when}"
@@ -130,14 +137,16 @@ def direct_standardise(
     conf: float = 0.95,
     method: str = "gamma",
     standard_period: object = None,
+    standard_age_groups: object = None,
     data_dir: object = None,
 ) -> pd.DataFrame:
     """Directly standardised rates per ``per`` with a confidence interval, one row per ``by`` group.
 
     ``data`` has the ``strata`` columns, ``events`` and ``population`` (population at risk). ``standard``
     has the ``strata`` columns and ``standard_column``; default (``None``): Denmark in ``standard_period``
-    via :func:`standard_population`. Every stratum of the standard must be present in each group (a
-    missing stratum would silently change the weights) – a missing one raises
+    via :func:`standard_population` (age groups ``standard_age_groups``, e.g. ``[0, 65]``). Every stratum
+    of the standard must be present in each group (a missing stratum would silently change the weights) – a
+    missing one raises
     :class:`~klyngedata.exceptions.DataFormatError`. Output columns: ``by`` columns, ``observed``,
     ``population``, ``crude_rate``, ``rate``, ``lower``, ``upper``, ``per``, ``method_da``.
 
@@ -156,7 +165,8 @@ def direct_standardise(
     by = list(by)
     _check_columns(data, [*strata, *by, events, population], "direct_standardise data")
     if standard is None:
-        standard = standard_population(standard_period, strata, data_dir=data_dir)
+        standard = standard_population(standard_period, strata, age_groups=standard_age_groups,
+                                       data_dir=data_dir)
     _check_columns(standard, [*strata, standard_column], "direct_standardise standard population")
     std = standard.groupby(strata, as_index=False)[standard_column].sum()
     total_std = float(std[standard_column].sum())

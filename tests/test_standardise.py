@@ -111,3 +111,31 @@ def test_indirect_missing_reference_stratum():
             pd.DataFrame({"age_group": ["80+"], "numerator": [1], "denominator": [10]}),
             strata=["age_group"],
         )
+
+
+# Constructed example in the StatBank FOLK1A export format (sex x age, two municipalities); imported through
+# the normal import path so that the default standard population (Denmark in a reference period) is used.
+CONSTRUCTED_FOLK1A_CSV = (
+    "OMRÅDE;KØN;ALDER;TID;INDHOLD\n"
+    "Aalborg;Mænd;10 år;2024K1;100\nAalborg;Mænd;70 år;2024K1;50\n"
+    "Aalborg;Kvinder;10 år;2024K1;90\nAalborg;Kvinder;70 år;2024K1;60\n"
+    "Morsø;Mænd;10 år;2024K1;200\nMorsø;Mænd;70 år;2024K1;100\n"
+    "Morsø;Kvinder;10 år;2024K1;180\nMorsø;Kvinder;70 år;2024K1;120\n"
+)
+
+
+def test_direct_default_standard_is_denmark_in_reference_period(tmp_path, monkeypatch):
+    from klyngedata.sources import import_file
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    src = tmp_path / "FOLK1A_constructed.csv"
+    src.write_text(CONSTRUCTED_FOLK1A_CSV, encoding="utf-8")
+    import_file(src, data_dir=tmp_path / "data")
+    # Standard (country = sum of the two): male 0-64 300, male 65+ 150, female 0-64 270, female 65+ 180;
+    # total 900 -> weights 1/3, 1/6, 0.3, 0.2
+    data = pd.DataFrame({"sex": ["female", "female", "male", "male"], "age_group": ["0-64", "65+"] * 2,
+                         "numerator": [2, 10, 3, 12], "denominator": [1000, 500, 1000, 400]})
+    r = direct_standardise(data, None, strata=["sex", "age_group"], per=1000, standard_period="2024K1",
+                           data_dir=tmp_path / "data", standard_age_groups=[0, 65]).iloc[0]
+    # DSR = 0.3*0.002 + 0.2*0.02 + (1/3)*0.003 + (1/6)*0.03 = 0.0006 + 0.004 + 0.001 + 0.005 = 0.0106
+    assert r["rate"] == pytest.approx(10.6)
