@@ -91,13 +91,23 @@ def test_postal_and_parish_files_load(geo_dir: Path, kommuner: gpd.GeoDataFrame)
 
 def test_import_into_cache_and_read_back(geo_dir: Path, tmp_path: Path) -> None:
     assert cached_boundaries("kommune", tmp_path) is None
-    import_boundaries(geo_dir / "kommuner.geojson", data_dir=tmp_path)
+    res = import_boundaries(geo_dir / "kommuner.geojson", data_dir=tmp_path)
+    assert str(res) == "98 kommune boundaries from kommuner.geojson -> cache boundaries/kommune"
+    assert len(res.frame) == 98
     cached = boundaries("kommune", data_dir=tmp_path)
     assert isinstance(cached, gpd.GeoDataFrame) and len(cached) == 98
     assert cached.crs.to_epsg() == 25832
     meta = cached.attrs["provenance"]
     assert meta["level"] == "kommune" and meta["file"].endswith("kommuner.geojson")
     assert (tmp_path / "cache" / "boundaries" / "kommune.parquet").is_file()
+
+
+def test_data_import_dispatches_boundary_files(geo_dir: Path, tmp_path: Path) -> None:
+    from klyngedata.sources import import_file
+
+    results = import_file(geo_dir / "regioner.geojson", data_dir=tmp_path)
+    assert [r.status for r in results] == ["imported"]
+    assert len(boundaries("region", data_dir=tmp_path)) == 5
 
 
 def test_no_boundaries_and_no_key_raises_with_instructions(tmp_path: Path, monkeypatch) -> None:

@@ -39,6 +39,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -354,15 +355,31 @@ def _cache(data_dir: str | os.PathLike[str] | None):
     return Cache(data_dir)
 
 
-def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
-                      level: str | None = None) -> gpd.GeoDataFrame:
-    """Read a boundary file and store it in the local cache (``boundaries/<level>``); returns the layer.
+@dataclass
+class BoundaryImport:
+    """Result of :func:`import_boundaries`: cache key, level, number of units, file; ``frame`` is the layer."""
 
-    ``klyngedata data import PATH`` dispatches boundary files here.
+    key: str
+    level: str
+    units: int
+    file: str
+    frame: gpd.GeoDataFrame = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.units} {self.level} boundaries from {Path(self.file).name} -> cache {self.key}"
+
+
+def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
+                      level: str | None = None) -> BoundaryImport:
+    """Read a boundary file and store it in the local cache (``boundaries/<level>``).
+
+    ``klyngedata data import PATH`` dispatches boundary files here. Returns a :class:`BoundaryImport`
+    (its ``frame`` is the normalised layer; ``str()`` is a one-line summary for the CLI).
 
     Example
     -------
-    >>> import_boundaries("../shared/data/geo/kommuner.geojson", data_dir="/tmp/kd")  # doctest: +SKIP
+    >>> str(import_boundaries("../shared/data/geo/kommuner.geojson", data_dir="/tmp/kd"))  # doctest: +SKIP
+    '98 kommune boundaries from kommuner.geojson -> cache boundaries/kommune'
     """
     gdf = read_boundaries(path, level)
     lvl = str(gdf["level"].iloc[0])
@@ -378,7 +395,7 @@ def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[
     }
     _cache(data_dir).write(cache_key(lvl), gdf, meta)
     log.info("imported %d %s boundaries from %s", len(gdf), lvl, path)
-    return gdf
+    return BoundaryImport(cache_key(lvl), lvl, len(gdf), str(Path(path).resolve()), gdf)
 
 
 def is_boundary_file(path: str | os.PathLike[str]) -> bool:
