@@ -33,7 +33,7 @@ Published files (read as they are)
 
 Example
 -------
->>> indicator_catalogue().set_index("indicator").loc["hjemmesygepleje_pr_1000", "per"]
+>>> int(indicator_catalogue().set_index("indicator").loc["hjemmesygepleje_pr_1000", "per"])
 1000
 """
 
@@ -722,25 +722,66 @@ def _sort_key(label: str) -> tuple[int, int]:
 _LEVELS = ("municipality", "cluster", "region", "country")
 
 
-def _entities(division: str | None):
+def _unit_shares(mem: pd.DataFrame, data_dir) -> tuple[dict[tuple[str, str], float], dict[str, str]]:
+    """Shares of unit-split municipalities per cluster from the unit population (cache ``population/units``).
+
+    Returns ``{(cluster_id, municipality_code): share}`` and a Danish note per municipality. Uses the latest
+    period of the unit file; a municipality is left out if any of its membership units is missing.
+    """
+    units = mem[mem["allocation"] == "unit"]
+    cache = Cache(data_dir)
+    if units.empty or not cache.exists("population/units"):
+        return {}, {}
+    u = cache.read("population/units")
+    if "sex" in u.columns and (u["sex"] == "total").any():
+        u = u[u["sex"] == "total"]
+    if "age" in u.columns and u["age"].isna().any():
+        u = u[u["age"].isna()]
+    shares: dict[tuple[str, str], float] = {}
+    notes: dict[str, str] = {}
+    for code, g in units.groupby("municipality_code"):
+        uc = u[(u["municipality_code"] == code) & (u["unit_type"] == g["unit_type"].iloc[0])]
+        if uc.empty:
+            continue
+        latest = max(uc["period"])
+        pops = uc[uc["period"] == latest].groupby("unit_code")["population"].sum().astype(float)
+        if not set(g["unit_code"]) <= set(pops.index) or pops.sum() <= 0:
+            continue
+        total = float(pops.sum())
+        for cid, gc in g.groupby("cluster_id"):
+            shares[(cid, code)] = float(pops[list(gc["unit_code"])].sum()) / total
+        label = latest.strftime("%Y-%m") if isinstance(latest, pd.Period) else str(latest)
+        notes[code] = (
+            f"{g['municipality_name'].iloc[0]} ({code}) er delt på {g['unit_type'].iloc[0]} og fordelt efter "
+            f"befolkningsandelen i delområderne ({label}); det antager samme rate i hele kommunen – en tilnærmelse."
+        )
+    return shares, notes
+
+
+def _entities(division: str | None, data_dir=None):
     """Membership weights and names: (weights frame, names dict, cluster->region, notes)."""
     from klyngedata import registry
 
     mem = registry.membership(division)
     muni = registry.municipalities()
     regions = registry.regions()
+    unit_shares, unit_notes = _unit_shares(mem, data_dir)
     rows = []
     not_computable: dict[str, str] = {}
+    split_notes: dict[str, str] = {}
     for r in mem.itertuples(index=False):
         share = r.share
         if r.allocation == "whole":
             w = 1.0
         elif r.allocation == "share" and pd.notna(share):
             w = float(share)
+        elif r.allocation == "unit" and (r.cluster_id, r.municipality_code) in unit_shares:
+            w = unit_shares[(r.cluster_id, r.municipality_code)]
+            split_notes[r.cluster_id] = unit_notes[r.municipality_code]
         else:
             not_computable[r.cluster_id] = (
                 f"{r.municipality_name} ({r.municipality_code}) er delt på {r.unit_type} mellem klynger, og der "
-                "findes ingen tal pr. delområde – klyngens værdi kan ikke beregnes."
+                "findes ingen befolkningstal pr. delområde – klyngens værdi kan ikke beregnes."
             )
             continue
         rows.append((r.cluster_id, r.municipality_code, w, r.allocation))
@@ -756,7 +797,7 @@ def _entities(division: str | None):
     muni_region = dict(zip(muni["municipality_code"], muni["region_code"], strict=True))
     muni_region[CHRISTIANSOE] = CHRISTIANSOE_REGION
     split_munis = set(mem.loc[mem["allocation"] != "whole", "municipality_code"])
-    return weights, names, cluster_region, muni_region, not_computable, split_munis, mem
+    return weights, names, cluster_region, muni_region, not_computable, split_munis, split_notes
 
 
 def _pool(data: pd.DataFrame, ind: Indicator, pop_note: str) -> dict:
@@ -832,7 +873,7 @@ def _fill_totals(data: pd.DataFrame) -> pd.DataFrame:
 
 def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All entities (municipality, cluster, region, country) for every slice + the additive hierarchy."""
-    weights, names, cluster_region, muni_region, not_comp, split_munis, mem = _entities(division)
+    weights, names, cluster_region, muni_region, not_comp, split_munis, split_notes = _entities(division, data_dir)
     need_pop = data["indicator"].map(lambda i: INDICATORS[i].kind != "counts").any()
     pop_tab = _population_table(data_dir, population) if need_pop else None
     rows: list[dict] = []
@@ -890,7 +931,10 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
                                          + ", ".join(sorted(members - present))), cluster_region[cid])
                 continue
             sub = part.drop(columns="weight").merge(wg[["municipality_code", "weight"]], on="municipality_code")
-            add("cluster", cid, _pool(sub, ind, pop_note), cluster_region[cid])
+            pooled = _pool(sub, ind, pop_note)
+            if cid in split_notes:
+                pooled["method_da"] += " " + split_notes[cid]
+            add("cluster", cid, pooled, cluster_region[cid])
         for reg, sub in part.groupby("region_code"):
             add("region", reg, _pool(sub, ind, pop_note), reg)
         add("country", "DK", _pool(part, ind, pop_note), None)
@@ -1030,7 +1074,7 @@ def standardised_figures(
     if frame.empty:
         raise DataNotAvailable(f"{ind.id}: no rows broken down by {strata}")
     division = registry.resolve_division(division)
-    weights, names, cluster_region, muni_region, not_comp, _split, _mem = _entities(division)
+    weights, names, cluster_region, muni_region, not_comp, _split, _notes = _entities(division, data_dir)
     frame = frame.assign(region_code=frame["municipality_code"].map(muni_region))
     parts = []
     for period_label, fp in frame.groupby("period"):

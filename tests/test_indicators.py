@@ -400,3 +400,35 @@ def test_property_public_output_never_reveals_small_counts(numerators):
         hidden = [r for r in reg.index if reg.loc[r, "suppressed"]]
         assert len(hidden) != 1
         assert not 0 < dk["numerator"].iloc[0] - reg.loc[~reg["suppressed"], "numerator"].sum() < 5
+
+
+# Constructed example: a unit population file for København's ten bydele (invented round numbers in the
+# import format of klyngedata.sources): Byen's six bydele 60,000 in all, Syd's four 40,000.
+CONSTRUCTED_UNITS_CSV = "municipality_code,unit_type,unit_code,period,population\n" + "".join(
+    f"0101,bydel,{code},2024K1,{pop}\n"
+    for code, pop in [("bispebjerg", 10000), ("broenshoej-husum", 10000), ("indre-by", 10000),
+                      ("noerrebro", 10000), ("oesterbro", 10000), ("vanloese", 10000),
+                      ("amager-oest", 10000), ("amager-vest", 10000), ("valby", 10000),
+                      ("vesterbro-kongens-enghave", 10000)]
+)
+
+
+def test_split_copenhagen_allocated_by_unit_population(tmp_path, monkeypatch):
+    from klyngedata.sources import import_file
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    units = tmp_path / "bydele_constructed.csv"
+    units.write_text(CONSTRUCTED_UNITS_CSV, encoding="utf-8")
+    import_file(units, data_dir=tmp_path)
+    # Constructed counts: København 1000 of 200000, Frederiksberg 150 of 50000
+    counts = tmp_path / "constructed_counts.csv"
+    counts.write_text("municipality,period,indicator,numerator,denominator\n"
+                      "0101,2024,kronisk_sygdom_prevalens,1000,200000\n"
+                      "0147,2024,kronisk_sygdom_prevalens,150,50000\n", encoding="utf-8")
+    data = read_indicator_file(counts)
+    out = indicator_figures("hovedstaden-byen", data=data, division="sundhedsklynger-2022", data_dir=tmp_path)
+    row = out.iloc[0]
+    # Byen = 60 % of København + Frederiksberg: (0.6*1000 + 150) / (0.6*200000 + 50000) * 100
+    #      = 750 / 170000 * 100 = 0.441176 %
+    assert row["value"] == pytest.approx(750 / 170000 * 100)
+    assert "befolkningsandelen" in row["method_da"] and "tilnærmelse" in row["method_da"]
