@@ -1014,7 +1014,11 @@ def indicator_figures(
             sel &= out["entity_id"].isin(codes)
     else:
         sel = out["entity_level"] == level
-    res = out.loc[sel, _OUT].reset_index(drop=True)
+    order = {k: i for i, k in enumerate(INDICATORS)}
+    res = out.loc[sel, _OUT].copy()
+    res["_order"] = res["figure_id"].map(order)
+    res = res.sort_values(["_order", "period", "entity_id"], kind="stable").drop(columns="_order")
+    res = res.reset_index(drop=True)
     res.attrs["disclosure_note_da"] = NOTE_DA
     res.attrs["division"] = division
     return res
