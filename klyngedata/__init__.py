@@ -4,6 +4,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from klyngedata.indicators import (  # noqa: E402
+    expected_counts,
+    indicator_catalogue,
+    indicator_figures,
+    standardised_figures,
+)
 from klyngedata.population import population  # noqa: E402
 from klyngedata.registry import (  # noqa: E402
     Cluster,
@@ -29,7 +35,10 @@ __all__ = [
     "clusters",
     "crosswalk",
     "divisions",
+    "expected_counts",
     "hospitals",
+    "indicator_catalogue",
+    "indicator_figures",
     "levels",
     "membership",
     "municipalities",
@@ -37,4 +46,5 @@ __all__ = [
     "population",
     "regions",
     "seats",
+    "standardised_figures",
 ]
