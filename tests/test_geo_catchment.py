@@ -178,3 +178,25 @@ def test_attach_geometry_without_boundaries_raises(tmp_path: Path, monkeypatch) 
     monkeypatch.delenv("DATAFORDELER_API_KEY", raising=False)
     with pytest.raises(BoundaryError, match="klyngedata data import"):
         attach_geometry(pd.DataFrame({"entity_id": ["0851"]}), "kommune", data_dir=tmp_path)
+
+
+def test_population_and_clusters_with_geometry(shared_data: Path, geo_dir: Path, tmp_path: Path) -> None:
+    import warnings
+
+    import klyngedata
+    from klyngedata.sources import import_file
+
+    import_file(shared_data / "population", data_dir=tmp_path)
+    import_file(geo_dir / "kommuner.geojson", data_dir=tmp_path)
+    cl = klyngedata.clusters(DIVISION, geometry=True, data_dir=tmp_path)
+    assert isinstance(cl, gpd.GeoDataFrame) and "cluster_id" in cl.columns and not cl.geometry.is_empty.any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # København's unallocated population is reported, not guessed
+        muni = klyngedata.population(level="municipality", geometry=True, data_dir=tmp_path)
+        per_cluster = klyngedata.population(level="cluster", geometry=True, data_dir=tmp_path)
+    assert isinstance(muni, gpd.GeoDataFrame)
+    assert muni.loc[muni.geometry.is_empty, "entity_id"].tolist() == ["0411"]  # Christiansø has no polygon
+    by_id = per_cluster.set_index("entity_id")
+    kbh = read_boundaries(geo_dir / "kommuner.geojson").set_index("code").geometry["0101"]
+    assert by_id.geometry["0101:ikke-fordelt"].equals(kbh)
+    assert not by_id.geometry[by_id["is_cluster"].astype(bool)].is_empty.any()

@@ -306,8 +306,10 @@ def attach_geometry(df: pd.DataFrame, level: str, division: str | None = None,
     ``level``: ``"kommune"``/``"municipality"``, ``"cluster"``/``"klynge"``, ``"region"`` or
     ``"country"``. Cluster geometries exclude municipalities shared without unit geometry
     (``shared="separate"``, the default; the cluster's ``attrs["shared"]`` lists them) or include them in
-    every sharing cluster (``shared="include"``; the polygons then overlap). Rows without a geometry get
-    an empty geometry. Raises :class:`BoundaryError` if no boundaries are available.
+    every sharing cluster (``shared="include"``; the polygons then overlap). The shared municipality
+    itself is available as ``"delt-0101"`` and as ``"0101:ikke-fordelt"`` (the population module's row
+    for København's population not allocated to a cluster). Rows without a geometry (e.g. Christiansø)
+    get an empty geometry. Raises :class:`BoundaryError` if no boundaries are available.
 
     Example
     -------
@@ -336,6 +338,10 @@ def attach_geometry(df: pd.DataFrame, level: str, division: str | None = None,
         delt = cl[cl["kind"] == "delt"]
         layer = cl[cl["kind"] == "klynge"].set_index("cluster_id").geometry.copy()
         for _, row in delt.iterrows():
+            # the shared municipality itself, under its feature id and under the population module's id
+            # for the part of it not allocated to a cluster (e.g. "0101:ikke-fordelt")
+            layer[row["cluster_id"]] = row.geometry
+            layer[f"{row['municipality_codes']}:ikke-fordelt"] = row.geometry
             for cid in row["shared_with"].split(","):
                 shared_info[cid] = row["municipality_codes"]
                 if shared == "include" and cid in layer.index:
