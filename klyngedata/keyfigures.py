@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -240,20 +241,22 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
         raise DataFormatError(f"{name}: row {i}, column 'level': unknown level {df['level'].iloc[i]!r}")
     out["level"] = mapped.to_numpy()
 
-    ids = []
-    for i, (lvl, raw) in enumerate(zip(out["level"], df["entity_id"], strict=True)):
+    pairs = pd.DataFrame({"level": out["level"].to_numpy(), "raw": df["entity_id"].astype("object").to_numpy()})
+    id_map: dict[tuple[str, object], str] = {}
+    for lvl, raw in pairs.drop_duplicates().itertuples(index=False):
         try:
             if lvl == "municipality":
-                ids.append(normalize_municipality_code(raw))
+                id_map[(lvl, raw)] = normalize_municipality_code(raw)
             elif lvl == "region":
-                ids.append(normalize_region_code(raw))
+                id_map[(lvl, raw)] = normalize_region_code(raw)
             elif lvl == "country":
-                ids.append(COUNTRY_ID)
+                id_map[(lvl, raw)] = COUNTRY_ID
             else:
-                ids.append(str(raw))
+                id_map[(lvl, raw)] = str(raw)
         except ValueError as exc:
+            i = int(np.flatnonzero(((pairs["level"] == lvl) & (pairs["raw"] == raw)).to_numpy())[0])
             raise DataFormatError(f"{name}: row {i}, column 'entity_id': {exc}") from None
-    out["entity_id"] = ids
+    out["entity_id"] = [id_map[k] for k in zip(pairs["level"], pairs["raw"], strict=True)]
     if "entity_name" in df.columns:
         out["entity_name"] = df["entity_name"].astype("string").to_numpy()
     else:
@@ -853,37 +856,53 @@ def format_value(value: float | None, decimals: int, unit: str, signed: bool = F
     return f"{text} %" if unit == "%" else text
 
 
-def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFrame:
-    """Load population (``kind="observed"``) or projection frames through klyngedata.population."""
+def _cached_projection(data_dir: object) -> bool:
+    """True if a population projection (``population/FRKM1yy``) is in the local cache."""
+    from klyngedata.cache import Cache
+
     try:
-        from klyngedata.population import population as load
-    except ModuleNotFoundError as exc:  # pragma: no cover - the population module is part of the package
-        raise DataNotAvailable("klyngedata.population is not available; pass population= explicitly") from exc
+        keys = Cache(data_dir).keys()
+    except (OSError, KlyngedataError):
+        return False
+    return any(re.fullmatch(r"population/FRKM1\d\d", k) for k in keys)
+
+
+def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFrame:
+    """Load municipality and cluster rows (``kind="observed"|"projection"``) via klyngedata.population.
+
+    By sex and age when the data have it, else totals. Regions and Denmark are summed here from the
+    municipalities (the population layer sums them the same way). Cluster rows come from the population
+    layer so that split municipalities are allocated with unit data where it exists.
+    """
+    from klyngedata.population import population as load
+
     frames = []
-    errors = []
-    for level in ("municipality", "cluster", "region", "country"):
-        kwargs: dict[str, Any] = {"level": level, "kind": kind, "data_dir": data_dir}
+    errors: list[str] = []
+    for level in ("municipality", "cluster"):
+        kwargs: dict[str, Any] = {"level": level, "kind": kind, "data_dir": data_dir, "period": "all"}
         if level == "cluster":
             kwargs["division"] = division
         got = None
-        for by in (["sex", "age"], ["age"], None):
+        for by in (("sex", "age"), ()):
             try:
-                got = load(**kwargs, **({"by": by} if by else {}))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # unallocated split rows are handled in _drop_unallocated
+                    got = load(**kwargs, by=by)
                 break
             except DataNotAvailable as exc:
-                errors.append(f"{level}: {exc}")
-            except (TypeError, KlyngedataError) as exc:
                 errors.append(f"{level}: {exc}")
         if got is not None and len(got):
             frames.append(got)
     if not frames:
         raise DataNotAvailable(
-            f"no {kind} population data found in the data directory ({'; '.join(errors[:3])}); import or fetch "
-            f"it first (klyngedata data fetch / klyngedata data import) or pass population="
+            f"no {kind} population data found ({'; '.join(errors[:2])}); import or fetch it first "
+            f"(klyngedata data fetch / klyngedata data import) or pass population="
         )
     prov: list[dict] = []
     for f in frames:
-        prov += _provenance_list(f.attrs.get("provenance"))
+        for p in _provenance_list(f.attrs.get("provenance")):
+            if p not in prov:
+                prov.append(p)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["provenance"] = prov
     return out
@@ -892,6 +911,28 @@ def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFra
 _FINAL_COLUMNS = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
                   "base_period", "region_value", "country_value", "rank", "suppressed", "display", "note_da",
                   "provenance"]
+
+
+def _drop_unallocated(norm: pd.DataFrame, cl: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Drop cluster periods in which part of a split municipality is not allocated to any cluster.
+
+    :func:`klyngedata.population.population` puts the part of a unit-split municipality (København by
+    bydel) that unit data do not cover in an explicit row ``"<code>:ikke-fordelt"``; a cluster total for such
+    a period would silently miss those persons, so it is not used.
+    """
+    split = cl.members.loc[cl.members["allocation"] == "unit", "municipality_code"].unique()
+    if len(split) == 0:
+        return rows, ""
+    rest = norm[(norm["level"] == "cluster") & norm["entity_id"].isin({f"{c}:ikke-fordelt" for c in split})
+                & (norm["population"] > 0)]
+    if rest.empty:
+        return rows, ""
+    bad = set(rest["period"])
+    names = cl.members.drop_duplicates("municipality_code").set_index("municipality_code")["municipality_name"]
+    parts = ", ".join(f"{names.get(c, c)} ({c})" for c in split)
+    reason = (f"{parts} er delt mellem klynger, og befolkningstal for enhederne (bydele) mangler for "
+              f"{len(bad)} periode(r); klyngens tal ville mangle en del af kommunen og vises ikke")
+    return rows[~rows["period"].isin(bad)], reason
 
 
 def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -903,6 +944,10 @@ def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[p
     weights, reason = _cluster_weights(cl)
     rows, h = _entity_rows(norm, "cluster", cl.id, cl.name, weights)
     how[cl.id] = h
+    if h == "given" and not rows.empty:
+        rows, partial = _drop_unallocated(norm, cl, rows)
+        if partial and rows.empty:
+            reason = partial
     if rows.empty:
         missing += _miss(("cluster", cl.id, cl.name), catalogue.POPULATION_FIGURES,
                          reason or "klyngens kommuner mangler i data")
@@ -971,7 +1016,8 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
     reason in ``attrs["missing"]`` (see :func:`missing_figures`); nothing is estimated.
 
     ``population`` / ``projection``: already loaded tidy frames (any mix of levels). When ``population`` is
-    None both are loaded with :func:`klyngedata.population.population` from ``data_dir``; when a
+    None it is loaded with :func:`klyngedata.population.population` from ``data_dir`` (by sex and age if
+    the data have it, else totals), and a projection too if one is *cached* (no implicit fetch); when a
     ``population`` frame is given, projections are only used if ``projection`` is given too.
 
     Example
@@ -984,7 +1030,7 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
     cl = registry.cluster(cluster, division=division)
     if population is None:
         population = _load_frame("observed", cl.division, data_dir)
-        if projection is None:
+        if projection is None and _cached_projection(data_dir):  # never fetched implicitly
             try:
                 projection = _load_frame("projection", cl.division, data_dir)
             except DataNotAvailable:
