@@ -78,7 +78,7 @@ def test_cluster_map_highlight_with_population(data_dir: Path, population_2024: 
     nord = next(t for t in fig.data if t.name == "Klynge Nord")
     others = [t for t in fig.data if t.name in ("Klynge Midt", "Klynge Syd", "Klynge Vest")]
     assert nord.fillcolor != others[0].fillcolor and len({t.fillcolor for t in others}) == 1
-    hover = next(t for t in fig.data if t.name == "Info")
+    hover = next(t for t in fig.data if t.name == "Oplysninger")
     texts = list(hover.text)
     assert len(texts) == 11  # the 11 municipalities of Region Nordjylland
     hj = pop["0860"]
@@ -108,7 +108,7 @@ def test_choropleth_municipalities(data_dir: Path, smoking: pd.DataFrame) -> Non
     df.loc[df.entity_id == "155", "rygning_pct"] = float("nan")  # one missing value (Dragør)
     fig = choropleth(df, "rygning_pct", "kommune", "Daglig rygning (%)", data_dir=data_dir, classes=5)
     names = [t.name for t in fig.data]
-    assert names[0] == "Ingen værdi / ikke vist" and names[-1] == "Info"
+    assert names[0] == "Ingen værdi / ikke vist" and names[-1] == "Oplysninger"
     assert len(fig.data) == 1 + 5 + 1
     assert fig.layout.legend.title.text == "Daglig rygning (%)"
     vals = pd.to_numeric(df["rygning_pct"]).dropna()

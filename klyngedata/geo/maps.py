@@ -198,7 +198,7 @@ def _hover_points(canvas: _Canvas, gdf: Any, id_col: str, texts: Mapping[str, st
     keyed = gdf[gdf[id_col].isin(list(texts))]
     pts = keyed.geometry.representative_point()
     lonlat = np.c_[pts.to_crs(4326).x, pts.to_crs(4326).y]
-    canvas.points(np.c_[pts.x, pts.y], lonlat, text=[texts[k] for k in keyed[id_col]], name="Info",
+    canvas.points(np.c_[pts.x, pts.y], lonlat, text=[texts[k] for k in keyed[id_col]], name="Oplysninger",
                   marker={"size": 6, "color": "rgba(0,0,0,0)"}, showlegend=False)
 
 
