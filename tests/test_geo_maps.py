@@ -82,7 +82,8 @@ def test_cluster_map_highlight_with_population(data_dir: Path, population_2024: 
     texts = list(hover.text)
     assert len(texts) == 11  # the 11 municipalities of Region Nordjylland
     hj = pop["0860"]
-    assert f"<b>Hjørring</b><br>Klynge: Klynge Nord<br>Befolkning: {format_number_da(hj)}" in texts
+    assert f"<b>Klynge Nord</b><br>Kommune: Hjørring<br>Befolkning: {format_number_da(hj)}" in texts
+    assert "<b>Klynge Midt</b><br>Kommune: Aalborg<br>Befolkning: " in "|".join(texts)
     assert "Klynge Nord" in fig.layout.title.text
 
 

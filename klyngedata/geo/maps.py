@@ -207,7 +207,7 @@ def _hover_rows(codes: list[str], names: Mapping[str, str], cluster_label: str,
     out = []
     for c in codes:
         befolkning = format_number_da(pop[c]) if c in pop else "ikke indlæst"
-        out.append(f"<b>{names.get(c, c)}</b><br>Klynge: {cluster_label}<br>Befolkning: {befolkning}")
+        out.append(f"<b>{cluster_label}</b><br>Kommune: {names.get(c, c)}<br>Befolkning: {befolkning}")
     return out
 
 
@@ -283,7 +283,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
         shared_names = [klynger.loc[c, "name"] for c in row["shared_with"].split(",") if c in klynger.index]
         label = f"{names.get(code, code)}: delt mellem {' og '.join(shared_names)} (ingen grænse tegnet)"
         canvas.polygons(shown, [code], "code", fill=SHARED_COLOUR, line="white", width=0.8, name=label)
-        hover[code] = _hover_rows([code], names, "delt mellem " + " og ".join(shared_names), pop)[0]
+        hover[code] = _hover_rows([code], names, "Delt mellem " + " og ".join(shared_names), pop)[0]
     order = sorted(cluster_ids, key=lambda c: not _has_holes(
         shown[shown["code"].isin(klynger.loc[c, "municipality_codes"].split(","))].geometry.values))
     for cid in order:
@@ -358,7 +358,7 @@ def _cluster_tile_map(m: pd.DataFrame, hl_id: str | None, pop: Mapping[str, floa
     shared_label: dict[str, str] = {}
     for code, rows in split.groupby("municipality_code"):
         names = list(dict.fromkeys(cname[c] for c in rows["cluster_id"]))
-        shared_label[code] = "delt mellem " + " og ".join(names)
+        shared_label[code] = "Delt mellem " + " og ".join(names)
         px, py = _tile_polygon(tiles.loc[code, "x"], tiles.loc[code, "y"], shape)
         fig.add_trace(go.Scatter(x=px, y=py, fill="toself", mode="lines", fillcolor=SHARED_COLOUR,
                                  line={"color": "white", "width": 1}, hoverinfo="skip",
