@@ -66,3 +66,16 @@ def test_neighbours_stay_near(shared_data: Path, shape: str, adjacent: float) ->
 def test_bad_shape() -> None:
     with pytest.raises(ValueError):
         tile_layout(shape="triangle")
+
+
+def test_greedy_fallback_without_scipy(shared_data: Path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import fails -> greedy assignment
+    t = tile_layout().set_index("municipality_code")
+    assert len(t) == 98 and not t[["col", "row"]].duplicated().any()
+    kommuner = read_boundaries(shared_data / "geo" / "kommuner.geojson").set_index("code")
+    grown = kommuner.geometry[list(t.index)].buffer(200)
+    pairs = [(a, b) for a, b in itertools.combinations(t.index, 2) if grown[a].intersects(grown[b])]
+    dist = np.array([np.hypot(t.loc[a, "x"] - t.loc[b, "x"], t.loc[a, "y"] - t.loc[b, "y"]) for a, b in pairs])
+    assert dist.mean() < 2.5
