@@ -247,8 +247,8 @@ _MEDIAN_DEF = (
     "etårige aldre: hver etårig aldersklasse a antages at dække intervallet [a; a+1) med personerne "
     "jævnt fordelt, og medianen findes ved lineær interpolation: median = a + (N/2 - K) / n(a), hvor N er "
     "hele befolkningen, K antallet under alder a, og a den alder, hvor den kumulerede befolkning når N/2. "
-    "Med aldersgrupper bruges samme formel med gruppens bredde. Kan ikke beregnes, hvis medianen ligger i "
-    "en åben aldersgruppe (fx 100+)."
+    "Med aldersgrupper bruges samme formel med gruppens bredde (højst fem år). Beregnes ikke, hvis medianen "
+    "ligger i en åben aldersgruppe (fx 100+) eller i en gruppe bredere end fem år."
 )
 
 

@@ -233,82 +233,96 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
 
-    levels = df["level"].astype("string").str.strip().str.lower()
-    mapped = levels.map(_LEVEL_ALIASES)
-    bad = mapped.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFormatError(f"{name}: row {i}, column 'level': unknown level {df['level'].iloc[i]!r}")
-    out["level"] = mapped.to_numpy()
+    def first_row(codes: np.ndarray, k: int) -> int:
+        return int(np.flatnonzero(codes == k)[0])
 
-    pairs = pd.DataFrame({"level": out["level"].to_numpy(), "raw": df["entity_id"].astype("object").to_numpy()})
-    id_map: dict[tuple[str, object], str] = {}
-    for lvl, raw in pairs.drop_duplicates().itertuples(index=False):
+    def mapped(column: str, fn: Any) -> tuple[np.ndarray, list]:
+        """Apply ``fn`` to each distinct value of ``column`` (errors name the first row with that value)."""
+        codes, uniques = pd.factorize(df[column].astype("object"), use_na_sentinel=False)
+        values = []
+        for k, u in enumerate(uniques):
+            try:
+                values.append(fn(u))
+            except (KlyngedataError, ValueError) as exc:
+                raise DataFormatError(f"{name}: row {first_row(codes, k)}, column {column!r}: {exc}") from None
+        return codes, values
+
+    def level_of(u: object) -> str:
+        lvl = _LEVEL_ALIASES.get(str(u).strip().lower()) if not pd.isna(u) else None
+        if lvl is None:
+            raise ValueError(f"unknown level {u!r}")
+        return lvl
+
+    lcodes, lvals = mapped("level", level_of)
+    level_arr = np.asarray(lvals, dtype=object)[lcodes]
+    out["level"] = level_arr
+
+    raw_codes, raw_uniques = pd.factorize(df["entity_id"].astype("object"), use_na_sentinel=False)
+    pair_codes, pair_uniques = pd.factorize(pd.Series(lcodes * (len(raw_uniques) + 1) + raw_codes))
+    ids = []
+    for k, pair in enumerate(pair_uniques):
+        lvl, raw = lvals[int(pair) // (len(raw_uniques) + 1)], raw_uniques[int(pair) % (len(raw_uniques) + 1)]
         try:
             if lvl == "municipality":
-                id_map[(lvl, raw)] = normalize_municipality_code(raw)
+                ids.append(normalize_municipality_code(raw))
             elif lvl == "region":
-                id_map[(lvl, raw)] = normalize_region_code(raw)
+                ids.append(normalize_region_code(raw))
             elif lvl == "country":
-                id_map[(lvl, raw)] = COUNTRY_ID
+                ids.append(COUNTRY_ID)
             else:
-                id_map[(lvl, raw)] = str(raw)
+                ids.append(str(raw))
         except ValueError as exc:
-            i = int(np.flatnonzero(((pairs["level"] == lvl) & (pairs["raw"] == raw)).to_numpy())[0])
-            raise DataFormatError(f"{name}: row {i}, column 'entity_id': {exc}") from None
-    out["entity_id"] = [id_map[k] for k in zip(pairs["level"], pairs["raw"], strict=True)]
+            raise DataFormatError(f"{name}: row {first_row(pair_codes, k)}, column 'entity_id': {exc}") from None
+    out["entity_id"] = np.asarray(ids, dtype=object)[pair_codes]
     if "entity_name" in df.columns:
         out["entity_name"] = df["entity_name"].astype("string").to_numpy()
     else:
         out["entity_name"] = pd.array([pd.NA] * n, dtype="string")
 
-    uniq = pd.unique(df["period"].astype("object"))
-    pmap = {}
-    for u in uniq:
-        try:
-            pmap[u] = to_period(u)
-        except KlyngedataError as exc:
-            i = int(np.flatnonzero((df["period"].astype("object") == u).to_numpy())[0])
-            raise DataFormatError(f"{name}: row {i}, column 'period': {exc}") from None
-    out["period"] = df["period"].astype("object").map(pmap).to_numpy()
+    if isinstance(df["period"].dtype, pd.PeriodDtype):
+        out["period"] = df["period"].array
+    else:
+        pcodes, pvals = mapped("period", to_period)
+        freqs = {p.freqstr for p in pvals}
+        if len(freqs) == 1 and pvals:
+            out["period"] = pd.array(pvals).take(pcodes)
+        else:
+            out["period"] = np.asarray(pvals, dtype=object)[pcodes]
 
     if "sex" in df.columns:
-        sx = df["sex"].astype("string").str.strip().str.lower().map(_SEX_ALIASES)
-        if sx.isna().any():
-            i = int(np.flatnonzero(sx.isna().to_numpy())[0])
-            raise DataFormatError(f"{name}: row {i}, column 'sex': unknown value {df['sex'].iloc[i]!r}")
-        out["sex"] = sx.to_numpy()
+        def sex_of(u: object) -> str:
+            v = _SEX_ALIASES.get(str(u).strip().lower()) if not pd.isna(u) else None
+            if v is None:
+                raise ValueError(f"unknown value {u!r}")
+            return v
+
+        scodes, svals = mapped("sex", sex_of)
+        out["sex"] = np.asarray(svals, dtype=object)[scodes]
     else:
         out["sex"] = "total"
 
-    age_src = None
+    age_col = None
     if "age" in df.columns:
-        age_src = df["age"].astype("object")
+        age_col = "age"
         if "age_group" in df.columns:
-            age_src = age_src.where(age_src.notna(), df["age_group"].astype("object"))
+            df = df.assign(age=df["age"].astype("object").where(df["age"].notna(), df["age_group"].astype("object")))
     elif "age_group" in df.columns:
-        age_src = df["age_group"].astype("object")
-    if age_src is None:
+        age_col = "age_group"
+    if age_col is None:
         out["age_lo"] = pd.array([pd.NA] * n, dtype="Int64")
         out["age_hi"] = pd.array([pd.NA] * n, dtype="Int64")
         out["age_total"] = True
     else:
-        col = "age" if "age" in df.columns else "age_group"
-        parsed = {}
-        for u in pd.unique(age_src):
-            key = "__NA__" if pd.isna(u) else u
-            try:
-                parsed[key] = _parse_age(None if key == "__NA__" else u)
-            except DataFormatError as exc:
-                i = int(np.flatnonzero((age_src == u).to_numpy())[0])
-                raise DataFormatError(f"{name}: row {i}, column {col!r}: {exc}") from None
-        triples = [parsed["__NA__" if pd.isna(u) else u] for u in age_src]
-        out["age_lo"] = pd.array([t[0] if t else pd.NA for t in triples], dtype="Int64")
-        out["age_hi"] = pd.array([t[1] if t and t[1] is not None else pd.NA for t in triples], dtype="Int64")
-        out["age_total"] = [t is None for t in triples]
+        acodes, avals = mapped(age_col, lambda u: _parse_age(None if pd.isna(u) else u))
+        lo = np.array([np.nan if t is None else t[0] for t in avals], dtype="float64")[acodes]
+        hi = np.array([np.nan if t is None or t[1] is None else t[1] for t in avals], dtype="float64")[acodes]
+        total = np.array([t is None for t in avals], dtype=bool)[acodes]
         if "age_open" in df.columns:  # klyngedata.sources convention: age 100 + age_open -> "100+"
-            is_open = df["age_open"].fillna(False).astype(bool).to_numpy() & ~out["age_total"].to_numpy()
-            out.loc[is_open, "age_hi"] = pd.NA
+            is_open = df["age_open"].fillna(False).astype(bool).to_numpy() & ~total
+            hi[is_open] = np.nan
+        out["age_lo"] = pd.array(lo, dtype="Float64").astype("Int64")
+        out["age_hi"] = pd.array(hi, dtype="Float64").astype("Int64")
+        out["age_total"] = total
 
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = pop.isna() & df["population"].notna()
@@ -371,7 +385,7 @@ def age_range_sum(counts: Mapping[int, float] | pd.Series | Iterable[tuple], lo:
     return total
 
 
-def median_age(counts: Mapping[int, float] | pd.Series | Iterable[tuple]) -> float | None:
+def median_age(counts: Mapping[int, float] | pd.Series | Iterable[tuple], max_width: int | None = 5) -> float | None:
     """Median age with linear interpolation inside the year (or band) where the median falls.
 
     Each single-year age ``a`` is taken to cover ``[a, a+1)`` with its persons spread evenly; with
@@ -380,8 +394,9 @@ def median_age(counts: Mapping[int, float] | pd.Series | Iterable[tuple]) -> flo
 
         median = a + (N/2 - K) / n
 
-    A band ``lo``-``hi`` is treated as ``[lo, hi+1)``. Returns ``None`` for an empty distribution or when the
-    median falls in an open-ended band.
+    A band ``lo``-``hi`` is treated as ``[lo, hi+1)``. Returns ``None`` for an empty distribution, when the
+    median falls in an open-ended band, or in a band wider than ``max_width`` years (default 5: a median
+    interpolated inside e.g. 18-64 would mostly reflect the assumption of an even spread, not the data).
 
     Example (constructed): ages 20, 30, 30, 40, 50 -> N/2 = 2.5, K = 1 below 30, n = 2 aged 30
     -> 30 + (2.5 - 1) / 2 = 30.75
@@ -400,6 +415,8 @@ def median_age(counts: Mapping[int, float] | pd.Series | Iterable[tuple]) -> flo
             if hi is None:
                 return None
             width = hi + 1 - lo
+            if max_width is not None and width > max_width:
+                return None
             return lo + (half - cum) / n * width
         cum += n
     return None  # pragma: no cover (unreachable: cum reaches n_all)
@@ -483,16 +500,17 @@ def _profile(rows: pd.DataFrame) -> _Profile:
 def _resolve_period(norm: pd.DataFrame, period: object, what: str = "population") -> pd.Period:
     if norm.empty:
         raise DataNotAvailable(f"the {what} frame is empty")
-    freqs = sorted({p.freqstr for p in norm["period"]})
+    uniq = pd.unique(norm["period"])
+    freqs = sorted({p.freqstr for p in uniq})
     if period is None or (isinstance(period, str) and period.strip().lower() == "latest"):
         if len(freqs) > 1:
             raise DataFormatError(
                 f"the {what} frame mixes period frequencies {freqs}; pass an explicit period (e.g. '2024K1')"
             )
-        return max(norm["period"])
+        return max(uniq)
     p = to_period(period)
-    if p not in set(norm["period"]):
-        have = sorted(norm["period"][norm["period"].map(lambda q: q.freqstr == p.freqstr)].unique())
+    if p not in set(uniq):
+        have = sorted(q for q in uniq if q.freqstr == p.freqstr)
         span = f"{period_label(have[0])}-{period_label(have[-1])}" if have else f"none with frequency {p.freqstr}"
         raise DataNotAvailable(f"period {period_label(p)} is not in the {what} data (available: {span})")
     return p
@@ -602,7 +620,8 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
                 rows.append(_row(entity, "old_age_dependency", r, p))
             med = median_age(prof.bands)
             if med is None:
-                missing += _miss(entity, ["median_age"], "medianen ligger i en åben aldersgruppe")
+                missing += _miss(entity, ["median_age"], "medianen ligger i en åben eller bredere end femårig "
+                                                         "aldersgruppe (kræver etårige aldre eller femårsgrupper)")
             else:
                 rows.append(_row(entity, "median_age", med, p))
         # projections

@@ -181,8 +181,13 @@ def test_age_groups_that_do_not_nest_leave_figures_out():
     assert v.loc["share_65_plus", "value"] == pytest.approx(35.0)  # (25 + 10) / 100
     assert v.loc["share_80_plus", "value"] == pytest.approx(10.0)
     assert "share_0_17" not in v.index and "old_age_dependency" not in v.index
-    # median: N/2 = 50; below 20: 20; 20-64 holds 45 (width 45): 20 + (50 - 20) / 45 * 45 = 50
-    assert v.loc["median_age", "value"] == pytest.approx(50.0)
+    # the median (N/2 = 50) falls in 20-64, a 45-year band: not interpolated, left out with the reason
+    assert "median_age" not in v.index
+    assert kf.median_age([(0, 14, 15), (15, 19, 5), (20, 64, 45), (65, None, 35)]) is None
+    # with max_width=None: 20 + (50 - 20) / 45 * 45 = 50
+    assert kf.median_age([(0, 14, 15), (15, 19, 5), (20, 64, 45), (65, None, 35)], max_width=None) == 50.0
+    reason = kf.missing_figures(kf.compute_figures(CONSTRUCTED)).set_index("figure_id").loc["median_age"]
+    assert "femårsgrupper" in reason["reason_da"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -277,12 +282,21 @@ def test_age_pyramid_constructed_cluster():
     assert pyr.loc[pyr["age_group"] == "100+", "share_pct"].iloc[0] == pytest.approx(8 / 24 * 100)
     assert set(pyr["sex_da"]) == {"Mænd", "Kvinder"}
     assert (pyr["entity_name"] == "Klynge Nord").all()
+    # five-year bands in the input give the same pyramid; the median in a five-year band is interpolated
+    # CONSTRUCTED bands: 0-4: 10, 5-9: 10, 10+: 5 -> 5 + (12.5 - 10) / 10 * 5 = 6.25
+    bands = pd.DataFrame({"level": "country", "entity_id": "DK", "period": "2024K1",
+                          "age_group": ["0-4", "5-9", "10+"], "population": [10, 10, 5]})
+    assert kf.compute_figures(bands).set_index("figure_id").loc["median_age", "value"] == pytest.approx(6.25)
     # a single municipality by name
     pyr_l = kf.age_pyramid("Læsø", population=CONSTRUCTED)
     assert pyr_l["population"].sum() == 6
     # totals only: not available
     with pytest.raises(DataNotAvailable, match="sex and age"):
         kf.age_pyramid("Læsø", population=_frame({("municipality", "0825"): {30: 5}}))
+    with pytest.raises(DataNotAvailable, match="five-year"):
+        kf.age_pyramid("DK", population=pd.DataFrame({
+            "level": "country", "entity_id": "DK", "period": "2024K1", "sex": ["male", "female"],
+            "age_group": ["0-17", "0-17"], "population": [3, 4]}))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -454,6 +468,9 @@ def test_real_key_figures_through_population_module(imported_data_dir, populatio
     byen = kf.key_figures("hovedstaden-byen", data_dir=imported_data_dir)
     assert not (byen["entity_level"] == "cluster").any()
     assert "0101" in kf.missing_figures(byen).query("entity_level == 'cluster'")["reason_da"].iloc[0]
+    # the real files have totals only: no age pyramid, with a message saying what is needed
+    with pytest.raises(DataNotAvailable, match="sex and age"):
+        kf.age_pyramid("nordjylland-nord", data_dir=imported_data_dir)
 
 
 def test_split_cluster_with_unit_population(population_dir, tmp_path, monkeypatch):
