@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from klyngedata.geo import boundaries, choropleth, cluster_map  # noqa: E402
 from klyngedata.indicators import (  # noqa: E402
     expected_counts,
     indicator_catalogue,
@@ -31,7 +32,10 @@ __all__ = [
     "Cluster",
     "Municipality",
     "__version__",
+    "boundaries",
+    "choropleth",
     "cluster",
+    "cluster_map",
     "clusters",
     "crosswalk",
     "divisions",
