@@ -1176,15 +1176,23 @@ def _resolve_entity(entity: object, level: str | None, division: str | None) -> 
                     return "region", code, name, None
         if lvl == "region":
             raise LookupFailed(f"Unknown region {entity!r}")
+    cluster_error: LookupFailed | None = None
     if lvl in (None, "cluster"):
         try:
             cl = registry.cluster(entity, division=division)
             return "cluster", cl.id, cl.name, cl
-        except LookupFailed:
+        except LookupFailed as exc:
             if lvl == "cluster":
                 raise
+            cluster_error = exc
     if lvl in (None, "municipality"):
-        m = registry.municipality(entity)
+        try:
+            m = registry.municipality(entity)
+        except LookupFailed as exc:
+            if cluster_error is None:
+                raise
+            raise LookupFailed(f"{entity!r} is neither a cluster ({cluster_error}) nor a municipality ({exc})",
+                               ) from None
         return "municipality", m.code, m.name, None
     raise LookupFailed(f"Unknown level {level!r}; use municipality, cluster, region or country")
 

@@ -501,3 +501,49 @@ def test_split_cluster_with_unit_population(population_dir, tmp_path, monkeypatc
     assert _value(table, "cluster", "hovedstaden-byen", "population") == expected
     # other months have no unit data -> no 1-year growth for the cluster (left out, not guessed)
     assert not ((table["entity_level"] == "cluster") & (table["figure_id"] == "growth_1y")).any()
+
+
+def test_age_pyramid_unknown_entity_names_both_lookups():
+    CONSTRUCTED = _frame({("municipality", "0825"): {30: 5}})
+    with pytest.raises(LookupFailed) as err:
+        kf.age_pyramid("Atlantis", population=CONSTRUCTED)
+    assert "neither a cluster" in str(err.value) and "municipality" in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# properties over random age distributions (hypothesis)
+# --------------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_age_tables = st.dictionaries(st.integers(0, 110), st.integers(0, 5000), min_size=1, max_size=60).filter(
+    lambda d: sum(d.values()) > 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_age_tables)
+def test_median_splits_the_population_in_two_halves(ages):
+    """With persons spread evenly within each year, exactly N/2 persons are younger than the median."""
+    med = kf.median_age(ages)
+    n = sum(ages.values())
+    # persons aged a cover [a, a+1) evenly: the part of them below the median is clamp(med - a, 0, 1)
+    below = sum(v * min(max(med - a, 0.0), 1.0) for a, v in ages.items())
+    assert below == pytest.approx(n / 2)
+    assert min(a for a, v in ages.items() if v > 0) <= med <= max(a for a, v in ages.items() if v > 0) + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(_age_tables)
+def test_broad_shares_add_up_and_match_counts(ages):
+    CONSTRUCTED = _frame({("country", "DK"): ages})
+    v = kf.compute_figures(CONSTRUCTED).set_index("figure_id")["value"]
+    n = sum(ages.values())
+    assert v["share_0_17"] + v["share_18_64"] + v["share_65_plus"] == pytest.approx(100.0)
+    assert v["share_65_plus"] == pytest.approx(100 * sum(c for a, c in ages.items() if a >= 65) / n)
+    assert v["pop_80_plus"] == sum(c for a, c in ages.items() if a >= 80)
+    working = sum(c for a, c in ages.items() if 18 <= a <= 64)
+    if working:
+        assert v["old_age_dependency"] == pytest.approx(100 * sum(c for a, c in ages.items() if a >= 65) / working)
+    else:
+        assert "old_age_dependency" not in v.index
