@@ -11,6 +11,7 @@ from klyngedata.indicators import (  # noqa: E402
     indicator_figures,
     standardised_figures,
 )
+from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking  # noqa: E402
 from klyngedata.population import population  # noqa: E402
 from klyngedata.registry import (  # noqa: E402
     Cluster,
@@ -32,6 +33,7 @@ __all__ = [
     "Cluster",
     "Municipality",
     "__version__",
+    "age_pyramid",
     "boundaries",
     "choropleth",
     "cluster",
@@ -43,10 +45,13 @@ __all__ = [
     "hospitals",
     "indicator_catalogue",
     "indicator_figures",
+    "key_figures",
     "levels",
     "membership",
+    "missing_figures",
     "municipalities",
     "municipality",
+    "municipality_ranking",
     "population",
     "regions",
     "seats",
