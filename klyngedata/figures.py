@@ -163,13 +163,13 @@ def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 
         template="plotly_white",
         separators=SEPARATORS,
         height=height,
-        margin={"l": 70, "r": 30, "t": 60, "b": 95},
-        legend={"orientation": "h", "y": -0.18, "x": 0.0},
+        margin={"l": 70, "r": 30, "t": 80, "b": 100 if source_da else 60},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
         hoverlabel={"namelength": -1},
     )
     if source_da:
         fig.add_annotation(
-            text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=-0.34,
+            text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-62,
             xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left",
         )
         fig.layout.meta = {"provenance": source_da}
@@ -276,7 +276,7 @@ def indexed_trend(
         ))
     fig.add_hline(y=100, line={"color": "#8d96a3", "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
-    fig.update_yaxes(title_text=f"Indeks ({base_label} = 100)")
+    fig.update_yaxes(title_text=f"Indeks ({base_label} = 100)", tickformat=",.1f")
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
 
 
@@ -304,7 +304,7 @@ def member_comparison(
         textposition="auto", marker={"color": COLORS[0]},
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
-    fig.update_xaxes(title_text=axis_title_da)
+    fig.update_xaxes(title_text=axis_title_da, tickformat=",.0f" if decimals == 0 else None)
     fig.update_yaxes(title_text="")
     height = max(300, 90 + 38 * len(data))
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=height)

@@ -147,6 +147,7 @@ def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool, divisi
 def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
     """Load population data once into the cache before the batch (fetches only when it is not cached).
 
+    The reports themselves then run with ``$KLYNGEDATA_OFFLINE=1``: they read the cache and never fetch.
     Returns warnings; a missing data layer does not stop the batch (the notebooks then show Danish notes
     saying which data are missing).
     """
@@ -154,11 +155,17 @@ def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
         from klyngedata.population import population
     except ImportError as exc:
         return [f"population layer unavailable: {exc}"]
-    try:
-        population(level="municipality", division=division, period="all", data_dir=data_dir)
-    except Exception as exc:  # noqa: BLE001 - reported in the summary; each notebook says what is missing
-        return [f"population data not loaded before the batch: {type(exc).__name__}: {exc}"]
-    return []
+    warnings: list[str] = []
+    for what, kwargs in (
+        ("population", {"level": "municipality", "period": "all"}),
+        ("population projection", {"level": "municipality", "period": "all", "kind": "projection",
+                                   "by": ("age",)}),
+    ):
+        try:
+            population(division=division, data_dir=data_dir, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported in the summary; each notebook says what is missing
+            warnings.append(f"{what} not available for this batch: {type(exc).__name__}: {exc}")
+    return warnings
 
 
 def _task_parameters(
@@ -181,6 +188,7 @@ def run_one(
     shared_assets: bool = False,
     timeout: float | None = None,
     data_dir: str | None = None,
+    offline: bool = True,
 ) -> ReportResult:
     """Execute one notebook for one cluster and write its HTML; never raises for a notebook error.
 
@@ -201,6 +209,8 @@ def run_one(
     stem = f"{cluster_id}-{notebook}"
     result = ReportResult(cluster_id=cluster_id, notebook=notebook, ok=False)
     os.environ[REPORT_ENV] = "1"
+    if offline:  # data were loaded into the cache once by run(); notebooks must not fetch again
+        os.environ["KLYNGEDATA_OFFLINE"] = "1"
     if data_dir is not None:
         os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
     failed_dir = out / "_failed"
@@ -335,7 +345,7 @@ def run(
     bar = tqdm(total=len(tasks), desc="Rapporter", unit="rapport", disable=not progress, file=sys.stderr)
     try:
         if jobs <= 1 or len(tasks) <= 1:
-            saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR")}
+            saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
             try:
                 for task in tasks:
                     bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
