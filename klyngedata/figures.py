@@ -168,6 +168,8 @@ def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 
         hoverlabel={"namelength": -1},
     )
     if source_da:
+        if not source_da.startswith("Kilde"):
+            source_da = f"Kilde: {source_da}"
         fig.add_annotation(
             text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-62,
             xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left",
