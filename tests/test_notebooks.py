@@ -1,0 +1,99 @@
+"""The notebooks in notebooks/: thin, parameterised, committed without outputs, Danish; udforsk.ipynb runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from klyngedata.reports.runner import NOTEBOOKS, notebook_dir
+
+NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+ALL = ["befolkningsdashboard", "noegletalsrapport", "udforsk"]
+REPORT_PARAMETERS = {"cluster", "division", "period", "data_dir"}
+MAX_CODE_LINES = 6  # thin notebooks: every computation is a package function
+
+EXPECTED_HEADINGS = {
+    "befolkningsdashboard": ["# Befolkningsdashboard", "## Nøgletal", "## Befolkningsudvikling",
+                             "## Sammenligning med regionen og hele landet", "## Alderspyramide",
+                             "## Fremskrivning af 65+ og 80+-årige", "## Klyngens optageområde",
+                             "## Medlemskommunerne side om side", "## Kilder"],
+    "noegletalsrapport": ["# Nøgletalsrapport", "## Sammenfatning", "## Nøgletal for klyngen",
+                          "## Klyngen sammenlignet med regionen og hele landet", "## Medlemskommunerne",
+                          "## Sundhedsindikatorer", "## Nøgletal, der ikke kan beregnes", "## Klyngens organisering",
+                          "## Kilder"],
+}
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(NB_DIR / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_committed_without_outputs_and_with_python3_kernel(name):
+    nb = _read(name)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: outputs not stripped"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_one_parameters_cell_and_thin_code(name):
+    nb = _read(name)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    names = {line.split("=")[0].strip() for line in params[0].source.splitlines()
+             if "=" in line and not line.lstrip().startswith("#")}
+    if name in NOTEBOOKS:
+        assert names == REPORT_PARAMETERS
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell is not params[0]:
+            lines = [line for line in cell.source.splitlines() if line.strip()]
+            assert len(lines) <= MAX_CODE_LINES, cell.source
+            assert not any(line.lstrip().startswith(("def ", "class ", "for ", "while ")) for line in lines)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_HEADINGS))
+def test_danish_headings(name):
+    nb = _read(name)
+    headings = [line.strip() for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("#")]
+    assert headings == EXPECTED_HEADINGS[name]
+
+
+def test_runner_finds_the_report_notebooks():
+    assert notebook_dir() == NB_DIR
+    for name in NOTEBOOKS:
+        assert (NB_DIR / f"{name}.ipynb").exists()
+
+
+@pytest.fixture(scope="module")
+def full_data_dir(shared_data, tmp_path_factory) -> Path:
+    """All real shared files (population, boundaries, indicators) imported with `klyngedata data import`."""
+    from klyngedata.cli import main
+
+    target = tmp_path_factory.mktemp("klyngedata_full")
+    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+def test_udforsk_runs_top_to_bottom(full_data_dir, tmp_path, monkeypatch):
+    import papermill as pm
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")  # the test never touches the internet
+    out = tmp_path / "udforsk.ipynb"
+    pm.execute_notebook(str(NB_DIR / "udforsk.ipynb"), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"data_dir": str(full_data_dir)}, cwd=str(NB_DIR))
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    shown = "".join(str(o.get("data", {})) for c in nb.cells for o in c.get("outputs", []))
+    assert "Klynge Nord" in shown and "nordjylland-nord" in shown
+    assert os.environ.get("KLYNGEDATA_OFFLINE") == "1"
