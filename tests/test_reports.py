@@ -227,3 +227,13 @@ def test_tables_never_show_small_counts_and_mark_count_cells():
     assert blocks.count_text(4) == "<5" and blocks.count_text(5) == "5" and blocks.count_text(0) == "0"
     assert blocks.value_text(None, "personer", 0, display="<5", suppressed=True) == "<5"
     assert "25,0" in html  # Danish decimal comma
+
+
+def test_summary_da_uses_percentage_points_for_survey_shares():
+    kf = pd.concat([CONSTRUCTED_KF.iloc[:1], pd.DataFrame([{  # constructed example: a health indicator row
+        "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "svaer_overvaegt",
+        "label_da": "Svær overvægt (BMI 30+)", "value": 24.6, "unit": "% af voksne 16+", "period": "2025",
+        "region_value": 21.9, "country_value": 18.5}])], ignore_index=True)
+    # 24.6 - 18.5 = 6.1 percentage points
+    assert summary_da(kf)[1] == ("Svær overvægt (BMI 30+) er 24,6 % af voksne 16+ mod 18,5 % i hele landet "
+                                 "(6,1 procentpoint højere).")

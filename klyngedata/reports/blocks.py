@@ -95,8 +95,8 @@ def _num_td(text: str, figure_id: str, unit: str) -> str:
     return f'<td class="kd-num" data-figure-id="{esc(figure_id)}" data-unit="{esc(unit)}"{count}>{esc(text)}</td>'
 
 
-def tiles(items: Iterable[tuple[str, str, str]]) -> HTML:
-    """Key-figure tiles: ``(label, value text, sub text)`` each.
+def tiles(items: Iterable[tuple]) -> HTML:
+    """Key-figure tiles: ``(label, value text, sub text[, unit])`` each (a count unit marks ``data-count``).
 
     Example
     -------
@@ -104,10 +104,12 @@ def tiles(items: Iterable[tuple[str, str, str]]) -> HTML:
     True
     """
     parts = ['<div class="kd-tiles">']
-    for label, value, sub in items:
+    for label, value, sub, *rest in items:
+        unit = rest[0] if rest else ""
+        attrs = f' data-unit="{esc(unit)}"' + (' data-count="1"' if unit in COUNT_UNITS else "")
         parts.append(
             f'<div class="kd-tile"><div class="kd-tile-label">{esc(label)}</div>'
-            f'<div class="kd-tile-value">{esc(value)}</div><div class="kd-tile-sub">{esc(sub)}</div></div>'
+            f'<div class="kd-tile-value"{attrs}>{esc(value)}</div><div class="kd-tile-sub">{esc(sub)}</div></div>'
         )
     parts.append("</div>")
     return HTML("".join(parts))
@@ -133,7 +135,7 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
         text = value_text(r["value"], unit, _decimals(fid, unit), r.get("display"), r.get("suppressed", False))
         if unit == "%" and not text.startswith("<"):
             text = f"{text} %"
-        items.append((str(r["label_da"]), text, period_label(r["period"])))
+        items.append((str(r["label_da"]), text, period_label(r["period"]), unit))
     if not items:
         return note_da("Ingen nøgletal kan vises for den valgte periode.")
     return tiles(items)

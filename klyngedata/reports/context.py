@@ -299,13 +299,22 @@ class ClusterReport:
             return _unavailable("Sammenligningen", exc)
 
     def summary(self) -> Any:
-        """Short Danish text generated from the key figures (what grew, what stands out)."""
+        """Short Danish text generated from the key figures and health indicators (what grew, what stands out)."""
         from klyngedata.reports.text import summary_da
 
         try:
-            return blocks.bullet_list(summary_da(self.keyfigures()))
+            kf = self.keyfigures()
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Sammenfatningen", exc)
+        try:
+            ind = self.indicators()
+            ind = ind[ind["entity_level"].astype(str) == "cluster"] if "entity_level" in ind.columns else ind
+            combined = pd.concat([kf, ind], ignore_index=True)
+            combined.attrs.update(kf.attrs)
+        except (KlyngedataError, ImportError) as exc:
+            _technical(exc)
+            combined = kf
+        return blocks.bullet_list(summary_da(combined))
 
     def missing(self) -> Any:
         """Which key figures are left out and why (Danish)."""
@@ -365,7 +374,8 @@ class ClusterReport:
             )
             parts.append(blocks.frame_table(seats, {"rolle": "Rolle", "antal": "Antal", "appointed_by": "Udpeges af",
                                                     "note_da": "Bemærkning"}).data)
-            parts.append(blocks.caption_da(f"Kilde: {'; '.join(sorted(set(map(str, seats['source']))))}").data)
+            source = lev.get("source") or "; ".join(sorted(set(map(str, seats["source"]))))
+            parts.append(blocks.caption_da(f"Kilde: {source}").data)
         return HTML("".join(parts))
 
     def footer(self, notebook: str = "") -> Any:
@@ -384,10 +394,10 @@ class ClusterReport:
 
             entries = Cache(self.data_dir).entries()
             for _, e in entries.iterrows():
-                when = e.get("fetched_at") if pd.notna(e.get("fetched_at")) else e.get("written_at")
-                src = e.get("source") if pd.notna(e.get("source")) else e.get("key")
-                lines.append(f"Lokalt datalager: {e.get('key')} ({src}), perioder {e.get('periods') or '–'}, "
-                             f"hentet/importeret {str(when)[:19]}")
+                when = e.get("fetched_at") if _given(e.get("fetched_at")) else e.get("written_at")
+                src = e.get("source") if _given(e.get("source")) else e.get("key")
+                periods = f", perioder {e.get('periods')}" if _given(e.get("periods")) else ""
+                lines.append(f"Lokalt datalager: {e.get('key')} ({src}){periods}, hentet/importeret {str(when)[:19]}")
         except Exception:  # noqa: BLE001 - the footer must not break a report
             pass
         lines.append(f"Klynger og medlemskommuner: {self.cluster.source}")
@@ -395,6 +405,10 @@ class ClusterReport:
         lines.append(f"Dannet {self.started_at.strftime('%d.%m.%Y %H:%M')} med klyngedata {klyngedata.__version__}"
                      + (f" ({notebook})" if notebook else "") + ".")
         return blocks.footer(lines)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (not isinstance(value, (str, list, tuple)) and pd.isna(value)) and value != ""
 
 
 def _seat_count(lo: Any, hi: Any) -> str:

@@ -46,7 +46,8 @@ def _get(rows: pd.DataFrame, figure_id: str) -> pd.Series | None:
 
 def _pct(v: float) -> str:
     sign = "+" if v > 0 else ""
-    return f"{sign}{format_number(v, 1)} %"
+    decimals = 2 if 0 < abs(v) < 0.1 else 1  # 0.04 % is not shown as "+0,0 %"
+    return f"{sign}{format_number(v, decimals)} %"
 
 
 def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]:
@@ -109,13 +110,13 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]
             continue
         v, c = float(row["value"]), float(row["country_value"])
         unit = str(row.get("unit", ""))
-        if unit == "%":
+        if unit.startswith("%"):
             diff = v - c
             if abs(diff) >= STANDOUT_PP:
                 word = "højere" if diff > 0 else "lavere"
                 standouts.append((abs(diff) / max(abs(c), 1e-9),
-                                  f"{row['label_da']} er {format_number(v, 1)} % mod {format_number(c, 1)} % i hele "
-                                  f"landet ({format_number(abs(diff), 1)} procentpoint {word})."))
+                                  f"{row['label_da']} er {format_number(v, 1)} {unit} mod {format_number(c, 1)} % i "
+                                  f"hele landet ({format_number(abs(diff), 1)} procentpoint {word})."))
         elif c != 0 and abs(v - c) / abs(c) >= STANDOUT_REL:
             word = "højere" if v > c else "lavere"
             standouts.append((abs(v - c) / abs(c),

@@ -1,0 +1,170 @@
+"""End to end: both report notebooks for Klynge Nord on the real shared files, opened in headless Chromium.
+
+Checks per report: no console errors, every plotly figure rendered (non-empty SVG), Danish headings, no code
+cells, no count of 1-4 in the key-figure tables/tiles, and the population tile equals the sum of the four
+member municipalities read from the raw StatBank CSV with the csv module. Also the ``--shared-assets`` variant.
+Run with ``python -m pytest tests/test_e2e_reports.py -m e2e``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CLUSTER = "nordjylland-nord"
+MEMBERS_DST = {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}
+
+MIN_FIGURES = {"befolkningsdashboard": 4, "noegletalsrapport": 1}  # with totals-only population data
+HEADINGS = {
+    "befolkningsdashboard": ("Befolkningsdashboard", ["Nøgletal", "Befolkningsudvikling", "Alderspyramide",
+                                                      "Klyngens optageområde", "Medlemskommunerne side om side"]),
+    "noegletalsrapport": ("Nøgletalsrapport", ["Sammenfatning", "Nøgletal for klyngen", "Medlemskommunerne",
+                                               "Sundhedsindikatorer", "Klyngens organisering", "Kilder"]),
+}
+
+
+def _danish_int(text: str) -> int | None:
+    t = text.strip().replace(".", "").replace("\u2212", "-")
+    return int(t) if re.fullmatch(r"[+-]?\d+", t) else None
+
+
+@pytest.fixture(scope="module")
+def full_data_dir(shared_data, tmp_path_factory) -> Path:
+    """All real shared files imported with `klyngedata data import` (the normal import path)."""
+    from klyngedata.cli import main
+
+    target = tmp_path_factory.mktemp("klyngedata_e2e_data")
+    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("Debian chromium + chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1300,1000"):
+        opts.add_argument(arg)
+    opts.binary_location = CHROMIUM
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def reports(full_data_dir, tmp_path_factory) -> Path:
+    from klyngedata.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KLYNGEDATA_OFFLINE", "1")  # no test touches the internet
+    try:
+        result = CliRunner().invoke(main, ["report", CLUSTER, "--out", str(out), "--data-dir", str(full_data_dir),
+                                           "--no-progress"])
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _open(driver, path: Path) -> list[dict]:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get_log("browser")  # drop entries of earlier pages
+    driver.get(path.resolve().as_uri())
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.plotly-graph-div')]"
+        ".every(e => e.querySelector('svg.main-svg') !== null)"))
+    return driver.get_log("browser")
+
+
+def _raw_population(shared_data: Path, period: str) -> int:
+    total = 0
+    path = shared_data / "population" / "dst_FOLK1AM_area_2021M10-2024M04.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            if row["OMRÅDE"] in MEMBERS_DST and row["TID"] == period:
+                total += int(row["INDHOLD"])
+    return total
+
+
+@pytest.mark.parametrize("notebook", sorted(HEADINGS))
+def test_report_opens_in_chromium(reports, browser, notebook, shared_data):
+    from selenium.webdriver.common.by import By
+
+    path = reports / f"{CLUSTER}-{notebook}.html"
+    assert path.exists()
+    logs = _open(browser, path)
+    errors = [e for e in logs if e.get("level") == "SEVERE"]
+    assert errors == [], errors
+
+    graphs = browser.find_elements(By.CSS_SELECTOR, ".plotly-graph-div")
+    assert len(graphs) >= MIN_FIGURES[notebook]
+    for g in graphs:
+        svg = g.find_elements(By.CSS_SELECTOR, "svg.main-svg")
+        assert svg and browser.execute_script("return arguments[0].childElementCount", svg[0]) > 0
+
+    title, sections = HEADINGS[notebook]
+    h1 = [e.text.strip() for e in browser.find_elements(By.TAG_NAME, "h1")]
+    h2 = [e.text.strip() for e in browser.find_elements(By.TAG_NAME, "h2")]
+    assert h1[0].startswith(title)
+    for heading in sections:
+        assert any(h.startswith(heading) for h in h2), (heading, h2)
+    assert "Klynge Nord" in h2
+
+    # no code cells: no input editors, no source of the notebook cells
+    assert browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputArea, .jp-InputArea-editor") == []
+    assert "rapport = ClusterReport" not in browser.page_source
+
+    # no count of 1-4 persons in tables or tiles
+    counts = browser.find_elements(By.CSS_SELECTOR, "[data-count='1']")
+    values = [_danish_int(e.text) for e in counts]
+    assert not [v for v in values if v is not None and 1 <= abs(v) <= 4]
+    if notebook == "befolkningsdashboard":
+        assert counts, "the dashboard shows population counts"
+        tile = browser.find_element(By.CSS_SELECTOR, ".kd-tile-value[data-count='1']")
+        assert _danish_int(tile.text) == _raw_population(shared_data, "2024M04")
+
+    # offline: nothing is loaded from the internet
+    assert not re.search(r'<script[^>]+src="https?://', path.read_text(encoding="utf-8"))
+
+
+def test_index_links_both_reports(reports):
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    for notebook in HEADINGS:
+        assert f'href="{CLUSTER}-{notebook}.html"' in page
+    assert "Klynge Nord" in page and "2024M04" in page
+
+
+def test_shared_assets_variant_renders(full_data_dir, browser, tmp_path, monkeypatch):
+    from klyngedata.reports import run
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    res = run([CLUSTER], out=tmp_path, data_dir=full_data_dir, shared_assets=True, notebooks="befolkningsdashboard",
+              progress=False)
+    assert res.ok, res.summary()
+    html = tmp_path / f"{CLUSTER}-befolkningsdashboard.html"
+    assert (tmp_path / "plotly.min.js").exists() and html.stat().st_size < 1_000_000
+    errors = [e for e in _open(browser, html) if e.get("level") == "SEVERE"]
+    assert errors == []
+    # without the asset beside it the page cannot draw figures: the link really is used
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.copy(html, moved / html.name)
+    browser.get((moved / html.name).as_uri())
+    assert browser.execute_script("return typeof Plotly") == "undefined"
