@@ -237,3 +237,20 @@ def test_summary_da_uses_percentage_points_for_survey_shares():
     # 24.6 - 18.5 = 6.1 percentage points
     assert summary_da(kf)[1] == ("Svær overvægt (BMI 30+) er 24,6 % af voksne 16+ mod 18,5 % i hele landet "
                                  "(6,1 procentpoint højere).")
+
+
+def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):
+    import subprocess
+
+    from klyngedata.cli import main
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append((cmd, env)) or 0)
+    target = tmp_path / "analyse"
+    result = CliRunner().invoke(main, ["lab", str(target), "--no-browser", "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in target.glob("*.ipynb")) == [
+        "befolkningsdashboard.ipynb", "noegletalsrapport.ipynb", "udforsk.ipynb"]
+    cmd, env = calls[0]
+    assert cmd[1:] == ["lab", f"--notebook-dir={target}", "--no-browser"]
+    assert env["KLYNGEDATA_DATA_DIR"] == str((tmp_path / "d").resolve())
