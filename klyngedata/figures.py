@@ -256,6 +256,7 @@ def indexed_trend(
     _require(data, ["entity_id", "entity_name", "period", "population"], "indexed_trend")
     fig = go.Figure()
     base_label = None
+    used_levels: set[str] = set()
     for i, (eid, grp) in enumerate(data.groupby("entity_id", sort=False)):
         grp = grp.sort_values("period")
         if base_period is None:
@@ -270,7 +271,8 @@ def indexed_trend(
         idx = grp["population"].astype("float64") / base * 100.0
         xs, labels = _x(grp["period"])
         level = str(grp["level"].iloc[0]) if "level" in grp.columns else ""
-        color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)])
+        color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)]) if level not in used_levels else COLORS[4]
+        used_levels.add(level)
         fig.add_trace(go.Scatter(
             x=xs, y=idx, mode="lines", name=str(grp["entity_name"].iloc[0]), customdata=labels,
             line={"color": color, "width": 3 if level == "cluster" else 2},

@@ -171,19 +171,55 @@ class ClusterReport:
         return HTML(f"<h2>{blocks.esc(c.name)}</h2><table class=\"kd-table\">{rows}</table>{split}")
 
     def tiles(self) -> Any:
-        """Key-figure tiles for the cluster."""
+        """Key-figure tiles for the cluster (or the Danish reason why the cluster's figures are missing)."""
         try:
-            return blocks.keyfigure_tiles(self.keyfigures(), TILE_FIGURES)
+            kf = self.keyfigures()
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Nøgletallene", exc)
+        if not (kf["entity_level"].astype(str) == "cluster").any():
+            return self._cluster_missing_note(kf)
+        return blocks.keyfigure_tiles(kf, TILE_FIGURES)
+
+    def _cluster_missing_note(self, kf: pd.DataFrame) -> Any:
+        reasons = [m.get("reason_da") for m in kf.attrs.get("missing", [])
+                   if m.get("entity_level") == "cluster" and m.get("figure_id") == "population" and m.get("reason_da")]
+        text = reasons[0] if reasons else "nøgletallene kan ikke beregnes med de tilgængelige data"
+        return blocks.note_da(f"Klyngens samlede nøgletal vises ikke: {text}. Medlemskommunernes tal står nedenfor.")
+
+    def _split_codes(self) -> list[str]:
+        """Member municipalities split between clusters (allocation other than whole)."""
+        m = self.cluster.members
+        if m is None or len(m) == 0 or "allocation" not in m.columns:
+            return []
+        return sorted(set(m.loc[m["allocation"].astype(str) != "whole", "municipality_code"].astype(str)))
+
+    def _cluster_rows(self) -> tuple[pd.DataFrame, str]:
+        """The cluster's population rows; for a split cluster the allocated part is renamed and the
+        unallocated population of the split municipality is added as its own line (never guessed)."""
+        rows = self._entity_rows("cluster", self.cluster.id).copy()
+        split = self._split_codes()
+        if not split:
+            return rows, self.cluster.name
+        frame = self.population("cluster")
+        unalloc = frame[frame["entity_id"].astype(str).isin([f"{c}:ikke-fordelt" for c in split])]
+        names = ", ".join(self.cluster.municipality_names[self.cluster.municipality_codes.index(c)]
+                          for c in split if c in self.cluster.municipality_codes)
+        label = f"{self.cluster.name} uden {names}"
+        rows["entity_name"] = label
+        out = pd.concat([rows, unalloc], ignore_index=True)
+        out.attrs.update(frame.attrs)
+        return out, label
 
     def trend(self) -> Any:
-        """Population trend of the cluster (plotly)."""
+        """Population trend of the cluster (plotly); a split municipality's unallocated part is its own line."""
         from klyngedata import figures
 
         try:
-            rows = self._entity_rows("cluster", self.cluster.id)
-            return figures.population_trend(rows, title=f"Befolkningsudvikling i {self.cluster.name}")
+            rows, label = self._cluster_rows()
+            title = f"Befolkningsudvikling i {self.cluster.name}"
+            if label != self.cluster.name:
+                title += " (den delte kommune vises for sig)"
+            return figures.population_trend(rows, title=title)
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Befolkningsudviklingen", exc)
 
@@ -193,7 +229,7 @@ class ClusterReport:
 
         try:
             frame = pd.concat([
-                self._entity_rows("cluster", self.cluster.id),
+                self._cluster_rows()[0],
                 self._entity_rows("region", self.cluster.region_code),
                 self._entity_rows("country", "DK"),
             ], ignore_index=True)
@@ -278,9 +314,12 @@ class ClusterReport:
     def keyfigure_table(self) -> Any:
         """The cluster's key figures with region and Denmark alongside (table)."""
         try:
-            return blocks.keyfigure_table(self.keyfigures(), level="cluster")
+            kf = self.keyfigures()
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Nøgletallene", exc)
+        if not (kf["entity_level"].astype(str) == "cluster").any():
+            return self._cluster_missing_note(kf)
+        return blocks.keyfigure_table(kf, level="cluster")
 
     def comparison_chart(self) -> Any:
         """Grouped bars: growth (and age shares, when available) of the cluster vs region and Denmark."""
