@@ -254,3 +254,48 @@ def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):
     cmd, env = calls[0]
     assert cmd[1:] == ["lab", f"--notebook-dir={target}", "--no-browser"]
     assert env["KLYNGEDATA_DATA_DIR"] == str((tmp_path / "d").resolve())
+
+
+# --------------------------------------------------------------------------- ClusterReport on the real files
+def _raw_members_total(population_dir: Path, members: set[str], period: str) -> int:
+    import csv
+
+    total = 0
+    with (population_dir / "dst_FOLK1AM_area_2021M10-2024M04.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            if row["OMRÅDE"] in members and row["TID"] == period:
+                total += int(row["INDHOLD"])
+    return total
+
+
+def test_cluster_report_blocks_for_klynge_nord(imported_data_dir, population_dir, monkeypatch):
+    from klyngedata.reports import ClusterReport
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
+    assert r.resolved_period() == "2024M04"
+    expected = _raw_members_total(population_dir, {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}, "2024M04")
+    tiles = r.tiles().data
+    assert blocks.format_number(expected) in tiles  # 160.246 from the raw CSV
+    trend = r.trend()
+    assert trend.data[0].y[-1] == expected
+    members = r.member_table().data
+    for name in ("Brønderslev", "Frederikshavn", "Læsø", "Hjørring"):
+        assert name in members
+    gov = r.governance().data
+    assert "Mindst 2 møder om året" in gov and "Mindst 4 møder om året" in gov
+    assert "Alderspyramiden kræver" in r.age_pyramid().data  # totals only: a Danish note, no figure
+    summary = r.summary().data
+    assert f"Klynge Nord havde {blocks.format_number(expected)} indbyggere pr. 1. april 2024." in summary
+
+
+def test_cluster_report_split_cluster_is_not_a_partial_total(imported_data_dir, population_dir, monkeypatch):
+    from klyngedata.reports import ClusterReport
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
+    assert "København (0101) er delt" in r.tiles().data
+    fig = r.trend()
+    assert [t.name for t in fig.data] == ["Sundhedsklynge Byen uden København", "København (ikke fordelt på klynger)"]
+    assert fig.data[0].y[-1] == _raw_members_total(population_dir, {"Frederiksberg"}, "2024M04")
+    assert fig.data[1].y[-1] == _raw_members_total(population_dir, {"København"}, "2024M04")
