@@ -256,7 +256,7 @@ def test_wfs_timeout_is_retried_then_reported() -> None:
     class TimeoutSession:
         calls = 0
 
-        def get(self, *args, **kwargs):
+        def request(self, *args, **kwargs):
             TimeoutSession.calls += 1
             raise requests.Timeout("constructed timeout")
 

@@ -22,7 +22,6 @@ Example
 
 from __future__ import annotations
 
-import email.utils
 import json
 import os
 import time
@@ -31,13 +30,11 @@ from typing import Any
 
 import requests
 
-from klyngedata import __version__
 from klyngedata.exceptions import DstApiError
+from klyngedata.http import USER_AGENT, TransportError, send
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 ENV_BASE_URL = "KLYNGEDATA_STATBANK_URL"
-USER_AGENT = f"klyngedata/{__version__}"
-RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class StatBankError(DstApiError):
@@ -57,21 +54,6 @@ class StatBankError(DstApiError):
             req = req[:600] + "…"
         where = f"table {table}, " if table else ""
         super().__init__(f"StatBank {endpoint or ''} ({where}request {req}): {message}")
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class StatBankClient:
@@ -107,32 +89,18 @@ class StatBankClient:
 
     # -- low level -----------------------------------------------------------------------------
     def _post(self, endpoint: str, body: Mapping[str, Any], table: str | None = None) -> requests.Response:
-        url = f"{self.base_url}/{endpoint}"
-        last_problem = ""
-        for attempt in range(self.retries + 1):
-            wait = min(self.max_backoff, self.backoff * (2 ** attempt))
-            try:
-                self.requests_made += 1
-                resp = self.session.post(url, json=dict(body), timeout=self.timeout)
-                # read the whole body inside the try: a dropped stream is a retryable failure
-                _ = resp.content
-            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if resp.status_code in RETRY_STATUS:
-                    last_problem = f"HTTP {resp.status_code}"
-                    if resp.status_code == 429:
-                        ra = _retry_after_seconds(resp.headers.get("Retry-After"))
-                        if ra is not None:
-                            wait = ra  # the server's instruction wins over our backoff
-                else:
-                    if resp.status_code >= 400:
-                        self._raise_api_error(resp, endpoint, body, table)
-                    return resp
-            if attempt < self.retries:
-                self.sleep(wait)
-        raise StatBankError(f"no answer after {self.retries + 1} attempts (last problem: {last_problem})",
-                            table=table, endpoint=endpoint, request=body)
+        self.requests_made += 1
+        try:
+            resp = send(self.session, "POST", f"{self.base_url}/{endpoint}", json=dict(body), timeout=self.timeout,
+                        retries=self.retries, backoff=self.backoff, max_backoff=self.max_backoff,
+                        sleep=self.sleep, describe=f"StatBank {endpoint}" + (f" ({table})" if table else ""))
+        except TransportError as exc:
+            problem = (f"cannot reach {self.base_url} (no internet connection?): {exc.last_problem}" if exc.offline
+                       else f"no answer after {exc.attempts} attempts (last problem: {exc.last_problem})")
+            raise StatBankError(problem, table=table, endpoint=endpoint, request=body) from None
+        if resp.status_code >= 400:
+            self._raise_api_error(resp, endpoint, body, table)
+        return resp
 
     def _raise_api_error(self, resp: requests.Response, endpoint: str, body: Mapping[str, Any],
                          table: str | None) -> None:

@@ -37,7 +37,6 @@ import json
 import logging
 import os
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -518,51 +517,39 @@ class DatafordelerWFS:
         return f"GetFeature {typename} startIndex={start} count={self.page_size} at {self.base_url}"
 
     def _get(self, typename: str, start: int) -> Mapping[str, Any]:
-        import requests
+        from klyngedata.http import TransportError, send
 
         what = self._describe(typename, start)
-        last: str = ""
-        for attempt in range(self.retries + 1):
-            wait = self.backoff * (2**attempt)
-            try:
-                resp = self.session.get(self.base_url, params=self._params(typename, start), timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                last = f"{type(exc).__name__}: {_redact(str(exc), self.api_key)}"
-                log.warning("Datafordeler WFS %s failed (%s); retry %d/%d", what, last, attempt + 1, self.retries)
-            else:
-                status = resp.status_code
-                if status in (401, 403):
-                    raise BoundaryError(
-                        f"Datafordeler WFS refused the API key (HTTP {status}) for {what}. Check {ENV_API_KEY} "
-                        "and that your Datafordeler user has access to DAGI."
-                    )
-                if status == 429 or status >= 500:
-                    last = f"HTTP {status}"
-                    retry_after = resp.headers.get("Retry-After")
-                    if retry_after and retry_after.isdigit():
-                        wait = max(wait, float(retry_after))
-                    log.warning("Datafordeler WFS %s: %s; retry %d/%d", what, last, attempt + 1, self.retries)
-                elif status >= 400:
-                    body = _redact(resp.text[:300], self.api_key)
-                    raise BoundaryError(f"Datafordeler WFS error HTTP {status} for {what}: {body}")
-                else:
-                    text = resp.text
-                    if text.lstrip().startswith("<"):
-                        # GeoServer reports errors as an XML ExceptionReport with status 200
-                        raise BoundaryError(
-                            f"Datafordeler WFS returned XML instead of GeoJSON for {what}: "
-                            f"{_redact(text[:300], self.api_key)}"
-                        )
-                    try:
-                        data = resp.json()
-                    except ValueError as exc:
-                        raise BoundaryError(f"Datafordeler WFS returned invalid JSON for {what}: {exc}") from exc
-                    if not isinstance(data, dict) or "features" not in data:
-                        raise BoundaryError(f"Datafordeler WFS response for {what} has no 'features' member")
-                    return data
-            if attempt < self.retries:
-                time.sleep(wait)
-        raise BoundaryError(f"Datafordeler WFS {what} failed after {self.retries + 1} attempts ({last})")
+        try:
+            resp = send(self.session, "GET", self.base_url, params=self._params(typename, start),
+                        timeout=self.timeout, retries=self.retries, backoff=self.backoff, describe=what,
+                        redact=lambda text: _redact(text, self.api_key))
+        except TransportError as exc:
+            raise BoundaryError(f"Datafordeler WFS {what} failed after {exc.attempts} "
+                                f"attempt{'s' if exc.attempts != 1 else ''} "
+                                f"({exc.last_problem})") from None
+        status = resp.status_code
+        if status in (401, 403):
+            raise BoundaryError(
+                f"Datafordeler WFS refused the API key (HTTP {status}) for {what}. Check {ENV_API_KEY} "
+                "and that your Datafordeler user has access to DAGI."
+            )
+        if status >= 400:
+            body = _redact(resp.text[:300], self.api_key)
+            raise BoundaryError(f"Datafordeler WFS error HTTP {status} for {what}: {body}")
+        text = resp.text
+        if text.lstrip().startswith("<"):
+            # GeoServer reports errors as an XML ExceptionReport with status 200
+            raise BoundaryError(
+                f"Datafordeler WFS returned XML instead of GeoJSON for {what}: {_redact(text[:300], self.api_key)}"
+            )
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise BoundaryError(f"Datafordeler WFS returned invalid JSON for {what}: {exc}") from exc
+        if not isinstance(data, dict) or "features" not in data:
+            raise BoundaryError(f"Datafordeler WFS response for {what} has no 'features' member")
+        return data
 
     def get_features(self, typename: str) -> gpd.GeoDataFrame:
         """All features of ``typename`` as a GeoDataFrame (CRS from the response, else ``srsName``)."""
