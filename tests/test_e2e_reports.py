@@ -119,6 +119,10 @@ def test_report_opens_in_chromium(reports, browser, notebook, shared_data):
         svg = g.find_elements(By.CSS_SELECTOR, "svg.main-svg")
         assert svg and browser.execute_script("return arguments[0].childElementCount", svg[0]) > 0
 
+    # plotly's toolbar speaks Danish and offers no upload to plotly's cloud
+    buttons = [e.get_attribute("data-title") for e in browser.find_elements(By.CSS_SELECTOR, ".modebar-btn")]
+    assert "Hent figuren som PNG" in buttons and not any("Share" in (b or "") for b in buttons)
+
     title, sections = HEADINGS[notebook]
     h1 = [e.text.strip() for e in browser.find_elements(By.TAG_NAME, "h1")]
     h2 = [e.text.strip() for e in browser.find_elements(By.TAG_NAME, "h2")]

@@ -37,7 +37,46 @@ RENDERER_NAME = "klyngedata_html"
 PLOTLY_ASSET_NAME = "plotly.min.js"
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "klyngedata.html.j2"
 
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False, "responsive": True, "locale": "da",
+    "modeBarButtonsToRemove": ["sendChartToCloud"],  # would upload the data to plotly's cloud
+}
+
+PLOTLY_LOCALE_DA: dict[str, Any] = {
+    # Danish texts of plotly.js' toolbar and messages (translated for klyngedata; keys are plotly.js' strings)
+    "dictionary": {
+        "Autoscale": "Autoskalér", "Box Select": "Vælg med rektangel", "Lasso Select": "Vælg med lasso",
+        "Compare data on hover": "Sammenlign data ved musen",
+        "Show closest data on hover": "Vis nærmeste data ved musen",
+        "Toggle show closest data on hover": "Vis/skjul nærmeste data ved musen",
+        "Toggle Spike Lines": "Vis/skjul hjælpelinjer", "Double-click to zoom back out": "Dobbeltklik for at zoome ud",
+        "Double-click on legend to isolate one trace": "Dobbeltklik på forklaringen for at vise én serie",
+        "Download plot": "Hent figuren", "Download plot as a PNG": "Hent figuren som PNG",
+        "Download plot as JSON": "Hent figuren som JSON", "Image download succeeded": "Billedet er hentet",
+        "JSON download succeeded": "JSON-filen er hentet",
+        "Preparing image - this may take a few seconds": "Billedet forberedes – det kan tage et par sekunder",
+        "Sorry, there was a problem downloading your image!": "Der opstod en fejl, da billedet skulle hentes.",
+        "Sorry, there was a problem downloading your JSON file!": "Der opstod en fejl, da JSON-filen skulle hentes.",
+        "Pan": "Panorér", "Zoom": "Zoom", "Zoom in": "Zoom ind", "Zoom out": "Zoom ud", "Reset axes": "Nulstil akser",
+        "Reset view": "Nulstil visning", "Reset views": "Nulstil visninger", "Reset": "Nulstil",
+        "Reset camera to default": "Nulstil kamera", "Reset camera to last save": "Nulstil kamera til sidst gemte",
+        "Orbital rotation": "Kredsløbsrotation", "Turntable rotation": "Drejeskiverotation",
+    },
+    "format": {
+        "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+        "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+        "months": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+                   "november", "december"],
+        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+        "date": "%d.%m.%Y", "decimal": ",", "thousands": ".",
+    },
+}
+
+
+def plotly_locale_js() -> str:
+    """JavaScript registering the Danish plotly.js locale (run after plotly.js is loaded)."""
+    locale = {"moduleType": "locale", "name": "da", **PLOTLY_LOCALE_DA}
+    return f"if (window.Plotly) {{ Plotly.register({json.dumps(locale, ensure_ascii=False)}); }}"
 
 
 def _html_renderer_class():
@@ -210,6 +249,7 @@ def notebook_to_html(
     )
     resources: dict[str, Any] = {"metadata": {"name": title or nb.metadata.get("title", "Rapport")}}
     if contains_plotly(nb):
+        resources["klyngedata_plotly_locale"] = plotly_locale_js()
         if shared_assets:
             resources["klyngedata_plotly_src"] = plotly_src
         else:
