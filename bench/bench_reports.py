@@ -103,9 +103,12 @@ def main() -> None:
 
     # 2. batch with jobs vs naive loop, same run
     batch = run(clusters, out=work / "batch", data_dir=data_dir, jobs=args.jobs, progress=False)
+    serial = run(clusters, out=work / "serial", data_dir=data_dir, jobs=1, progress=False)
     naive_s, naive_fail = _naive(clusters, notebooks, nb_dir, data_dir, work / "naive")
     n = len(clusters) * len(notebooks)
-    print(f"[2] {n} reports: klyngedata run(jobs={args.jobs}) {batch.seconds:.1f} s "
+    print(f"[2a] {n} reports: klyngedata run(jobs=1) {serial.seconds:.1f} s ({serial.seconds / n:.1f} s/report) | "
+          f"ratio naive/run(jobs=1) {naive_s / serial.seconds:.2f}x (one process, no parallelism)")
+    print(f"[2b] {n} reports: klyngedata run(jobs={args.jobs}) {batch.seconds:.1f} s "
           f"({batch.seconds / n:.1f} s/report, {len(batch.failures)} failed) | naive papermill CLI + nbconvert loop "
           f"{naive_s:.1f} s ({naive_s / n:.1f} s/report, {naive_fail} failed) | ratio naive/klyngedata "
           f"{naive_s / batch.seconds:.2f}x")

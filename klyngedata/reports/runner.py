@@ -248,7 +248,9 @@ def run_one(
             if executed.exists():
                 failed_dir.mkdir(parents=True, exist_ok=True)
                 target = failed_dir / f"{stem}.ipynb"
-                shutil.copyfile(executed, target)
+                tmp_copy = failed_dir / f".{stem}.ipynb.tmp"
+                shutil.copyfile(executed, tmp_copy)
+                os.replace(tmp_copy, target)
                 result.failed_notebook = target
                 try:
                     result.cell_index = _failing_cell(nbformat.read(target, as_version=4), result.cell_index)
