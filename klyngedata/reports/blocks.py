@@ -27,9 +27,31 @@ from IPython.display import HTML
 
 from klyngedata.figures import format_number, period_label
 
+CSS = """
+.kd-tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 16px 0; }
+.kd-tile { border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; min-width: 170px; background: #f6f8fa; }
+.kd-tile .kd-tile-label { font-size: 0.85em; color: #57606a; }
+.kd-tile .kd-tile-value { font-size: 1.6em; font-weight: 600; }
+.kd-tile .kd-tile-sub { font-size: 0.8em; color: #57606a; }
+table.kd-table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 0.92em; }
+.jp-RenderedHTMLCommon table.kd-table th, .jp-RenderedHTMLCommon table.kd-table td {
+  border-bottom: 1px solid #d0d7de; padding: 4px 10px; text-align: left; vertical-align: top; }
+.jp-RenderedHTMLCommon table.kd-table td.kd-num { text-align: right; font-variant-numeric: tabular-nums; }
+.jp-RenderedHTMLCommon table.kd-table { table-layout: auto; margin-left: 0; }
+.kd-note { border-left: 4px solid #bf8700; background: #fff8c5; padding: 8px 12px; margin: 8px 0; }
+.kd-caption { font-size: 0.8em; color: #57606a; margin: 2px 0 14px 0; }
+.kd-footer { font-size: 0.82em; color: #57606a; border-top: 1px solid #d0d7de; margin-top: 24px; padding-top: 8px; }
+"""
+"""Styles of the blocks; emitted once per notebook by :func:`style` (so JupyterLab shows them too)."""
+
 SMALL_COUNT_MAX = 4
 COUNT_UNITS = frozenset({"personer", "antal", "borgere", "indlæggelser", "kontakter"})
 esc = _html.escape
+
+
+def style() -> HTML:
+    """The ``<style>`` element for the blocks (the report header emits it once)."""
+    return HTML(f"<style>{CSS}</style>")
 
 
 def note_da(text: str, *, title: str = "Bemærk") -> HTML:

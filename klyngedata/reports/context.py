@@ -168,7 +168,8 @@ class ClusterReport:
                 "tilgængelige data, vises særskilt og er ikke fordelt skønsmæssigt.").data
         from IPython.display import HTML
 
-        return HTML(f"<h2>{blocks.esc(c.name)}</h2><table class=\"kd-table\">{rows}</table>{split}")
+        table = f'<table class="kd-table">{rows}</table>'
+        return HTML(f"{blocks.style().data}<h2>{blocks.esc(c.name)}</h2>{table}{split}")
 
     def tiles(self) -> Any:
         """Key-figure tiles for the cluster (or the Danish reason why the cluster's figures are missing)."""
@@ -301,15 +302,37 @@ class ClusterReport:
                 f"befolkningsfremskrivning (FRKM), som ikke findes i de tilgængelige data. {_HOW_TO_GET}", exc)
 
     def map(self) -> Any:
-        """Map of the cluster's catchment area with its hospital(s), against its region."""
+        """Map of the cluster's catchment area with its hospital(s), against its region (with its source)."""
         try:
             from klyngedata.geo.maps import cluster_map
 
-            return cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
-                               data_dir=self.data_dir)
+            fig = cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
+                              data_dir=self.data_dir)
         except (KlyngedataError, ImportError) as exc:
             return _note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige. Importér "
                          "kommunegrænser (DAGI) med 'klyngedata data import STI'.", exc)
+        if not any("Kilde" in str(a.text) for a in fig.layout.annotations or ()):
+            fig.add_annotation(text=self._map_source(), showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0,
+                               yshift=-8, xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"})
+            margin = fig.layout.margin
+            fig.update_layout(margin={"b": max(int(margin.b or 0), 40)})
+        return fig
+
+    def _map_source(self) -> str:
+        from klyngedata.cache import Cache
+
+        meta = None
+        try:
+            meta = Cache(self.data_dir).meta("boundaries/kommune")
+        except Exception as exc:  # noqa: BLE001 - the caption must not break the map
+            _technical(exc)
+        hospitals = "akuthospitaler og klynger: klyngedatas register"
+        if not meta:
+            return f"Kilde: fliskort med én flise pr. kommune (ingen kommunegrænser i datalageret); {hospitals}"
+        file = str(meta.get("file") or meta.get("source") or "").replace(chr(92), "/").rsplit("/", 1)[-1]
+        when = str(meta.get("imported_at") or meta.get("fetched_at") or meta.get("written_at") or "")[:10]
+        return (f"Kilde: kommunegrænser fra Geodatastyrelsen / DAGI ({'fil ' + file + ', ' if file else ''}"
+                f"hentet {when}); {hospitals}")
 
     def keyfigure_table(self) -> Any:
         """The cluster's key figures with region and Denmark alongside (table)."""
