@@ -6,6 +6,7 @@ notebooks are exercised in ``test_e2e_reports.py``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -34,7 +35,8 @@ CONSTRUCTED_CELLS = [
     ('cluster = "x"\ndivision = None\nperiod = "latest"\ndata_dir = None', ["parameters"]),
     ("from klyngedata.reports import setup_notebook, record\nsetup_notebook()\n"
      "if cluster == 'nordjylland-midt':\n    raise ValueError('konstrueret fejl for ' + cluster)\n"
-     "record(cluster_name='Klynge ' + cluster, period='2024M04')", []),
+     "import os\nrecord(cluster_name='Klynge ' + cluster, period='2024M04')\n"
+     "record(offline=os.environ.get('KLYNGEDATA_OFFLINE'), data_dir=data_dir)", []),
     ("import plotly.graph_objects as go\ngo.Figure(go.Bar(x=['a', 'b'], y=[3, 5]))", []),
 ]
 
@@ -84,7 +86,8 @@ def test_plotly_figure_survives_papermill_and_html_export(executed_tiny):
     assert "require.min.js" not in html, html[html.find("require.min.js") - 300:html.find("require.min.js") + 40]
     assert '<html lang="da">' in html
     # the record() output is read back, and is not in the HTML
-    assert read_recorded(executed_tiny) == {"cluster_name": "Klynge nordjylland-nord", "period": "2024M04"}
+    assert read_recorded(executed_tiny) == {"cluster_name": "Klynge nordjylland-nord", "period": "2024M04",
+                                            "offline": None, "data_dir": None}
     assert "vnd.klyngedata.meta" not in html
 
 
@@ -158,11 +161,17 @@ def test_failing_cluster_leaves_other_reports_and_exit_code(tmp_path):
 
 
 def test_python_api_collects_failure_and_cell(tmp_path):
+    offline_before = os.environ.get("KLYNGEDATA_OFFLINE")
     nb_dir = tmp_path / "templates"
     _write_constructed_notebook(nb_dir / "befolkningsdashboard.ipynb")
-    res = run(["nordjylland-midt"], out=tmp_path / "r", notebook_path=nb_dir, notebooks="befolkningsdashboard",
-              progress=False, data_dir=tmp_path / "empty")
+    res = run(["nordjylland-midt", "Klynge Nord"], out=tmp_path / "r", notebook_path=nb_dir,
+              notebooks="befolkningsdashboard", progress=False, data_dir=tmp_path / "empty")
     assert not res.ok and len(res.failures) == 1
+    ok = [r for r in res.results if r.ok][0]
+    assert ok.cluster_id == "nordjylland-nord"  # cluster names are resolved to ids by the registry
+    # data are loaded once by run(); the notebooks read the cache only, from the given data dir
+    assert ok.recorded["offline"] == "1" and ok.recorded["data_dir"] == str(tmp_path / "empty")
+    assert os.environ.get("KLYNGEDATA_OFFLINE") == offline_before  # the caller's environment is restored
     f = res.failures[0]
     assert f.ename == "ValueError" and "konstrueret fejl" in f.evalue
     failed = nbformat.read(f.failed_notebook, as_version=4)
