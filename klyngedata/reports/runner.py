@@ -228,6 +228,7 @@ def run_one(
                 log_output=False,
                 cwd=str(src.parent),
                 execution_timeout=timeout,
+                **({"kernel_manager_class": km} if (km := _kernel_manager_class()) is not None else {}),
             )
             nb = nbformat.read(executed, as_version=4)
             result.recorded = read_recorded(nb)
@@ -258,6 +259,25 @@ def run_one(
                     pass
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _kernel_manager_class():
+    """Kernel manager talking to the kernel over local IPC sockets (POSIX) instead of TCP.
+
+    Same behaviour, but the kernel does not print its "running over TCP without encryption" warning into the
+    log of every report of a batch, and no TCP ports are opened. ``None`` (papermill's default) elsewhere.
+    """
+    if os.name != "posix":
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(tempfile.gettempdir(), f"klyngedata-kernel-{os.getpid()}-{id(self)}")
+
+    return IpcKernelManager
 
 
 def _failing_cell(nb, fallback: int | None) -> int | None:
