@@ -57,3 +57,16 @@ __all__ = [
     "seats",
     "standardised_figures",
 ]
+
+
+def __getattr__(name: str):
+    """Lazy attributes: ``kd.reports`` and ``kd.run_reports`` import papermill/nbconvert only when used."""
+    if name == "reports":
+        import importlib
+
+        return importlib.import_module("klyngedata.reports")
+    if name == "run_reports":
+        from klyngedata.reports import run
+
+        return run
+    raise AttributeError(f"module 'klyngedata' has no attribute {name!r}")

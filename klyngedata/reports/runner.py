@@ -63,7 +63,8 @@ def notebook_dir(path: str | os.PathLike[str] | None = None) -> Path:
     if os.environ.get(ENV_NOTEBOOKS):
         return Path(os.environ[ENV_NOTEBOOKS]).expanduser()
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "notebooks", here.parents[1] / "notebooks"):
+    installed = Path(sys.prefix) / "share" / "klyngedata" / "notebooks"  # non-editable install (data-files)
+    for candidate in (here.parent / "notebooks", here.parents[1] / "notebooks", installed):
         if (candidate / f"{NOTEBOOKS[0]}.ipynb").exists():
             return candidate
     raise ReportError(
