@@ -404,18 +404,7 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     codes = _map_unique(frame["municipality_code"], normalize_municipality_code, "municipality code", file,
                         "municipality_code")
     out = pd.DataFrame({"area_level": "municipality", "area_code": frame["municipality_code"].map(codes)})
-    out["sex"] = frame["sex"].map(_map_unique(frame["sex"], parse_sex, "sex", file, "sex")) \
-        if "sex" in frame.columns else "total"
-    if "age" in frame.columns:
-        ages = frame["age"].map(_map_unique(frame["age"], parse_age, "age", file, "age"))
-        out["age"] = pd.array([a for a, _ in ages], dtype="Int64")
-        out["age_open"] = [o for _, o in ages]
-    else:
-        out["age"] = pd.array([pd.NA] * len(frame), dtype="Int64")
-        out["age_open"] = False
-    per = _map_unique(frame["period"], parse_period, "period", file, "period")
-    out["period"] = _period_column(frame["period"], per, file, "period")
-    out["population"] = _to_int_population(frame["population"], file, "population")
+    _add_tidy_columns(out, frame, file)
     out["municipality_code"] = pd.NA
     result = _finish(out)
     freq = result["period"].iloc[0].freqstr[0] if len(result) else ""
@@ -427,6 +416,22 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         "periods": sorted({format_period(p) for p in result["period"].unique()}),
     }
     return result
+
+
+def _add_tidy_columns(out: pd.DataFrame, frame: pd.DataFrame, file: str) -> None:
+    """Parse the optional ``sex``/``age`` and the required ``period``/``population`` columns of a tidy file."""
+    out["sex"] = (frame["sex"].map(_map_unique(frame["sex"], parse_sex, "sex", file, "sex"))
+                  if "sex" in frame.columns else "total")
+    if "age" in frame.columns:
+        ages = frame["age"].map(_map_unique(frame["age"], parse_age, "age", file, "age"))
+        out["age"] = pd.array([a for a, _ in ages], dtype="Int64")
+        out["age_open"] = [o for _, o in ages]
+    else:
+        out["age"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+        out["age_open"] = False
+    per = _map_unique(frame["period"], parse_period, "period", file, "period")
+    out["period"] = _period_column(frame["period"], per, file, "period")
+    out["population"] = _to_int_population(frame["population"], file, "population")
 
 
 def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -453,19 +458,8 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     out["unit_code"] = frame["unit_code"].str.strip().astype("string")
     names = frame["unit_name"] if "unit_name" in frame.columns else frame["unit_code"]
     out["unit_name"] = names.astype("string")
-    out["sex"] = (frame["sex"].map(_map_unique(frame["sex"], parse_sex, "sex", file, "sex"))
-                  if "sex" in frame.columns else "total")
+    _add_tidy_columns(out, frame, file)
     out["sex"] = out["sex"].astype("string")
-    if "age" in frame.columns:
-        ages = frame["age"].map(_map_unique(frame["age"], parse_age, "age", file, "age"))
-        out["age"] = pd.array([a for a, _ in ages], dtype="Int64")
-        out["age_open"] = [o for _, o in ages]
-    else:
-        out["age"] = pd.array([pd.NA] * len(frame), dtype="Int64")
-        out["age_open"] = False
-    per = _map_unique(frame["period"], parse_period, "period", file, "period")
-    out["period"] = _period_column(frame["period"], per, file, "period")
-    out["population"] = _to_int_population(frame["population"], file, "population")
     out = out[UNIT_COLUMNS].reset_index(drop=True)
     out.attrs["provenance"] = {"table": "units", "presentation": "tidy", "file": file,
                                "periods": sorted({format_period(p) for p in out["period"].unique()})}
