@@ -200,6 +200,14 @@ def _parse_periods(period: Any) -> list[pd.Period] | str:
         raise KlyngedataError(f"period {period!r}: {exc}") from exc
 
 
+def _align_quarters_to_months(base: pd.DataFrame, periods: list[pd.Period] | str) -> list[pd.Period] | str:
+    """FOLK1A's quarter ``2024K1`` counts the population on 1 January 2024, the same day as FOLK1AM's
+    ``2024M01``; when only the monthly table is cached, ask it for the first month of each quarter."""
+    if isinstance(periods, str) or not len(base) or base["period"].iloc[0].freqstr[0] != "M":
+        return periods
+    return [p.asfreq("M", how="start") if p.freqstr[0] == "Q" else p for p in periods]
+
+
 def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_detail: bool,
                  refresh: bool) -> pd.DataFrame:
     if kind == "projection":
@@ -213,7 +221,7 @@ def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_d
     if freq == "M":
         order = ["FOLK1AM"]
     elif freq == "Q":
-        order = ["FOLK1A"]
+        order = ["FOLK1A", "FOLK1AM"]  # a quarter's reference date is the 1st day of its first month
     else:
         order = ["FOLK1A", "FOLK1AM"]
     candidates = [t for t in order if t in cached] or order[:1]
@@ -467,6 +475,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     if (base["sex"] == "total").sum() == 0:
         base = complete_totals(base)
     meta = base.attrs.get("provenance", {})
+    periods = _align_quarters_to_months(base, periods)
     mun = _select(base, periods, by_set, age_groups)
     group = _group_cols(mun)
     names, regions = _municipality_names()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 import pytest
 
@@ -194,3 +196,14 @@ def test_share_split_is_conserved(tmp_path, population_dir, monkeypatch):
     by_region = cl.groupby(["region_code", "period"])["population"].sum()
     r = reg.set_index(["entity_id", "period"])["population"]
     assert (by_region.sort_index().to_numpy() == r.sort_index().to_numpy()).all()  # exact after rounding
+
+
+def test_quarter_maps_to_first_month_when_only_monthly_table_is_cached(imported_data_dir, shared_data):
+    """FOLK1A 2024K1 and FOLK1AM 2024M01 share the reference date 1 January 2024."""
+    raw = shared_data / "population" / "dst_FOLK1AM_area_2021M10-2024M04.csv"
+    with raw.open(encoding="utf-8-sig", newline="") as fh:
+        expected = [int(r["INDHOLD"]) for r in csv.DictReader(fh, delimiter=";")
+                    if r["OMRÅDE"] == "Hele landet" and r["TID"] == "2024M01"]
+    q = population("country", period="2024K1", data_dir=imported_data_dir)
+    m = population("country", period="2024M01", data_dir=imported_data_dir)
+    assert q["population"].tolist() == m["population"].tolist() == expected
