@@ -642,21 +642,12 @@ def _import_one(path: Path, data_dir) -> ImportResult:
                                      "periods": sorted({format_period(p) for p in frame["period"].unique()}),
                                      "source": f"unit population file {path.name}"})
             return ImportResult(str(path), "imported", kind, key, len(frame))
-        if kind == "boundaries":
-            try:
-                from klyngedata.geo.boundaries import import_boundaries
-            except ImportError as exc:
-                return ImportResult(str(path), "failed", kind, message=f"boundary import is not available "
-                                    f"(klyngedata.geo.boundaries.import_boundaries missing: {exc})")
-            res = import_boundaries(path, data_dir=data_dir)
-            return ImportResult(str(path), "imported", kind, message=str(res) if res is not None else "")
-        if kind == "indicator":
-            try:
-                from klyngedata.indicators import import_indicator_file
-            except ImportError as exc:
-                return ImportResult(str(path), "failed", kind, message=f"indicator import is not available "
-                                    f"(klyngedata.indicators.import_indicator_file missing: {exc})")
-            res = import_indicator_file(path, data_dir=data_dir)
+        if kind in ("boundaries", "indicator"):
+            if kind == "boundaries":
+                from klyngedata.geo.boundaries import import_boundaries as importer
+            else:
+                from klyngedata.indicators import import_indicator_file as importer
+            res = importer(path, data_dir=data_dir)
             return ImportResult(str(path), "imported", kind, message=str(res) if res is not None else "")
     except KlyngedataError as exc:
         return ImportResult(str(path), "failed", kind, message=str(exc))
