@@ -150,9 +150,9 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
     if meta is not None and not refresh:
         stale = False
         if meta.get("fetched_at") and not _offline():
-            try:
-                fetched = dt.datetime.fromisoformat(meta["fetched_at"])
-                stale = dt.datetime.now(dt.UTC) - fetched > RECHECK_AFTER
+            try:  # the last fetch or the last check that found the cache current
+                last = max(dt.datetime.fromisoformat(meta[k]) for k in ("fetched_at", "checked_at") if meta.get(k))
+                stale = dt.datetime.now(dt.UTC) - last > RECHECK_AFTER
             except ValueError:
                 stale = True
         if not stale:
@@ -165,11 +165,23 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
             if newest not in (meta.get("periods") or []):
                 fetch_population([table], data_dir=cache.data_dir,
                                  by_sex_age=bool(meta.get("by_sex_age", DEFAULT_FETCH.get(table, True))))
+                return cache.read(key)
         except (DstApiError, OSError) as exc:
             warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
                           PopulationWarning, stacklevel=3)
-        return cache.read(key)
+            return cache.read(key)
+        frame = cache.read(key)
+        checked = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        try:  # current: note the check so that the next one is a day later, not on every call
+            cache.write(key, frame, {**meta, "checked_at": checked})
+        except OSError:  # a read-only cache is simply re-checked next time
+            pass
+        return frame
     if _offline():
+        if meta is not None:  # refresh=True offline: the cache is all there is
+            warnings.warn(f"offline (${ENV_OFFLINE} is set): not refreshing; using {_age_text(meta)}",
+                          PopulationWarning, stacklevel=3)
+            return cache.read(key)
         raise DataNotAvailable(f"No cached population table {table} in {cache.root} and offline "
                                f"(${ENV_OFFLINE} is set). {HOW_TO_GET_DATA}")
     try:
