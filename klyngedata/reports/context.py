@@ -287,7 +287,8 @@ class ClusterReport:
         try:
             from klyngedata.population import population
 
-            proj = population(level="cluster", division=self.division, period="all", by=("age",),
+            # age_groups alone gives the age breakdown (population() rejects by=("age",) together with it)
+            proj = population(level="cluster", division=self.division, period="all",
                               age_groups=[0, 65, 80], kind="projection", data_dir=self.data_dir)
             rows = proj[proj["entity_id"].astype(str) == self.cluster.id].copy()
             if rows.empty:
