@@ -70,6 +70,7 @@ from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
 from klyngedata.sources import (
     CHRISTIANSOE,
     CHRISTIANSOE_DST_REGION,
+    complete_age_totals,
     complete_totals,
     format_period,
     parse_period,
@@ -486,6 +487,8 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     base = _choose_base(cache, kind, periods, need_detail, refresh)
     if (base["sex"] == "total").sum() == 0:
         base = complete_totals(base)
+    if base["age"].isna().sum() == 0:
+        base = complete_age_totals(base)
     meta = base.attrs.get("provenance", {})
     periods = _align_quarters_to_months(base, periods)
     mun = _select(base, periods, by_set, age_groups)

@@ -498,6 +498,44 @@ def complete_totals(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def complete_age_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the all-ages rows (``age`` NA) where a file has single years only (an export without ``IALT``).
+
+    A cell (area, sex, period) gets a total only when its ages run without a gap from 0 to an open top group
+    or to at least 100, so a partial age selection is never passed off as the whole population.
+
+    Example
+    -------
+    >>> ages = "".join(f"851;TOT;{a};2024K1;1\\n" for a in range(0, 126))
+    >>> out = complete_age_totals(parse_statbank_csv(("OMR\u00c5DE;K\u00d8N;ALDER;TID;INDHOLD\\n" + ages).encode(),
+    ...                                              file="constructed example"))
+    >>> int(out.loc[out["age"].isna(), "population"].iloc[0])
+    126
+    """
+    keys = ["area_level", "area_code", "sex", "period"]
+    singles = df[df["age"].notna()]
+    if singles.empty:
+        return df
+    have_total = df[df["age"].isna()][keys].drop_duplicates()
+    g = singles.groupby(keys, dropna=False, sort=False)
+    stats = g.agg(n=("age", "nunique"), lo=("age", "min"), hi=("age", "max"), top_open=("age_open", "any"),
+                  population=("population", "sum")).reset_index()
+    complete = (stats["lo"] == 0) & (stats["n"] == stats["hi"] + 1) & (stats["top_open"] | (stats["hi"] >= 100))
+    summed = stats[complete][keys + ["population"]]
+    if not have_total.empty:
+        summed = summed.merge(have_total, on=keys, how="left", indicator=True)
+        summed = summed[summed["_merge"] == "left_only"].drop(columns="_merge")
+    if summed.empty:
+        return df
+    summed["age"] = pd.array([pd.NA] * len(summed), dtype="Int64")
+    summed["age_open"] = False
+    summed["municipality_code"] = pd.NA
+    attrs = df.attrs
+    out = pd.concat([df, _finish(summed)], ignore_index=True)
+    out.attrs = attrs
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # sniffing and import
 # ---------------------------------------------------------------------------------------------

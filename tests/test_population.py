@@ -207,3 +207,24 @@ def test_quarter_maps_to_first_month_when_only_monthly_table_is_cached(imported_
     q = population("country", period="2024K1", data_dir=imported_data_dir)
     m = population("country", period="2024M01", data_dir=imported_data_dir)
     assert q["population"].tolist() == m["population"].tolist() == expected
+
+
+def test_export_without_all_ages_rows_gets_totals_from_single_years(tmp_path):
+    """Constructed example (invented counts): a FOLK1A export with sexes 1/2 and ages 0..125 but no IALT and no
+    TOT rows, as a hand-picked StatBank selection gives. The totals are the sums over the complete age range."""
+    lines = ["\ufeffOMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD"]
+    expected = 0
+    for i, code in enumerate(NORD):
+        for sex in (1, 2):
+            for age in range(126):
+                count = (i + 1) * sex + age % 7
+                expected += count
+                lines.append(f"{int(code)};{sex};{age};TOT;2024K1;{count}")
+    path = tmp_path / "FOLK1A_constructed_no_ialt.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    cl = population("cluster", data_dir=tmp_path / "d")
+    nord = cl[cl["entity_id"] == "nordjylland-nord"]
+    assert nord["population"].tolist() == [expected]
+    by_sex = population("cluster", by=["sex"], data_dir=tmp_path / "d")
+    assert by_sex[by_sex["entity_id"] == "nordjylland-nord"]["population"].sum() == expected
