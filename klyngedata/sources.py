@@ -644,6 +644,8 @@ def store_population(frame: pd.DataFrame, data_dir: str | os.PathLike[str] | Non
         "periods": sorted({format_period(p) for p in frame["period"].unique()}),
         "source": "Statistics Denmark (Danmarks Statistik), table " + table,
         "sources": sources,
+        # whether the table holds a sex/age breakdown: a refresh fetches the same detail again
+        "by_sex_age": bool(frame["age"].notna().any() or (frame["sex"] != "total").any()),
     }
     if "fetched_at" in prov:
         meta["fetched_at"] = prov["fetched_at"]
