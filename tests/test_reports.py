@@ -123,7 +123,7 @@ def test_index_lists_reports_with_period_and_date(tmp_path):
     index = update_index(tmp_path, [r, gone], division="sundhedsklynger-2022")
     page = index.read_text(encoding="utf-8")
     assert '<a href="a-befolkningsdashboard.html">Befolkningsdashboard</a>' in page
-    assert "Klynge A" in page and "2024M04" in page and "22.11.2026 21:05" in page
+    assert "Klynge A" in page and "1. april 2024" in page and "22.11.2026 21:05" in page  # period 2024M04
     assert "b-befolkningsdashboard" not in page  # its file does not exist
     assert list(read_manifest(tmp_path)) == ["a-befolkningsdashboard.html"]
     assert "Rapporter for sundhedsklyngerne" in write_index(tmp_path).read_text(encoding="utf-8")

@@ -79,6 +79,16 @@ def update_index(
     return write_index(out, manifest["reports"])
 
 
+def period_label(period: object) -> str:
+    """Danish label of a report's period (``2024M04`` -> ``1. april 2024``); unknown text is shown as it is."""
+    from klyngedata.figures import period_label as label_da
+
+    try:
+        return label_da(period)
+    except (ValueError, TypeError):
+        return str(period)
+
+
 def _date_da(iso: str | None) -> str:
     if not iso:
         return ""
@@ -107,7 +117,7 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
             f"<td>{esc(e.get('cluster_name') or e['cluster_id'])}</td>"
             f"<td>{esc(e.get('region_name') or '')}</td>"
             f"<td><a href=\"{esc(e['file'])}\">{esc(e.get('title') or e['notebook'])}</a></td>"
-            f"<td>{esc(str(e.get('period') or ''))}</td>"
+            f"<td>{esc(period_label(e.get('period') or ''))}</td>"
             f"<td>{esc(_date_da(e.get('generated_at')))}</td>"
             "</tr>"
         )
