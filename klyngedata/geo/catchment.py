@@ -121,8 +121,9 @@ def _cluster_names(division: str | None, date: Any, m: pd.DataFrame) -> pd.DataF
 
 def _unit_layer(unit_type: str, unit_layers: Mapping[str, gpd.GeoDataFrame] | None,
                 data_dir: str | os.PathLike[str] | None) -> gpd.GeoDataFrame | None:
-    if unit_layers and unit_type in unit_layers:
-        return unit_layers[unit_type].to_crs(STORAGE_CRS)
+    if unit_layers is not None:  # given explicitly (even empty): use exactly these, never the cache
+        layer = unit_layers.get(unit_type)
+        return None if layer is None else layer.to_crs(STORAGE_CRS)
     if unit_type not in SPLIT_UNIT_TYPES:
         return None
     try:
@@ -139,7 +140,8 @@ def cluster_polygons(division: str | None = None, date: Any = None, *,
 
     ``tolerance`` (metres) simplifies the municipality coverage *before* the dissolve, so borders stay
     shared. ``membership`` defaults to :func:`klyngedata.registry.membership` of ``division``/``date``;
-    ``unit_layers`` maps ``"sogn"``/``"postnummer"`` to unit polygons (default: the cached layers).
+    ``unit_layers`` maps ``"sogn"``/``"postnummer"`` to unit polygons (default None: the cached layers; a
+    mapping, even an empty one, is used as it is).
 
     Example
     -------
