@@ -50,3 +50,34 @@ def imported_data_dir(population_dir: Path, tmp_path_factory: pytest.TempPathFac
     target = tmp_path_factory.mktemp("klyngedata_data")
     import_file(population_dir, data_dir=target)
     return target
+
+
+@pytest.fixture(scope="module")
+def geo_dir(shared_data: Path) -> Path:
+    """The real DAGI boundary files in shared/data/geo (skips when absent)."""
+    path = shared_data / "geo"
+    if not (path / "kommuner.geojson").is_file():
+        pytest.skip(f"DAGI files not found in {path}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def kommuner(geo_dir: Path):
+    """The municipality layer read through the normal loader."""
+    from klyngedata.geo.boundaries import read_boundaries
+
+    return read_boundaries(geo_dir / "kommuner.geojson")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_default_data_dir(tmp_path_factory):
+    """Tests never read or write the developer's own data directory: the default one is an empty temp dir
+    (tests that need data pass ``data_dir`` or set the variable themselves)."""
+    old = os.environ.get("KLYNGEDATA_DATA_DIR")
+    os.environ["KLYNGEDATA_DATA_DIR"] = str(tmp_path_factory.mktemp("default-data-dir"))
+    yield
+    if old is None:
+        os.environ.pop("KLYNGEDATA_DATA_DIR", None)
+    else:
+        os.environ["KLYNGEDATA_DATA_DIR"] = old
+

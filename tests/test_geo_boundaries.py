@@ -30,20 +30,6 @@ from klyngedata.geo.boundaries import (  # noqa: E402
     read_boundaries,
 )
 
-
-@pytest.fixture(scope="module")
-def geo_dir(shared_data: Path) -> Path:
-    path = shared_data / "geo"
-    if not (path / "kommuner.geojson").is_file():
-        pytest.skip(f"DAGI files not found in {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def kommuner(geo_dir: Path) -> gpd.GeoDataFrame:
-    return read_boundaries(geo_dir / "kommuner.geojson")
-
-
 # --- real files ---------------------------------------------------------------------------------------
 
 

@@ -26,19 +26,6 @@ DIVISION = "sundhedsklynger-2022"
 
 
 @pytest.fixture(scope="module")
-def geo_dir(shared_data: Path) -> Path:
-    path = shared_data / "geo"
-    if not (path / "kommuner.geojson").is_file():
-        pytest.skip(f"DAGI files not found in {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def kommuner(geo_dir: Path) -> gpd.GeoDataFrame:
-    return read_boundaries(geo_dir / "kommuner.geojson")
-
-
-@pytest.fixture(scope="module")
 def regioner(geo_dir: Path) -> gpd.GeoDataFrame:
     return read_boundaries(geo_dir / "regioner.geojson").set_index("code")
 
