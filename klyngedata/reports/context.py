@@ -173,13 +173,18 @@ class ClusterReport:
 
     def tiles(self) -> Any:
         """Key-figure tiles for the cluster (or the Danish reason why the cluster's figures are missing)."""
+        kf, note = self._cluster_keyfigures()
+        return note if note is not None else blocks.keyfigure_tiles(kf, TILE_FIGURES)
+
+    def _cluster_keyfigures(self) -> tuple[pd.DataFrame | None, Any]:
+        """The key figures, or a Danish note why the cluster has none (no data, or a split not allocable)."""
         try:
             kf = self.keyfigures()
         except (DataNotAvailable, ImportError) as exc:
-            return _unavailable("Nøgletallene", exc)
+            return None, _unavailable("Nøgletallene", exc)
         if not (kf["entity_level"].astype(str) == "cluster").any():
-            return self._cluster_missing_note(kf)
-        return blocks.keyfigure_tiles(kf, TILE_FIGURES)
+            return kf, self._cluster_missing_note(kf)
+        return kf, None
 
     def _cluster_missing_note(self, kf: pd.DataFrame) -> Any:
         reasons = [m.get("reason_da") for m in kf.attrs.get("missing", [])
@@ -337,13 +342,8 @@ class ClusterReport:
 
     def keyfigure_table(self) -> Any:
         """The cluster's key figures with region and Denmark alongside (table)."""
-        try:
-            kf = self.keyfigures()
-        except (DataNotAvailable, ImportError) as exc:
-            return _unavailable("Nøgletallene", exc)
-        if not (kf["entity_level"].astype(str) == "cluster").any():
-            return self._cluster_missing_note(kf)
-        return blocks.keyfigure_table(kf, level="cluster")
+        kf, note = self._cluster_keyfigures()
+        return note if note is not None else blocks.keyfigure_table(kf, level="cluster")
 
     def comparison_chart(self) -> Any:
         """Grouped bars: growth (and age shares, when available) of the cluster vs region and Denmark."""
