@@ -70,6 +70,20 @@ def kommuner(geo_dir: Path):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _subprocesses_import_this_checkout():
+    """Kernels and CLI subprocesses started by tests import the checkout under test (not whichever copy is
+    installed in editable mode), so tests in a second worktree test that worktree."""
+    root = str(Path(__file__).resolve().parents[1])
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = root + (os.pathsep + old if old else "")
+    yield
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _isolated_default_data_dir(tmp_path_factory):
     """Tests never read or write the developer's own data directory: the default one is an empty temp dir
     (tests that need data pass ``data_dir`` or set the variable themselves)."""
