@@ -12,6 +12,7 @@ from klyngedata.indicators import (  # noqa: E402
     standardised_figures,
 )
 from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking  # noqa: E402
+from klyngedata.peers import peers  # noqa: E402
 from klyngedata.population import population  # noqa: E402
 from klyngedata.registry import (  # noqa: E402
     Cluster,
@@ -52,6 +53,7 @@ __all__ = [
     "municipalities",
     "municipality",
     "municipality_ranking",
+    "peers",
     "population",
     "regions",
     "seats",

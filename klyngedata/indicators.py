@@ -46,6 +46,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ from klyngedata.cache import Cache
 from klyngedata.codes import normalize_municipality_code
 from klyngedata.disclosure import DEFAULT_THRESHOLD, NOTE_DA, suppress_key_figures
 from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataError, LookupFailed
+from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
+from klyngedata.stats import FigureStats
 
 __all__ = [
     "INDICATORS",
@@ -157,7 +160,7 @@ _ENTRIES: list[Indicator] = [
               "Borgere med mindst én kronisk sygdom (RUKS)", "Borgere", "alle",
               "Register for Udvalgte Kroniske Sygdomme og Svære Psykiske Lidelser (RUKS), Sundhedsdatastyrelsen",
               False, "Andel af borgerne med mindst én af de kroniske sygdomme i RUKS. Sygdomsafgrænsningen "
-              "er ikke bekræftet.", bounded=True, higher_is_better=False),
+              "er ikke bekræftet.", bounded=True, higher_is_better=None),
     # --- published municipality figures without counts (doughnut files) -----------------------
     Indicator("sygehuskontakt_pct", "Borgere med sygehuskontakt", "%", "rate", 100,
               "Borgere med et sygehusophold eller en sygehuskontakt", "Alle borgere", "alle",
@@ -172,7 +175,7 @@ _ENTRIES: list[Indicator] = [
               "Modtagere af kommunal hjemmesygepleje", "Indbyggere", "alle",
               "Danmarks Statistik (HJEMSYG), 2025 (foreløbige tal, første halvår), via doughnut-projektet",
               True, "Antal modtagere af hjemmesygepleje pr. 1.000 indbyggere. 2025-tallene er foreløbige.",
-              higher_is_better=False, data_period="2025"),
+              higher_is_better=None, data_period="2025"),
     Indicator("recepter_pr_100", "Recepter pr. 100 borgere", "pr. 100 borgere", "rate", 100,
               "Receptindløsninger (lægemiddelgruppe ikke bekræftet)", "Borgere", "alle",
               "Danmarks Statistik (MEDI1), 2024, via doughnut-projektet", False,
@@ -802,26 +805,30 @@ def _entities(division: str | None, data_dir=None):
 
 def _pool(data: pd.DataFrame, ind: Indicator, pop_note: str) -> dict:
     """Pool municipality rows (with a ``weight`` column) of one indicator/slice into one value."""
-    w = data["weight"].astype(float)
+
+    def col(name: str) -> np.ndarray:
+        return pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    w = col("weight")
     if ind.kind == "counts":
-        num = float((data["numerator"].astype(float) * w).sum())
-        den = float((data["denominator"].astype(float) * w).sum())
+        num = float(np.nansum(col("numerator") * w))
+        den = float(np.nansum(col("denominator") * w))
         value = num / den * ind.per if den > 0 else np.nan
         method = ("Tæller og nævner er summeret over kommunerne (rater er ikke gennemsnit af kommunernes "
                   "rater).")
         return dict(numerator=num, denominator=den, value=value, method_da=method)
-    pop = data["population"].astype(float) * w
+    pop = col("population") * w
     if ind.kind == "rate":
-        est = data["value"].astype(float) * pop / ind.per
-        num, den = float(est.sum()), float(pop.sum())
+        est = col("value") * pop / ind.per
+        num, den = float(np.nansum(est)), float(np.nansum(pop))
         value = num / den * ind.per if den > 0 else np.nan
         method = (f"Offentliggjort rate pr. {ind.per:,} omregnet til et beregnet antal = rate x kommunens "
                   f"folketal / {ind.per:,} ({pop_note}); antal og folketal er summeret over kommunerne."
                   ).replace(",", ".")
         return dict(numerator=num, denominator=den, value=value, method_da=method)
     # survey share: population-weighted average; total population used as the weight
-    den = float(pop.sum())
-    value = float((data["value"].astype(float) * pop).sum() / den) if den > 0 else np.nan
+    den = float(np.nansum(pop))
+    value = float(np.nansum(col("value") * pop) / den) if den > 0 else np.nan
     method = ("Befolkningsvægtet gennemsnit af kommunernes andele. Vægt: hele befolkningen "
               f"({pop_note}), fordi befolkningen 16+ år ikke er tilgængelig – en tilnærmelse.")
     return dict(numerator=np.nan, denominator=den, value=value, method_da=method)
@@ -874,10 +881,15 @@ def _fill_totals(data: pd.DataFrame) -> pd.DataFrame:
 def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All entities (municipality, cluster, region, country) for every slice + the additive hierarchy."""
     weights, names, cluster_region, muni_region, not_comp, split_munis, split_notes = _entities(division, data_dir)
+    # plain Python strings: the loops below select by code many times (arrow-backed strings are slow there)
+    data = data.astype({c: "object" for c in ("municipality_code", "period", "indicator", "sex", "age_group",
+                                              "source_file") if c in data.columns})
     need_pop = data["indicator"].map(lambda i: INDICATORS[i].kind != "counts").any()
     pop_tab = _population_table(data_dir, population) if need_pop else None
     rows: list[dict] = []
     slice_cols = ["indicator", "period", "sex", "age_group"]
+    cluster_weights = {cid: dict(zip(wg["municipality_code"], wg["weight"].astype(float), strict=True))
+                       for cid, wg in weights.groupby("cluster_id")}
     for (ind_id, period, sex, age), part in data.groupby(slice_cols, sort=True):
         ind = INDICATORS[ind_id]
         part = part.copy()
@@ -919,18 +931,19 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
             add("municipality", code, dict(numerator=n, denominator=d, value=v, method_da=m_method),
                 muni_region.get(code))
         present = set(part["municipality_code"])
-        for cid, wg in weights.groupby("cluster_id"):
+        for cid, wmap in cluster_weights.items():
             if cid in not_comp:
                 add("cluster", cid, dict(numerator=np.nan, denominator=np.nan, value=np.nan,
                                          method_da=not_comp[cid]), cluster_region[cid])
                 continue
-            members = set(wg["municipality_code"])
+            members = set(wmap)
             if not members <= present:
                 add("cluster", cid, dict(numerator=np.nan, denominator=np.nan, value=np.nan,
                                          method_da="Mangler tal for kommune(r): "
                                          + ", ".join(sorted(members - present))), cluster_region[cid])
                 continue
-            sub = part.drop(columns="weight").merge(wg[["municipality_code", "weight"]], on="municipality_code")
+            sub = part[part["municipality_code"].isin(members)]
+            sub = sub.assign(weight=sub["municipality_code"].map(wmap))
             pooled = _pool(sub, ind, pop_note)
             if cid in split_notes:
                 pooled["method_da"] += " " + split_notes[cid]
@@ -948,7 +961,29 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
 
 _OUT = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
         "region_value", "country_value", "suppressed", "display", "provenance", "numerator", "denominator",
-        "method_da", "sex", "age_group", "verified", "region_code"]
+        "method_da", "sex", "age_group", "verified", "region_code", *PUBLISHED_COLUMNS]
+
+
+def _history_table(frame: pd.DataFrame, selected: pd.DataFrame, division: str, data_dir,
+                   population) -> tuple[pd.DataFrame | None, str]:
+    """Pooled rows of the periods before the selected ones (the series behind the trend columns).
+
+    Returns ``(table or None, Danish reason when the earlier periods cannot be pooled)``.
+    """
+    last = {ind: max(map(_sort_key, g["period"])) for ind, g in selected.groupby("indicator")}
+    chosen = set(zip(selected["indicator"], selected["period"], strict=True))
+    keep = [ind in last and _sort_key(p) <= last[ind] and (ind, p) not in chosen
+            for ind, p in zip(frame["indicator"], frame["period"], strict=True)]
+    earlier = frame[keep]
+    if earlier.empty:
+        return None, ""
+    try:
+        table, _ = _long_table(_fill_totals(earlier), division, data_dir, population)
+    except (DataNotAvailable, DataFormatError) as exc:
+        warnings.warn(f"indicator trends: earlier periods cannot be pooled: {exc}", stacklevel=3)
+        return None, ("Udviklingen kan ikke beregnes, fordi tallene for de tidligere perioder ikke kan puljes "
+                      "med de tilgængelige data.")
+    return table, ""
 
 
 def indicator_figures(
@@ -990,10 +1025,13 @@ def indicator_figures(
         frame = frame[frame["indicator"].isin(wanted)]
         if frame.empty:
             raise DataNotAvailable(f"no data for indicator(s) {wanted}")
-    frame = _select_periods(frame, period)
-    frame = _fill_totals(frame)
+    selected = _fill_totals(_select_periods(frame, period))
     division = registry.resolve_division(division)
-    table, hierarchy = _long_table(frame, division, data_dir, population)
+    table, hierarchy = _long_table(selected, division, data_dir, population)
+    table["_selected"] = True
+    history, history_error = _history_table(frame, selected, division, data_dir, population)
+    if history is not None:
+        table = pd.concat([table, history.assign(_selected=False)], ignore_index=True)
     table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
     out = suppress_key_figures(table, hierarchy, threshold=threshold,
                                slice_columns=("figure_id", "period", "sex", "age_group"), decimals="decimals")
@@ -1003,6 +1041,8 @@ def indicator_figures(
     nan_value = out["value"].isna() & ~out["suppressed"]
     out.loc[nan_value, "display"] = "–"
     out["period"] = out["period"].map(lambda p: _to_period(p))
+    series = out
+    out = out[out["_selected"].astype(bool)]
     if level == "cluster":
         sel = out["entity_level"] == "cluster"
         if cluster is not None:
@@ -1015,7 +1055,9 @@ def indicator_figures(
     else:
         sel = out["entity_level"] == level
     order = {k: i for i, k in enumerate(INDICATORS)}
-    res = out.loc[sel, _OUT].copy()
+    res = published_outcomes(out.loc[sel], series=series,
+                             keys=("entity_level", "entity_id", "figure_id", "sex", "age_group"),
+                             series_error_da=history_error)[_OUT]
     res["_order"] = res["figure_id"].map(order)
     res = res.sort_values(["_order", "period", "entity_id"], kind="stable").drop(columns="_order")
     res = res.reset_index(drop=True)
@@ -1056,7 +1098,9 @@ def standardised_figures(
     ``ratio`` = observed / expected with a 95% CI. ``method="direct"``: directly standardised rate per the
     indicator's ``per`` with a 95% CI (gamma method); ``standard`` defaults to Denmark's population at risk
     in the data (the denominators summed by stratum). Observed counts are disclosure-controlled over all
-    entities (primary 1-4 + secondary); hidden rows lose observed, ratio/rate and CI.
+    entities (primary 1-4 + secondary); hidden rows lose observed, ratio/rate and CI. Every row also carries
+    the intervals (``ci95_*`` = ``lower``/``upper``, and 99.8 %), polarity and the outcomes against its
+    region and Denmark (``vs_region``, ``vs_country``; see :mod:`klyngedata.outcomes`).
 
     Example
     -------
@@ -1097,14 +1141,17 @@ def standardised_figures(
         if method == "indirect":
             res = indirect_standardise(long, fp, strata=strata, by=by)
             res["value"] = res["ratio"]
+            strict = indirect_standardise(long, fp, strata=strata, by=by, conf=0.998)
         elif method == "direct":
             std = standard if standard is not None else (
                 fp.groupby(strata, as_index=False)["denominator"].sum().rename(
                     columns={"denominator": "population"}))
             res = direct_standardise(long, std, strata=strata, by=by, per=ind.per)
             res["value"] = res["rate"]
+            strict = direct_standardise(long, std, strata=strata, by=by, per=ind.per, conf=0.998)
         else:
             raise KlyngedataError(f"unknown method {method!r}; use 'indirect' or 'direct'")
+        res["lower998"], res["upper998"] = strict["lower"].to_numpy(), strict["upper"].to_numpy()
         res["period"] = period_label
         parts.append(res)
     res = pd.concat(parts, ignore_index=True)
@@ -1117,14 +1164,23 @@ def standardised_figures(
     res["numerator"] = res["observed"]
     res["denominator"] = res["population"]
     _, hierarchy = _long_table_hierarchy(weights, not_comp, cluster_region, muni_region, _split)
-    hidden_cols = [c for c in ("ratio", "rate", "lower", "upper", "expected", "crude_rate", "observed")
-                   if c in res.columns]
+    hidden_cols = [c for c in ("ratio", "rate", "lower", "upper", "lower998", "upper998", "expected",
+                               "crude_rate", "observed") if c in res.columns]
     out = suppress_key_figures(res, hierarchy, threshold=threshold, slice_columns=("figure_id", "period"),
                                decimals=2)
     for c in hidden_cols:
         out[c] = out[c].astype("Float64").mask(out["suppressed"])
     out["period"] = out["period"].map(_to_period)
     out = out[out["entity_level"] == level].reset_index(drop=True)
+    out = out.assign(ci95_low=out["lower"], ci95_high=out["upper"], ci998_low=out["lower998"],
+                     ci998_high=out["upper998"]).drop(columns=["lower998", "upper998"])
+    d = _catalogue.figure(ind.id)
+    what = "indirekte standardiseret ratio (observeret/forventet)" if method == "indirect" else \
+        "direkte standardiseret rate"
+    spec = FigureStats(polarity=d.polarity or "neutral", ci_method="given",
+                       no_trend_da=f"Udviklingen i en {what} testes ikke.")
+    out = published_outcomes(out, specs={ind.id: spec})
+    out["ci_method"] = "poisson" if method == "indirect" else "gamma"
     out.attrs["disclosure_note_da"] = NOTE_DA
     return out
 

@@ -58,6 +58,7 @@ import pandas as pd
 from klyngedata import catalogue
 from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataError
+from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
 
 __all__ = [
     "age_pyramid",
@@ -99,7 +100,7 @@ _TOTAL_AGE = {"total", "i alt", "ialt", "alder i alt", "tot", "all", "alle"}
 _BANDS = {"share_0_17": (0, 17), "share_18_64": (18, 64), "share_65_plus": (65, None),
           "share_80_plus": (80, None)}
 _OUT_COLUMNS = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit",
-                "period", "base_period", "note_da"]
+                "period", "base_period", "note_da", "numerator", "denominator"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -517,12 +518,15 @@ def _resolve_period(norm: pd.DataFrame, period: object, what: str = "population"
 
 
 def _row(entity: tuple[str, str, str], fid: str, value: float, period: pd.Period,
-         base: pd.Period | None = None, note: str = "") -> dict[str, Any]:
+         base: pd.Period | None = None, note: str = "", numerator: float | None = None,
+         denominator: float | None = None) -> dict[str, Any]:
     d = catalogue.figure(fid)
     return {
         "entity_level": entity[0], "entity_id": entity[1], "entity_name": entity[2], "figure_id": fid,
         "label_da": d.label_da, "value": float(value), "unit": d.unit, "period": period_label(period),
         "base_period": period_label(base) if base is not None else pd.NA, "note_da": note,
+        "numerator": np.nan if numerator is None else float(numerator),
+        "denominator": np.nan if denominator is None else float(denominator),
     }
 
 
@@ -537,9 +541,10 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
     """All population key figures for every entity in a tidy population frame (no comparisons).
 
     Returns the long table ``entity_level, entity_id, entity_name, figure_id, label_da, value, unit, period,
-    base_period, note_da``; ``attrs["missing"]`` lists the figures that could not be computed (with a
-    Danish reason): figures are never guessed or extrapolated. ``projection`` is a tidy frame of the same
-    schema with yearly periods; ``projection_base`` is its base year (default: its first year).
+    base_period, note_da, numerator, denominator`` (the counts a figure is built from, e.g. ``share_65_plus =
+    numerator / denominator x 100``; NaN where not applicable); ``attrs["missing"]`` lists the figures that could
+    not be computed (with a Danish reason): figures are never guessed or extrapolated. ``projection`` is a tidy
+    frame of the same schema with yearly periods; ``projection_base`` is its base year (default: its first year).
 
     Example (constructed, arithmetic by hand): 6 aged 30, 3 aged 70 -> 65+ share 3/9 = 33.3 %
 
@@ -572,7 +577,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
         if prof.total is None:
             missing += _miss(entity, catalogue.POPULATION_FIGURES, prof.reason_age)
             continue
-        rows.append(_row(entity, "population", prof.total, p))
+        rows.append(_row(entity, "population", prof.total, p, numerator=prof.total))
         # growth
         have = set(g["period"])
         first = min(q for q in have if q.freqstr == p.freqstr)
@@ -605,19 +610,20 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
                 if s is None or denom <= 0:
                     missing += _miss(entity, [fid], f"aldersgrupperne i data kan ikke deles ved {lo} år")
                 else:
-                    rows.append(_row(entity, fid, 100.0 * s / denom, p))
+                    rows.append(_row(entity, fid, 100.0 * s / denom, p, numerator=s, denominator=denom))
             for fid, lo in (("pop_65_plus", 65), ("pop_80_plus", 80)):
                 s = age_range_sum(prof.bands, lo, None)
                 if s is None:
                     missing += _miss(entity, [fid], f"aldersgrupperne i data kan ikke deles ved {lo} år")
                 else:
-                    rows.append(_row(entity, fid, s, p))
+                    rows.append(_row(entity, fid, s, p, numerator=s))
             r = old_age_dependency_ratio(prof.bands)
+            old, working = age_range_sum(prof.bands, 65, None), age_range_sum(prof.bands, 18, 64)
             if r is None:
                 missing += _miss(entity, ["old_age_dependency"],
                                  "aldersgrupperne i data kan ikke deles ved 18 og 65 år")
             else:
-                rows.append(_row(entity, "old_age_dependency", r, p))
+                rows.append(_row(entity, "old_age_dependency", r, p, numerator=old, denominator=working))
             med = median_age(prof.bands)
             if med is None:
                 missing += _miss(entity, ["median_age"], "medianen ligger i en åben eller bredere end femårig "
@@ -636,6 +642,8 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
         missing += miss_
     out = pd.DataFrame(rows, columns=_OUT_COLUMNS)
     out["value"] = out["value"].astype("float64")
+    out["numerator"] = out["numerator"].astype("float64")
+    out["denominator"] = out["denominator"].astype("float64")
     out.attrs["missing"] = missing
     out.attrs["period"] = period_label(p)
     return out
@@ -929,7 +937,25 @@ def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFra
 
 _FINAL_COLUMNS = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
                   "base_period", "region_value", "country_value", "rank", "suppressed", "display", "note_da",
-                  "provenance"]
+                  "provenance", "numerator", "denominator", *PUBLISHED_COLUMNS]
+
+TREND_YEARS = 4
+"""Trends of the population figures use the report period and the same month/quarter up to 4 years before."""
+
+
+def _trend_series(ent: pd.DataFrame, figs: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """The figures in the report period and the same month/quarter of up to :data:`TREND_YEARS` earlier
+    years (those in the data), for the trend columns."""
+    if period is None or figs.empty:
+        return figs
+    p = to_period(period)
+    have = set(ent["period"])
+    parts = [figs]
+    for years in range(1, TREND_YEARS + 1):
+        q = p - years * _periods_per_year(p)
+        if q in have:
+            parts.append(compute_figures(ent, q))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _drop_unallocated(norm: pd.DataFrame, cl: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -1026,13 +1052,14 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
                 projection: pd.DataFrame | None = None, *, projection_base: object = None) -> pd.DataFrame:
     """All population key figures of a cluster, its municipalities, its region and Denmark.
 
-    Returns one tidy table (columns ``entity_level, entity_id, entity_name, figure_id, label_da, value,
-    unit, period, base_period, region_value, country_value, rank, suppressed, display, note_da,
-    provenance``): one row per entity x figure, cluster first, then its municipalities, the region and
-    Denmark. ``region_value`` / ``country_value`` hold the same figure for the cluster's region and Denmark;
-    ``rank`` ranks the member municipalities within the cluster (1 = highest value). Labels and units come
-    from :mod:`klyngedata.catalogue`. Figures that cannot be computed are left out and listed with a Danish
-    reason in ``attrs["missing"]`` (see :func:`missing_figures`); nothing is estimated.
+    Returns one tidy table (columns ``entity_level, entity_id, entity_name, figure_id, label_da, value, unit,
+    period, base_period, region_value, country_value, rank, suppressed, display, note_da, provenance, numerator,
+    denominator`` and the interval/outcome/trend columns of :data:`klyngedata.outcomes.PUBLISHED_COLUMNS`): one row
+    per entity x figure, cluster first, then its municipalities, the region and Denmark. ``region_value`` /
+    ``country_value`` hold the same figure for the cluster's region and Denmark; ``rank`` ranks the member
+    municipalities within the cluster (1 = highest value). Labels and units come from :mod:`klyngedata.catalogue`.
+    Figures that cannot be computed are left out and listed with a Danish reason in ``attrs["missing"]`` (see
+    :func:`missing_figures`); nothing is estimated.
 
     ``population`` / ``projection``: already loaded tidy frames (any mix of levels). When ``population`` is
     None it is loaded with :func:`klyngedata.population.population` from ``data_dir`` (by sex and age if
@@ -1089,6 +1116,7 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
         figs.loc[is_m, "rank"] = ranks.astype("Int64")
 
     figs["suppressed"] = False  # public population counts; see module docstring
+    figs = published_outcomes(figs, series=_trend_series(ent, figs, p_label))
     decimals = {fid: catalogue.figure(fid).decimals for fid in figs["figure_id"].unique()}
     figs["display"] = [
         format_value(v, decimals[f], u, signed=f.startswith(("growth_", "proj_")))

@@ -559,7 +559,7 @@ def _first_line(path: Path) -> str:
 
 def sniff(path: str | os.PathLike[str]) -> str | None:
     """Classify a file: ``"statbank_csv"``, ``"tidy_population"``, ``"unit_population"``,
-    ``"boundaries"``, ``"indicator"`` or ``None`` (not recognised).
+    ``"boundaries"``, ``"municipality_groups"``, ``"indicator"`` or ``None`` (not recognised).
 
     Example
     -------
@@ -577,6 +577,10 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
             return None
         if '"geometry"' in head or '"FeatureCollection"' in head or '"Topology"' in head:
             return "boundaries"
+        from klyngedata.municipality_groups import is_municipality_groups_file
+
+        if is_municipality_groups_file(path):
+            return "municipality_groups"
     if suffix in {".csv", ".txt", ".json"}:
         if suffix in {".csv", ".txt"}:
             first = _first_line(path)
@@ -682,6 +686,12 @@ def _import_one(path: Path, data_dir) -> ImportResult:
                                      "periods": sorted({format_period(p) for p in frame["period"].unique()}),
                                      "source": f"unit population file {path.name}"})
             return ImportResult(str(path), "imported", kind, key, len(frame))
+        if kind == "municipality_groups":
+            from klyngedata.municipality_groups import import_municipality_groups
+
+            key = import_municipality_groups(path, data_dir)
+            rows = (Cache(data_dir).meta(key) or {}).get("rows")
+            return ImportResult(str(path), "imported", kind, key, rows, "municipality groups (DST)")
         if kind in ("boundaries", "indicator"):
             if kind == "boundaries":
                 from klyngedata.geo.boundaries import import_boundaries as importer

@@ -11,6 +11,9 @@ Direct standardisation
     ``(v + w_M^2) / (y + w_M)``. Alternatives: ``method="dobson"`` (Dobson et al. 1991: exact Poisson
     limits of the total count, scaled by ``sqrt(v / O)``) and ``method="normal"`` (``DSR ± z sqrt(v)``).
 
+The interval functions live in :mod:`klyngedata.stats.intervals` (``gamma_interval``,
+``poisson_interval``, re-exported here) so that every published figure uses the same implementation.
+
 Indirect standardisation
     Expected events ``E = sum_i r_i n_i`` with reference (e.g. Denmark's) stratum rates ``r_i``; the
     standardised ratio is ``O / E`` with an exact Poisson interval for ``O`` (chi-square limits
@@ -40,6 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from klyngedata.exceptions import DataFormatError, KlyngedataError
+from klyngedata.stats.intervals import gamma_interval, poisson_interval
 
 __all__ = [
     "direct_standardise",
@@ -66,21 +70,6 @@ def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise DataFormatError(f"{what}: column(s) {missing} missing; columns are {list(frame.columns)}")
-
-
-def poisson_interval(observed: float, conf: float = 0.95) -> tuple[float, float]:
-    """Exact (Garwood) Poisson confidence interval for an observed count.
-
-    Example
-    -------
-    >>> [round(x, 3) for x in poisson_interval(10)]
-    [4.795, 18.39]
-    """
-    alpha = 1 - conf
-    o = float(observed)
-    lower = 0.0 if o <= 0 else stats.chi2.ppf(alpha / 2, 2 * o) / 2
-    upper = stats.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
-    return float(lower), float(upper)
 
 
 def standard_population(
@@ -194,10 +183,7 @@ def direct_standardise(
         v = float(np.sum(w * w * d))
         o = float(d.sum())
         if method == "gamma":
-            wm = float(w.max())
-            lower = 0.0 if y <= 0 else float(stats.gamma.ppf(alpha / 2, y * y / v, scale=v / y))
-            upper = float(stats.gamma.ppf(1 - alpha / 2, (y + wm) ** 2 / (v + wm * wm),
-                                          scale=(v + wm * wm) / (y + wm)))
+            lower, upper = gamma_interval(y, v, float(w.max()), conf)
         elif method == "dobson":
             o_l, o_u = poisson_interval(o, conf)
             if o > 0:

@@ -42,7 +42,8 @@ def test_dependency_ratio_and_median_definitions_are_stated():
 def test_catalogue_frame_columns_and_group_filter():
     df = catalogue.catalogue("population")
     assert list(df.columns) == ["figure_id", "label_da", "unit", "definition_da", "group", "decimals", "requires",
-                                "higher_is_better", "source_da"]
+                                "higher_is_better", "source_da", "polarity", "polarity_reason_da", "ci_method",
+                                "ci_method_da", "trend_method", "trend_method_da"]
     assert (df["group"] == "population").all()
     assert df["figure_id"].is_unique
     row = df.set_index("figure_id").loc["proj_65_plus_change_5y"]

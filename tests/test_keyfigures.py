@@ -209,7 +209,10 @@ def test_key_figures_constructed_cluster_comparisons_and_ranks():
     table = kf.key_figures("nordjylland-nord", population=CONSTRUCTED)
     assert list(table.columns) == ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value",
                                    "unit", "period", "base_period", "region_value", "country_value", "rank",
-                                   "suppressed", "display", "note_da", "provenance"]
+                                   "suppressed", "display", "note_da", "provenance", "numerator", "denominator",
+                                   "ci95_low", "ci95_high", "ci998_low", "ci998_high", "ci_method", "polarity",
+                                   "vs_region", "vs_country", "vs_region_note_da", "vs_country_note_da", "trend",
+                                   "trend_da", "trend_p", "trend_note_da"]
     # cluster = sum of the four: ages 10: 61, 40: 144, 70: 37, 85: 18 -> 260 persons, 65+ = 55
     assert _value(table, "cluster", "nordjylland-nord", "population") == 260
     assert _value(table, "cluster", "nordjylland-nord", "share_65_plus") == pytest.approx(55 / 260 * 100)
