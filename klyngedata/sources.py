@@ -38,7 +38,6 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -49,345 +48,61 @@ from pathlib import Path
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
-from klyngedata.exceptions import DataFormatError, KlyngedataError, LookupFailed
+from klyngedata.codes import normalize_municipality_code
+from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' historical home)
+    CHRISTIANSOE,
+    KEY_COLUMNS,
+    TIDY_COLUMNS,
+    check_unique,
+    format_period,
+    map_unique,
+    parse_age,
+    parse_area,
+    parse_counts,
+    parse_period,
+    parse_sex,
+    parse_statbank_csv,
+    period_column,
+    read_records,
+)
+from klyngedata.dst.parse import finish as _finish
+from klyngedata.exceptions import DataFormatError, KlyngedataError
 
-TIDY_COLUMNS = ["area_level", "area_code", "municipality_code", "sex", "age", "age_open", "period",
-                "population"]
-KEY_COLUMNS = ["area_level", "area_code", "sex", "age", "age_open", "period"]
 UNIT_COLUMNS = ["municipality_code", "unit_type", "unit_code", "unit_name", "sex", "age", "age_open",
                 "period", "population"]
 
-CHRISTIANSOE = "0411"
 # Statistics Denmark lists 411 Christiansø under Region Hovedstaden, and the region's total includes it
 # (row order and totals of the FOLK1AM export in shared/data/population, see its README).
 CHRISTIANSOE_DST_REGION = "1084"
-
-_COUNTRY_NAMES = {"hele landet", "all denmark", "denmark", "danmark", "i alt", "total"}
-_REGION_NAMES = {
-    "region hovedstaden": "1084", "capital region of denmark": "1084", "hovedstaden": "1084",
-    "region sjælland": "1085", "region zealand": "1085", "sjælland": "1085",
-    "region syddanmark": "1083", "region of southern denmark": "1083", "syddanmark": "1083",
-    "region midtjylland": "1082", "central denmark region": "1082", "midtjylland": "1082",
-    "region nordjylland": "1081", "north denmark region": "1081", "nordjylland": "1081",
-}
-_SEX = {
-    "tot": "total", "i alt": "total", "total": "total", "køn i alt": "total", "sex, total": "total",
-    "1": "male", "m": "male", "mænd": "male", "men": "male", "males": "male", "male": "male",
-    "2": "female", "k": "female", "kvinder": "female", "women": "female", "females": "female",
-    "female": "female",
-}
-_AGE_TOTAL = {"ialt", "tot", "i alt", "alder i alt", "age, total", "total", "alder, i alt", "all ages"}
-
-# header aliases (upper-cased) -> role
-_ROLE = {
-    "OMRÅDE": "area", "OMRADE": "area", "KOMMUNEDK": "area", "KOMMUNE": "area", "REGION": "area",
-    "AREA": "area", "MUNICIPALITY": "area",
-    "KØN": "sex", "KON": "sex", "SEX": "sex",
-    "ALDER": "age", "AGE": "age",
-    "CIVILSTAND": "civil", "MARITAL STATUS": "civil", "MARITALSTATUS": "civil",
-    "TID": "time", "TIME": "time",
-    "INDHOLD": "value", "CONTENT": "value", "VALUE": "value",
-}
 _TABLE_RE = re.compile(r"(FOLK1AM|FOLK1A|FRKM1\d\d|FRDK1\d\d|BEF\w*)", re.IGNORECASE)
-_CODE_VALUE_RE = re.compile(r"^(\S+)\s+(.+)$")
-_AGE_RE = re.compile(r"^(\d{1,3})\s*(-|\+)?\s*(?:år|years?|\b)?\s*(og derover|and over|or more|og over)?\s*$",
-                     re.IGNORECASE)
-_PERIOD_Q = re.compile(r"^(\d{4})\s*[KQ]([1-4])$", re.IGNORECASE)
-_PERIOD_M = re.compile(r"^(\d{4})\s*M(\d{2})$", re.IGNORECASE)
-_PERIOD_Y = re.compile(r"^(\d{4})$")
 
 BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".shp", ".topojson"}
 
 
-# ---------------------------------------------------------------------------------------------
-# value parsers
-# ---------------------------------------------------------------------------------------------
-def parse_period(value: object) -> pd.Period:
-    """Parse a StatBank period code: ``2024K1``/``2024Q1`` (quarter), ``2024M01`` (month), ``2035`` (year).
+def _municipality_code(value: object) -> str:
+    """A municipality code that exists (Christiansø 0411 included); raises ValueError/LookupFailed otherwise."""
+    code = normalize_municipality_code(value)
+    if code != CHRISTIANSOE:
+        from klyngedata import registry
 
-    Example
-    -------
-    >>> parse_period("2024K1"), parse_period("2024M01"), parse_period("2035")
-    (Period('2024Q1', 'Q-DEC'), Period('2024-01', 'M'), Period('2035', 'Y-DEC'))
-    """
-    if isinstance(value, pd.Period):
-        return value
-    s = str(value).strip()
-    if m := _PERIOD_Q.match(s):
-        return pd.Period(year=int(m.group(1)), quarter=int(m.group(2)), freq="Q")
-    if m := _PERIOD_M.match(s):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"not a period: {value!r}")
-        return pd.Period(year=int(m.group(1)), month=month, freq="M")
-    if m := _PERIOD_Y.match(s):
-        return pd.Period(year=int(m.group(1)), freq="Y")
-    raise ValueError(f"not a StatBank period (expected 2024K1, 2024M01 or 2024): {value!r}")
+        registry.municipality(code)
+    return code
 
 
-def format_period(period: pd.Period) -> str:
-    """StatBank notation of a period (``2024K1``, ``2024M01``, ``2035``).
-
-    Example
-    -------
-    >>> format_period(parse_period("2024Q2"))
-    '2024K2'
-    """
-    code = period.freqstr[0]
-    if code == "Q":
-        return f"{period.year}K{period.quarter}"
-    if code == "M":
-        return f"{period.year}M{period.month:02d}"
-    return f"{period.year}"
-
-
-def parse_sex(value: object) -> str:
-    """``"TOT"``/``"I alt"``/``"1 Mænd"``/``"Women"`` ... -> ``"total"``/``"male"``/``"female"``.
-
-    Example
-    -------
-    >>> parse_sex("1 Mænd"), parse_sex("Kvinder"), parse_sex("TOT")
-    ('male', 'female', 'total')
-    """
-    s = str(value).strip().lower()
-    if s in _SEX:
-        return _SEX[s]
-    m = _CODE_VALUE_RE.match(s)
-    if m and m.group(1) in _SEX:  # CodeAndValue: "1 mænd", "tot i alt"
-        return _SEX[m.group(1)]
-    raise ValueError(f"unknown sex value {value!r}")
-
-
-def parse_age(value: object) -> tuple[int | None, bool]:
-    """Return ``(age, open)``; ``(None, False)`` for the all-ages total.
-
-    Example
-    -------
-    >>> parse_age("IALT"), parse_age("0 år"), parse_age("100-"), parse_age("100 år og derover")
-    ((None, False), (0, False), (100, True), (100, True))
-    """
-    s = str(value).strip()
-    low = s.lower()
-    if low in _AGE_TOTAL:
-        return None, False
-    m = _CODE_VALUE_RE.match(s)
-    if m and m.group(1).lower() in _AGE_TOTAL:  # CodeAndValue "IALT Alder i alt"
-        return None, False
-    if m := _AGE_RE.match(s):
-        return int(m.group(1)), bool(m.group(2) or m.group(3))
-    # CodeAndValue: "7 7 år", "100- 100 år og derover"
-    parts = s.split(None, 1)
-    if len(parts) == 2 and (m := _AGE_RE.match(parts[0])):
-        rest = parts[1].lower()
-        is_open = bool(m.group(2)) or "derover" in rest or "and over" in rest
-        return int(m.group(1)), is_open
-    raise ValueError(f"unknown age value {value!r} (expected a single year, an open top group or a total)")
-
-
-def _lookup_municipality(name: str) -> str:
-    if name.strip().lower() in {"christiansø", "christiansoe", "ertholmene"}:
-        return CHRISTIANSOE
-    from klyngedata import registry
-
-    return registry.municipality(name.strip()).code
-
-
-def parse_area(value: object) -> tuple[str, str, str]:
-    """Return ``(area_level, area_code, presentation)`` for an OMRÅDE/KOMMUNEDK cell.
-
-    Codes (``000``, ``084``, ``851``), CodeAndValue (``851 Aalborg``) and names (``Hele landet``,
-    ``Region Nordjylland``, ``Høje-Taastrup``) are accepted; names go through the registry lookup.
-
-    Example
-    -------
-    >>> parse_area("000"), parse_area("081 Region Nordjylland")[:2]
-    (('country', 'DK', 'Code'), ('region', '1081'))
-    """
-    s = str(value).strip()
-    presentation = "Value"
-    code = None
-    if re.fullmatch(r"\d{1,4}", s):
-        code, presentation = s, "Code"
-    else:
-        m = _CODE_VALUE_RE.match(s)
-        if m and re.fullmatch(r"\d{1,4}", m.group(1)):
-            code, presentation = m.group(1), "CodeAndValue"
-    if code is not None:
-        n = int(code)
-        if n == 0:
-            return "country", "DK", presentation
-        if 81 <= n <= 85 or 1081 <= n <= 1085:
-            return "region", normalize_region_code(code), presentation
-        return "municipality", normalize_municipality_code(code), presentation
-    low = s.lower()
-    if low in _COUNTRY_NAMES:
-        return "country", "DK", presentation
-    if low in _REGION_NAMES:
-        return "region", _REGION_NAMES[low], presentation
-    return "municipality", _lookup_municipality(s), presentation
-
-
-# ---------------------------------------------------------------------------------------------
-# frame construction
-# ---------------------------------------------------------------------------------------------
-def _map_unique(series: pd.Series, fn, what: str, file: str, column: str):
-    """Apply ``fn`` to the unique values of ``series``; errors name file, row and column."""
-    out = {}
-    for value in pd.unique(series):
-        try:
-            out[value] = fn(value)
-        except (ValueError, LookupFailed) as exc:
-            row = int((series == value).to_numpy().argmax()) + 2  # +1 header, +1 one-based
-            raise DataFormatError(f"{file}, row {row}, column {column}: {what}: {exc}") from exc
-    return out
-
-
-def _period_column(values: pd.Series, per_map: dict, file: str, column: str) -> pd.Series:
-    freqs = {p.freqstr for p in per_map.values()}
-    if len(freqs) > 1:
-        raise DataFormatError(f"{file}, column {column}: mixed period types {sorted(freqs)}")
-    dtype = pd.PeriodDtype(next(iter(per_map.values())).freq) if per_map else pd.PeriodDtype("Q")
-    return values.map(per_map).astype(dtype)
-
-
-def _to_int_population(values: pd.Series, file: str, column: str) -> pd.Series:
-    s = values.astype("string").str.strip().str.replace(" ", "", regex=False)
-    s = s.mask(s.isin(["..", ".", "-", ""]))
-    num = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
-    bad = num.isna() & s.notna()
-    if bad.any():
-        i = int(bad.to_numpy().argmax())
-        raise DataFormatError(f"{file}, row {i + 2}, column {column}: not a number: {values.iloc[i]!r}")
-    frac = num.notna() & (num != num.round())
-    if frac.any():
-        i = int(frac.to_numpy().argmax())
-        raise DataFormatError(f"{file}, row {i + 2}, column {column}: population must be an integer: "
-                              f"{values.iloc[i]!r}")
-    return num.round().astype("Int64")
-
-
-def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    df = df[TIDY_COLUMNS].copy()
-    df["municipality_code"] = df["area_code"].where(df["area_level"] == "municipality").astype("string")
-    df["area_level"] = df["area_level"].astype("string")
-    df["area_code"] = df["area_code"].astype("string")
-    df["sex"] = df["sex"].astype("string")
-    df["age"] = df["age"].astype("Int64")
-    df["age_open"] = df["age_open"].astype(bool)
-    df["population"] = df["population"].astype("Int64")
-    return df.reset_index(drop=True)
-
-
-def _detect_table(name: str, header: list[str], periods: pd.Series) -> str:
-    if m := _TABLE_RE.search(name):
-        return m.group(1).upper()
-    freq = periods.iloc[0].freqstr[0] if len(periods) else ""
-    if freq == "M":
-        return "FOLK1AM"
-    if freq == "Q":
-        return "FOLK1A"
-    if "KOMMUNEDK" in header:
-        return "FRKM"
-    return "UNKNOWN"
-
-
-def parse_statbank_csv(
-    source: str | os.PathLike[str] | bytes,
-    *,
-    table: str | None = None,
-    file: str | None = None,
-) -> pd.DataFrame:
-    """Parse a StatBank CSV/BULK export (``;``, UTF-8 BOM, any presentation, da/en) into the tidy schema.
-
-    Variables missing from the file (e.g. no ``KØN``) mean "total". A ``CIVILSTAND`` column is reduced
-    to its total (or summed if the file has no total). ``..`` counts become NA.
-
-    Example
-    -------
-    >>> CONSTRUCTED = "OMRÅDE;KØN;ALDER;TID;INDHOLD\\n851;1;80;2024K1;3\\n".encode()
-    >>> parse_statbank_csv(CONSTRUCTED, file="constructed example")["population"].tolist()
-    [3]
-    """
-    if isinstance(source, bytes):
-        raw, file = source, file or "<bytes>"
-    else:
-        path = Path(source)
-        raw, file = path.read_bytes(), file or str(path)
-    text = raw.decode("utf-8-sig", errors="strict") if raw else ""
-    if text.lstrip().startswith("{"):
-        raise DataFormatError(f"{file}: expected a StatBank CSV but got a JSON body: {text[:200]!r}")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise DataFormatError(f"{file}: not a ';'-separated StatBank CSV: {exc}") from exc
-    header = [c.strip() for c in frame.columns]
-    frame.columns = header
-    roles: dict[str, str] = {}
-    for col in header:
-        role = _ROLE.get(col.upper())
-        if role is None:
-            raise DataFormatError(f"{file}: unknown column {col!r} (expected OMRÅDE/KOMMUNEDK, KØN, ALDER, "
-                                  "CIVILSTAND, TID, INDHOLD)")
-        if role in roles:
-            raise DataFormatError(f"{file}: two columns for {role}: {roles[role]!r} and {col!r}")
-        roles[role] = col
-    for needed in ("area", "time", "value"):
-        if needed not in roles:
-            raise DataFormatError(f"{file}: missing the {needed} column (header: {';'.join(header)})")
-
-    n = len(frame)
-    area_map = _map_unique(frame[roles["area"]], parse_area, "unknown area", file, roles["area"])
-    area_col = frame[roles["area"]]
-    out = pd.DataFrame(
-        {
-            "area_level": area_col.map({k: v[0] for k, v in area_map.items()}),
-            "area_code": area_col.map({k: v[1] for k, v in area_map.items()}),
-        }
-    )
-    presentations = {t[2] for t in area_map.values()}
-    presentation = presentations.pop() if len(presentations) == 1 else "mixed"
-    if "sex" in roles:
-        sex_map = _map_unique(frame[roles["sex"]], parse_sex, "sex", file, roles["sex"])
-        out["sex"] = frame[roles["sex"]].map(sex_map)
-    else:
-        out["sex"] = "total"
-    if "age" in roles:
-        age_map = _map_unique(frame[roles["age"]], parse_age, "age", file, roles["age"])
-        age_col = frame[roles["age"]]
-        out["age"] = age_col.map({k: v[0] for k, v in age_map.items()}).astype("Int64")
-        out["age_open"] = age_col.map({k: v[1] for k, v in age_map.items()}).astype(bool)
-    else:
-        out["age"] = pd.array([pd.NA] * n, dtype="Int64")
-        out["age_open"] = False
-    per_map = _map_unique(frame[roles["time"]], parse_period, "period", file, roles["time"])
-    out["period"] = _period_column(frame[roles["time"]], per_map, file, roles["time"])
-    out["population"] = _to_int_population(frame[roles["value"]], file, roles["value"])
-    out["municipality_code"] = pd.NA
-
-    if "civil" in roles:
-        civ = frame[roles["civil"]].str.strip().str.lower()
-        is_total = civ.isin(["tot", "i alt", "total"]) | civ.str.startswith("tot ")
-        if is_total.any():
-            out = out[is_total.to_numpy()]
-        else:
-            keys = ["area_level", "area_code", "sex", "age", "age_open", "period"]
-            out = out.groupby(keys, dropna=False, sort=False, as_index=False)["population"].sum(min_count=1)
-            out["municipality_code"] = pd.NA
-
-    result = _finish(out)
-    tbl = table or _detect_table(Path(file).name, [h.upper() for h in header], result["period"])
-    result.attrs["provenance"] = {
-        "table": tbl,
-        "presentation": presentation,
-        "file": file,
-        "periods": sorted({format_period(p) for p in result["period"].unique()}),
-    }
-    return result
+def _tidy_frame(path: str | os.PathLike[str], required: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+    frame, file, _ = read_records(path, sep=None)
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    for col in required:
+        if col not in frame.columns:
+            raise DataFormatError(f"{file}, row 1: missing column {col!r} (header: {', '.join(frame.columns)})")
+    return frame, file
 
 
 def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Parse the derived tidy monthly file (``municipality_code,...,period,population``).
+
+    The same rules as for StatBank exports apply (:mod:`klyngedata.dst.parse`): counts as digits, ``..`` =
+    missing, no duplicate (municipality, sex, age, period), a complete last row.
 
     Example
     -------
@@ -396,15 +111,13 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     ... )  # doctest: +SKIP
     """
     path = Path(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for col in ("municipality_code", "period", "population"):
-        if col not in frame.columns:
-            raise DataFormatError(f"{path}: missing column {col!r}")
-    file = str(path)
-    codes = _map_unique(frame["municipality_code"], normalize_municipality_code, "municipality code", file,
-                        "municipality_code")
+    frame, file = _tidy_frame(path, ("municipality_code", "period", "population"))
+    codes = map_unique(frame["municipality_code"], _municipality_code, "municipality code", file,
+                       "municipality_code")
     out = pd.DataFrame({"area_level": "municipality", "area_code": frame["municipality_code"].map(codes)})
     _add_tidy_columns(out, frame, file)
+    check_unique(out[KEY_COLUMNS], file, [c for c in ("municipality_code", "sex", "age", "period")
+                                          if c in frame.columns])
     out["municipality_code"] = pd.NA
     result = _finish(out)
     freq = result["period"].iloc[0].freqstr[0] if len(result) else ""
@@ -420,18 +133,18 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _add_tidy_columns(out: pd.DataFrame, frame: pd.DataFrame, file: str) -> None:
     """Parse the optional ``sex``/``age`` and the required ``period``/``population`` columns of a tidy file."""
-    out["sex"] = (frame["sex"].map(_map_unique(frame["sex"], parse_sex, "sex", file, "sex"))
+    out["sex"] = (frame["sex"].map(map_unique(frame["sex"], parse_sex, "sex", file, "sex"))
                   if "sex" in frame.columns else "total")
     if "age" in frame.columns:
-        ages = frame["age"].map(_map_unique(frame["age"], parse_age, "age", file, "age"))
+        ages = frame["age"].map(map_unique(frame["age"], parse_age, "age", file, "age"))
         out["age"] = pd.array([a for a, _ in ages], dtype="Int64")
         out["age_open"] = [o for _, o in ages]
     else:
         out["age"] = pd.array([pd.NA] * len(frame), dtype="Int64")
         out["age_open"] = False
-    per = _map_unique(frame["period"], parse_period, "period", file, "period")
-    out["period"] = _period_column(frame["period"], per, file, "period")
-    out["population"] = _to_int_population(frame["population"], file, "population")
+    per = map_unique(frame["period"], parse_period, "period", file, "period")
+    out["period"] = period_column(frame["period"], per, file, "period")
+    out["population"] = parse_counts(frame["population"], file, "population")
 
 
 def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -443,16 +156,9 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> parse_unit_population_csv("bydele.csv")  # doctest: +SKIP
     """
     path = Path(path)
-    text = path.read_bytes().decode("utf-8-sig")
-    sep = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    frame.columns = [c.strip().lower() for c in frame.columns]
-    file = str(path)
-    for col in ("municipality_code", "unit_type", "unit_code", "period", "population"):
-        if col not in frame.columns:
-            raise DataFormatError(f"{file}: unit population file lacks column {col!r}")
-    codes = _map_unique(frame["municipality_code"], normalize_municipality_code, "municipality code", file,
-                        "municipality_code")
+    frame, file = _tidy_frame(path, ("municipality_code", "unit_type", "unit_code", "period", "population"))
+    codes = map_unique(frame["municipality_code"], _municipality_code, "municipality code", file,
+                       "municipality_code")
     out = pd.DataFrame({"municipality_code": frame["municipality_code"].map(codes).astype("string")})
     out["unit_type"] = frame["unit_type"].str.strip().astype("string")
     out["unit_code"] = frame["unit_code"].str.strip().astype("string")
@@ -460,6 +166,9 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     out["unit_name"] = names.astype("string")
     _add_tidy_columns(out, frame, file)
     out["sex"] = out["sex"].astype("string")
+    check_unique(out[["municipality_code", "unit_type", "unit_code", "sex", "age", "age_open", "period"]], file,
+                 [c for c in ("municipality_code", "unit_type", "unit_code", "sex", "age", "period")
+                  if c in frame.columns])
     out = out[UNIT_COLUMNS].reset_index(drop=True)
     out.attrs["provenance"] = {"table": "units", "presentation": "tidy", "file": file,
                                "periods": sorted({format_period(p) for p in out["period"].unique()})}
@@ -517,9 +226,13 @@ def complete_age_totals(df: pd.DataFrame) -> pd.DataFrame:
     if singles.empty:
         return df
     have_total = df[df["age"].isna()][keys].drop_duplicates()
+    singles = singles.assign(_na=singles["population"].isna())
     g = singles.groupby(keys, dropna=False, sort=False)
     stats = g.agg(n=("age", "nunique"), lo=("age", "min"), hi=("age", "max"), top_open=("age_open", "any"),
-                  population=("population", "sum")).reset_index()
+                  population=("population", "sum"), n_missing=("_na", "sum"))
+    stats = stats.reset_index()
+    # a '..' year makes the total missing, never a partial sum
+    stats["population"] = stats["population"].astype("Int64").where(stats["n_missing"] == 0, pd.NA)
     complete = (stats["lo"] == 0) & (stats["n"] == stats["hi"] + 1) & (stats["top_open"] | (stats["hi"] >= 100))
     summed = stats[complete][keys + ["population"]]
     if not have_total.empty:

@@ -67,11 +67,16 @@ def test_presentations_give_identical_frames():
     assert [f.attrs["provenance"]["presentation"] for f in frames] == ["Code", "Value", "CodeAndValue", "Value"]
 
 
-def test_civilstand_without_total_is_summed():
-    text = ("OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n"  # constructed example
-            "851;1;80;U;2024K1;2\n851;1;80;G;2024K1;5\n")
+def test_civilstand_without_total_is_summed_only_over_all_four_statuses():
+    header = "OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n"  # constructed example
+    text = header + "851;1;80;U;2024K1;2\n851;1;80;G;2024K1;5\n851;1;80;E;2024K1;1\n851;1;80;F;2024K1;0\n"
     df = parse_statbank_csv(text.encode(), file="constructed example")
-    assert df["population"].tolist() == [7]
+    assert df["population"].tolist() == [8]
+    with pytest.raises(DataFormatError, match="neither the total .* nor all four civil statuses"):
+        parse_statbank_csv((header + "851;1;80;U;2024K1;2\n851;1;80;G;2024K1;5\n").encode(), file="partial")
+    # one '..' status makes the sum missing, never a partial sum
+    text = header + "851;1;80;U;2024K1;2\n851;1;80;G;2024K1;..\n851;1;80;E;2024K1;1\n851;1;80;F;2024K1;0\n"
+    assert parse_statbank_csv(text.encode(), file="constructed example")["population"].isna().tolist() == [True]
 
 
 def test_errors_name_file_row_and_column():
