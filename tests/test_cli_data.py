@@ -32,4 +32,6 @@ def test_fetch_failure_is_clear(tmp_path, monkeypatch):
     monkeypatch.setattr(client.time, "sleep", lambda s: None)
     res = CliRunner().invoke(main, ["data", "fetch", "-t", "FOLK1AM", "--data-dir", str(tmp_path)])
     assert res.exit_code == 1
-    assert "FOLK1AM" in res.output and "no answer" in res.output
+    # one Danish sentence naming the table and what to do next, no raw request JSON
+    assert "FOLK1AM" in res.output and "svarede ikke" in res.output and "klyngedata data import" in res.output
+    assert "{" not in res.output and "Error" not in res.output

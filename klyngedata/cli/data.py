@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 
-from klyngedata.exceptions import DataFormatError, KlyngedataError
+from klyngedata.exceptions import DataFormatError, DstApiError, KlyngedataError
 
 
 @click.group()
@@ -40,9 +41,14 @@ def fetch(tables: tuple[str, ...], refresh: bool, data_dir: str | None) -> None:
         if not refresh and table != "FRKM" and cache.exists(population_key(table)):
             click.echo(f"{table}: cached (use --refresh to fetch again)")
             continue
-        keys = fetch_population([table], data_dir=data_dir, progress=progress)
-        if table in bars:
-            bars[table].close()
+        try:
+            keys = fetch_population([table], data_dir=data_dir, progress=progress)
+        except DstApiError as exc:  # one Danish sentence: the API's own message and what to do next
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        finally:
+            if table in bars:
+                bars[table].close()
         for key in keys:
             meta = cache.meta(key) or {}
             click.echo(f"{key}: {meta.get('rows')} rows, periods {_periods(meta)}")

@@ -1,4 +1,10 @@
-"""Statistics Denmark's StatBank API: the HTTP client and the population table specs.
+"""Statistics Denmark's StatBank API: the HTTP client, exact parsing of its answers and the population tables.
+
+* :mod:`klyngedata.dst.client` – POST, timeouts, retries; :mod:`klyngedata.dst.errors` – Danish error sentences;
+* :mod:`klyngedata.dst.parse` – StatBank CSV/BULK answers and exports, parsed exactly or refused;
+* :mod:`klyngedata.dst.metadata` – ``/tables`` and ``/tableinfo`` (``updated`` in Danish time, footnotes);
+* :mod:`klyngedata.dst.checks` – an answer's totals must equal the sums of their parts;
+* :mod:`klyngedata.dst.tables` – FOLK1A, FOLK1AM, FRKM1yy and :func:`fetch_table`.
 
 Example
 -------

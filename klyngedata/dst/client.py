@@ -4,8 +4,9 @@
 * Timeouts (connect, read) on every request; retries with exponential backoff on timeouts, connection
   errors, HTTP 5xx and 429 (``Retry-After`` is honoured, in seconds or as an HTTP date).
 * API errors come back as JSON ``{"errorTypeCode": ..., "message": ...}`` (usually HTTP 400, sometimes
-  with status 200 where CSV was expected); they raise :class:`~klyngedata.exceptions.DstApiError`
-  naming the table and the request.
+  with status 200 where CSV was expected); they raise :class:`~klyngedata.dst.errors.StatBankError` (a
+  :class:`~klyngedata.exceptions.DstApiError`) whose message is one Danish sentence with the API's own
+  message and what to do next; the table, the request and the API's fields are attributes.
 * The cell limit (``REQUEST-LIMIT``) of non-streaming formats: :meth:`StatBankClient.data` uses the
   streaming ``BULK`` format by default; with another format a REQUEST-LIMIT answer makes it split the
   request on its longest explicit value list and retry the halves.
@@ -30,30 +31,13 @@ from typing import Any
 
 import requests
 
-from klyngedata.exceptions import DstApiError
+from klyngedata.dst.errors import StatBankError, api_error, http_error, malformed, no_answer, unreachable
 from klyngedata.http import USER_AGENT, TransportError, send
+
+__all__ = ["DEFAULT_BASE_URL", "ENV_BASE_URL", "USER_AGENT", "StatBankClient", "StatBankError"]
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 ENV_BASE_URL = "KLYNGEDATA_STATBANK_URL"
-
-
-class StatBankError(DstApiError):
-    """A StatBank request failed; attributes name the table, the request and the API's error."""
-
-    def __init__(self, message: str, *, table: str | None = None, endpoint: str | None = None,
-                 request: Mapping[str, Any] | None = None, status: int | None = None,
-                 error_type: str | None = None, api_message: str | None = None) -> None:
-        self.table = table
-        self.endpoint = endpoint
-        self.request = dict(request or {})
-        self.status = status
-        self.error_type = error_type
-        self.api_message = api_message
-        req = json.dumps(self.request, ensure_ascii=False)
-        if len(req) > 600:
-            req = req[:600] + "…"
-        where = f"table {table}, " if table else ""
-        super().__init__(f"StatBank {endpoint or ''} ({where}request {req}): {message}")
 
 
 class StatBankClient:
@@ -95,41 +79,26 @@ class StatBankClient:
                         retries=self.retries, backoff=self.backoff, max_backoff=self.max_backoff,
                         sleep=self.sleep, describe=f"StatBank {endpoint}" + (f" ({table})" if table else ""))
         except TransportError as exc:
-            problem = (f"cannot reach {self.base_url} (no internet connection?): {exc.last_problem}" if exc.offline
-                       else f"no answer after {exc.attempts} attempts (last problem: {exc.last_problem})")
-            raise StatBankError(problem, table=table, endpoint=endpoint, request=body) from None
+            if exc.offline:
+                raise unreachable(self.base_url, exc.last_problem, table=table, endpoint=endpoint,
+                                  request=body) from None
+            raise no_answer(exc.attempts, exc.last_problem, table=table, endpoint=endpoint, request=body) from None
         if resp.status_code >= 400:
-            self._raise_api_error(resp, endpoint, body, table)
+            payload = _error_payload(resp.content)
+            if payload is not None:
+                raise api_error(payload, table=table, endpoint=endpoint, request=body, status=resp.status_code)
+            raise http_error(resp.status_code, resp.content, table=table, endpoint=endpoint, request=body)
         return resp
-
-    def _raise_api_error(self, resp: requests.Response, endpoint: str, body: Mapping[str, Any],
-                         table: str | None) -> None:
-        error_type = api_message = None
-        try:
-            payload = resp.json()
-            if isinstance(payload, dict):
-                error_type = payload.get("errorTypeCode")
-                api_message = payload.get("message")
-        except ValueError:
-            pass
-        if api_message or error_type:
-            msg = f"HTTP {resp.status_code} {error_type}: {api_message}"
-        else:
-            msg = f"HTTP {resp.status_code}: {resp.text[:300]!r}"
-        raise StatBankError(msg, table=table, endpoint=endpoint, request=body, status=resp.status_code,
-                            error_type=error_type, api_message=api_message)
 
     def _json(self, endpoint: str, body: Mapping[str, Any], table: str | None = None) -> Any:
         resp = self._post(endpoint, body, table)
         try:
             payload = json.loads(resp.content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise StatBankError(f"malformed JSON response: {resp.content[:200]!r}", table=table,
-                                endpoint=endpoint, request=body, status=resp.status_code) from exc
+        except (UnicodeDecodeError, ValueError):
+            raise malformed("JSON", resp.content, table=table, endpoint=endpoint, request=body,
+                            status=resp.status_code) from None
         if isinstance(payload, dict) and "errorTypeCode" in payload:
-            raise StatBankError(f"{payload.get('errorTypeCode')}: {payload.get('message')}", table=table,
-                                endpoint=endpoint, request=body, status=resp.status_code,
-                                error_type=payload.get("errorTypeCode"), api_message=payload.get("message"))
+            raise api_error(payload, table=table, endpoint=endpoint, request=body, status=resp.status_code)
         return payload
 
     # -- endpoints -----------------------------------------------------------------------------
@@ -146,8 +115,8 @@ class StatBankClient:
             body["subjects"] = list(subjects)
         payload = self._json("tables", body)
         if not isinstance(payload, list):
-            raise StatBankError("malformed /tables response: expected a JSON list", endpoint="tables",
-                                request=body)
+            raise malformed("en JSON-liste over tabeller", json.dumps(payload).encode(), table=None,
+                            endpoint="tables", request=body)
         return payload
 
     def tableinfo(self, table: str) -> dict:
@@ -161,8 +130,8 @@ class StatBankClient:
         body = {"table": table, "lang": self.lang, "format": "JSON"}
         payload = self._json("tableinfo", body, table)
         if not isinstance(payload, dict) or not isinstance(payload.get("variables"), list):
-            raise StatBankError("malformed /tableinfo response: no 'variables' list", table=table,
-                                endpoint="tableinfo", request=body)
+            raise malformed("tabellens beskrivelse med en liste over variable", json.dumps(payload).encode(),
+                            table=table, endpoint="tableinfo", request=body)
         return payload
 
     def data(self, table: str, variables: Mapping[str, Sequence[str]], *, format: str = "BULK",
@@ -194,24 +163,18 @@ class StatBankClient:
         content = resp.content
         head = content[:200].decode("utf-8-sig", errors="replace").lstrip()
         if head.startswith("{") or head.startswith("["):
-            try:
-                payload = json.loads(content.decode("utf-8-sig"))
-            except ValueError:
-                payload = None
-            if isinstance(payload, dict) and "errorTypeCode" in payload:
-                err = StatBankError(f"{payload.get('errorTypeCode')}: {payload.get('message')}", table=table,
-                                    endpoint="data", request=body, status=resp.status_code,
-                                    error_type=payload.get("errorTypeCode"), api_message=payload.get("message"))
+            payload = _error_payload(content)
+            if payload is not None:
+                err = api_error(payload, table=table, endpoint="data", request=body, status=resp.status_code)
                 if err.error_type == "REQUEST-LIMIT" and format.upper() != "BULK":
                     return self._split_data(table, variables, format, value_presentation, lang, err)
                 raise err
-            raise StatBankError(f"malformed response: expected CSV, got {head[:120]!r}", table=table,
-                                endpoint="data", request=body, status=resp.status_code)
+            raise malformed("CSV", content, table=table, endpoint="data", request=body, status=resp.status_code)
         if format.upper() in {"CSV", "BULK"}:
             first = head.splitlines()[0] if head else ""
             if ";" not in first or "INDHOLD" not in first.upper():
-                raise StatBankError(f"malformed CSV response: header {first[:120]!r} has no INDHOLD column",
-                                    table=table, endpoint="data", request=body, status=resp.status_code)
+                raise malformed("CSV med kolonnen INDHOLD", content, table=table, endpoint="data", request=body,
+                                status=resp.status_code)
         return content
 
     def _split_data(self, table: str, variables: Mapping[str, Sequence[str]], format: str,
@@ -219,9 +182,12 @@ class StatBankClient:
         candidates = {k: list(v) for k, v in variables.items()
                       if len(v) > 1 and not any("*" in x or "(" in x or ">" in x or "<" in x for x in v)}
         if not candidates:
-            raise StatBankError("the request is over the cell limit and cannot be split (use explicit value "
-                                f"lists or format BULK): {exc.api_message}", table=table, endpoint="data",
-                                request=exc.request, error_type=exc.error_type) from exc
+            raise StatBankError(
+                f"Statistikbanken (tabel {table}) afviste forespørgslen: »{(exc.api_message or '').rstrip('.')}« "
+                "(REQUEST-LIMIT), og den kan ikke deles i mindre dele, fordi den vælger med jokertegn – hent i "
+                "formatet BULK eller med eksplicitte værdilister.", table=table, endpoint="data",
+                request=exc.request, status=exc.status, error_type=exc.error_type,
+                api_message=exc.api_message) from exc
         var = max(candidates, key=lambda k: len(candidates[k]))
         values = candidates[var]
         half = len(values) // 2
@@ -237,3 +203,14 @@ class StatBankClient:
             if len(lines) == 2 and lines[1].strip():
                 out += lines[1].rstrip(b"\r\n") + b"\r\n"
         return out
+
+
+def _error_payload(content: bytes) -> dict | None:
+    """The API's ``{"errorTypeCode", "message"}`` body, or None if ``content`` is something else."""
+    try:
+        payload = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if isinstance(payload, dict) and ("errorTypeCode" in payload or "message" in payload):
+        return payload
+    return None

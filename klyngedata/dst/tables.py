@@ -4,8 +4,8 @@
   (2008K1 onwards). Total codes: ``TOT`` (KØN, CIVILSTAND), ``IALT`` (ALDER).
 * ``FOLK1AM`` – the same by month (OMRÅDE, KØN, ALDER, Tid).
 * ``FRKM1yy`` – the municipal population projection of year 20yy (KOMMUNEDK, KØN, ALDER, Tid = years).
-  The id is resolved at run time from ``/tables`` (the highest ``^FRKM1\\d\\d$``) because Statistics
-  Denmark replaces the table every spring. It has **no both-sexes total**: both sexes are fetched and
+  The id is resolved at run time from ``/tables`` (the highest ``^FRKM1\\d\\d$`` listed as *active*) because
+  Statistics Denmark replaces the table every spring. It has **no both-sexes total**: both sexes are fetched and
   added (:func:`klyngedata.sources.complete_totals`). ALDER has an open top group (``100-``).
 
 Total codes are never hard-coded blindly: the selection is built from ``/tableinfo`` (value ids
@@ -21,18 +21,25 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from klyngedata.dst.checks import check_complete_answer
 from klyngedata.dst.client import StatBankClient, StatBankError
+from klyngedata.dst.metadata import (  # noqa: F401  (total_code, time_values: part of this module's API)
+    PROJECTION_RE,
+    footnote_text,
+    listing_entry,
+    newest_projection,
+    parse_updated,
+    time_values,
+    total_code,
+)
+from klyngedata.dst.parse import format_period, parse_statbank_csv
 from klyngedata.exceptions import DstApiError
-
-PROJECTION_RE = re.compile(r"^FRKM1\d\d$")
-_TOTAL_IDS = {"TOT", "IALT", "I ALT"}
-_TOTAL_TEXTS = {"i alt", "alder i alt", "total", "age, total", "køn i alt"}
 
 
 @dataclass(frozen=True)
@@ -71,62 +78,16 @@ def spec_for(table: str) -> TableSpec:
     raise DstApiError(f"table {table}: not a population table klyngedata knows (FOLK1A, FOLK1AM, FRKM1yy)")
 
 
-def resolve_projection_table(client: StatBankClient | None = None) -> str:
-    """The id of the newest municipal projection table (highest ``FRKM1yy`` in ``/tables``).
+def resolve_projection_table(client: StatBankClient | None = None,
+                             listing: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """The id of the newest *active* municipal projection table (highest ``FRKM1yy`` in ``/tables``).
 
     Example
     -------
     >>> resolve_projection_table()  # doctest: +SKIP
-    'FRKM126'
+    'FRKM125'
     """
-    client = client or StatBankClient()
-    ids = sorted(i for i in {str(t.get("id", "")).upper() for t in client.tables()} if PROJECTION_RE.match(i))
-    if not ids:
-        raise StatBankError("no table matching FRKM1yy in /tables", endpoint="tables",
-                            request={"format": "JSON"})
-    return ids[-1]
-
-
-def _variable(info: dict, var_id: str) -> dict:
-    for v in info.get("variables", []):
-        if str(v.get("id", "")).upper() == var_id.upper():
-            return v
-    names = [v.get("id") for v in info.get("variables", [])]
-    raise StatBankError(f"variable {var_id} not in tableinfo (variables: {names})", table=info.get("id"),
-                        endpoint="tableinfo", request={"table": info.get("id")})
-
-
-def _is_total(value: dict) -> bool:
-    return str(value.get("id", "")).upper() in _TOTAL_IDS or str(value.get("text", "")).strip().lower() in _TOTAL_TEXTS
-
-
-def total_code(info: dict, var_id: str) -> str | None:
-    """The total value id of a variable (``TOT``/``IALT``), or None if the variable has no total.
-
-    Example
-    -------
-    >>> total_code({"variables": [{"id": "ALDER", "values": [{"id": "IALT", "text": "Alder i alt"}]}]}, "ALDER")
-    'IALT'
-    """
-    for value in _variable(info, var_id).get("values", []):
-        if _is_total(value):
-            return str(value["id"])
-    return None
-
-
-def time_values(info: dict, spec: TableSpec | None = None) -> list[str]:
-    """All period ids of a table, as listed by ``/tableinfo``.
-
-    Example
-    -------
-    >>> time_values({"variables": [{"id": "Tid", "time": True, "values": [{"id": "2024K1"}]}]})
-    ['2024K1']
-    """
-    for v in info.get("variables", []):
-        if v.get("time") or str(v.get("id", "")).lower() == "tid":
-            return [str(x["id"]) for x in v.get("values", [])]
-    raise StatBankError("no time variable in tableinfo", table=info.get("id"), endpoint="tableinfo",
-                        request={"table": info.get("id")})
+    return newest_projection(listing if listing is not None else (client or StatBankClient()).tables())
 
 
 def build_selection(info: dict, spec: TableSpec, *, by_sex_age: bool = True,
@@ -160,8 +121,10 @@ def build_selection(info: dict, spec: TableSpec, *, by_sex_age: bool = True,
         else:
             tot = total_code(info, vid)
             if tot is None:
-                raise StatBankError(f"variable {vid} has no total value; cannot select it", table=info.get("id"),
-                                    endpoint="tableinfo", request={"table": info.get("id")})
+                raise StatBankError(f"Variablen {vid} i tabel {info.get('id')} har ingen total (I alt), så klyngedata "
+                                    "kan ikke vælge den – tabellen er lagt om; opdatér klyngedata.",
+                                    table=info.get("id"), endpoint="tableinfo", request={"table": info.get("id")},
+                                    problem=f"variable {vid} has no total value")
             sel[vid] = [tot]
     return sel
 
@@ -170,24 +133,49 @@ def _chunks(values: list[str], size: int) -> list[list[str]]:
     return [values[i:i + size] for i in range(0, len(values), size)] or [[]]
 
 
+def check_listed(listing: Sequence[Mapping[str, Any]], table_id: str) -> Mapping[str, Any]:
+    """The ``/tables`` row of ``table_id``; refuses a table that is not listed or not active.
+
+    Example
+    -------
+    >>> check_listed([{"id": "FOLK1A", "active": True}], "FOLK1A")["id"]
+    'FOLK1A'
+    """
+    entry = listing_entry(listing, table_id)
+    if entry is None or entry.get("active", True) is not True:
+        state = "findes ikke" if entry is None else "er ikke længere aktiv"
+        raise StatBankError(f"Tabel {table_id} {state} i Statistikbankens tabeloversigt – Danmarks Statistik kan have "
+                            "erstattet den; opdatér klyngedata, eller hent tallene som fil på statistikbanken.dk og "
+                            "indlæs dem med `klyngedata data import FIL`.", table=table_id, endpoint="tables",
+                            problem="not listed" if entry is None else "listed as inactive")
+    return entry
+
+
 def fetch_table(table: str, client: StatBankClient | None = None, *, periods: Sequence[str] | str | None = None,
                 by_sex_age: bool = True, chunk_size: int = 8,
-                progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Fetch a population table (``FOLK1A``, ``FOLK1AM``, ``FRKM1yy`` or ``"FRKM"`` = newest projection)
-    into the tidy schema of :mod:`klyngedata.sources`.
+                progress: Callable[[int, int], None] | None = None,
+                listing: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """Fetch a population table (``FOLK1A``, ``FOLK1AM``, ``FRKM1yy`` or ``"FRKM"`` = newest active projection)
+    into the tidy schema of :mod:`klyngedata.sources`: ``/tables`` (is the table listed and active?) ->
+    ``/tableinfo`` (variables, periods, totals) -> ``/data`` in BULK, in chunks of ``chunk_size`` periods.
 
     ``periods``: None/``"all"`` for every period, ``"latest"`` for the newest one, or a list of period ids.
-    ``progress(done, total)`` is called after each chunk of periods.
+    ``progress(done, total)`` is called after each chunk. ``listing`` is a ``/tables`` answer already fetched.
+    Each answer is checked before it is accepted (:func:`klyngedata.dst.checks.check_complete_answer`).
+    ``attrs["provenance"]`` names the table, ``fetched_at``, ``updated`` (Danish local time made explicit,
+    e.g. ``2025-08-11T08:00:00+02:00``) and the table's ``footnote``.
 
     Example
     -------
     >>> fetch_table("FOLK1A", periods="latest", by_sex_age=False)  # doctest: +SKIP
     """
-    from klyngedata.sources import complete_totals, format_period, parse_statbank_csv
+    from klyngedata.sources import complete_totals
 
     client = client or StatBankClient()
-    table_id = resolve_projection_table(client) if table.upper() == "FRKM" else table.upper()
+    listing = listing if listing is not None else client.tables()
+    table_id = newest_projection(listing) if table.upper() == "FRKM" else table.upper()
     spec = spec_for(table_id)
+    entry = check_listed(listing, table_id)
     info = client.tableinfo(table_id)
     all_periods = time_values(info, spec)
     if periods is None or periods == "all":
@@ -198,26 +186,34 @@ def fetch_table(table: str, client: StatBankClient | None = None, *, periods: Se
         wanted = [periods] if isinstance(periods, str) else list(periods)
         unknown = [p for p in wanted if p not in all_periods]
         if unknown:
-            raise StatBankError(f"periods {unknown} not published (available {all_periods[0]}..{all_periods[-1]})",
-                                table=table_id, endpoint="tableinfo", request={"table": table_id})
+            raise StatBankError(f"Statistikbanken har ikke offentliggjort {', '.join(unknown)} i tabel {table_id} "
+                                f"(den har {all_periods[0]} til {all_periods[-1]}) – vælg en af de perioder.",
+                                table=table_id, endpoint="tableinfo", request={"table": table_id},
+                                problem=f"periods {unknown} not in tableinfo")
     fetched_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     frames = []
     chunks = _chunks(wanted, chunk_size)
     for i, chunk in enumerate(chunks, 1):
         sel = build_selection(info, spec, by_sex_age=by_sex_age, periods=chunk)
         raw = client.data(table_id, sel, format="BULK", value_presentation="CodeAndValue")
-        frame = parse_statbank_csv(raw, table=table_id, file=f"{client.base_url}/data {table_id} {chunk[0]}..")
+        answer = f"{client.base_url}/data {table_id} {chunk[0]}..{chunk[-1]}"
+        frame = parse_statbank_csv(raw, table=table_id, file=answer)
+        if not spec.projection:  # projections are rounded per cell: their totals need not add up
+            check_complete_answer(frame, answer, periods=chunk)
         frames.append(frame)
         if progress is not None:
             progress(i, len(chunks))
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out = complete_totals(out)
+    if total_code(info, spec.sex_var) is None:  # FRKM: no both-sexes total -> add male + female
+        out = complete_totals(out)
+    updated = parse_updated(info.get("updated") or entry.get("updated"))
     out.attrs["provenance"] = {
         "table": table_id,
         "presentation": "CodeAndValue",
         "fetched_at": fetched_at,
         "source": f"Statistics Denmark StatBank API {client.base_url}, table {table_id}",
-        "updated": info.get("updated"),
+        "updated": updated.isoformat() if updated else None,
+        "footnote": footnote_text(info),
         "periods": sorted({format_period(p) for p in out["period"].unique()}),
         "by_sex_age": by_sex_age,
     }
