@@ -199,6 +199,9 @@ def _parse_age(label: object) -> tuple[int, int | None] | None:
     raise DataFormatError(f"population frame: cannot read age label {label!r} (expected e.g. 7, '0-4', '65+')")
 
 
+MISSING_REASON = "Danmarks Statistik har ikke offentliggjort befolkningstallet (markeret '..' i kilden)"
+
+
 def normalize_population_frame(df: pd.DataFrame, *, name: str = "population frame") -> pd.DataFrame:
     """Return the tidy frame in the internal form used by this module.
 
@@ -335,7 +338,11 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
         i = int(np.flatnonzero(neg.fillna(False).to_numpy())[0])
         raise DataFormatError(f"{name}: row {i}, column 'population': negative count {pop.iloc[i]}")
     out["population"] = pop.astype("float64").to_numpy()
-    out = out[out["population"].notna()].reset_index(drop=True)
+    # a missing count (StatBank '..') stays, with its Danish reason: figures over it are missing, never partial
+    reasons = df["reason_da"] if "reason_da" in df.columns else pd.Series(pd.NA, index=df.index)
+    out["reason_da"] = reasons.astype("string").to_numpy()
+    na = out["population"].isna() & out["reason_da"].isna()
+    out.loc[na, "reason_da"] = MISSING_REASON
     out.attrs["provenance"] = _provenance_list(df.attrs.get("provenance"))
     return out
 
@@ -447,6 +454,15 @@ class _Profile:
     total: float | None
     bands: list[Band] | None  # both sexes, sorted; None = no age breakdown
     reason_age: str = ""
+    reason_total: str = ""
+
+
+def _first_reason(rows: pd.DataFrame) -> str:
+    """The Danish reason of the first missing count in ``rows``."""
+    miss = rows[rows["population"].isna()]
+    if "reason_da" in miss.columns and miss["reason_da"].notna().any():
+        return str(miss["reason_da"].dropna().iloc[0])
+    return MISSING_REASON
 
 
 def _sum_sexes(rows: pd.DataFrame) -> pd.DataFrame | None:
@@ -459,22 +475,32 @@ def _sum_sexes(rows: pd.DataFrame) -> pd.DataFrame | None:
     sexes = set(rows["sex"])
     if {"male", "female"} <= sexes:
         keys = ["age_lo", "age_hi", "age_total"]
+        rows = rows.assign(_na=rows["population"].isna())
         g = rows.groupby(keys, dropna=False, sort=False)
-        s = g["population"].sum()
+        s = g["population"].sum().where(~g["_na"].any())  # one sex missing -> both sexes missing
         cnt = g["sex"].nunique()
-        s = s[cnt == 2]
-        return s.reset_index()
+        out = pd.DataFrame({"population": s, "reason_da": g["reason_da"].first() if "reason_da" in rows.columns
+                            else pd.NA})[cnt == 2]
+        return out.reset_index()
     return None
 
 
 def _profile(rows: pd.DataFrame) -> _Profile:
     both = _sum_sexes(rows)
     if both is None or both.empty:
-        return _Profile(None, None, "ingen data for begge køn")
+        return _Profile(None, None, "ingen data for begge køn", "ingen data for begge køn")
     totals = both[both["age_total"]]
     ages = both[~both["age_total"]]
     bands: list[Band] | None = None
     reason = ""
+    if ages["population"].isna().any():  # a missing year: no age figure, never one from the other years
+        reason = _first_reason(ages)
+        ages = ages.iloc[0:0]
+        if totals.empty:
+            return _Profile(None, None, reason, reason)
+    if totals["population"].isna().any():
+        why = _first_reason(totals)
+        return _Profile(None, None, why, why)
     if not ages.empty:
         bands = sorted(
             ((int(lo), None if pd.isna(hi) else int(hi), float(v))
@@ -487,7 +513,7 @@ def _profile(rows: pd.DataFrame) -> _Profile:
             if lo <= prev_top:
                 raise DataFormatError(f"population frame: overlapping age groups at age {lo}")
             prev_top = math.inf if hi is None else hi
-    else:
+    elif not reason:
         reason = "data har kun befolkningstal i alt (ingen aldersfordeling)"
     total = float(totals["population"].sum()) if not totals.empty else (
         sum(b[2] for b in bands) if bands else None)
@@ -575,7 +601,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
             continue
         prof = _profile(gp)
         if prof.total is None:
-            missing += _miss(entity, catalogue.POPULATION_FIGURES, prof.reason_age)
+            missing += _miss(entity, catalogue.POPULATION_FIGURES, prof.reason_total or prof.reason_age)
             continue
         rows.append(_row(entity, "population", prof.total, p, numerator=prof.total))
         # growth
@@ -591,7 +617,8 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
                 continue
             bprof = _profile(g[g["period"] == base])
             if bprof.total is None:
-                missing += _miss(entity, fids, f"ingen befolkningstal i alt for {period_label(base)}")
+                missing += _miss(entity, fids, f"ingen befolkningstal i alt for {period_label(base)}"
+                                 + (f": {bprof.reason_total}" if bprof.reason_total else ""))
                 continue
             change = prof.total - bprof.total
             note = f"{period_label(base)}-{period_label(p)}"
@@ -764,18 +791,27 @@ def _aggregate(muni: pd.DataFrame, level: str, entity_id: str, entity_name: str,
     if rows.empty:
         return rows.iloc[0:0]
     w = rows["entity_id"].map(dict(weights)).astype("float64")
-    tmp = rows.assign(population=rows["population"] * w)
+    tmp = rows.assign(population=rows["population"] * w, _na=rows["population"].isna())
     g = tmp.groupby(_GROUP_KEYS, dropna=False, sort=False)
-    summed = g["population"].sum()
+    has_na = g["_na"].any()
+    summed = g["population"].sum().where(~has_na)  # a missing member makes the sum missing, never partial
     complete = g["entity_id"].nunique() == len(weights)
     out = summed[complete].reset_index()
+    out["reason_da"] = pd.array([pd.NA] * len(out), dtype="string")
+    if has_na[complete].any():
+        names = (tmp[tmp["_na"]].drop_duplicates("entity_id")["entity_name"].fillna(tmp["entity_id"])
+                 if "entity_name" in tmp.columns else tmp.loc[tmp["_na"], "entity_id"].drop_duplicates())
+        who = ", ".join(sorted(str(n) for n in names))
+        out.loc[out["population"].isna(), "reason_da"] = (
+            f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {who} (markeret '..' i kilden), "
+            f"så tallet for {entity_name} kan ikke beregnes uden at gætte")
     out.insert(0, "level", level)
     out.insert(1, "entity_id", entity_id)
     out.insert(2, "entity_name", entity_name)
     out["age_lo"] = out["age_lo"].astype("Int64")
     out["age_hi"] = out["age_hi"].astype("Int64")
     out["age_total"] = out["age_total"].astype(bool)
-    return out[["level", "entity_id", "entity_name", *_GROUP_KEYS, "population"]]
+    return out[["level", "entity_id", "entity_name", *_GROUP_KEYS, "population", "reason_da"]]
 
 
 def _region_name(code: str) -> str:

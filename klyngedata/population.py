@@ -118,22 +118,35 @@ def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.
                      client: Any = None, progress: Any = None, by_sex_age: bool | None = None) -> list[str]:
     """Fetch population tables from StatBank into the cache; returns the cache keys written.
 
-    ``tables`` default: FOLK1A (by sex and age), FOLK1AM (totals), the newest FRKM projection.
-    ``progress(table, done, total)`` is called after each chunk.
+    ``tables`` default: FOLK1A (by sex and age), FOLK1AM (totals), the newest active FRKM projection.
+    ``/tables`` is asked once; then each table's ``/tableinfo`` and ``/data`` (BULK, in chunks of periods).
+    ``progress(table, done, total)`` is called after each chunk. The cache metadata keep the table's
+    ``updated`` (Danish local time made explicit) and ``footnote``.
 
     Example
     -------
     >>> fetch_population(["FOLK1A"], data_dir="/tmp/kd")  # doctest: +SKIP
     ['population/FOLK1A']
     """
+    from klyngedata.dst.client import StatBankClient
     from klyngedata.dst.tables import fetch_table
 
+    client = client or StatBankClient()
+    wanted = list(tables) if tables else list(DEFAULT_FETCH)
+    try:
+        listing = client.tables()
+    except DstApiError as exc:  # name what was being fetched
+        if getattr(exc, "table", "") is None:
+            exc.table = ", ".join(t.upper() for t in wanted)
+        raise
     keys = []
-    for table in (list(tables) if tables else list(DEFAULT_FETCH)):
+    for table in wanted:
         detail = by_sex_age if by_sex_age is not None else DEFAULT_FETCH.get(table.upper(), True)
         cb = (lambda i, n, t=table: progress(t, i, n)) if progress else None
-        frame = fetch_table(table, client, by_sex_age=detail, progress=cb)
-        keys.append(store_population(frame, data_dir, merge=False))
+        frame = fetch_table(table, client, by_sex_age=detail, progress=cb, listing=listing)
+        prov = frame.attrs["provenance"]
+        keys.append(store_population(frame, data_dir, merge=False,
+                                     extra_meta={"updated": prov.get("updated"), "footnote": prov.get("footnote")}))
     return keys
 
 
@@ -283,9 +296,12 @@ def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.D
     return out.drop(columns=["age", "age_open"])
 
 
-def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], age_groups: Any) -> pd.DataFrame:
-    df = base[base["area_level"] == "municipality"]
-    if isinstance(periods, str):
+def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], age_groups: Any,
+            area_level: str = "municipality") -> pd.DataFrame:
+    df = base[base["area_level"] == area_level]
+    if area_level != "municipality":  # the source's own region/country rows, for the periods already chosen
+        df = df[df["period"].isin(periods)]
+    elif isinstance(periods, str):
         if periods == "latest":
             df = df[df["period"] == df["period"].max()]
     else:
@@ -302,12 +318,12 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
     want_age = "age" in by or age_groups is not None
     df = df[df["sex"].isin(["male", "female"])] if want_sex else df[df["sex"] == "total"]
     df = df[df["age"].notna()] if want_age else df[df["age"].isna()]
-    if df.empty:
+    if df.empty and area_level == "municipality":
         table = base.attrs.get("provenance", {}).get("table")
         raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
                                f"age_groups={age_groups!r}. {HOW_TO_GET_DATA}")
-    cols = ["municipality_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
-    df = df[cols].rename(columns={"municipality_code": "entity_id"})
+    cols = ["area_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
+    df = df[cols].rename(columns={"area_code": "entity_id"})
     if age_groups is not None:
         df = _apply_age_groups(df, age_groups)
         if "age" in by:
@@ -360,7 +376,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
     # whole municipalities
     whole = mem[mem["allocation"] == "whole"][["cluster_id", "cluster_name", "region_code", "municipality_code"]]
     w = mun.merge(whole.rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
-    parts.append(w[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+    parts.append(w[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     # share-defined splits
     shares = mem[mem["allocation"] == "share"]
     if not shares.empty:
@@ -373,7 +389,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                       .rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
         key = s[["entity_id", *group]].astype(str).agg("|".join, axis=1)
         s["population"] = _largest_remainder(s["population"], s["share"], key)
-        parts.append(s[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+        parts.append(s[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     # unit-defined splits
     units_mem = mem[mem["allocation"] == "unit"]
     unallocated = []
@@ -394,17 +410,19 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                 u = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
                 u = _unit_cells(u, mun, group)
                 if not u.empty:
-                    allocated = u.groupby(["cluster_id", "cluster_name", "region_code", *group], observed=True,
-                                          as_index=False)["population"].sum()
+                    u = u.assign(_missing=_missing_names(u["population"], u["unit_name"]))
+                    allocated = _aggregate(u, ["cluster_id", "cluster_name", "region_code", *group])
                     parts.append(allocated)
-            alloc_sum = (allocated.groupby(group, observed=True)["population"].sum()
-                         if allocated is not None else None)
-            rest = mrows.set_index(group)["population"]
-            if alloc_sum is not None:
-                rest = rest.sub(alloc_sum.reindex(rest.index).fillna(0).astype("Int64"))
-            rest = rest.reset_index()
-            if (rest["population"] != 0).any():
-                n_periods = rest.loc[rest["population"] != 0, "period"].nunique()
+            rest = mrows[[*group, "population", "_missing"]].reset_index(drop=True)
+            if allocated is not None:
+                alloc_sum = _aggregate(allocated, group)
+                rest = rest.merge(alloc_sum, on=group, how="left", suffixes=("", "_units"))
+                rest["population"] = rest["population"] - rest["population_units"].fillna(0).astype("Int64")
+                rest["population"] = rest["population"].where(rest["_missing_units"].isna(), pd.NA)
+                rest["_missing"] = rest["_missing"].where(rest["_missing"].notna(), rest["_missing_units"])
+            known = rest["population"].notna()
+            if (rest.loc[known, "population"] != 0).any():
+                n_periods = rest.loc[known & (rest["population"] != 0), "period"].nunique()
                 warnings.warn(
                     f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
                     f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
@@ -414,7 +432,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
             rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
             rest["cluster_name"] = f"{names.get(code, code)} (ikke fordelt på klynger)"
             rest["region_code"] = regions.get(code)
-            unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+            unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     # Christiansø and any other area outside the division
     covered = set(mem["municipality_code"])
     outside = mun[~mun["entity_id"].isin(covered)]
@@ -423,10 +441,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
         rows["cluster_id"] = f"{code}{NO_CLUSTER_SUFFIX}"
         rows["cluster_name"] = f"{names.get(code, code)} (ikke i en sundhedsklynge)"
         rows["region_code"] = regions.get(code)
-        unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population"]])
+        unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     allc = pd.concat(parts, ignore_index=True)
-    out = allc.groupby(["cluster_id", "cluster_name", "region_code", *group], observed=True, as_index=False,
-                       dropna=False)["population"].sum()
+    out = _aggregate(allc, ["cluster_id", "cluster_name", "region_code", *group])
     out["is_cluster"] = True
     if unallocated:
         extra = pd.concat(unallocated, ignore_index=True)
@@ -489,6 +506,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
         base = complete_totals(base)
     if base["age"].isna().sum() == 0:
         base = complete_age_totals(base)
+    base = _compact(base)
     meta = base.attrs.get("provenance", {})
     periods = _align_quarters_to_months(base, periods)
     mun = _select(base, periods, by_set, age_groups)
@@ -500,10 +518,13 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
         "presentation": meta.get("presentation"),
         "periods": used_periods,
         **({"fetched_at": meta["fetched_at"]} if meta.get("fetched_at") else {}),
+        **({"updated": meta["updated"]} if meta.get("updated") else {}),
         **({"file": meta["file"]} if meta.get("file") else {}),
         "source": meta.get("source"),
     }]
-    mun = mun.groupby(["entity_id", *group], observed=True, as_index=False)["population"].sum()
+    mun["_missing"] = _missing_names(mun["population"], mun["entity_id"].map(names))
+    if age_groups is not None:  # single years -> groups; a group with a '..' year is missing
+        mun = _aggregate(mun, ["entity_id", *group])
     mun["region_code"] = mun["entity_id"].map(regions)
     unknown = mun.loc[mun["region_code"].isna(), "entity_id"].unique()
     if len(unknown):
@@ -514,21 +535,23 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     elif level == "cluster":
         out, division_used = _to_clusters(mun, division, data_dir, names, regions, provenance)
     elif level == "region":
-        out = mun.groupby(["region_code", *group], observed=True, as_index=False)["population"].sum()
+        out = _aggregate(mun, ["region_code", *group])
         out["entity_id"] = out["region_code"]
         out["entity_name"] = out["entity_id"].map(_region_names())
+        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group)
     else:
-        out = mun.groupby(group, observed=True, as_index=False)["population"].sum()
+        out = _aggregate(mun, group)
         out["entity_id"] = "DK"
         out["entity_name"] = "Hele landet"
         out["region_code"] = pd.NA
-    _check_against_source(base, out, level, group)
+        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group)
     out["level"] = level
+    out["reason_da"] = _reasons(out, level)
     cols = ["level", "entity_id", "entity_name", "region_code"] + (["is_cluster"] if level == "cluster" else [])
-    cols += group + ["population"]
+    cols += group + ["population", "reason_da"]
     out = out[cols].sort_values(["entity_id", *group], ignore_index=True)
     out["population"] = out["population"].astype("Int64")
-    for c in ("level", "entity_id", "entity_name", "region_code", "sex"):
+    for c in ("level", "entity_id", "entity_name", "region_code", "sex", "reason_da"):
         out[c] = out[c].astype("string")
     out.attrs["provenance"] = provenance
     if division_used:
@@ -542,18 +565,96 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     return out
 
 
-def _check_against_source(base: pd.DataFrame, out: pd.DataFrame, level: str, group: list[str]) -> None:
-    """Warn if the source's own region/country rows disagree with the sum of its municipalities."""
-    if level not in {"region", "country"} or set(group) - {"period", "sex"}:
-        return
+MISSING_DA = "markeret '..' i kilden"
+
+
+def _compact(base: pd.DataFrame) -> pd.DataFrame:
+    """String columns as categories: selecting and grouping millions of rows (FOLK1A by sex and age) on
+    integer codes instead of strings. The output is converted back to strings."""
+    out = base.copy(deep=False)
+    for c in ("area_level", "area_code", "municipality_code", "sex"):
+        if c in out.columns and not isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("category")
+    out.attrs = base.attrs
+    return out
+
+
+def _missing_names(population: pd.Series, names: pd.Series) -> pd.Series:
+    """``(name,)`` where the count is missing ('..'), None elsewhere: the seed of the missing-member lists."""
+    out = pd.Series([None] * len(population), index=population.index, dtype=object)
+    na = population.isna().to_numpy()
+    if na.any():
+        out[na] = [(str(n),) for n in names[na]]
+    return out
+
+
+def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum ``population`` over ``keys``; a group with a missing member is missing, never a partial sum.
+
+    ``_missing`` (a tuple of names, None when complete) collects the names of the missing members.
+    """
+    out = df.groupby(keys, observed=True, as_index=False, dropna=False, sort=False)["population"].sum()
+    na = df["population"].isna()
+    if not na.any():
+        out["_missing"] = None
+        return out
+    miss = df[na]
+    who = miss.groupby(keys, observed=True, dropna=False, sort=False)["_missing"].agg(
+        lambda s: tuple(sorted({n for t in s if t for n in t}))).reset_index()
+    out = out.merge(who, on=keys, how="left")
+    out["population"] = out["population"].astype("Int64").where(out["_missing"].isna(), pd.NA)
+    out["_missing"] = out["_missing"].astype(object).where(out["_missing"].notna(), None)
+    return out
+
+
+def _join_da(names: tuple[str, ...]) -> str:
+    names = tuple(names)
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} og {len(names) - 3} andre"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
+
+
+def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
+    """The Danish reason for each missing count (NA where the count is there)."""
+    reasons = pd.Series(pd.NA, index=out.index, dtype="string")
+    for i in np.flatnonzero(out["_missing"].notna().to_numpy()):
+        who, name = out["_missing"].iloc[i], out["entity_name"].iloc[i]
+        text = f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {_join_da(who)} ({MISSING_DA})"
+        if level != "municipality" and tuple(who) != (name,):
+            text += f", så tallet for {name} kan ikke beregnes uden at gætte"
+        reasons.iloc[i] = text
+    return reasons
+
+
+def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: Any, by: set[str], age_groups: Any,
+                  group: list[str]) -> pd.DataFrame:
+    """Where the source has its own region/country rows, use them; where the sum of its municipalities is
+    complete too, check it against them (a warning names both if they differ)."""
     area = "region" if level == "region" else "country"
-    src = base[(base["area_level"] == area) & base["age"].isna()]
-    if src.empty:
-        return
-    src = src.rename(columns={"area_code": "entity_id", "population": "source_population"})
-    merged = out.merge(src[["entity_id", *group, "source_population"]], on=["entity_id", *group], how="inner")
-    diff = merged[merged["population"] != merged["source_population"]]
-    if not diff.empty:
-        r = diff.iloc[0]
+    own = _select(base, list(periods), by, age_groups, area_level=area)
+    if own.empty:
+        return out
+    names = _region_names() if level == "region" else {"DK": "Hele landet"}
+    own["_missing"] = _missing_names(own["population"], own["entity_id"].map(names).fillna(own["entity_id"]))
+    if age_groups is not None:
+        own = _aggregate(own, ["entity_id", *group])
+    own = own[own["entity_id"].isin(names.keys())]
+    keys = ["entity_id", *group]
+    merged = out.merge(own[[*keys, "population", "_missing"]], on=keys, how="outer", suffixes=("", "_own"),
+                       indicator=True)
+    has_own = (merged["_merge"] != "left_only").to_numpy()
+    both = has_own & merged["population"].notna().to_numpy() & merged["population_own"].notna().to_numpy()
+    diff = both & (merged["population"].fillna(0) != merged["population_own"].fillna(0)).to_numpy()
+    if diff.any():
+        r = merged[diff].iloc[0]
         warnings.warn(f"{area} {r['entity_id']} {r['period']}: sum of municipalities {r['population']} differs "
-                      f"from the source's own row {r['source_population']}", PopulationWarning, stacklevel=3)
+                      f"from the source's own row {r['population_own']}; the source's row is used",
+                      PopulationWarning, stacklevel=3)
+    merged.loc[has_own, "population"] = merged.loc[has_own, "population_own"]
+    merged.loc[has_own, "_missing"] = merged.loc[has_own, "_missing_own"]
+    merged["entity_name"] = merged["entity_id"].map(names)
+    if level == "region":
+        merged["region_code"] = merged["entity_id"]
+    else:
+        merged["region_code"] = pd.NA
+    return merged.drop(columns=["population_own", "_missing_own", "_merge"])
