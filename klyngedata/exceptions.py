@@ -43,6 +43,32 @@ class DataFormatError(KlyngedataError):
     """An input file or API response does not have the expected format (names file/row/column)."""
 
 
+class CacheCorrupt(DataNotAvailable):
+    """A cache entry exists but its data file is missing, damaged or unreadable (names key, table and file).
+
+    It is a :class:`DataNotAvailable` (the data cannot be used) that says what is wrong and how to repair it.
+    """
+
+
+class CacheWriteError(KlyngedataError, OSError):
+    """The cache could not be written (read-only or full data directory, lock held too long).
+
+    Also an :class:`OSError`, so code that tolerates an unwritable cache keeps working. The previous cache
+    entry is always left intact.
+    """
+
+
+class ImportRefused(KlyngedataError):
+    """An import would drop or replace cached data that the file does not bring again.
+
+    ``lost`` describes what would be lost; ``klyngedata data import --replace`` (``replace=True``) overrides.
+    """
+
+    def __init__(self, message: str, lost: str = "") -> None:
+        self.lost = lost
+        super().__init__(message)
+
+
 class DstApiError(KlyngedataError):
     """Statistics Denmark's StatBank API failed or refused a request (names table and request)."""
 

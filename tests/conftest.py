@@ -95,3 +95,43 @@ def _isolated_default_data_dir(tmp_path_factory):
     else:
         os.environ["KLYNGEDATA_DATA_DIR"] = old
 
+
+
+@pytest.fixture
+def make_read_only():
+    """``make_read_only(path)`` makes a directory tree unwritable, also for root (``chattr +i`` where the
+    filesystem supports it); skips the test where that is impossible. Undone after the test."""
+    import shutil
+    import stat
+    import subprocess
+
+    done: list[tuple[Path, bool]] = []
+
+    def probe(path: Path) -> bool:
+        try:
+            (path / ".probe").write_text("x")
+        except OSError:
+            return False
+        (path / ".probe").unlink()
+        return True
+
+    def make(path: Path) -> Path:
+        path = Path(path)
+        for p in [path, *path.rglob("*")]:
+            p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        immutable = False
+        if probe(path) and shutil.which("chattr"):
+            immutable = subprocess.run(["chattr", "-R", "+i", str(path)], capture_output=True).returncode == 0
+        done.append((path, immutable))
+        if probe(path):
+            pytest.skip("cannot make a directory read-only here (root without chattr support)")
+        return path
+
+    yield make
+    import subprocess as sp
+
+    for path, immutable in done:
+        if immutable:
+            sp.run(["chattr", "-R", "-i", str(path)], capture_output=True)
+        for p in [path, *path.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from klyngedata.cache import Cache
 from klyngedata.exceptions import BoundaryError
 
 # the package exports the function ``boundaries`` under the submodule's name: fetch the module itself
@@ -85,7 +86,7 @@ def test_import_into_cache_and_read_back(geo_dir: Path, tmp_path: Path) -> None:
     assert cached.crs.to_epsg() == 25832
     meta = cached.attrs["provenance"]
     assert meta["level"] == "kommune" and meta["file"].endswith("kommuner.geojson")
-    assert (tmp_path / "cache" / "boundaries" / "kommune.parquet").is_file()
+    assert Cache(tmp_path).data_path("boundaries/kommune").parent == tmp_path / "cache" / "boundaries"
 
 
 def test_data_import_dispatches_boundary_files(geo_dir: Path, tmp_path: Path) -> None:
