@@ -4,6 +4,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from klyngedata.exceptions import (  # noqa: E402
+    CacheCorrupt,
+    CacheWriteError,
+    DataFormatError,
+    DataNotAvailable,
+    ImportRefused,
+    KlyngedataError,
+)
 from klyngedata.geo import boundaries, choropleth, cluster_map  # noqa: E402
 from klyngedata.indicators import (  # noqa: E402
     expected_counts,
@@ -29,9 +37,16 @@ from klyngedata.registry import (  # noqa: E402
     regions,
     seats,
 )
+from klyngedata.sources import import_file  # noqa: E402
 
 __all__ = [
+    "CacheCorrupt",
+    "CacheWriteError",
     "Cluster",
+    "DataFormatError",
+    "DataNotAvailable",
+    "ImportRefused",
+    "KlyngedataError",
     "Municipality",
     "__version__",
     "age_pyramid",
@@ -44,6 +59,7 @@ __all__ = [
     "divisions",
     "expected_counts",
     "hospitals",
+    "import_file",
     "indicator_catalogue",
     "indicator_figures",
     "key_figures",

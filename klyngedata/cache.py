@@ -427,8 +427,8 @@ class Cache:
         table = (meta or {}).get("table") if isinstance(meta, dict) else None
         what = f"Cache entry {key!r}" + (f" (table {table})" if table and table not in key else "")
         return CacheCorrupt(
-            f"{what} in {self.root} is corrupt: {problem}. Import or fetch the data again (that replaces the "
-            "entry), or delete its files."
+            f"{what} in {self.root} is corrupt: {problem}. Its rows cannot be used or merged into: import the "
+            "data again with `klyngedata data import --replace PATH` or fetch it again (either replaces the entry)."
         )
 
     def read(self, key: str, hint: str | None = None) -> pd.DataFrame:

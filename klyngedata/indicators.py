@@ -58,7 +58,8 @@ from klyngedata import catalogue as _catalogue
 from klyngedata.cache import Cache
 from klyngedata.codes import normalize_municipality_code
 from klyngedata.disclosure import DEFAULT_THRESHOLD, NOTE_DA, suppress_key_figures
-from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataError, LookupFailed
+from klyngedata.exceptions import DataFormatError, DataNotAvailable, ImportRefused, KlyngedataError, LookupFailed
+from klyngedata.merge import MergeReport, merge_by_key
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
 from klyngedata.stats import FigureStats
 
@@ -576,32 +577,111 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None) -> str:
-    """Read, validate and store an indicator file in the cache (key ``indicators/<file stem>``).
+def _period_kind(label: str) -> str:
+    text = str(label)
+    return "quarterly" if "K" in text else "monthly" if "M" in text else "annual"
 
-    Returns the cache key. ``klyngedata data import PATH`` calls this for every indicator file.
+
+def _check_period_kinds(frame: pd.DataFrame, where: str, cached: pd.DataFrame | None = None) -> None:
+    """One kind of period (annual, quarterly or monthly) per indicator, in the file and with the cache."""
+    for ind_id, rows in frame.groupby("indicator", sort=True):
+        kinds = rows["period"].map(_period_kind)
+        if kinds.nunique() > 1:
+            first = rows.loc[kinds.drop_duplicates().index]
+            examples = ", ".join(f"{p!r} (row {r}, {_period_kind(p)})"
+                                 for p, r in zip(first["period"], first["source_row"], strict=True))
+            raise DataFormatError(
+                f"{where}, column 'period': indicator {ind_id!r} mixes period types: {examples}. Use one period "
+                "type per indicator (e.g. only years), or split the file by indicator and period type."
+            )
+        if cached is not None and len(cached):
+            have = cached["period"].map(_period_kind).unique().tolist()
+            if kinds.iloc[0] not in have:
+                raise ImportRefused(
+                    f"{where}, column 'period': indicator {ind_id!r} has {kinds.iloc[0]} periods "
+                    f"({rows['period'].iloc[0]!r}, row {rows['source_row'].iloc[0]}) but is cached with "
+                    f"{'/'.join(have)} periods ({_span_periods(cached['period'])}); an indicator holds one kind of "
+                    "period. Import with --replace to replace the cached rows of this indicator."
+                )
+
+
+def _span_periods(periods: pd.Series) -> str:
+    labels = sorted(set(periods), key=_sort_key)
+    return labels[0] if len(labels) == 1 else f"{labels[0]}..{labels[-1]}"
+
+
+@dataclass
+class IndicatorImport:
+    """Result of :func:`import_indicator_file`: the cache keys written (one per indicator), rows read from the
+    file and, per indicator, what the merge did (``str()`` is a one-line summary for the CLI)."""
+
+    keys: list[str]
+    rows: int
+    file: str
+    reports: dict[str, MergeReport]
+
+    @property
+    def key(self) -> str:
+        """The cache keys as one string (``indicators/a, indicators/b``)."""
+        return ", ".join(self.keys)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{ind}: {rep}" for ind, rep in self.reports.items())
+
+
+def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, *,
+                          replace: bool = False) -> IndicatorImport:
+    """Read, validate and merge an indicator file into the cache (one entry ``indicators/<indicator id>`` each).
+
+    Rows are merged by key (municipality, period, indicator, sex, age group): the file's rows replace cached
+    rows with the same key, other cached rows are kept, so two files with the same name from different folders
+    never overwrite each other. An indicator holds one kind of period (annual, quarterly or monthly); a file
+    that mixes them is refused. ``replace=True`` replaces all cached rows of the file's indicators by the file's
+    rows (the result says what was dropped). ``klyngedata data import PATH`` calls this for indicator files.
 
     Example
     -------
-    >>> import_indicator_file("../shared/data/indicators/hjemsyg_scores.csv", "/tmp/kd")  # doctest: +SKIP
-    'indicators/hjemsyg_scores'
+    >>> str(import_indicator_file("../shared/data/indicators/hjemsyg_scores.csv", "/tmp/kd"))  # doctest: +SKIP
+    'hjemmesygepleje_pr_1000: 98 rows added'
     """
     p = Path(path)
     frame = read_indicator_file(p)
-    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", p.stem)
-    key = CACHE_PREFIX + stem
-    inds = sorted(frame["indicator"].unique().tolist())
-    meta = {
-        "table": "indicators",
-        "file": str(p.resolve()),
-        "imported_at": _now(),
-        "periods": sorted(frame["period"].unique().tolist()),
-        "indicators": inds,
-        "format": frame.attrs["provenance"]["format"],
-        "source": "; ".join(sorted({INDICATORS[i].source_da for i in inds})),
-    }
-    Cache(data_dir).write(key, frame, meta)
-    return key
+    where = str(p)
+    _check_period_kinds(frame, where)
+    cache = Cache(data_dir)
+    keys, reports = [], {}
+    with cache.lock():
+        for ind_id, rows in frame.groupby("indicator", sort=True):
+            ind_id = str(ind_id)
+            key = CACHE_PREFIX + ind_id
+            state, _ = cache.state(key)
+            old = cache.read(key) if state == "ok" else None
+            if state == "corrupt" and not replace:
+                cache.read(key)  # raises CacheCorrupt naming the entry
+            if not replace:
+                _check_period_kinds(rows, where, old)
+            old_meta = old.attrs["provenance"] if old is not None else {}
+            old_rows = old[INDICATOR_COLUMNS] if old is not None else None
+            merged, report = merge_by_key(old_rows, rows[INDICATOR_COLUMNS].reset_index(drop=True), KEY,
+                                          ["numerator", "denominator", "value"], replace=replace)
+            merged = merged.sort_values(KEY, ignore_index=True)
+            files = [] if replace else [f for f in old_meta.get("files", []) if f.get("file") != str(p.resolve())]
+            files.append({"file": str(p.resolve()), "imported_at": _now(),
+                          "format": frame.attrs["provenance"]["format"], "rows": len(rows)})
+            meta = {
+                "table": "indicators",
+                "indicator": ind_id,
+                "file": str(p.resolve()),
+                "files": files,
+                "imported_at": _now(),
+                "periods": sorted(merged["period"].unique().tolist(), key=_sort_key),
+                "indicators": [ind_id],
+                "source": INDICATORS[ind_id].source_da,
+            }
+            cache.write(key, merged, meta)
+            keys.append(key)
+            reports[ind_id] = report
+    return IndicatorImport(keys, len(frame), str(p.resolve()), reports)
 
 
 def load_indicators(data_dir: str | os.PathLike[str] | None = None,
@@ -1059,7 +1139,11 @@ def indicator_figures(
                              keys=("entity_level", "entity_id", "figure_id", "sex", "age_group"),
                              series_error_da=history_error)[_OUT]
     res["_order"] = res["figure_id"].map(order)
-    res = res.sort_values(["_order", "period", "entity_id"], kind="stable").drop(columns="_order")
+    # periods of different indicators may be of different kinds (years, quarters): sort by their dates
+    res["_start"] = res["period"].map(lambda p: p.start_time)
+    res["_end"] = res["period"].map(lambda p: p.end_time)
+    res = res.sort_values(["_order", "_start", "_end", "entity_id"], kind="stable")
+    res = res.drop(columns=["_order", "_start", "_end"])
     res = res.reset_index(drop=True)
     res.attrs["disclosure_note_da"] = NOTE_DA
     res.attrs["division"] = division

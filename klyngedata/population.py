@@ -151,7 +151,7 @@ def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.
 
 
 def _cached_tables(cache: Cache, kind: str) -> list[str]:
-    keys = [k for k in cache.keys() if k.startswith("population/") and cache.exists(k)]
+    keys = [k for k in cache.keys() if k.startswith("population/")]  # corrupt ones too: reading names them
     tables = [k.split("/", 1)[1] for k in keys]
     if kind == "projection":
         return sorted((t for t in tables if re.fullmatch(r"FRKM1\d\d", t)), reverse=True)
@@ -161,6 +161,15 @@ def _cached_tables(cache: Cache, kind: str) -> list[str]:
 def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
     key = population_key(table)
     meta = cache.meta(key)
+    if meta is None and cache.state(key)[0] == "corrupt":
+        if _offline():
+            cache.read(key)  # raises CacheCorrupt naming this table and what is wrong
+        try:  # online a fetch replaces the damaged entry
+            fetch_population([table], data_dir=cache.data_dir)
+        except (DstApiError, OSError):
+            cache.read(key)
+        warnings.warn(f"the cached {table} was corrupt and has been fetched again", PopulationWarning, stacklevel=3)
+        return cache.read(key)
     if meta is not None and not refresh:
         stale = False
         if meta.get("fetched_at") and not _offline():

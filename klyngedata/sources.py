@@ -66,7 +66,14 @@ from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' his
     read_records,
 )
 from klyngedata.dst.parse import finish as _finish
-from klyngedata.exceptions import DataFormatError, KlyngedataError
+from klyngedata.exceptions import (
+    CacheCorrupt,
+    CacheWriteError,
+    DataFormatError,
+    ImportRefused,
+    KlyngedataError,
+)
+from klyngedata.merge import MergeReport, merge_by_key
 
 UNIT_COLUMNS = ["municipality_code", "unit_type", "unit_code", "unit_name", "sex", "age", "age_open",
                 "period", "population"]
@@ -254,7 +261,8 @@ def complete_age_totals(df: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class ImportResult:
-    """Outcome of importing one file: ``status`` is ``"imported"``, ``"skipped"`` or ``"failed"``."""
+    """Outcome of importing one file: ``status`` is ``"imported"``, ``"skipped"``, ``"failed"`` (the file is
+    wrong) or ``"refused"`` (importing it would lose cached data; ``replace=True`` overrides)."""
 
     path: str
     status: str
@@ -332,49 +340,102 @@ def population_key(table: str) -> str:
 
 def store_population(frame: pd.DataFrame, data_dir: str | os.PathLike[str] | None = None, *,
                      merge: bool = True, extra_meta: dict | None = None) -> str:
-    """Write a tidy population frame into the cache (merging with an existing entry of the same table).
+    """Write a tidy population frame into the cache, merged by key with the cached entry of the same table.
 
-    New rows replace cached rows with the same area, sex, age and period. Returns the cache key.
+    New rows replace cached rows with the same area, sex, age and period; cached rows the frame does not
+    carry are kept. ``merge=False`` replaces the table whole. Returns the cache key.
 
     Example
     -------
     >>> store_population(parse_statbank_csv("FOLK1A.csv"), data_dir="/tmp/kd")  # doctest: +SKIP
     'population/FOLK1A'
     """
+    return _store_population(frame, data_dir, replace=not merge, extra_meta=extra_meta)[0]
+
+
+def _period_kind(frame: pd.DataFrame) -> str | None:
+    if not len(frame):
+        return None
+    code = frame["period"].iloc[0].freqstr[0]
+    return {"Q": "quarterly", "M": "monthly", "Y": "annual", "A": "annual"}.get(code, code)
+
+
+def _cached_for_merge(cache: Cache, key: str, replace: bool) -> pd.DataFrame | None:
+    """The cached entry to merge into (``None`` if there is none). A corrupt entry cannot be merged into: it is
+    refused (:class:`CacheCorrupt`) unless the import replaces it."""
+    state, _ = cache.state(key)
+    if state == "ok":
+        return cache.read(key)
+    if state == "corrupt" and not replace:
+        cache.read(key)  # raises CacheCorrupt naming the entry and the problem
+    return None
+
+
+def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
+                      extra_meta: dict | None = None) -> tuple[str, MergeReport]:
+    """Read–merge–write of a population table under the cache lock; returns the key and what changed."""
     prov = dict(frame.attrs.get("provenance", {}))
     table = prov.get("table") or "UNKNOWN"
+    where = prov.get("file") or f"table {table}"
+    if frame.empty:
+        raise DataFormatError(f"{where}: no data rows; the cached {table} is unchanged")
     key = population_key(table)
     cache = Cache(data_dir)
-    sources = [prov]
-    if merge and cache.exists(key):
-        old = cache.read(key)
-        old_meta = old.attrs["provenance"]
-        sources = list(old_meta.get("sources", [])) + sources
-        old = old[TIDY_COLUMNS]
-        frame = pd.concat([old, frame[TIDY_COLUMNS]], ignore_index=True)
-        frame = frame.drop_duplicates(KEY_COLUMNS, keep="last")
-    frame = frame.sort_values(["area_level", "area_code", "sex", "age", "period"], na_position="first",
-                              ignore_index=True)
-    meta = {
-        "table": table,
-        "presentation": prov.get("presentation"),
-        "periods": sorted({format_period(p) for p in frame["period"].unique()}),
-        "source": "Statistics Denmark (Danmarks Statistik), table " + table,
-        "sources": sources,
-        # whether the table holds a sex/age breakdown: a refresh fetches the same detail again
-        "by_sex_age": bool(frame["age"].notna().any() or (frame["sex"] != "total").any()),
-    }
-    if "fetched_at" in prov:
-        meta["fetched_at"] = prov["fetched_at"]
-    if "file" in prov:
-        meta["file"] = prov["file"]
-        meta["imported_at"] = _now()
-    meta.update(extra_meta or {})
-    cache.write(key, frame, meta)
-    return key
+    with cache.lock():
+        old = _cached_for_merge(cache, key, replace)
+        sources = [prov]
+        if old is not None:
+            sources = list(old.attrs["provenance"].get("sources", [])) + sources
+            if not replace and _period_kind(old) != _period_kind(frame):
+                raise ImportRefused(
+                    f"{where}: its periods are {_period_kind(frame)} ({format_period(frame['period'].iloc[0])}) "
+                    f"but the cached {table} has {_period_kind(old)} periods; a table holds one kind of period. "
+                    "Import it with --replace to replace the cached table (or check the file's table name)."
+                )
+        merged, report = merge_by_key(old[TIDY_COLUMNS] if old is not None else None, frame[TIDY_COLUMNS],
+                                      KEY_COLUMNS, ["population"], replace=replace)
+        merged = merged.sort_values(["area_level", "area_code", "sex", "age", "period"], na_position="first",
+                                    ignore_index=True)
+        meta = {
+            "table": table,
+            "presentation": prov.get("presentation"),
+            "periods": sorted({format_period(p) for p in merged["period"].unique()}),
+            "source": "Statistics Denmark (Danmarks Statistik), table " + table,
+            "sources": sources,
+            # whether the table holds a sex/age breakdown: a refresh fetches the same detail again
+            "by_sex_age": bool(merged["age"].notna().any() or (merged["sex"] != "total").any()),
+        }
+        if "fetched_at" in prov:
+            meta["fetched_at"] = prov["fetched_at"]
+        if "file" in prov:
+            meta["file"] = prov["file"]
+            meta["imported_at"] = _now()
+        meta.update(extra_meta or {})
+        cache.write(key, merged, meta)
+    return key, report
 
 
-def _import_one(path: Path, data_dir) -> ImportResult:
+UNIT_KEY = ["municipality_code", "unit_type", "unit_code", "sex", "age", "age_open", "period"]
+
+
+def _store_units(frame: pd.DataFrame, path: Path, data_dir, *, replace: bool = False) -> tuple[str, MergeReport]:
+    """Read–merge–write of the unit populations (``population/units``) under the cache lock."""
+    if frame.empty:
+        raise DataFormatError(f"{path}: no data rows; the cached unit populations are unchanged")
+    cache = Cache(data_dir)
+    key = "population/units"
+    with cache.lock():
+        old = _cached_for_merge(cache, key, replace)
+        old = old[UNIT_COLUMNS] if old is not None else None
+        merged, report = merge_by_key(old, frame[UNIT_COLUMNS], UNIT_KEY, ["population", "unit_name"],
+                                      replace=replace)
+        cache.write(key, merged, {"table": "units", "file": str(path), "imported_at": _now(),
+                                  "periods": sorted({format_period(p) for p in merged["period"].unique()}),
+                                  "source": f"unit population file {path.name}"})
+    return key, report
+
+
+def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
     kind = sniff(path)
     if kind is None:
         return ImportResult(str(path), "skipped",
@@ -383,22 +444,13 @@ def _import_one(path: Path, data_dir) -> ImportResult:
         if kind in {"statbank_csv", "tidy_population"}:
             frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
             frame = complete_totals(frame)
-            key = store_population(frame, data_dir)
+            key, report = _store_population(frame, data_dir, replace=replace)
             return ImportResult(str(path), "imported", kind, key, len(frame),
-                                f"table {frame.attrs['provenance']['table']}")
+                                f"table {frame.attrs['provenance']['table']}: {report}")
         if kind == "unit_population":
             frame = parse_unit_population_csv(path)
-            cache = Cache(data_dir)
-            key = "population/units"
-            if cache.exists(key):
-                old = cache.read(key)[UNIT_COLUMNS]
-                frame = pd.concat([old, frame], ignore_index=True).drop_duplicates(
-                    ["municipality_code", "unit_type", "unit_code", "sex", "age", "age_open", "period"],
-                    keep="last")
-            cache.write(key, frame, {"table": "units", "file": str(path), "imported_at": _now(),
-                                     "periods": sorted({format_period(p) for p in frame["period"].unique()}),
-                                     "source": f"unit population file {path.name}"})
-            return ImportResult(str(path), "imported", kind, key, len(frame))
+            key, report = _store_units(frame, path, data_dir, replace=replace)
+            return ImportResult(str(path), "imported", kind, key, len(frame), str(report))
         if kind == "municipality_groups":
             from klyngedata.municipality_groups import import_municipality_groups
 
@@ -410,22 +462,36 @@ def _import_one(path: Path, data_dir) -> ImportResult:
                 from klyngedata.geo.boundaries import import_boundaries as importer
             else:
                 from klyngedata.indicators import import_indicator_file as importer
-            res = importer(path, data_dir=data_dir)
-            return ImportResult(str(path), "imported", kind, message=str(res) if res is not None else "")
+            res = importer(path, data_dir=data_dir, replace=replace)
+            return ImportResult(str(path), "imported", kind, getattr(res, "key", None), getattr(res, "rows", None),
+                                str(res))
+    except CacheWriteError:
+        raise  # the data directory cannot be written: no file can be imported, say it once
+    except (ImportRefused, CacheCorrupt) as exc:
+        return ImportResult(str(path), "refused", kind, message=str(exc))
     except KlyngedataError as exc:
         return ImportResult(str(path), "failed", kind, message=str(exc))
+    except (OSError, UnicodeError) as exc:
+        return ImportResult(str(path), "failed", kind, message=f"{path}: cannot be read ({exc})")
     return ImportResult(str(path), "skipped", kind, message="unhandled kind")
 
 
 def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
-                *, strict: bool = False) -> list[ImportResult]:
+                *, strict: bool = False, replace: bool = False) -> list[ImportResult]:
     """Import a file (or every recognised file under a directory) into the cache.
 
     Population files (StatBank CSV exports, the derived tidy file, unit populations) are parsed here;
     boundary files go to ``klyngedata.geo.boundaries.import_boundaries`` and health-indicator files to
     ``klyngedata.indicators.import_indicator_file``. Returns one :class:`ImportResult` per file
     (skipped files included). A single file that is not recognised or fails raises
-    :class:`DataFormatError`; with ``strict=True`` so does any failure in a directory.
+    :class:`DataFormatError` (:class:`ImportRefused` when importing it would lose cached data); with
+    ``strict=True`` so does any failure in a directory.
+
+    Import rules: tables are merged by key (a file's rows replace cached rows with the same key, other cached
+    rows are kept); an import that would drop cached data (a boundary layer with fewer units) is refused.
+    ``replace=True`` (``klyngedata data import --replace``) replaces each cached table or layer by the file's
+    contents and the result says what was dropped. A data directory that cannot be written raises
+    :class:`~klyngedata.exceptions.CacheWriteError`.
 
     Example
     -------
@@ -439,14 +505,15 @@ def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] |
         files: Iterable[Path] = sorted(
             p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
         )
-        results = [_import_one(p, data_dir) for p in files]
+        results = [_import_one(p, data_dir, replace) for p in files]
         failed = [r for r in results if r.status == "failed"]
         if strict and failed:
             raise DataFormatError("; ".join(f"{r.path}: {r.message}" for r in failed))
         return results
-    result = _import_one(path, data_dir)
+    result = _import_one(path, data_dir, replace)
     if result.status != "imported":
-        raise DataFormatError(f"{path}: {result.message}")
+        message = result.message if result.message.startswith(str(path)) else f"{path}: {result.message}"
+        raise (ImportRefused if result.status == "refused" else DataFormatError)(message)
     return [result]
 
 

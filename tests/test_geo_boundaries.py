@@ -131,20 +131,35 @@ CONSTRUCTED_SQUARES = [
 ]
 
 
-def _constructed_wfs_page(start: int, count: int) -> dict:
+def _constructed_complete_layer() -> list:
+    """All 98 municipalities as constructed 1 km squares on a grid inside Denmark (EPSG:25832), plus the
+    second part of 0860 above: a complete layer as far as codes go."""
+    from klyngedata import registry
+
+    out = [sq for sq in CONSTRUCTED_SQUARES if sq[0] in ("0851", "0860")]
+    others = [r for r in registry.municipalities().itertuples() if r.municipality_code not in ("0851", "0860")]
+    for i, row in enumerate(others):
+        x, y = 500_000 + 3_000 * (i % 10), 6_100_000 + 3_000 * (i // 10)
+        out.append((row.municipality_code, row.name, shapely.box(x, y, x + 1_000, y + 1_000)))
+    return out
+
+
+def _constructed_wfs_page(start: int, count: int, squares: list | None = None) -> dict:
+    squares = CONSTRUCTED_SQUARES if squares is None else squares
     feats = []
-    for i, (code, name, geom) in enumerate(CONSTRUCTED_SQUARES[start:start + count], start=start):
+    for i, (code, name, geom) in enumerate(squares[start:start + count], start=start):
         feats.append({"type": "Feature", "id": f"kommuneinddeling.{i}", "geometry_name": "geometri",
                       "properties": {"kommunekode": code, "navn": name},
                       "geometry": json.loads(shapely.to_geojson(geom))})
-    return {"type": "FeatureCollection", "features": feats, "totalFeatures": len(CONSTRUCTED_SQUARES),
-            "numberMatched": len(CONSTRUCTED_SQUARES), "numberReturned": len(feats),
+    return {"type": "FeatureCollection", "features": feats, "totalFeatures": len(squares),
+            "numberMatched": len(squares), "numberReturned": len(feats),
             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}}
 
 
 class _Server:
-    def __init__(self, script: list[int] | None = None) -> None:
+    def __init__(self, script: list[int] | None = None, squares: list | None = None) -> None:
         self.requests: list[dict] = []
+        self.squares = squares
         self.script = list(script or [])  # status codes to answer before serving pages
         outer = self
 
@@ -166,7 +181,8 @@ class _Server:
                     self.send_response(401)
                     self.end_headers()
                     return
-                body = json.dumps(_constructed_wfs_page(int(q["startIndex"]), int(q["count"]))).encode()
+                body = json.dumps(_constructed_wfs_page(int(q["startIndex"]), int(q["count"]),
+                                                        outer.squares)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -196,17 +212,22 @@ def test_wfs_paging_into_cache(tmp_path: Path, monkeypatch) -> None:
         first = srv.requests[0]
         assert first["typeNames"] == "dagi_v001:kommuneinddeling_current"
         assert first["outputFormat"] == "application/json" and first["request"] == "GetFeature"
-        srv.requests.clear()
+        # an answer with 2 of the 98 municipalities is not cached
+        with pytest.raises(BoundaryError, match=r"has 2 of the 98 kommune units; missing 0101, .*not cached"):
+            boundaries("kommune", data_dir=tmp_path)
+        assert cached_boundaries("kommune", tmp_path) is None
+    with _Server(squares=_constructed_complete_layer()) as srv:
+        monkeypatch.setenv(bmod.ENV_WFS_URL, srv.url)
         gdf = boundaries("kommune", data_dir=tmp_path)  # default page size: one request
         assert len(srv.requests) == 1
-    assert gdf.code.tolist() == ["0851", "0860"]
+    assert len(gdf) == 98 and gdf.code.tolist()[:3] == ["0101", "0147", "0151"]
     areas = dict(zip(gdf.code, gdf.geometry.area, strict=True))
-    assert areas == pytest.approx({"0851": 1e6, "0860": 5e6})  # 2x2 km + 1x1 km parts dissolved
+    assert areas["0851"] == pytest.approx(1e6) and areas["0860"] == pytest.approx(5e6)  # 2x2 + 1x1 km dissolved
     assert gdf.attrs["provenance"]["source"].startswith("Datafordeler WFS http://127.0.0.1")
     assert "constructed-key" not in json.dumps(gdf.attrs["provenance"])
     # now cached: no key needed any more
     monkeypatch.delenv(bmod.ENV_API_KEY)
-    assert len(boundaries("kommune", data_dir=tmp_path)) == 2
+    assert len(boundaries("kommune", data_dir=tmp_path)) == 98
 
 
 def test_wfs_retries_on_5xx_and_429(tmp_path: Path, monkeypatch) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from klyngedata.exceptions import DataFormatError, DstApiError, KlyngedataError
+from klyngedata.exceptions import DataFormatError, DstApiError, ImportRefused, KlyngedataError
 
 
 @click.group()
@@ -62,14 +62,26 @@ def _periods(meta: dict) -> str:
 @data.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Data directory.")
-def import_(paths: tuple[str, ...], data_dir: str | None) -> None:
-    """Import downloaded files (StatBank CSV exports, unit populations, boundaries, indicators)."""
+@click.option("--replace", is_flag=True,
+              help="Replace each cached table or layer by the file's contents instead of merging by key "
+                   "(the output says what was dropped).")
+def import_(paths: tuple[str, ...], data_dir: str | None, replace: bool) -> None:
+    """Import downloaded files (StatBank CSV exports, unit populations, boundaries, indicators).
+
+    Rows are merged into the cache by key: a file's rows replace cached rows with the same key, every other
+    cached row is kept. An import that would drop cached data (e.g. a boundary file with 3 of the 98
+    municipalities) is refused unless --replace is given.
+    """
     from klyngedata.sources import import_file
 
-    failed = 0
+    failed = refused = 0
     for path in paths:
         try:
-            results = import_file(path, data_dir=data_dir)
+            results = import_file(path, data_dir=data_dir, replace=replace)
+        except ImportRefused as exc:
+            click.echo(f"refused  {path}: {exc}", err=True)
+            refused += 1
+            continue
         except DataFormatError as exc:
             click.echo(f"failed   {path}: {exc}", err=True)
             failed += 1
@@ -77,20 +89,28 @@ def import_(paths: tuple[str, ...], data_dir: str | None) -> None:
         for r in results:
             line = f"{r.status:<8} {r.path}" + (f" -> {r.key} ({r.rows} rows)" if r.key else "")
             line += f"  {r.message}" if r.message else ""
-            click.echo(line, err=r.status == "failed")
+            click.echo(line, err=r.status in ("failed", "refused"))
             failed += r.status == "failed"
+            refused += r.status == "refused"
+    problems = []
     if failed:
-        raise KlyngedataError(f"{failed} file(s) could not be imported")
+        problems.append(f"{failed} file(s) could not be imported")
+    if refused:
+        problems.append(f"{refused} file(s) refused because importing them would lose cached data "
+                        "(use --replace to replace it)")
+    if problems:
+        raise KlyngedataError("; ".join(problems) + ". Other files were imported; the cache keeps what it had "
+                              "for the files that were not.")
 
 
 @data.command("status")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Data directory.")
 def status(data_dir: str | None) -> None:
-    """List what is cached: key, table, periods, fetched/imported at and age."""
+    """List what is cached: key, table, periods, fetched/imported at, age and state (ok or corrupt)."""
     from klyngedata.cache import Cache
 
     cache = Cache(data_dir)
-    entries = cache.entries()
+    entries = cache.entries(include_corrupt=True)
     click.echo(f"Data directory: {cache.data_dir}")
     if entries.empty:
         click.echo("The cache is empty. Use `klyngedata data import PATH` or `klyngedata data fetch`.")
@@ -102,8 +122,12 @@ def status(data_dir: str | None) -> None:
             ages.append(f"{(now - dt.datetime.fromisoformat(str(stamp))).total_seconds() / 86400:.1f} d")
         except ValueError:
             ages.append("?")
-    entries = entries.assign(age=ages)
-    click.echo(entries[["key", "table", "periods", "fetched_at", "age", "rows"]].to_string(index=False))
+    problems = entries.loc[entries["state"] != "ok", ["key", "state"]]
+    entries = entries.assign(age=ages, state=entries["state"].where(entries["state"] == "ok", "CORRUPT"))
+    click.echo(entries[["key", "table", "periods", "fetched_at", "age", "rows", "state"]].fillna("-")
+               .to_string(index=False))
+    for key, state in problems.itertuples(index=False):
+        click.echo(f"{key}: {state}. Import the data again with --replace (or fetch it).", err=True)
 
 
 COMMANDS = [data]

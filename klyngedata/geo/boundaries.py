@@ -190,6 +190,8 @@ def normalize_boundaries(gdf: gpd.GeoDataFrame, level: str | None = None, *, sou
     >>> normalize_boundaries(raw)[["level", "code", "name"]].values.tolist()
     [['kommune', '0851', 'Aalborg']]
     """
+    if len(gdf) == 0:
+        raise BoundaryError(f"{source}: the layer has no features (an empty FeatureCollection?)")
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     lvl = normalize_level(level) if level else detect_level(cols)
     if lvl is None:
@@ -204,15 +206,13 @@ def normalize_boundaries(gdf: gpd.GeoDataFrame, level: str | None = None, *, sou
             f"{source}: no code column for level {lvl!r} (looked for {', '.join(_CODE_FIELDS[lvl])}; "
             f"found {cols})"
         )
-    if len(gdf) == 0:
-        raise BoundaryError(f"{source}: the layer has no features")
-    if gdf.crs is None:
-        gdf = gdf.set_crs(WEB_CRS)
+    gdf = gdf.set_crs(_source_crs(gdf, source), allow_override=True)
     geoms = shapely.force_2d(gdf.geometry.values)
     work = gpd.GeoDataFrame({"raw_code": gdf[code_col].values,
                              "name": gdf[name_col].astype("string").values if name_col else pd.NA},
                             geometry=list(geoms), crs=gdf.crs)
     work = work.to_crs(STORAGE_CRS)
+    _check_inside_denmark(work, source, code_col)
     codes = []
     for i, value in enumerate(work["raw_code"]):
         try:
@@ -242,6 +242,65 @@ def normalize_boundaries(gdf: gpd.GeoDataFrame, level: str | None = None, *, sou
     out.attrs["dropped"] = dropped
     out.attrs["source"] = source
     return out
+
+
+# Denmark (with Bornholm and Christiansø) in EPSG:25832 is x 441,676..892,787, y 6,049,782..6,402,217 (the DAGI
+# layers in shared/data/geo); the envelope allows 40-50 km around it.
+DENMARK_25832 = (400_000.0, 6_000_000.0, 940_000.0, 6_450_000.0)
+DENMARK_LONLAT = (7.0, 54.0, 16.0, 58.2)
+
+
+def _bounds_text(b: Any) -> str:
+    return f"x {b[0]:,.6g}..{b[2]:,.6g}, y {b[1]:,.6g}..{b[3]:,.6g}"
+
+
+def _source_crs(gdf: gpd.GeoDataFrame, source: str) -> Any:
+    """The CRS the coordinates are in: the declared one if the coordinates fit it, else a clear error.
+
+    A layer without CRS is taken as WGS84 longitude/latitude (as the DAGI GeoJSON/TopoJSON files are) only
+    when its coordinates are degrees; projected coordinates without a CRS (a shapefile without its ``.prj``),
+    or declared as longitude/latitude (CRS84/WGS84), are refused rather than guessed.
+    """
+    b = np.asarray(gdf.total_bounds, dtype=float)
+    is_degrees = bool(np.isfinite(b).all() and b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90)
+    looks_utm = bool(np.isfinite(b).all() and b[0] >= DENMARK_25832[0] and b[2] <= DENMARK_25832[2]
+                     and b[1] >= DENMARK_25832[1] and b[3] <= DENMARK_25832[3])
+    hint = (" They look like ETRS89 / UTM zone 32N (EPSG:25832), the CRS of DAGI's projected files."
+            if looks_utm else "")
+    if gdf.crs is None:
+        if is_degrees:
+            return WEB_CRS
+        shp = " (a shapefile needs its .prj file beside it)" if source.lower().endswith(".shp") else ""
+        raise BoundaryError(
+            f"{source}: no coordinate reference system is declared{shp}, and the coordinates "
+            f"({_bounds_text(b)}) are not longitude/latitude degrees.{hint} Restore the CRS information "
+            "(e.g. the .prj file) or save the layer again with its CRS."
+        )
+    if gdf.crs.is_geographic and not is_degrees:
+        raise BoundaryError(
+            f"{source}: the file declares the geographic CRS {gdf.crs.name!r} (longitude/latitude degrees), but "
+            f"its coordinates ({_bounds_text(b)}) are not degrees.{hint} Declare the CRS the coordinates are in "
+            "(or convert them to longitude/latitude)."
+        )
+    return gdf.crs
+
+
+def _check_inside_denmark(work: gpd.GeoDataFrame, source: str, code_col: str) -> None:
+    """Every feature must lie within Denmark's envelope after reprojection to EPSG:25832."""
+    bounds = work.geometry.bounds.to_numpy(dtype=float)
+    x0, y0, x1, y1 = DENMARK_25832
+    empty = work.geometry.is_empty.to_numpy() | work.geometry.isna().to_numpy()
+    ok = (np.isfinite(bounds).all(axis=1) & (bounds[:, 0] >= x0) & (bounds[:, 2] <= x1)
+          & (bounds[:, 1] >= y0) & (bounds[:, 3] <= y1)) | empty
+    if ok.all():
+        return
+    bad = np.flatnonzero(~ok)
+    i = int(bad[0])
+    raise BoundaryError(
+        f"{source}: feature {i} ({code_col} {work['raw_code'].iloc[i]!r}) lies outside Denmark after "
+        f"reprojection to EPSG:{STORAGE_CRS} ({_bounds_text(bounds[i])}; Denmark is {_bounds_text(DENMARK_25832)})"
+        f"{f', and so do {len(bad) - 1} more features' if len(bad) > 1 else ''}. Check the CRS the file declares."
+    )
 
 
 def _polygonal(geoms: Any) -> list:
@@ -354,47 +413,160 @@ def _cache(data_dir: str | os.PathLike[str] | None):
     return Cache(data_dir)
 
 
+def expected_units(level: str) -> set[str] | None:
+    """The codes a complete layer of ``level`` holds (98 municipalities, 5 regions); ``None`` where unknown.
+
+    Example
+    -------
+    >>> len(expected_units("kommune")), sorted(expected_units("region"))[0], expected_units("sogn")
+    (98, '1081', None)
+    """
+    from klyngedata import registry
+
+    lvl = normalize_level(level)
+    if lvl == "kommune":
+        return set(registry.municipalities()["municipality_code"])
+    if lvl == "region":
+        return set(registry.regions()["region_code"].dropna())
+    return None
+
+
+def _codes_text(codes: Any, limit: int = 8) -> str:
+    codes = sorted(codes)
+    more = f", ... ({len(codes)} in all)" if len(codes) > limit else ""
+    return ", ".join(codes[:limit]) + more
+
+
+@dataclass
+class LayerCheck:
+    """Plausibility of a boundary layer before it is cached: expected units ``missing``, codes that are not
+    units of the level (``unknown``), and units of the cached layer it would drop (``dropped``)."""
+
+    level: str
+    units: int
+    expected: int | None
+    missing: set[str]
+    unknown: set[str]
+    dropped: set[str]
+    cached_units: int = 0
+
+    @property
+    def partial(self) -> bool:
+        """True if the layer lacks expected units or units the cached layer has."""
+        return bool(self.missing or self.dropped)
+
+    def describe(self) -> str:
+        """What is missing, e.g. ``has 3 of the 98 kommune units; missing 0101, ...``."""
+        parts = []
+        if self.missing:
+            parts.append(f"has {self.units} of the {self.expected} {self.level} units; missing "
+                         f"{_codes_text(self.missing)}")
+        if self.dropped:
+            parts.append(f"would drop {len(self.dropped)} of the {self.cached_units} units of the cached layer "
+                         f"({_codes_text(self.dropped)})")
+        return "; ".join(parts)
+
+
+def check_layer(gdf: gpd.GeoDataFrame, cached: gpd.GeoDataFrame | None = None) -> LayerCheck:
+    """Compare a normalised layer with the units its level should have and with the cached layer.
+
+    Example
+    -------
+    >>> import geopandas as gpd, shapely
+    >>> raw = gpd.GeoDataFrame({"KOMKODE": ["851"], "KOMNAVN": ["Aalborg"]},
+    ...     geometry=[shapely.box(9.9, 57.0, 10.0, 57.1)], crs=4326)  # constructed example
+    >>> check_layer(normalize_boundaries(raw)).describe()[:40]
+    'has 1 of the 98 kommune units; missing 0'
+    """
+    lvl = str(gdf["level"].iloc[0])
+    codes = set(gdf["code"].astype(str))
+    expected = expected_units(lvl)
+    known = (expected | NON_MUNICIPAL_CODES) if expected is not None and lvl == "kommune" else expected
+    cached_codes = set(cached["code"].astype(str)) if cached is not None else set()
+    return LayerCheck(
+        level=lvl, units=len(codes), expected=len(expected) if expected is not None else None,
+        missing=(expected - codes) if expected is not None else set(),
+        unknown=(codes - known) if known is not None else set(),
+        dropped=cached_codes - codes, cached_units=len(cached_codes),
+    )
+
+
 @dataclass
 class BoundaryImport:
-    """Result of :func:`import_boundaries`: cache key, level, number of units, file; ``frame`` is the layer."""
+    """Result of :func:`import_boundaries`: cache key, level, number of units, file; ``frame`` is the layer.
+
+    ``warning`` is set when a partial layer was cached on request (``replace=True``)."""
 
     key: str
     level: str
     units: int
     file: str
     frame: gpd.GeoDataFrame = field(repr=False)
+    warning: str = ""
+
+    @property
+    def rows(self) -> int:
+        """Number of units (one row each)."""
+        return self.units
 
     def __str__(self) -> str:
-        return f"{self.units} {self.level} boundaries from {Path(self.file).name} -> cache {self.key}"
+        text = f"{self.units} {self.level} boundaries from {Path(self.file).name} -> cache {self.key}"
+        return f"{text}  WARNING: {self.warning}" if self.warning else text
 
 
 def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
-                      level: str | None = None) -> BoundaryImport:
-    """Read a boundary file and store it in the local cache (``boundaries/<level>``).
+                      level: str | None = None, *, replace: bool = False) -> BoundaryImport:
+    """Read a boundary file, check it and store it in the local cache (``boundaries/<level>``).
 
-    ``klyngedata data import PATH`` dispatches boundary files here. Returns a :class:`BoundaryImport`
-    (its ``frame`` is the normalised layer; ``str()`` is a one-line summary for the CLI).
+    Before caching, the layer must lie inside Denmark (checked in :func:`normalize_boundaries`) and be
+    complete: all 98 municipalities or 5 regions, and every unit of the layer already cached. A partial layer
+    is refused (:class:`~klyngedata.exceptions.ImportRefused`, naming the missing units) unless
+    ``replace=True`` (``klyngedata data import --replace``); it is then cached with ``incomplete`` in its
+    metadata and the result carries a warning. Codes that are no unit of the level are always refused.
+    ``klyngedata data import PATH`` dispatches boundary files here. Returns a :class:`BoundaryImport`.
 
     Example
     -------
     >>> str(import_boundaries("../shared/data/geo/kommuner.geojson", data_dir="/tmp/kd"))  # doctest: +SKIP
     '98 kommune boundaries from kommuner.geojson -> cache boundaries/kommune'
     """
+    from klyngedata.exceptions import ImportRefused
+
     gdf = read_boundaries(path, level)
     lvl = str(gdf["level"].iloc[0])
-    meta = {
-        "table": f"DAGI {lvl}",
-        "source": f"file {Path(path).resolve()}",
-        "file": str(Path(path).resolve()),
-        "imported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "level": lvl,
-        "crs": f"EPSG:{STORAGE_CRS}",
-        "units": len(gdf),
-        "dropped_non_municipal": gdf.attrs.get("dropped", 0),
-    }
-    _cache(data_dir).write(cache_key(lvl), gdf, meta)
+    key = cache_key(lvl)
+    cache = _cache(data_dir)
+    with cache.lock():
+        state, _ = cache.state(key)
+        if state == "corrupt" and not replace:
+            cache.read(key)  # raises CacheCorrupt naming the entry
+        check = check_layer(gdf, cached_boundaries(lvl, data_dir) if state == "ok" else None)
+        if check.unknown:
+            raise BoundaryError(f"{path}: codes that are no {lvl} unit: {_codes_text(check.unknown)}; "
+                                f"the cached layer is unchanged")
+        if check.partial and not replace:
+            raise ImportRefused(
+                f"{path}: a partial {lvl} layer: it {check.describe()}. The cached layer is unchanged. Import a "
+                f"complete layer, or use --replace to cache this partial layer anyway (maps then lack the "
+                f"missing units).", lost=check.describe())
+        meta = {
+            "table": f"DAGI {lvl}",
+            "source": f"file {Path(path).resolve()}",
+            "file": str(Path(path).resolve()),
+            "imported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "level": lvl,
+            "crs": f"EPSG:{STORAGE_CRS}",
+            "units": len(gdf),
+            "dropped_non_municipal": gdf.attrs.get("dropped", 0),
+        }
+        warning = ""
+        if check.partial:
+            warning = f"partial layer cached on request (--replace): it {check.describe()}"
+            meta.update(incomplete=True, missing_units=sorted(check.missing | check.dropped))
+            log.warning("%s: %s", path, warning)
+        cache.write(key, gdf, meta)
     log.info("imported %d %s boundaries from %s", len(gdf), lvl, path)
-    return BoundaryImport(cache_key(lvl), lvl, len(gdf), str(Path(path).resolve()), gdf)
+    return BoundaryImport(key, lvl, len(gdf), str(Path(path).resolve()), gdf, warning)
 
 
 def is_boundary_file(path: str | os.PathLike[str]) -> bool:
@@ -457,6 +629,11 @@ def boundaries(level: str = "kommune", data_dir: str | os.PathLike[str] | None =
     client = DatafordelerWFS(api_key=key)
     raw = client.get_features(WFS_TYPENAMES[lvl])
     gdf = normalize_boundaries(raw, lvl, source=f"Datafordeler WFS {WFS_TYPENAMES[lvl]}")
+    check = check_layer(gdf, cached_boundaries(lvl, data_dir))
+    if check.partial or check.unknown:
+        problem = check.describe() or f"has codes that are no {lvl} unit: {_codes_text(check.unknown)}"
+        raise BoundaryError(f"Datafordeler WFS {WFS_TYPENAMES[lvl]}: the answer {problem}; not cached "
+                            "(the cached layer is unchanged)")
     meta = {
         "table": f"DAGI {lvl}",
         "source": f"Datafordeler WFS {client.base_url} typename {WFS_TYPENAMES[lvl]}",
