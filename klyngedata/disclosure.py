@@ -78,8 +78,9 @@ def format_number_da(value: float | int | None, decimals: int = 0) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    from klyngedata.formatting import number
+
+    return number(value, decimals)  # one typography rule (minus sign "−") for every published number
 
 
 def _as_float_array(values: Iterable[object] | None, n: int) -> np.ndarray:

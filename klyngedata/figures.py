@@ -16,18 +16,20 @@ Example
 ...                       "period": pd.PeriodIndex(["2024-01", "2024-02"], freq="M"),
 ...                       "population": [100, 101]})
 >>> fig = figures.population_trend(frame, source_da="Konstrueret eksempel")
->>> fig.layout.yaxis.title.text
-'Befolkning (personer)'
+>>> fig.layout.yaxis.title.text  # a narrow range: the axis does not start at 0 and says so
+'Befolkning (personer)<br><sup>aksen starter ikke ved 0</sup>'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from klyngedata import formatting
 from klyngedata.exceptions import DataNotAvailable
 
 __all__ = [
@@ -46,24 +48,20 @@ SEPARATORS = ",."  # decimal comma, thousands point (Danish)
 COLORS = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
 ENTITY_COLORS = {"cluster": "#1f5f8b", "region": "#edae49", "country": "#8d96a3"}
 SEX_DA = {"male": "Mænd", "female": "Kvinder", "total": "I alt"}
-_MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-              "november", "december"]
+_MONTHS_DA = formatting.MONTHS_DA
 
 
 def format_number(value: Any, decimals: int = 0) -> str:
-    """Danish number format: ``1234567.5`` -> ``'1.234.567,5'``; NA -> ``'–'``.
+    """Danish number format (:func:`klyngedata.formatting.number`): ``-1234567.5`` -> ``'−1.234.567,5'``.
 
     Example
     -------
     >>> format_number(592831)
     '592.831'
     >>> format_number(-1.25, 1)
-    '-1,2'
+    '−1,2'
     """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return formatting.number(value, decimals)
 
 
 def period_label(period: Any) -> str:
@@ -116,17 +114,92 @@ def _period_code(period: Any) -> str:
     return str(period)
 
 
-def provenance_text(source: Any = None, *, prefix: str = "Kilde") -> str:
-    """Danish one-line provenance from a frame (``attrs["provenance"]``), a list of dicts, or a string.
+TABLE_TITLES_DA: dict[str, str] = {
+    # titles of Statistics Denmark's StatBank tables (as in the StatBank's /tables answer, in Danish)
+    "FOLK1A": "Befolkningen den 1. i kvartalet",
+    "FOLK1AM": "Befolkningen den 1. i måneden",
+}
+
+
+def table_title_da(table: str) -> str:
+    """Danish StatBank title of a population table (``FRKM1yy``: "Befolkningsfremskrivning 20yy"); ``""`` if unknown.
 
     Example
     -------
-    >>> provenance_text([{"table": "FOLK1AM", "periods": "2021M10-2024M04", "file": "/x/FOLK1AM.csv"}])
-    'Kilde: Danmarks Statistik, FOLK1AM (fil FOLK1AM.csv), perioder 2021M10-2024M04'
+    >>> table_title_da("FOLK1AM"), table_title_da("FRKM125")
+    ('Befolkningen den 1. i måneden', 'Befolkningsfremskrivning 2025')
+    """
+    t = str(table).upper()
+    if t in TABLE_TITLES_DA:
+        return TABLE_TITLES_DA[t]
+    if re.fullmatch(r"FRKM1\d\d", t):
+        return f"Befolkningsfremskrivning 20{t[-2:]}"
+    return ""
+
+
+def _period_text(period: Any) -> str:
+    """A period as a reader says it: ``2021M10`` -> "oktober 2021", ``2024K1`` -> "1. kvt. 2024"."""
+    try:
+        p = _parse_period(str(period)) if not isinstance(period, pd.Period) else period
+    except ValueError:
+        return str(period)
+    if p.freqstr[0] == "M":
+        return f"{_MONTHS_DA[p.month - 1]} {p.year}"
+    return period_label(p)
+
+
+def period_range_da(periods: Any) -> str:
+    """Danish text of a span of periods: ``["2021M10", ..., "2024M04"]`` -> "oktober 2021–april 2024".
+
+    Example
+    -------
+    >>> period_range_da(["2021M10", "2024M04"]), period_range_da("2021M10-2024M04"), period_range_da("2025")
+    ('oktober 2021–april 2024', 'oktober 2021–april 2024', '2025')
+    """
+    if isinstance(periods, str):  # "2021M10-2024M04", "2021M10..2024M04 (31)" (period codes hold no "-")
+        parts = re.split(r"\s*(?:–|-|\.\.)\s*", periods.split(" (")[0].strip())
+    else:
+        parts = [str(p) for p in periods]
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    first, last = _period_text(parts[0]), _period_text(parts[-1])
+    return first if first == last else f"{first}–{last}"
+
+
+_FILE_PART = re.compile(r"\s*[;,]?\s*\(?\bfil(?:en)?:?\s+[^;,)]+\)?", re.IGNORECASE)
+
+
+def readable_source(text: str) -> str:
+    """A provenance string without file names (those go to the run log and the manifest, not to readers).
+
+    Example
+    -------
+    >>> readable_source("Danmarks Statistik (SYGP1), 2024; fil: laegekontakt_scores.csv; befolkning: FOLK1AM 2024M01")
+    'Danmarks Statistik (SYGP1), 2024; befolkning: FOLK1AM 2024M01'
+    """
+    return _FILE_PART.sub("", str(text)).strip(" ;,")
+
+
+def provenance_text(source: Any = None, *, prefix: str = "Kilde") -> str:
+    """Danish one-line provenance from a frame (``attrs["provenance"]``), a list of dicts, or a string.
+
+    Readers see the publisher, the table with its title, the periods and when the data were fetched or
+    imported – never file names or paths.
+
+    Example
+    -------
+    >>> text = provenance_text([{"table": "FOLK1AM", "periods": "2021M10-2024M04", "file": "/x/FOLK1AM.csv",
+    ...                          "imported_at": "2026-12-01T09:46:42+00:00"}])
+    >>> text[:80]
+    'Kilde: Danmarks Statistik, tabel FOLK1AM (Befolkningen den 1. i måneden), oktobe'
+    >>> text[80:]
+    'r 2021–april 2024, importeret 1. december 2026'
     """
     if source is None:
         return ""
     if isinstance(source, str):
+        source = readable_source(source)
         return source if source.startswith(prefix) or not source else f"{prefix}: {source}"
     items = source.attrs.get("provenance") if isinstance(source, pd.DataFrame) else source
     if items is None:
@@ -136,35 +209,62 @@ def provenance_text(source: Any = None, *, prefix: str = "Kilde") -> str:
     parts: list[str] = []
     for item in items:
         if isinstance(item, str):
-            parts.append(item)
+            text = readable_source(item)
+            if text and text not in parts:
+                parts.append(text)
             continue
         table = item.get("table")
         publisher = item.get("source_da") or item.get("publisher") or ("Danmarks Statistik" if table else None)
-        text = ", ".join(p for p in (publisher, table) if p) or str(item.get("source") or "ukendt kilde")
-        file = item.get("file")
-        if file:
-            text += f" (fil {str(file).replace(chr(92), '/').rsplit('/', 1)[-1]})"
+        table_text = None
+        if table:
+            title = table_title_da(table)
+            table_text = f"tabel {table}" + (f" ({title})" if title else "")
+        text = ", ".join(p for p in (publisher, table_text) if p) or readable_source(item.get("source") or "")
+        text = text or "ukendt kilde"
         periods = item.get("periods")
         if periods:
-            if isinstance(periods, (list, tuple)):
-                periods = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
-            text += f", perioder {periods}"
-        when = item.get("fetched_at") or item.get("imported_at")
-        if when:
-            text += f", hentet {str(when)[:10]}"
+            text += f", {period_range_da(periods)}"
+        if item.get("fetched_at"):
+            text += f", hentet {formatting.date_da(item['fetched_at'])}"
+        elif item.get("imported_at"):
+            text += f", importeret {formatting.date_da(item['imported_at'])}"
         if text not in parts:
             parts.append(text)
     return f"{prefix}: " + "; ".join(parts) if parts else ""
 
 
+PRINT_PLOT_WIDTH_PX = 580
+"""Plot-area width of a chart printed on A4 (680 px text area minus the side margins): legends are laid out
+for it, so they are never cut on paper."""
+
+
+def _legend_rows(fig: go.Figure, width: int = PRINT_PLOT_WIDTH_PX) -> int:
+    """Rows a horizontal legend needs at ``width`` px (an estimate: 40 px per item plus 7 px per character)."""
+    names = [str(t.name) for t in fig.data if t.name and t.showlegend is not False]
+    if len(names) < 2 and not any(t.showlegend for t in fig.data):
+        return 0
+    rows, used = 1, 0
+    for name in names:
+        w = 40 + 7 * len(name)
+        if used and used + w > width:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
 def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 440) -> go.Figure:
+    """Common layout: title top left, the legend between title and plot (left-aligned, wrapping for the
+    printed width, so no entry is cut), Danish separators, the source under the plot."""
+    rows = _legend_rows(fig)
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
+        title={"text": title, "x": 0.0, "xanchor": "left", "xref": "container", "y": 1.0, "yanchor": "top",
+               "yref": "container", "pad": {"t": 14, "l": 8}},
         template="plotly_white",
         separators=SEPARATORS,
-        height=height,
-        margin={"l": 70, "r": 30, "t": 80, "b": 100 if source_da else 60},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
+        height=height + 22 * max(rows - 1, 0),
+        margin={"l": 70, "r": 30, "t": 52 + 24 * rows, "b": 100 if source_da else 60},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+                "entrywidthmode": "pixels"},
         hoverlabel={"namelength": -1},
     )
     if source_da:
@@ -176,6 +276,20 @@ def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 
         )
         fig.layout.meta = {"provenance": source_da}
     return fig
+
+
+def _value_axis(fig: go.Figure, values: Sequence[float], title: str) -> None:
+    """A value axis that need not start at 0 says so in its title (the chart shows change, not size)."""
+    vals = [float(v) for v in values if v is not None and not pd.isna(v)]
+    if not vals:
+        fig.update_yaxes(title_text=title)
+        return
+    lo, hi = min(vals), max(vals)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 1.0
+    if lo > 0 and lo - pad > 0 and lo > hi - lo:  # starting at 0 would flatten the change into a line
+        fig.update_yaxes(range=[lo - pad, hi + pad], title_text=f"{title}<br><sup>aksen starter ikke ved 0</sup>")
+    else:
+        fig.update_yaxes(rangemode="tozero", title_text=title)
 
 
 def _totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,7 +346,8 @@ def population_trend(
             hovertemplate="%{fullData.name}<br>%{customdata}: %{y:,.0f} personer<extra></extra>",
         ))
     fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
-    fig.update_yaxes(title_text="Befolkning (personer)", tickformat=",.0f")
+    fig.update_yaxes(tickformat=",.0f")
+    _value_axis(fig, data["population"].astype("float64").tolist(), "Befolkning (personer)")
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
 
 
@@ -356,7 +471,9 @@ def comparison_bars(
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=unit)
     src = source_da
-    if src is None and "provenance" in rows.columns:
+    if src is None and keyfigures.attrs.get("provenance"):
+        src = provenance_text(keyfigures)
+    elif src is None and "provenance" in rows.columns:
         src = provenance_text([p for p in rows["provenance"] if isinstance(p, (dict, str))][:1] or None)
     return _finish(fig, title, src)
 

@@ -25,7 +25,7 @@ CONSTRUCTED_TREND.attrs["provenance"] = [{"table": "FOLK1AM", "periods": ["2024M
 
 def test_format_number_and_period_label_are_danish():
     assert figures.format_number(1234567.25, 1) == "1.234.567,2"
-    assert figures.format_number(-892) == "-892"
+    assert figures.format_number(-892) == "\u2212892"  # the minus sign, as on the axes
     assert figures.format_number(None) == "–"
     assert figures.period_label("2024M04") == "1. april 2024"
     assert figures.period_label("2024K1") == "1. kvt. 2024"
@@ -39,8 +39,26 @@ def test_population_trend_plots_the_given_values_with_danish_labels_and_source()
     assert list(fig.data[0].customdata) == ["1. januar 2024", "1. februar 2024", "1. marts 2024"]
     assert fig.layout.yaxis.title.text == "Befolkning (personer)"
     assert fig.layout.separators == ",."
+    assert fig.layout.yaxis.rangemode == "tozero"  # 200..1050: the axis starts at 0
     note = fig.layout.annotations[-1].text
-    assert note == "Kilde: Danmarks Statistik, FOLK1AM (fil konstrueret.csv), perioder 2024M01-2024M03"
+    # readable provenance: table with its StatBank title and the periods in words, no file name
+    assert note == "Kilde: Danmarks Statistik, tabel FOLK1AM (Befolkningen den 1. i måneden), januar 2024–marts 2024"
+
+
+def test_trend_axis_that_does_not_start_at_zero_says_so():
+    narrow = CONSTRUCTED_TREND[CONSTRUCTED_TREND["level"] == "region"]  # 1000..1050: a cut axis shows the change
+    fig = figures.population_trend(narrow)
+    lo, hi = fig.layout.yaxis.range
+    assert 0 < lo < 1000 and hi > 1050
+    assert "aksen starter ikke ved 0" in fig.layout.yaxis.title.text
+
+
+def test_legend_is_left_aligned_and_leaves_room_for_wrapped_rows():
+    wide = pd.concat([CONSTRUCTED_TREND.assign(entity_id=f"e{i}", entity_name=f"En meget lang enhedsbetegnelse nr. {i}")
+                      for i in range(4)])
+    one, four = figures.population_trend(CONSTRUCTED_TREND), figures.population_trend(wide)
+    assert one.layout.legend.x == 0 and one.layout.legend.xanchor == "left"
+    assert four.layout.margin.t > one.layout.margin.t  # rows estimated for the printed width: no entry is cut
 
 
 def test_indexed_trend_is_relative_to_the_first_period():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -59,10 +60,12 @@ def _no_network_urls(fig: go.Figure) -> None:
 def test_cluster_map_country(data_dir: Path) -> None:
     fig = cluster_map(DIVISION, data_dir=data_dir)
     n_clusters = len(registry.clusters(DIVISION))
-    # clusters + shared København + outlines + hospitals + hover points
-    assert len(fig.data) == n_clusters + 1 + 1 + 1 + 1
+    # clusters + shared København + outlines + Bornholm's inset frame + hospitals + name labels + hover points
+    assert len(fig.data) == n_clusters + 1 + 1 + 1 + 1 + 1 + 1
     names = [t.name for t in fig.data]
-    assert "Klynge Nord" in names and "Akutsygehus" in names
+    assert "Klynge Nord" in names and "Akutsygehus" in names and "Bornholm (flyttet tættere på)" in names
+    labels = next(t for t in fig.data if t.name == "Navne")
+    assert len(labels.text) == n_clusters and "Nord" in labels.text and "Byen" in labels.text
     assert any(n.startswith("København: delt mellem Sundhedsklynge Byen og Sundhedsklynge Syd") for n in names)
     hosp = next(t for t in fig.data if t.name == "Akutsygehus")
     acute = registry.hospitals().query("kind == 'acute'").dropna(subset=["lat", "lon"])
@@ -74,10 +77,15 @@ def test_cluster_map_country(data_dir: Path) -> None:
 def test_cluster_map_highlight_with_population(data_dir: Path, population_2024: pd.DataFrame) -> None:
     pop = dict(zip(population_2024["municipality_code"], population_2024["population"], strict=True))
     fig = cluster_map(DIVISION, highlight="nordjylland-nord", data_dir=data_dir, population=pop)
-    assert len(fig.data) == 4 + 1 + 1 + 1  # the 4 Nordjylland clusters, outlines, hospitals, hover points
+    assert len(fig.data) == 4 + 1 + 1 + 1 + 1  # the 4 Nordjylland clusters, outlines, hospitals, names, hover
     nord = next(t for t in fig.data if t.name == "Klynge Nord")
     others = [t for t in fig.data if t.name in ("Klynge Midt", "Klynge Syd", "Klynge Vest")]
-    assert nord.fillcolor != others[0].fillcolor and len({t.fillcolor for t in others}) == 1
+    # the highlighted cluster stands out; its neighbours have distinct muted colours, not one grey
+    assert nord.fillcolor not in {t.fillcolor for t in others} and len({t.fillcolor for t in others}) == 3
+    assert nord.showlegend and not any(t.showlegend for t in others)  # the others are named on the map
+    hosp = next(t for t in fig.data if t.name == "Akutsygehus")
+    assert hosp.mode == "markers+text" and "<b>Regionshospital Nordjylland</b>" in hosp.texttemplate  # its own
+    assert "Thisted" in hosp.texttemplate  # the others by town
     hover = next(t for t in fig.data if t.name == "Oplysninger")
     texts = list(hover.text)
     assert len(texts) == 11  # the 11 municipalities of Region Nordjylland
@@ -89,9 +97,9 @@ def test_cluster_map_highlight_with_population(data_dir: Path, population_2024: 
 
 def test_cluster_map_region_filter_and_tile_background(data_dir: Path) -> None:
     fig = cluster_map(DIVISION, region="Region Syddanmark", data_dir=data_dir)
-    assert len(fig.data) == 4 + 1 + 1 + 1
+    assert len(fig.data) == 4 + 1 + 1 + 1 + 1
     bg = cluster_map(DIVISION, region="1083", data_dir=data_dir, background="open-street-map")
-    assert len(bg.data) == len(fig.data)
+    assert len(bg.data) == len(fig.data) - 1  # no name labels on a tile background (the tiles have names)
     assert isinstance(bg.data[0], go.Choroplethmap) and bg.layout.map.style == "open-street-map"
 
 
@@ -119,6 +127,26 @@ def test_choropleth_municipalities(data_dir: Path, smoking: pd.DataFrame) -> Non
     aal = df.set_index("entity_id").loc["851", "rygning_pct"]
     assert f"<b>Aalborg</b><br>Daglig rygning (%): {format_number_da(aal, 1)}" in list(info.text)
     _no_network_urls(fig)
+
+
+def test_bornholm_is_an_inset_in_region_hovedstaden(data_dir: Path) -> None:
+    fig = cluster_map(DIVISION, highlight="hovedstaden-byen", data_dir=data_dir)
+    frame = next(t for t in fig.data if t.name == "Bornholm (flyttet tættere på)")
+    rest = next(t for t in fig.data if t.name == "Sundhedsklynge Byen")
+    xs = [x for x in rest.x if x is not None]
+    # the island is drawn within 60 km east of the rest of the region instead of 130 km away
+    assert 0 < min(frame.x) - max(xs) < 60
+    hosp = next(t for t in fig.data if t.name == "Akutsygehus")
+    assert max(hosp.x) < max(frame.x) and max(hosp.x) > min(frame.x)  # Bornholms Hospital moved with it
+
+
+def test_choropleth_of_persons_has_whole_number_classes(data_dir: Path, population_2024: pd.DataFrame) -> None:
+    frame = population_2024.rename(columns={"municipality_code": "entity_id"})
+    fig = choropleth(frame, "population", "kommune", "Befolkning", unit_da="personer", data_dir=data_dir)
+    classes = [t.name for t in fig.data if t.legendgroup]
+    assert classes and all(re.fullmatch(r"[\d.]+–[\d.]+ personer", name) for name in classes), classes  # no decimals
+    shown = frame[frame["entity_id"] != "0411"]  # Christiansø (91 persons) has no municipality polygon
+    assert classes[0].startswith(format_number_da(shown["population"].min()))
 
 
 def test_choropleth_clusters_shows_shared(data_dir: Path) -> None:

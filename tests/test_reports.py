@@ -122,8 +122,10 @@ def test_index_lists_reports_with_period_and_date(tmp_path):
 
     index = update_index(tmp_path, [r, gone], division="sundhedsklynger-2022")
     page = index.read_text(encoding="utf-8")
-    assert '<a href="a-befolkningsdashboard.html">Befolkningsdashboard</a>' in page
-    assert "Klynge A" in page and "1. april 2024" in page and "22.11.2026 21:05" in page  # period 2024M04
+    assert 'Befolkningsdashboard: <a href="a-befolkningsdashboard.html">HTML</a></li>' in page  # no PDF yet
+    # period 2024M04; generated 21:05 UTC = 22:05 Danish time (winter)
+    assert "Klynge A" in page and "1. april 2024" in page and "22. november 2026 kl. 22.05" in page
+    assert "sundhedsklynger-2022" not in page and "Sundhedsklynger (sundhedsloven § 203)" in page
     assert "b-befolkningsdashboard" not in page  # its file does not exist
     assert list(read_manifest(tmp_path)) == ["a-befolkningsdashboard.html"]
     assert "Rapporter for sundhedsklyngerne" in write_index(tmp_path).read_text(encoding="utf-8")
@@ -218,9 +220,10 @@ CONSTRUCTED_KF = pd.DataFrame([  # constructed example in the key-figure schema
 def test_summary_da_is_generated_from_the_figures():
     s = summary_da(CONSTRUCTED_KF)
     assert s[0] == "Klynge K havde 120.000 indbyggere pr. 1. januar 2024."
-    assert s[1] == ("Over det seneste år faldt befolkningen med 600 personer (-0,5 %); til sammenligning "
-                    "regionen +0,1 % og hele landet +0,5 %.")
-    assert s[2] == "Blandt medlemskommunerne havde Aby den største udvikling (+0,2 %) og Bby den mindste (-1,5 %)."
+    assert s[1] == ("Over det seneste år faldt befolkningen med 600 personer (\u22120,5 %); til sammenligning "
+                    "regionen +0,1 % og hele landet +0,5 %.")  # the minus sign, as on the chart axes
+    assert s[2] == ("Blandt medlemskommunerne havde Aby den største udvikling (+0,2 %) og Bby den mindste "
+                    "(\u22121,5 %).")
     # 25.0 - 20.5 = 4.5 percentage points >= STANDOUT_PP
     assert s[3] == "Andel 65 år og derover er 25,0 % mod 20,5 % i hele landet (4,5 procentpoint højere)."
 
@@ -236,6 +239,18 @@ def test_tables_never_show_small_counts_and_mark_count_cells():
     assert blocks.count_text(4) == "<5" and blocks.count_text(5) == "5" and blocks.count_text(0) == "0"
     assert blocks.value_text(None, "personer", 0, display="<5", suppressed=True) == "<5"
     assert "25,0" in html  # Danish decimal comma
+
+
+def test_summary_and_tables_agree_on_decimals_and_units_are_not_doubled():
+    kf = CONSTRUCTED_KF.copy()
+    kf.loc[2, "value"] = 0.049  # a constructed growth of 0.049 %: "0,05" in the table and "+0,05 %" in the text
+    html = blocks.keyfigure_table(kf).data
+    assert ">0,05</td>" in html and "+0,05 %" in summary_da(kf)[1]
+    per_100 = pd.concat([CONSTRUCTED_KF.iloc[:1], pd.DataFrame([{  # constructed example: a rate indicator
+        "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "recepter",
+        "label_da": "Recepter pr. 100 borgere", "value": 73.7, "unit": "pr. 100 borgere", "period": "2024",
+        "region_value": 72.9, "country_value": 65.3}])], ignore_index=True)
+    assert summary_da(per_100)[1] == "Recepter pr. 100 borgere er 73,7 mod 65,3 i hele landet (13 % højere)."
 
 
 def test_summary_da_uses_percentage_points_for_survey_shares():
@@ -263,6 +278,29 @@ def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):
     cmd, env = calls[0]
     assert cmd[1:] == ["lab", f"--notebook-dir={target}", "--no-browser"]
     assert env["KLYNGEDATA_DATA_DIR"] == str((tmp_path / "d").resolve())
+
+
+@pytest.mark.parametrize("argv, directory, passed", [
+    (["--", "--allow-root"], None, ["--allow-root"]),
+    (["--allow-root", "--port", "8899"], None, ["--allow-root", "--port", "8899"]),
+    (["analyse", "--no-browser", "--", "--allow-root", "--ServerApp.token=x"], "analyse",
+     ["--no-browser", "--allow-root", "--ServerApp.token=x"]),
+])
+def test_lab_passes_other_options_to_jupyterlab(tmp_path, monkeypatch, argv, directory, passed):
+    import subprocess
+
+    from klyngedata.cli import main
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append(cmd) or 0)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["lab", *argv])
+    assert result.exit_code == 0, result.output
+    assert calls[0][3:] == passed
+    if directory:
+        assert calls[0][2] == f"--notebook-dir={directory}" and (tmp_path / directory / "udforsk.ipynb").exists()
+    else:
+        assert calls[0][2].endswith("notebooks")  # the package's notebooks
 
 
 # --------------------------------------------------------------------------- ClusterReport on the real files

@@ -7,7 +7,9 @@ Examples
     klyngedata report nordjylland-nord
     klyngedata report --all --jobs 2 --out reports/ --shared-assets
     klyngedata report nordjylland-nord --notebooks noegletalsrapport --period 2024M01
+    klyngedata report nordjylland-nord --pdf
     klyngedata lab
+    klyngedata lab -- --allow-root --port 8899
 """
 
 from __future__ import annotations
@@ -42,10 +44,15 @@ from klyngedata.exceptions import ReportError
               help="Use notebook templates from this directory instead of the package's.")
 @click.option("--timeout", default=None, type=float, help="Per-cell timeout in seconds (default: none).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs of scheduled runs).")
+@click.option("--pdf", is_flag=True,
+              help="Also print every report to an A4 PDF beside its HTML (headless Chromium, chromium-driver).")
 def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, period: str | None, out: str,
            jobs: int, data_dir: str | None, shared_assets: bool, notebooks: str | None, notebook_dir: str | None,
-           timeout: float | None, no_progress: bool) -> None:
+           timeout: float | None, no_progress: bool, pdf: bool) -> None:
     """Generate HTML reports (population dashboard, key-figure report) for CLUSTERS or --all.
+
+    With --pdf each report is also written as an A4 PDF (running header with the unit, the report title and
+    the date of the figures; "Side X af Y" in the footer) for printing and meeting papers.
 
     Exit code 0 when every report was written, 1 when any failed (the others are still written; failing
     notebooks are kept in OUT/_failed/).
@@ -59,25 +66,29 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
     result = run(
         list(clusters), all=all_clusters, division=division, period=period, out=out, jobs=jobs,
         data_dir=data_dir, shared_assets=shared_assets, notebooks=notebooks, notebook_path=notebook_dir,
-        timeout=timeout, progress=not no_progress,
+        timeout=timeout, progress=not no_progress, pdf=pdf,
     )
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)
 
 
-@click.command("lab")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.command("lab", context_settings={"ignore_unknown_options": True})
 @click.option("--data-dir", default=None, type=click.Path(file_okay=False),
               help="Local data directory the notebooks use (sets KLYNGEDATA_DATA_DIR).")
 @click.option("--no-browser", is_flag=True, help="Start JupyterLab without opening a browser.")
-def lab(directory: str | None, data_dir: str | None, no_browser: bool) -> None:
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="[DIRECTORY] [JUPYTER OPTIONS]...")
+def lab(data_dir: str | None, no_browser: bool, args: tuple[str, ...]) -> None:
     """Open JupyterLab on the klyngedata notebooks.
 
     With DIRECTORY, the notebooks are first copied there (existing files are kept), so your changes do
-    not touch the package's templates.
+    not touch the package's templates. Every other option is passed on to JupyterLab, e.g.
+    ``klyngedata lab analyse -- --allow-root --port 8899`` (the ``--`` may be left out).
     """
     from klyngedata.reports.runner import notebook_dir
+
+    directory = args[0] if args and not args[0].startswith("-") else None
+    jupyter_args = [a for a in (args[1:] if directory else args) if a != "--"]
 
     src = notebook_dir()
     target = Path(directory) if directory else src
@@ -93,7 +104,7 @@ def lab(directory: str | None, data_dir: str | None, no_browser: bool) -> None:
     env = dict(os.environ)
     if data_dir:
         env["KLYNGEDATA_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
-    cmd = [jupyter, "lab", f"--notebook-dir={target}"] + (["--no-browser"] if no_browser else [])
+    cmd = [jupyter, "lab", f"--notebook-dir={target}"] + (["--no-browser"] if no_browser else []) + jupyter_args
     click.echo(" ".join(cmd))
     sys.exit(subprocess.call(cmd, env=env))
 

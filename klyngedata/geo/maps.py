@@ -1,8 +1,10 @@
 """Plotly maps of clusters and key figures, fully offline, with a tile-map fallback.
 
-* :func:`cluster_map` – clusters coloured, member municipalities outlined, acute hospitals as markers,
-  Danish hover labels (kommune, klynge, befolkning); ``highlight=`` shows one cluster against the other
-  clusters of its region (for a cluster's own report).
+* :func:`cluster_map` – clusters coloured and named on the map, member municipalities outlined, acute
+  hospitals as labelled markers, Danish hover labels (kommune, klynge, befolkning); ``highlight=`` shows one
+  cluster in red against the other clusters of its region in distinct muted colours (for a cluster's own
+  report). Bornholm is drawn as an inset (moved next to the rest, in a dotted frame) when it would otherwise
+  leave the map mostly sea.
 * :func:`choropleth` – any key figure by municipality, cluster or region in classes of a colour scale,
   with a Danish legend title and value ranges in Danish number format.
 
@@ -17,7 +19,8 @@ functions draw the tile map (:mod:`klyngedata.geo.tiles`) and say so in the figu
 Trace counts (what the tests check):
 
 * cluster map with boundaries: one trace per cluster shown + one per shared municipality ("delt") +
-  one trace of cluster outlines + one of hospitals + one of hover points;
+  one trace of cluster outlines + (one frame when Bornholm is drawn as an inset) + one of hospitals (labelled:
+  the highlighted cluster's by name, the others by town) + one of cluster names + one of hover points;
 * cluster map on tiles: one trace per cluster + one per shared municipality + one label trace;
 * choropleth with boundaries: one trace per non-empty class + (one "ingen værdi" trace if values are
   missing) + (one per shared municipality at cluster level) + one of hover points;
@@ -55,6 +58,12 @@ from klyngedata.geo.catchment import (
 PALETTE = list(qualitative.Light24)
 HIGHLIGHT_COLOUR = "#d62728"
 OTHER_COLOUR = "#d9d9d9"
+MUTED_PALETTE = ["#b3cde3", "#ccebc5", "#fed9a6", "#decbe4", "#e5d8bd", "#fddaec", "#d9d9d9", "#ffffcc", "#c7e9e4"]
+"""Distinct muted colours for the other clusters of a map that highlights one (neighbours are told apart)."""
+LABEL_COLOUR = "#1f2328"
+BORNHOLM = "0400"
+INSET_GAP_KM = 30.0
+"""Bornholm is drawn as an inset (moved west, in a frame) when it lies further than this from the rest."""
 SHARED_COLOUR = "#9e9e9e"
 MISSING_COLOUR = "#f0f0f0"
 OUTLINE_COLOUR = "#333333"
@@ -74,10 +83,9 @@ def format_number_da(value: Any, decimals: int = 0) -> str:
     >>> format_number_da(64123), format_number_da(12.345, 1)
     ('64.123', '12,3')
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    from klyngedata.formatting import number
+
+    return number(value, decimals)
 
 
 def _population_lookup(population: Any) -> dict[str, float]:
@@ -170,16 +178,20 @@ class _Canvas:
             showlegend=showlegend, legendgroup=legendgroup, hoverinfo="skip"))
 
     def points(self, xy_m: np.ndarray, lonlat: np.ndarray, *, text: list[str], name: str, marker: dict,
-               showlegend: bool, extra: str = "") -> None:
+               showlegend: bool, extra: str = "", labels: list[str] | None = None) -> None:
         if self.background:
             self.fig.add_trace(go.Scattermap(
                 lon=lonlat[:, 0], lat=lonlat[:, 1], mode="markers", name=name, showlegend=showlegend,
                 marker={k: v for k, v in marker.items() if k in ("size", "color", "opacity")}, text=text,
                 hovertemplate=f"%{{text}}<extra>{extra}</extra>"))
             return
+        labelled = {"mode": "markers"} if labels is None else {
+            "mode": "markers+text", "texttemplate": labels, "textposition": "middle right",
+            "textfont": {"size": 10, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}}
         self.fig.add_trace(go.Scatter(
-            x=np.round(xy_m[:, 0] / _KM, 2), y=np.round(xy_m[:, 1] / _KM, 2), mode="markers", name=name,
-            showlegend=showlegend, marker=marker, text=text, hovertemplate=f"%{{text}}<extra>{extra}</extra>"))
+            x=np.round(xy_m[:, 0] / _KM, 2), y=np.round(xy_m[:, 1] / _KM, 2), name=name,
+            showlegend=showlegend, marker=marker, text=text, hovertemplate=f"%{{text}}<extra>{extra}</extra>",
+            **labelled))
 
     def finish(self, title: str | None, legend_title: str) -> go.Figure:
         fig = self.fig
@@ -191,6 +203,24 @@ class _Canvas:
             fig.update_layout(plot_bgcolor="white", hoverdistance=-1)
         fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 50 if title else 10, "b": 0},
                           hovermode="closest", legend={"title": {"text": legend_title}, "itemsizing": "constant"})
+        return fig
+
+    def finish_print(self, title: str | None, *, height: int = 560, width_px: int = 660) -> go.Figure:
+        """Like :meth:`finish`, with the legend in rows between title and map (the map keeps the page width;
+        rows are estimated for the A4 text width, so no entry is cut)."""
+        fig = self.finish(title, "")
+        rows, used = 1, 0
+        for name in (str(t.name) for t in fig.data if t.showlegend is not False and t.name):
+            w = 40 + 7 * len(name)
+            if used and used + w > width_px:
+                rows, used = rows + 1, 0
+            used += w
+        top = (46 if title else 6) + 24 * rows
+        fig.update_layout(
+            height=height, margin={"l": 0, "r": 0, "t": top, "b": 30},
+            title={"text": title, "x": 0.0, "xanchor": "left", "xref": "container", "y": 1.0, "yanchor": "top",
+                   "yref": "container", "pad": {"t": 14, "l": 8}},
+            legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": None})
         return fig
 
 
@@ -235,8 +265,67 @@ def _scope(division: str | None, date: Any, highlight: str | None, region: Any,
 
 def _colours(cluster_ids: list[str], hl_id: str | None) -> dict[str, str]:
     if hl_id is not None:
-        return {c: (HIGHLIGHT_COLOUR if c == hl_id else OTHER_COLOUR) for c in cluster_ids}
+        others = [c for c in cluster_ids if c != hl_id]
+        colours = {c: MUTED_PALETTE[i % len(MUTED_PALETTE)] for i, c in enumerate(others)}
+        colours[hl_id] = HIGHLIGHT_COLOUR
+        return colours
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cluster_ids)}
+
+
+_NAME_PREFIXES = ("Sundhedsklynge ", "Sundhedsrådet ", "Sundhedsråd ", "Klynge ")
+
+
+def short_name(name: str) -> str:
+    """A unit's name without the common prefix, for labels on a map: ``"Klynge Nord"`` -> ``"Nord"``.
+
+    Example
+    -------
+    >>> short_name("Sundhedsklynge Byen"), short_name("Klynge Nord"), short_name("Bornholm")
+    ('Byen', 'Nord', 'Bornholm')
+    """
+    for prefix in _NAME_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _inset_shift(muni: Any, codes: set[str]) -> tuple[float, float] | None:
+    """Offset (m) that moves Bornholm next to the rest of the map when it is shown with far-away units."""
+    if BORNHOLM not in codes or len(codes) < 2:
+        return None
+    rest = muni[muni["code"].isin(codes - {BORNHOLM})].total_bounds
+    isle = muni[muni["code"] == BORNHOLM].total_bounds
+    if len(rest) < 4 or len(isle) < 4 or isle[0] - rest[2] < INSET_GAP_KM * _KM:
+        return None
+    return float(rest[2] + 12 * _KM - isle[0]), float(rest[3] - isle[3])
+
+
+def _move_bornholm(muni: Any, shift: tuple[float, float]) -> Any:
+    moved = muni.copy()
+    sel = moved["code"] == BORNHOLM
+    moved.loc[sel, "geometry"] = moved.loc[sel].geometry.translate(*shift)
+    return moved
+
+
+def _inset_frame(canvas: _Canvas, muni: Any) -> None:
+    x0, y0, x1, y1 = muni[muni["code"] == BORNHOLM].total_bounds / _KM
+    pad = 4.0
+    xs = [x0 - pad, x1 + pad, x1 + pad, x0 - pad, x0 - pad]
+    ys = [y0 - pad, y0 - pad, y1 + pad, y1 + pad, y0 - pad]
+    canvas.fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#8c959f", "width": 1, "dash": "dot"},
+                                    name="Bornholm (flyttet tættere på)", showlegend=False, hoverinfo="skip"))
+
+
+def _labels(canvas: _Canvas, polygons: Any, ids: list[str], names: Mapping[str, str], id_col: str) -> None:
+    """Names of the units at a point inside each (readable on every fill colour)."""
+    sub = polygons[polygons[id_col].isin(ids)]
+    if sub.empty:
+        return
+    pts = sub.geometry.representative_point()
+    canvas.fig.add_trace(go.Scatter(
+        x=np.round(pts.x.to_numpy(float) / _KM, 2), y=np.round(pts.y.to_numpy(float) / _KM, 2), mode="text",
+        text=[short_name(names.get(i, i)) for i in sub[id_col]], name="Navne", showlegend=False, hoverinfo="skip",
+        textfont={"size": 11, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}))
 
 
 def cluster_map(division: str | None = None, highlight: str | None = None, region: Any = None,
@@ -267,6 +356,9 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     if muni is None:
         return _cluster_tile_map(m, hl_id, pop, tile_shape, title)
 
+    shift = None if background else _inset_shift(muni, set(m["municipality_code"]))
+    if shift is not None:
+        muni = _move_bornholm(muni, shift)
     names = dict(zip(muni["code"], muni["name"].astype(str), strict=True))
     shown = muni[muni["code"].isin(set(m["municipality_code"]))]
     clusters = cluster_polygons(membership=m, municipalities=muni)
@@ -290,11 +382,13 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
         codes = [c for c in klynger.loc[cid, "municipality_codes"].split(",") if c]
         label = str(klynger.loc[cid, "name"])
         canvas.polygons(shown, codes, "code", fill=colours[cid], line="white", width=0.8, name=label,
-                        legendgroup=cid)
+                        legendgroup=cid, showlegend=background is not None or cid == hl_id)
         hover.update(dict(zip(codes, _hover_rows(codes, names, label, pop), strict=True)))
     kl = clusters[clusters["kind"] == "klynge"]
     canvas.polygons(kl, kl["cluster_id"].tolist(), "cluster_id", fill="none", line=OUTLINE_COLOUR, width=2.0,
                     name="Klyngegrænser", showlegend=False)
+    if shift is not None:
+        _inset_frame(canvas, shown)
     hosp = _registry().hospitals()
     hosp = hosp[(hosp["kind"] == "acute") & hosp["lat"].notna() & hosp["lon"].notna()]
     if region_code is not None:
@@ -303,12 +397,45 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
 
     tr = Transformer.from_crs(4326, 25832, always_xy=True)
     hx, hy = tr.transform(hosp["lon"].to_numpy(float), hosp["lat"].to_numpy(float))
+    if shift is not None:  # the hospital on Bornholm moves with the island
+        isle = _real_isle(muni, shift)
+        on_isle = shapely.contains_xy(isle, hx, hy) if isle is not None else np.zeros(len(hx), bool)
+        hx, hy = np.where(on_isle, hx + shift[0], hx), np.where(on_isle, hy + shift[1], hy)
+    own = set(_cluster_hospitals(hl_id, division, date)) if hl_id is not None else set()
+    hosp_labels = [f"<b>{_hospital_short(n)}</b>" if n in own else str(t or _hospital_short(n))
+                   for n, t in zip(hosp["name"], hosp["town"], strict=True)]
     canvas.points(np.c_[hx, hy], np.c_[hosp["lon"].to_numpy(float), hosp["lat"].to_numpy(float)],
                   text=[f"<b>{n}</b><br>{t}" for n, t in zip(hosp["name"], hosp["town"].fillna(""), strict=True)],
                   name="Akutsygehus", extra="Akutsygehus", showlegend=True,
-                  marker={"size": 11, "color": "black", "symbol": "cross", "line": {"color": "white", "width": 1}})
+                  marker={"size": 11, "color": "black", "symbol": "cross", "line": {"color": "white", "width": 1}},
+                  labels=None if background else hosp_labels)
+    if background is None:
+        _labels(canvas, kl, list(klynger.index), dict(zip(kl["cluster_id"], kl["name"].astype(str), strict=True)),
+                "cluster_id")
     _hover_points(canvas, shown, "code", hover)
+    if background is None:
+        return canvas.finish_print(title)
     return canvas.finish(title, "Sundhedsklynger")
+
+
+def _real_isle(moved_muni: Any, shift: tuple[float, float]) -> Any:
+    """Bornholm's polygon where it really lies (the layer holds it moved by ``shift``), buffered by 2 km."""
+    sel = moved_muni[moved_muni["code"] == BORNHOLM]
+    if sel.empty:
+        return None
+    return shapely.buffer(shapely.union_all(sel.geometry.translate(-shift[0], -shift[1]).values), 2 * _KM)
+
+
+def _hospital_short(name: str) -> str:
+    return str(name).split(" (")[0]
+
+
+def _cluster_hospitals(cluster_id: str, division: str | None, date: Any) -> list[str]:
+    try:
+        c = _registry().cluster(cluster_id, division=division, date=date)
+        return [str(n) for n in c.hospitals["name"]] if len(c.hospitals) else []
+    except KlyngedataError:
+        return []
 
 
 def _tile_polygon(x: float, y: float, shape: str, size: float = 0.92) -> tuple[list[float], list[float]]:
@@ -380,31 +507,49 @@ _LEVELS = {"kommune": "kommune", "municipality": "kommune", "cluster": "cluster"
            "region": "region"}
 
 
-def class_breaks(values: pd.Series, classes: int = 5) -> list[float]:
+COUNT_UNITS_DA = frozenset({"personer", "antal", "borgere", "indbyggere", "indlæggelser", "kontakter"})
+
+
+def _is_count(values: pd.Series, unit_da: str) -> bool:
+    """Counts of persons (by unit) or whole numbers only: shown without decimals."""
+    if unit_da.strip().lower() in COUNT_UNITS_DA:
+        return True
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(v)) and bool(np.all(np.isclose(v.to_numpy(float), np.round(v.to_numpy(float)))))
+
+
+def class_breaks(values: pd.Series, classes: int = 5, *, integers: bool = False) -> list[float]:
     """Quantile class breaks (``classes + 1`` edges, duplicates removed) of the non-missing values.
+
+    ``integers=True`` (counts): the limits are values that occur, so a legend never shows "12.345,5 personer".
 
     Example
     -------
     >>> class_breaks(pd.Series([1.0, 2, 3, 4, 5]), 2)
     [1.0, 3.0, 5.0]
+    >>> class_breaks(pd.Series([1750, 36595, 58330, 63570]), 2, integers=True)
+    [1750.0, 36595.0, 63570.0]
     """
     v = pd.to_numeric(values, errors="coerce").dropna()
     if v.empty:
         return []
-    edges = np.unique(np.quantile(v.to_numpy(float), np.linspace(0, 1, classes + 1)))
+    method = "lower" if integers else "linear"
+    edges = np.unique(np.quantile(v.to_numpy(float), np.linspace(0, 1, classes + 1), method=method))
     return [float(e) for e in edges] if len(edges) > 1 else [float(edges[0]), float(edges[0])]
 
 
 def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *,
                entity_col: str = "entity_id", name_col: str | None = "entity_name", division: str | None = None,
                data_dir: str | os.PathLike[str] | None = None, colorscale: str = "Blues", reverse: bool = False,
-               classes: int = 5, decimals: int = 1, unit_da: str = "", display_col: str | None = "display",
+               classes: int = 5, decimals: int | None = None, unit_da: str = "", display_col: str | None = "display",
                tolerance: float | None = WEB_TOLERANCE_M, background: str | None = None,
                municipalities: Any = None, membership: pd.DataFrame | None = None,
                title: str | None = None) -> go.Figure:
     """Choropleth of ``value_col`` by municipality, cluster or region; ``title_da`` is the legend title.
 
     Values are shown in ``classes`` quantile classes of ``colorscale`` (legend: Danish value ranges).
+    ``decimals`` default: 0 for counts (``unit_da`` "personer"/"antal"/... or whole-number values, whose
+    class limits are then whole numbers too), else 1.
     Missing values (e.g. suppressed small counts, ``NaN``) are drawn light grey as "Ingen værdi / ikke
     vist"; a ``display`` column (e.g. ``"<5"``) is shown in the hover text when present.
     ``reverse=True`` flips the colour scale (for "lower is better" figures).
@@ -423,12 +568,19 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
     df["_key"] = df[entity_col].map(norm)
     df = df.drop_duplicates("_key", keep="last").set_index("_key")
     values = pd.to_numeric(df[value_col], errors="coerce")
+    integral = _is_count(values, unit_da)
+    if decimals is None:
+        decimals = 0 if integral else 1
     muni = _boundaries_or_none(data_dir, tolerance, municipalities)
     if muni is None:
         if lvl == "region":
             raise BoundaryError("a region choropleth needs boundaries; the tile map shows municipalities/clusters")
         return _choropleth_tiles(df, values, lvl, title_da, colorscale, reverse, decimals, unit_da,
                                  display_col, division, membership, title)
+    if background is None:
+        shift = _inset_shift(muni, set(muni["code"]))  # a choropleth draws the whole country
+        if shift is not None:
+            muni = _move_bornholm(muni, shift)
     if lvl == "kommune":
         layer = muni.assign(_id=muni["code"], kind="klynge", label_da="")
     elif lvl == "region":
@@ -460,7 +612,7 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
     if missing:
         canvas.polygons(layer, missing, "_id", fill=MISSING_COLOUR, line="#bbbbbb", width=0.6,
                         name="Ingen værdi / ikke vist")
-    edges = class_breaks(values[values.index.isin(have)], classes)
+    edges = class_breaks(values[values.index.isin(have)], classes, integers=integral)
     if have:
         n_cls = max(len(edges) - 1, 1)
         scale = sample_colorscale(colorscale, [0.15 + 0.85 * (k / max(n_cls - 1, 1)) for k in range(n_cls)])

@@ -26,6 +26,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from klyngedata.figures import format_number, period_label
+from klyngedata.formatting import figure_number
 
 CSS = """
 .kd-tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 16px 0; }
@@ -100,7 +101,7 @@ def value_text(value: Any, unit: str = "", decimals: int = 1, display: Any = Non
         return str(display) if display is not None and not pd.isna(display) and str(display) else "<5"
     if unit in COUNT_UNITS:
         return count_text(value)
-    return format_number(value, decimals)
+    return figure_number(value, decimals)  # one rule with the summary: a non-zero value is never shown as 0
 
 
 def _decimals(figure_id: str, unit: str) -> int:

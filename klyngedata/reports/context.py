@@ -414,6 +414,9 @@ class ClusterReport:
         except KlyngedataError as exc:
             return _note("Der er ingen oplysninger om klyngens organisering i registret.", exc)
         parts = []
+        unregistered = self._unregistered_levels(set(map(str, levels["level"])))
+        if unregistered is not None:
+            parts.append(unregistered.data)
         for _, lev in levels.iterrows():
             name = str(lev.get("name_da") or LEVEL_NAMES_DA.get(lev["level"], lev["level"]))
             lo, hi = lev.get("meetings_min_per_year"), lev.get("meetings_max_per_year")
@@ -441,6 +444,29 @@ class ClusterReport:
             parts.append(blocks.caption_da(f"Kilde: {source}").data)
         return HTML("".join(parts))
 
+    def _unregistered_levels(self, registered: set[str]) -> Any:
+        """A Danish note when the registry has no commission for (some of) the levels the division prescribes."""
+        from klyngedata import registry
+
+        divs = registry.divisions()
+        row = divs[divs["division"] == self.division]
+        prescribed = [lv for lv in str(row["levels"].iloc[0] if len(row) else "").split(";") if lv and lv != "nan"]
+        missing = [lv for lv in prescribed if lv not in registered]
+        names = [LEVEL_NAMES_DA.get(lv, lv).lower() for lv in prescribed]
+        law = ""
+        if prescribed:
+            count = {1: "ét niveau", 2: "to niveauer", 3: "tre niveauer"}.get(len(names), f"{len(names)} niveauer")
+            law = (f" {row['name'].iloc[0]} har {count}: {' og '.join(names)}.") if len(row) else ""
+        if not registered:
+            return blocks.note_da(
+                f"Der er ikke registreret et kommissorium for klyngerne i {self.cluster.region_name}, så "
+                f"klyngens sammensætning og mødehyppighed kan ikke vises.{law}", title="Ingen oplysninger")
+        if missing:
+            which = " og ".join(LEVEL_NAMES_DA.get(lv, lv).lower() for lv in missing)
+            return blocks.note_da(f"For {which} er der ikke registreret et kommissorium i "
+                                  f"{self.cluster.region_name}.{law}", title="Ikke registreret")
+        return None
+
     def footer(self, notebook: str = "") -> Any:
         """Provenance footer: sources, tables, periods, fetch/import time, package version, generation time."""
         import klyngedata
@@ -465,7 +491,9 @@ class ClusterReport:
             pass
         lines.append(f"Klynger og medlemskommuner: {self.cluster.source}")
         lines.append("Kommune- og regionsgrænser: Geodatastyrelsen / DAGI. Befolkningstal: Danmarks Statistik.")
-        lines.append(f"Dannet {self.started_at.strftime('%d.%m.%Y %H:%M')} med klyngedata {klyngedata.__version__}"
+        from klyngedata.formatting import datetime_da
+
+        lines.append(f"Dannet {datetime_da(self.started_at)} med klyngedata {klyngedata.__version__}"
                      + (f" ({notebook})" if notebook else "") + ".")
         return blocks.footer(lines)
 

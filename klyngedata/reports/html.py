@@ -15,6 +15,7 @@ Example
 -------
 >>> from klyngedata.reports.html import setup_notebook
 >>> setup_notebook(report=True)  # in a notebook's first cell; papermill runs set report mode automatically
+'klyngedata_html'
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ META_MIMETYPE = "application/vnd.klyngedata.meta+json"
 RENDERER_NAME = "klyngedata_html"
 PLOTLY_ASSET_NAME = "plotly.min.js"
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "klyngedata.html.j2"
+
+PAGE_MARGINS_MM: tuple[float, float, float, float] = (20.0, 15.0, 18.0, 15.0)
+"""A4 page margins (top, right, bottom, left) of printed reports; the running header/footer sit in them."""
+
+PRINT_WIDTH_PX = int((210 - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) / 25.4 * 96)
+"""Width of the A4 text area in CSS pixels (680): charts are drawn at this width for print."""
 
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False, "responsive": True, "locale": "da",
@@ -179,7 +186,11 @@ def read_recorded(nb: nbformat.NotebookNode) -> dict:
 
 
 def _clean_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Copy of ``nb`` without what a report reader must not see: code, stderr warnings, record() outputs."""
+    """Copy of ``nb`` without what a report reader must not see: code, stderr warnings, record() outputs.
+
+    Also marks each heading cell and the first cell with output after it (``metadata.klyngedata_keep``
+    ``open``/``close``): the template wraps them in one block that is never split across pages.
+    """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
@@ -193,7 +204,29 @@ def _clean_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 continue
             kept.append(output)
         cell["outputs"] = kept
+    _mark_keep_with_next(nb)
     return nb
+
+
+def _is_heading_cell(cell: nbformat.NotebookNode) -> bool:
+    source = cell.get("source") or ""
+    source = "".join(source) if isinstance(source, list) else source
+    return cell.get("cell_type") == "markdown" and source.lstrip().startswith("#")
+
+
+def _mark_keep_with_next(nb: nbformat.NotebookNode) -> None:
+    """Mark heading cells (``open``) and the next cell that shows something (``close``)."""
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if not _is_heading_cell(cell):
+            continue
+        for nxt in cells[i + 1:]:
+            if _is_heading_cell(nxt):
+                break
+            if nxt.get("cell_type") == "markdown" or (nxt.get("outputs") or []):
+                cell.metadata["klyngedata_keep"] = "open"
+                nxt.metadata["klyngedata_keep"] = "close"
+                break
 
 
 def contains_plotly(nb: nbformat.NotebookNode) -> bool:
@@ -247,7 +280,9 @@ def notebook_to_html(
         exclude_output_prompt=True,
         language_code="da",
     )
-    resources: dict[str, Any] = {"metadata": {"name": title or nb.metadata.get("title", "Rapport")}}
+    margin = " ".join(f"{m:g}mm" for m in PAGE_MARGINS_MM)
+    resources: dict[str, Any] = {"metadata": {"name": title or nb.metadata.get("title", "Rapport")},
+                                 "klyngedata_page_margin": margin, "klyngedata_print_width": PRINT_WIDTH_PX}
     if contains_plotly(nb):
         resources["klyngedata_plotly_locale"] = plotly_locale_js()
         if shared_assets:

@@ -1,8 +1,10 @@
-"""``reports/index.html``: one page linking every generated report with its cluster, period and date.
+"""``reports/index.html``: one row per unit (cluster) with links to its reports as HTML and PDF.
 
 The runner keeps a manifest (``_manifest.json``) of the reports in an output directory; each batch merges
 its successful reports into it (a report file that no longer exists is dropped), and the index page is
 regenerated from the manifest. Both files are written atomically. The page is Danish and has no scripts.
+A report's PDF is linked when it exists and is not older than its HTML (a PDF from an earlier run of a report
+regenerated without ``--pdf`` would not match it).
 
 Example
 -------
@@ -17,13 +19,20 @@ import html
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
+from klyngedata.formatting import datetime_da
 from klyngedata.reports.html import atomic_write_text
 
 MANIFEST_NAME = "_manifest.json"
 INDEX_NAME = "index.html"
+
+NOTEBOOK_TITLES: dict[str, str] = {
+    "befolkningsdashboard": "Befolkningsdashboard",
+    "noegletalsrapport": "Nøgletalsrapport",
+    "udforsk": "Kom godt i gang",
+}
+"""Danish titles of the report notebooks (index, page titles, the running header of PDFs)."""
 
 
 def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, dict]:
@@ -53,8 +62,6 @@ def update_index(
     >>> update_index("reports", [])  # doctest: +SKIP
     PosixPath('reports/index.html')
     """
-    from klyngedata.reports.runner import NOTEBOOK_TITLES
-
     out = Path(out_dir)
     entries = read_manifest(out)
     for r in results:
@@ -73,6 +80,9 @@ def update_index(
             "generated_at": r.generated_at,
             "shared_assets": shared_assets,
         }
+        pdf = getattr(r, "pdf_path", None)
+        if pdf is not None:
+            entries[r.html_path.name]["pdf"] = Path(pdf).name
     entries = {k: v for k, v in entries.items() if (out / k).exists()}
     manifest = {"reports": sorted(entries.values(), key=lambda e: (e["cluster_id"], e["notebook"]))}
     atomic_write_text(out / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -89,13 +99,44 @@ def period_label(period: object) -> str:
         return str(period)
 
 
-def _date_da(iso: str | None) -> str:
-    if not iso:
-        return ""
+def _current_pdf(out: Path, entry: dict) -> str | None:
+    """The report's PDF file name if it exists and is not older than its HTML."""
+    name = entry.get("pdf") or str(entry["file"]).removesuffix(".html") + ".pdf"
+    pdf, page = out / name, out / entry["file"]
     try:
-        return datetime.fromisoformat(iso).strftime("%d.%m.%Y %H:%M")
-    except ValueError:
-        return iso
+        return name if pdf.stat().st_mtime >= page.stat().st_mtime - 1 else None
+    except OSError:
+        return None
+
+
+def _division_name(division_id: str) -> str:
+    """Danish name of a division ("Sundhedsklynger (sundhedsloven § 203)"), never its id."""
+    try:
+        from klyngedata import registry
+
+        divs = registry.divisions()
+        row = divs[divs["division"] == division_id]
+        return str(row["name"].iloc[0]) if len(row) else ""
+    except Exception:  # noqa: BLE001 - the index must not fail on the registry
+        return ""
+
+
+def _units(entries: list[dict]) -> list[dict]:
+    """Entries grouped to one row per unit (cluster), reports in notebook order."""
+    order = list(NOTEBOOK_TITLES)
+    units: dict[str, dict] = {}
+    for e in entries:
+        u = units.setdefault(e["cluster_id"], {"cluster_id": e["cluster_id"], "reports": []})
+        u.setdefault("cluster_name", e.get("cluster_name") or e["cluster_id"])
+        u.setdefault("region_name", e.get("region_name") or "")
+        u["reports"].append(e)
+    for u in units.values():
+        u["reports"].sort(key=lambda e: order.index(e["notebook"]) if e["notebook"] in order else len(order))
+        periods = [e.get("period") for e in u["reports"] if e.get("period")]
+        u["period"] = max(periods) if periods else ""
+        stamps = [e.get("generated_at") for e in u["reports"] if e.get("generated_at")]
+        u["generated_at"] = max(stamps) if stamps else None
+    return list(units.values())
 
 
 def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = None) -> Path:
@@ -111,18 +152,25 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
         entries = sorted(read_manifest(out).values(), key=lambda e: (e["cluster_id"], e["notebook"]))
     esc = html.escape
     rows = []
-    for e in entries:
+    for u in _units(entries):
+        links = []
+        for e in u["reports"]:
+            title = esc(e.get("title") or NOTEBOOK_TITLES.get(e["notebook"], e["notebook"]))
+            pdf = _current_pdf(out, e)
+            pdf_link = f' · <a href="{esc(pdf)}">PDF</a>' if pdf else ""
+            links.append(f'<li>{title}: <a href="{esc(e["file"])}">HTML</a>{pdf_link}</li>')
         rows.append(
             "<tr>"
-            f"<td>{esc(e.get('cluster_name') or e['cluster_id'])}</td>"
-            f"<td>{esc(e.get('region_name') or '')}</td>"
-            f"<td><a href=\"{esc(e['file'])}\">{esc(e.get('title') or e['notebook'])}</a></td>"
-            f"<td>{esc(period_label(e.get('period') or ''))}</td>"
-            f"<td>{esc(_date_da(e.get('generated_at')))}</td>"
+            f"<td>{esc(u['cluster_name'])}</td>"
+            f"<td>{esc(u['region_name'])}</td>"
+            f"<td><ul class=\"reports\">{''.join(links)}</ul></td>"
+            f"<td>{esc(period_label(u['period']))}</td>"
+            f"<td>{esc(datetime_da(u['generated_at']))}</td>"
             "</tr>"
         )
     body = "\n".join(rows) if rows else '<tr><td colspan="5">Ingen rapporter endnu.</td></tr>'
-    divisions = sorted({e.get("division") for e in entries if e.get("division")})
+    divisions = [_division_name(d) for d in sorted({e.get("division") for e in entries if e.get("division")})]
+    divisions = [d for d in divisions if d]
     page = f"""<!DOCTYPE html>
 <html lang="da">
 <head>
@@ -133,17 +181,18 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1000px; margin: 2em auto;
        padding: 0 1em; color: #1f2328; }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #d0d7de; padding: 6px 10px; text-align: left; }}
+th, td {{ border-bottom: 1px solid #d0d7de; padding: 6px 10px; text-align: left; vertical-align: top; }}
 th {{ background: #f6f8fa; }}
 .meta {{ color: #57606a; font-size: 0.9em; }}
+ul.reports {{ margin: 0; padding-left: 1.1em; }}
 </style>
 </head>
 <body>
 <h1>Rapporter for sundhedsklyngerne</h1>
-<p class="meta">Inddeling: {esc(", ".join(divisions) or "–")}. {len(entries)} rapporter.
-Hver rapport kan åbnes uden internetforbindelse.</p>
+<p class="meta">{esc("Inddeling: " + ", ".join(divisions) + ". ") if divisions else ""}{len(entries)} rapporter.
+Hver rapport kan åbnes uden internetforbindelse; PDF-udgaven er til print og mødemapper (A4).</p>
 <table>
-<thead><tr><th>Klynge</th><th>Region</th><th>Rapport</th><th>Periode</th><th>Dannet</th></tr></thead>
+<thead><tr><th>Klynge</th><th>Region</th><th>Rapporter</th><th>Tallene er fra</th><th>Dannet</th></tr></thead>
 <tbody>
 {body}
 </tbody>

@@ -36,15 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from klyngedata.exceptions import ReportError
+from klyngedata.reports.index import NOTEBOOK_TITLES, update_index
+
+log = logging.getLogger(__name__)
 
 NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
 """The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
 
-NOTEBOOK_TITLES: dict[str, str] = {
-    "befolkningsdashboard": "Befolkningsdashboard",
-    "noegletalsrapport": "Nøgletalsrapport",
-    "udforsk": "Kom godt i gang",
-}
 
 KERNEL_NAME = "python3"
 ENV_NOTEBOOKS = "KLYNGEDATA_NOTEBOOKS"
@@ -89,9 +87,14 @@ class ReportResult:
     seconds: float = 0.0
     recorded: dict = field(default_factory=dict)
     generated_at: str | None = None
+    pdf_path: Path | None = None
+    pdf_error: str | None = None
 
     def describe_error(self) -> str:
         """One paragraph: which report, which cell, which error, where the executed notebook is."""
+        if self.ok and self.pdf_error:
+            return (f"{self.cluster_id} / {self.notebook}: PDF not written ({self.pdf_error}); "
+                    f"the HTML report is {self.html_path}")
         where = f" in cell {self.cell_index}" if self.cell_index is not None else ""
         kept = f" (executed notebook kept: {self.failed_notebook})" if self.failed_notebook else ""
         return f"{self.cluster_id} / {self.notebook}: {self.ename or 'Error'}{where}: {self.evalue or self.error}{kept}"
@@ -109,17 +112,19 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.results)
+        return all(r.ok and not r.pdf_error for r in self.results)
 
     @property
     def failures(self) -> list[ReportResult]:
-        return [r for r in self.results if not r.ok]
+        return [r for r in self.results if not r.ok or r.pdf_error]
 
     def summary(self) -> str:
         """A plain-text summary: counts, time, index path and every failure with its error."""
         n_ok = sum(r.ok for r in self.results)
+        n_pdf = sum(r.pdf_path is not None for r in self.results)
         lines = [
             f"{n_ok} of {len(self.results)} reports written to {self.out_dir} in {self.seconds:.1f} s"
+            + (f" ({n_pdf} with PDF)" if n_pdf else "")
             + (f"; index: {self.index_path}" if self.index_path else "")
         ]
         lines.extend(f"warning: {w}" for w in self.warnings)
@@ -165,8 +170,21 @@ def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
         try:
             population(division=division, data_dir=data_dir, **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported in the summary; each notebook says what is missing
-            warnings.append(f"{what} not available for this batch: {type(exc).__name__}: {exc}")
+            log.debug("%s not available for this batch", what, exc_info=True)
+            warnings.append(f"{what} not available for this batch ({_one_line(exc)}); the reports say so")
     return warnings
+
+
+def _one_line(exc: BaseException) -> str:
+    """A short reason for the batch summary: the exception's first sentence, no URLs or nested tracebacks."""
+    from klyngedata.exceptions import DataNotAvailable
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, DataNotAvailable) and "fetching it" in text:
+        text = text.split(", and fetching it", 1)[0] + " and it could not be fetched (offline?)"
+    else:
+        text = text.split(": ", 1)[0] if len(text) > 160 else text
+    return text[:200]
 
 
 def _task_parameters(
@@ -266,7 +284,8 @@ def _kernel_manager_class():
     """Kernel manager talking to the kernel over local IPC sockets (POSIX) instead of TCP.
 
     Same behaviour, but the kernel does not print its "running over TCP without encryption" warning into the
-    log of every report of a batch, and no TCP ports are opened. ``None`` (papermill's default) elsewhere.
+    log of every report of a batch, and no TCP ports are opened; a finished kernel is shut down without the
+    interrupt that makes it log a KeyboardInterrupt. ``None`` (papermill's default) elsewhere.
     """
     if os.name != "posix":
         return None
@@ -277,6 +296,14 @@ def _kernel_manager_class():
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = os.path.join(tempfile.gettempdir(), f"klyngedata-kernel-{os.getpid()}-{id(self)}")
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) every kernel before asking it to shut down; an idle kernel then
+            # logs "KeyboardInterrupt caught in kernel." into the batch log although nothing failed. The polite
+            # shutdown request follows anyway (and a kill if that does not work), so skip the interrupt there.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
 
     return IpcKernelManager
 
@@ -310,12 +337,14 @@ def run(
     timeout: float | None = None,
     progress: bool = True,
     raise_on_failure: bool = False,
+    pdf: bool = False,
 ) -> RunResult:
     """Generate reports for clusters: execute each notebook with papermill and write HTML + index.
 
     ``clusters``: cluster ids or names (validated against the registry), or ``all=True`` for every cluster of
     the division. ``notebooks``: names (default :data:`NOTEBOOKS`), as a list or comma-separated string.
     ``jobs`` > 1 runs reports in that many processes. ``parameters`` are extra notebook parameters.
+    ``pdf=True`` also prints each report to an A4 PDF beside its HTML (:mod:`klyngedata.reports.pdf`).
     Returns a :class:`RunResult`; with ``raise_on_failure=True`` a batch with failures raises
     :class:`~klyngedata.exceptions.ReportError` after all reports were attempted.
 
@@ -328,7 +357,6 @@ def run(
 
     from klyngedata import registry
     from klyngedata.reports.html import write_plotly_asset
-    from klyngedata.reports.index import update_index
 
     t0 = time.perf_counter()
     if isinstance(clusters, str):
@@ -407,6 +435,8 @@ def run(
         bar.close()
     order = {(t["cluster_id"], t["notebook"]): i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[(r.cluster_id, r.notebook)])
+    if pdf:
+        _print_pdfs(results, progress=progress)
     index_path = update_index(out_dir, results, division=division, shared_assets=shared_assets)
     result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
                        warnings=warnings)
@@ -415,10 +445,17 @@ def run(
     return result
 
 
+def _print_pdfs(results: list[ReportResult], *, progress: bool) -> None:
+    """The PDF step: every written HTML report printed to an A4 PDF beside it (one browser for the batch)."""
+    from klyngedata.reports.pdf import print_reports
+
+    print_reports(results, progress=progress)
+
+
 def result_as_dict(result: ReportResult) -> dict:
     """JSON-friendly dict of a :class:`ReportResult` (paths as strings)."""
     d = asdict(result)
-    for key in ("html_path", "failed_notebook"):
+    for key in ("html_path", "failed_notebook", "pdf_path"):
         if d[key] is not None:
             d[key] = str(d[key])
     return d

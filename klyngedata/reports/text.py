@@ -22,6 +22,7 @@ from __future__ import annotations
 import pandas as pd
 
 from klyngedata.figures import format_number, period_label
+from klyngedata.formatting import figure_number, percent
 
 STANDOUT_PP = 2.0
 """A share (%) stands out when it differs from Denmark's by at least this many percentage points."""
@@ -44,10 +45,27 @@ def _get(rows: pd.DataFrame, figure_id: str) -> pd.Series | None:
     return None if sel.empty else sel.iloc[0]
 
 
-def _pct(v: float) -> str:
-    sign = "+" if v > 0 else ""
-    decimals = 2 if 0 < abs(v) < 0.1 else 1  # 0.04 % is not shown as "+0,0 %"
-    return f"{sign}{format_number(v, decimals)} %"
+def _decimals(figure_id: str, default: int = 1) -> int:
+    try:
+        from klyngedata import catalogue
+
+        return catalogue.figure(figure_id).decimals
+    except Exception:  # noqa: BLE001 - a figure outside the catalogue (an indicator) gets the default
+        return default
+
+
+def _pct(v: float, figure_id: str = "growth_1y_pct") -> str:
+    """A change in percent with a sign, with the decimals of the tables (0,04 % is not shown as "+0,0 %")."""
+    return percent(v, _decimals(figure_id), sign=True)
+
+
+def _value_with_unit(label: str, value: float, unit: str, decimals: int = 1) -> str:
+    """``73,7 pr. 100 borgere`` – without the unit when the label already names it (no "pr. 100 borgere er
+    73,7 pr. 100 borgere")."""
+    text = figure_number(value, decimals)
+    if not unit or unit.lower() in label.lower():
+        return text
+    return f"{text} {unit}"
 
 
 def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]:
@@ -84,12 +102,12 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]
         verb = "voksede" if value > 0 else ("faldt" if value < 0 else "var uændret")
         sentence = f"Over {_YEARS_DA[gid]} {verb} befolkningen"
         if value != 0:
-            sentence += f" med {format_number(abs(value))} personer ({_pct(float(gp['value']))})"
+            sentence += f" med {format_number(abs(value))} personer ({_pct(float(gp['value']), f'{gid}_pct')})"
         comps = []
         if pd.notna(gp.get("region_value")):
-            comps.append(f"regionen {_pct(float(gp['region_value']))}")
+            comps.append(f"regionen {_pct(float(gp['region_value']), f'{gid}_pct')}")
         if pd.notna(gp.get("country_value")):
-            comps.append(f"hele landet {_pct(float(gp['country_value']))}")
+            comps.append(f"hele landet {_pct(float(gp['country_value']), f'{gid}_pct')}")
         if comps:
             sentence += "; til sammenligning " + " og ".join(comps)
         out.append(sentence + ".")
@@ -98,8 +116,8 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]
             m = m.assign(_v=pd.to_numeric(m["value"], errors="coerce")).sort_values("_v")
             hi, lo = m.iloc[-1], m.iloc[0]
             out.append(
-                f"Blandt medlemskommunerne havde {hi['entity_name']} den største udvikling ({_pct(hi['_v'])}) "
-                f"og {lo['entity_name']} den mindste ({_pct(lo['_v'])})."
+                f"Blandt medlemskommunerne havde {hi['entity_name']} den største udvikling "
+                f"({_pct(hi['_v'], f'{gid}_pct')}) og {lo['entity_name']} den mindste ({_pct(lo['_v'], f'{gid}_pct')})."
             )
         break  # the shortest available horizon is described; longer ones are in the tables
 
@@ -110,18 +128,22 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]
             continue
         v, c = float(row["value"]), float(row["country_value"])
         unit = str(row.get("unit", ""))
+        label = str(row["label_da"])
+        dec = _decimals(fid)
         if unit.startswith("%"):
             diff = v - c
             if abs(diff) >= STANDOUT_PP:
                 word = "højere" if diff > 0 else "lavere"
                 standouts.append((abs(diff) / max(abs(c), 1e-9),
-                                  f"{row['label_da']} er {format_number(v, 1)} {unit} mod {format_number(c, 1)} % i "
-                                  f"hele landet ({format_number(abs(diff), 1)} procentpoint {word})."))
+                                  f"{label} er {_value_with_unit(label, v, unit, dec)} mod "
+                                  f"{figure_number(c, dec)} % i hele landet "
+                                  f"({figure_number(abs(diff), dec)} procentpoint {word})."))
         elif c != 0 and abs(v - c) / abs(c) >= STANDOUT_REL:
             word = "højere" if v > c else "lavere"
             standouts.append((abs(v - c) / abs(c),
-                              f"{row['label_da']} er {format_number(v, 1)} {unit} mod {format_number(c, 1)} {unit} "
-                              f"i hele landet ({format_number(abs(v - c) / abs(c) * 100, 0)} % {word})."))
+                              f"{label} er {_value_with_unit(label, v, unit, dec)} mod "
+                              f"{_value_with_unit(label, c, unit, dec)} i hele landet "
+                              f"({figure_number(abs(v - c) / abs(c) * 100, 0)} % {word})."))
     standouts.sort(key=lambda t: -t[0])
     out.extend(s for _, s in standouts)
     missing = keyfigures.attrs.get("missing") if hasattr(keyfigures, "attrs") else None
