@@ -292,6 +292,34 @@ class Cache:
         self._atomic_write(meta_path, lambda p: p.write_text(text, encoding="utf-8"))
         # 3. the old data file is an orphan now; _clean_dir removes it (also after a crash, at the next write)
 
+    def update_meta(self, key: str, **fields: Any) -> None:
+        """Add or change metadata fields of a complete entry (its data untouched), atomically under the lock.
+
+        Raises :class:`DataNotAvailable`/:class:`CacheCorrupt` if the entry is missing or damaged.
+
+        Example
+        -------
+        >>> import pandas as pd, tempfile
+        >>> c = Cache(tempfile.mkdtemp())
+        >>> c.write("x", pd.DataFrame({"a": [1]}), {})
+        >>> c.update_meta("x", checked_at="2024-05-01T00:00:00+00:00")
+        >>> c.meta("x")["checked_at"]
+        '2024-05-01T00:00:00+00:00'
+        """
+        meta_path = self.meta_path(key)
+        with self.lock():
+            meta = self.meta(key)
+            if meta is None:
+                self.read(key)  # raises the precise error
+            reserved = {"key", "kind", "format", "rows", "data_file", "data_bytes", "data_sha256"}
+            if reserved & set(fields):
+                raise KlyngedataError(f"update_meta cannot change {sorted(reserved & set(fields))}")
+            text = json.dumps({**meta, **fields}, ensure_ascii=False, indent=1, default=str)
+            try:
+                self._atomic_write(meta_path, lambda p: p.write_text(text, encoding="utf-8"))
+            except OSError as exc:
+                raise self._write_error("cannot write", exc, key) from None
+
     def _clean_dir(self, directory: Path) -> list[Path]:
         """Remove stale temporary files and data files no metadata names in ``directory`` (lock held)."""
         if not directory.is_dir():

@@ -622,8 +622,8 @@ class IndicatorImport:
 
     @property
     def key(self) -> str:
-        """The cache keys as one string (``indicators/a, indicators/b``)."""
-        return ", ".join(self.keys)
+        """The cache key, or for a file with several indicators ``indicators/ (n indicators)``."""
+        return self.keys[0] if len(self.keys) == 1 else f"{CACHE_PREFIX} ({len(self.keys)} indicators)"
 
     def __str__(self) -> str:
         return "; ".join(f"{ind}: {rep}" for ind, rep in self.reports.items())

@@ -193,13 +193,12 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
             warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
                           PopulationWarning, stacklevel=3)
             return cache.read(key)
-        frame = cache.read(key)
         checked = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         try:  # current: note the check so that the next one is a day later, not on every call
-            cache.write(key, frame, {**meta, "checked_at": checked})
+            cache.update_meta(key, checked_at=checked)  # meta only: never rewrites rows an import just merged
         except OSError:  # a read-only cache is simply re-checked next time
             pass
-        return frame
+        return cache.read(key)
     if _offline():
         if meta is not None:  # refresh=True offline: the cache is all there is
             warnings.warn(f"offline (${ENV_OFFLINE} is set): not refreshing; using {_age_text(meta)}",

@@ -375,3 +375,18 @@ def test_lock_timeout_is_a_clear_error(tmp_path):
         holder.wait()
     with Cache(tmp_path).lock(timeout=5):  # released when its holder died
         pass
+
+
+def test_update_meta_changes_only_the_metadata(tmp_path):
+    c = Cache(tmp_path)
+    c.write("population/X", OLD, {"table": "X", "fetched_at": "2024-05-01T00:00:00+00:00"})
+    data_file = c.data_path("population/X")
+    c.update_meta("population/X", checked_at="2024-05-02T00:00:00+00:00")
+    meta = c.meta("population/X")
+    assert meta["checked_at"] == "2024-05-02T00:00:00+00:00" and meta["fetched_at"] == "2024-05-01T00:00:00+00:00"
+    assert c.data_path("population/X") == data_file  # the same data file: rows an import merged stay
+    pd.testing.assert_frame_equal(c.read("population/X"), OLD)
+    with pytest.raises(KlyngedataError, match="cannot change"):
+        c.update_meta("population/X", rows=99)
+    with pytest.raises(DataNotAvailable, match="not cached"):
+        c.update_meta("population/Y", checked_at="x")
