@@ -529,7 +529,7 @@ class Cache:
 
         Columns: ``key``, ``kind``, ``table``, ``periods`` (summary ``first..last (n)``), ``fetched_at``
         (or the import time for imported files), ``source``, ``rows``, ``written_at``, ``path``, ``state``
-        (``"ok"`` or ``"corrupt: <problem>"``).
+        (``"ok"``, ``"incomplete: <what>"`` for a partial layer cached on request, or ``"corrupt: <problem>"``).
 
         Example
         -------
@@ -544,6 +544,8 @@ class Cache:
             if state != "ok" and not include_corrupt:
                 continue
             meta = self._load_meta(key)[0] or {}
+            if state == "ok" and meta.get("incomplete"):
+                state, problem = "incomplete", f"{len(meta.get('missing_units') or [])} units missing"
             rows.append(
                 {
                     "key": key,
@@ -555,7 +557,7 @@ class Cache:
                     "rows": meta.get("rows"),
                     "written_at": meta.get("written_at"),
                     "path": str(self.data_path(key)),
-                    "state": "ok" if state == "ok" else f"corrupt: {problem}",
+                    "state": "ok" if state == "ok" else f"{state}: {problem}",
                 }
             )
         return pd.DataFrame(rows, columns=cols)

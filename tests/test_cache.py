@@ -390,3 +390,18 @@ def test_update_meta_changes_only_the_metadata(tmp_path):
         c.update_meta("population/X", rows=99)
     with pytest.raises(DataNotAvailable, match="not cached"):
         c.update_meta("population/Y", checked_at="x")
+
+
+def test_entry_written_by_the_earlier_layout_is_read_and_replaced(tmp_path):
+    """Caches written before the versioned data files (<key>.parquet named by the meta) keep working."""
+    c = Cache(tmp_path)
+    c.write("population/X", OLD, {"version": 1})
+    meta = json.loads(c.meta_path("population/X").read_text())
+    legacy = c.meta_path("population/X").parent / "X.parquet"
+    c.data_path("population/X").rename(legacy)
+    meta["data_file"] = "X.parquet"
+    c.meta_path("population/X").write_text(json.dumps(meta))
+    assert c.data_path("population/X") == legacy
+    pd.testing.assert_frame_equal(c.read("population/X"), OLD)
+    c.write("population/X", NEW, {"version": 2})
+    assert not legacy.exists() and len(c.read("population/X")) == 6

@@ -22,7 +22,7 @@ import klyngedata as kd
 from klyngedata.cache import Cache
 from klyngedata.cli import main
 from klyngedata.exceptions import BoundaryError, CacheCorrupt, DataFormatError, ImportRefused
-from klyngedata.geo.boundaries import import_boundaries
+from klyngedata.geo.boundaries import IncompleteLayerWarning, import_boundaries
 from klyngedata.indicators import load_indicators
 from klyngedata.sources import import_file
 
@@ -275,6 +275,11 @@ def test_boundary_file_with_3_of_98_municipalities_is_refused(raw_kommuner, geo_
     assert "WARNING: partial layer cached on request (--replace): it has 3 of the 98 kommune units" in res.output
     meta = Cache(dd).meta("boundaries/kommune")
     assert meta["incomplete"] is True and len(meta["missing_units"]) == 95
+    # ... and stays flagged: in data status and whenever the layer is used
+    res = cli("data", "status", "--data-dir", str(dd))
+    assert "INCOMPLETE" in res.output and "boundaries/kommune: incomplete: 95 units missing" in res.output
+    with pytest.warns(IncompleteLayerWarning, match=r"incomplete \(imported with --replace\): 95 units are missing"):
+        assert len(kd.boundaries("kommune", data_dir=dd)) == 3
 
 
 def test_partial_layer_without_cache_and_parish_layer_dropping_cached_units(geo_dir, tmp_path):

@@ -123,11 +123,14 @@ def status(data_dir: str | None) -> None:
         except ValueError:
             ages.append("?")
     problems = entries.loc[entries["state"] != "ok", ["key", "state"]]
-    entries = entries.assign(age=ages, state=entries["state"].where(entries["state"] == "ok", "CORRUPT"))
+    shown = entries["state"].str.split(":").str[0].str.upper().where(entries["state"] != "ok", "ok")
+    entries = entries.assign(age=ages, state=shown)
     click.echo(entries[["key", "table", "periods", "fetched_at", "age", "rows", "state"]].fillna("-")
                .to_string(index=False))
     for key, state in problems.itertuples(index=False):
-        click.echo(f"{key}: {state}. Import the data again with --replace (or fetch it).", err=True)
+        fix = "Import the data again with --replace (or fetch it)." if state.startswith("corrupt") else \
+            "Import a complete file to replace it."
+        click.echo(f"{key}: {state}. {fix}", err=True)
 
 
 COMMANDS = [data]

@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,10 @@ HOW_TO_GET_BOUNDARIES = (
     f"or set {ENV_API_KEY} to your Datafordeler API key (https://datafordeler.dk) so the boundaries are "
     "fetched from the DAGI WFS. Maps fall back to a tile map without boundaries."
 )
+
+
+class IncompleteLayerWarning(UserWarning):
+    """The cached boundary layer lacks units (a partial layer imported on request with ``--replace``)."""
 
 
 def normalize_level(level: str) -> str:
@@ -601,6 +606,11 @@ def cached_boundaries(level: str = "kommune",
         raise BoundaryError(f"cache entry {key!r} is not a geographic layer")
     if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_CRS:
         gdf = gdf.set_crs(STORAGE_CRS, allow_override=True) if gdf.crs is None else gdf.to_crs(STORAGE_CRS)
+    meta = gdf.attrs.get("provenance") or {}
+    if meta.get("incomplete"):
+        missing = list(meta.get("missing_units") or [])
+        warnings.warn(f"the cached {key} layer is incomplete (imported with --replace): {len(missing)} units are "
+                      f"missing ({_codes_text(missing)}); maps lack them", IncompleteLayerWarning, stacklevel=2)
     return gdf
 
 
