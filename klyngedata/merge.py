@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from klyngedata.dst.parse import format_period
 from klyngedata.exceptions import DataFormatError
 
 UNIT_COLUMNS = ("area_code", "municipality_code", "unit_code", "code")
@@ -37,14 +38,7 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 
 def _label(value: object) -> str:
     """A key value as text; periods in StatBank notation (2024K1, 2024M01, 2024) as everywhere in messages."""
-    if isinstance(value, pd.Period):
-        code = value.freqstr[0]
-        if code == "Q":
-            return f"{value.year}K{value.quarter}"
-        if code == "M":
-            return f"{value.year}M{value.month:02d}"
-        return str(value.year)
-    return str(value)
+    return format_period(value) if isinstance(value, pd.Period) else str(value)
 
 
 def _span(values: pd.Series, limit: int = 6) -> str:
