@@ -1,9 +1,11 @@
-"""klyngedata: population, key figures, maps and reports for the Danish sundhedsklynger."""
+"""klyngedata: population, key figures, maps and reports for the Danish sundhedsklynger and, from
+1 January 2027, the sundhedsråd that replace them."""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from klyngedata.crosswalks import crosswalk  # noqa: E402
 from klyngedata.exceptions import (  # noqa: E402
     CacheCorrupt,
     CacheWriteError,
@@ -27,15 +29,17 @@ from klyngedata.registry import (  # noqa: E402
     Municipality,
     cluster,
     clusters,
-    crosswalk,
+    conflicts,
     divisions,
     hospitals,
     levels,
     membership,
     municipalities,
     municipality,
+    predecessors,
     regions,
     seats,
+    successors,
 )
 from klyngedata.sources import import_file  # noqa: E402
 
@@ -55,6 +59,7 @@ __all__ = [
     "cluster",
     "cluster_map",
     "clusters",
+    "conflicts",
     "crosswalk",
     "divisions",
     "expected_counts",
@@ -71,9 +76,11 @@ __all__ = [
     "municipality_ranking",
     "peers",
     "population",
+    "predecessors",
     "regions",
     "seats",
     "standardised_figures",
+    "successors",
 ]
 
 

@@ -3,7 +3,10 @@
 * Municipality codes are 4-digit zero-padded strings, as in DAGI/DAWA: ``"0851"`` (Aalborg),
   ``"0101"`` (København). Statistics Denmark writes the same number with 3 digits (``851``).
 * Region codes are the DAGI codes ``"1081"`` … ``"1085"``; Statistics Denmark's ``081`` … ``085``
-  and the ISO-like ``81`` … ``85`` are accepted on input.
+  and the ISO-like ``81`` … ``85`` are accepted on input. A region with no official code is keyed by its
+  registry id instead: Region Østdanmark (from 2027-01-01) is ``"oestdanmark"`` (no official code was found,
+  so none is invented; see ``registry_data/SOURCES.md``). This *region key* is what tidy frames carry in
+  ``region_code`` and, at region level, in ``entity_id``.
 
 These functions only check the *format*; whether a code exists is the registry's job
 (:func:`klyngedata.registry.municipality`).
@@ -24,6 +27,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 _CODE_RE = re.compile(r"^\s*(\d{1,4})(?:\s+.*)?$")
+
+#: Regions without an official code, keyed by their registry id (Region Østdanmark from 2027-01-01).
+UNCODED_REGIONS: tuple[str, ...] = ("oestdanmark",)
 
 
 def normalize_municipality_code(value: object) -> str:
@@ -59,12 +65,18 @@ def normalize_municipality_codes(values: Iterable[object] | pd.Series) -> pd.Ser
 
 
 def normalize_region_code(value: object) -> str:
-    """Return a region code in DAGI form (``"1081"`` … ``"1085"``).
+    """Return a region key: a DAGI code (``"1081"`` … ``"1085"``) or the id of a region without one.
 
-    Accepts ``1081``, ``"1081"``, ``"081"``, ``81`` and ``"081 Region Nordjylland"``.
+    Accepts ``1081``, ``"1081"``, ``"081"``, ``81`` and ``"081 Region Nordjylland"``; ``"oestdanmark"``
+    (Region Østdanmark, no official code) is returned as it is.
+
+    >>> normalize_region_code("OESTDANMARK")
+    'oestdanmark'
     """
     if isinstance(value, bool) or value is None:
         raise ValueError(f"not a region code: {value!r}")
+    if isinstance(value, str) and value.strip().lower() in UNCODED_REGIONS:
+        return value.strip().lower()
     m = _CODE_RE.match(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
     if not m:
         raise ValueError(f"not a region code: {value!r}")
@@ -82,5 +94,11 @@ def dst_municipality_code(code: object) -> str:
 
 
 def dst_region_code(code: object) -> str:
-    """Return the StatBank form of a region code (``"1081"`` -> ``"081"``)."""
-    return f"{int(normalize_region_code(code)) - 1000:03d}"
+    """Return the StatBank form of a region code (``"1081"`` -> ``"081"``).
+
+    Raises :class:`ValueError` for a region without an official code (Region Østdanmark).
+    """
+    key = normalize_region_code(code)
+    if key in UNCODED_REGIONS:
+        raise ValueError(f"region {key!r} has no official code, so no StatBank code is known")
+    return f"{int(key) - 1000:03d}"

@@ -845,8 +845,9 @@ def _entities(division: str | None, data_dir=None):
     """Membership weights and names: (weights frame, names dict, cluster->region, notes)."""
     from klyngedata import registry
 
+    division = registry.resolve_division(division)
     mem = registry.membership(division)
-    muni = registry.municipalities()
+    muni = registry.municipalities(division=division)  # regions valid for the division (Østdanmark from 2027)
     regions = registry.regions()
     unit_shares, unit_notes = _unit_shares(mem, data_dir)
     rows = []
@@ -874,11 +875,11 @@ def _entities(division: str | None, data_dir=None):
     names = {("cluster", r.cluster_id): r.cluster_name for r in cl.itertuples(index=False)}
     names.update({("municipality", r.municipality_code): r.name for r in muni.itertuples(index=False)})
     names[("municipality", CHRISTIANSOE)] = "Christiansø"
-    names.update({("region", r.region_code): r.name for r in regions.itertuples(index=False)})
+    names.update({("region", r.region_key): r.name for r in regions.itertuples(index=False)})
     names[("country", "DK")] = "Hele landet"
     cluster_region = dict(zip(cl["cluster_id"], cl["region_code"], strict=True))
     muni_region = dict(zip(muni["municipality_code"], muni["region_code"], strict=True))
-    muni_region[CHRISTIANSOE] = CHRISTIANSOE_REGION
+    muni_region[CHRISTIANSOE] = registry.region_key_on(CHRISTIANSOE_REGION, division=division)
     split_munis = set(mem.loc[mem["allocation"] != "whole", "municipality_code"])
     return weights, names, cluster_region, muni_region, not_computable, split_munis, split_notes
 

@@ -818,7 +818,7 @@ def _region_name(code: str) -> str:
     from klyngedata import registry
 
     r = registry.regions()
-    hit = r[r["region_code"] == code]
+    hit = r[r["region_key"] == code]
     return str(hit.iloc[0]["name"]) if len(hit) else code
 
 
@@ -856,9 +856,8 @@ def _cluster_weights(cl: Any) -> tuple[dict[str, float] | None, str]:
 def _region_weights(region_code: str, norm: pd.DataFrame) -> dict[str, float]:
     from klyngedata import registry
 
-    m = registry.municipalities()
-    codes = set(m.loc[m["region_code"] == region_code, "municipality_code"])
-    if region_code == CHRISTIANSOE_REGION and (norm["entity_id"] == CHRISTIANSOE).any():
+    codes = set(registry.region_municipalities(region_code))  # Region Østdanmark: Hovedstaden + Sjælland
+    if CHRISTIANSOE_REGION in registry.region_parts(region_code) and (norm["entity_id"] == CHRISTIANSOE).any():
         codes.add(CHRISTIANSOE)
     return dict.fromkeys(sorted(codes), 1.0)
 
@@ -1235,7 +1234,7 @@ def _resolve_entity(entity: object, level: str | None, division: str | None) -> 
             return "region", code, _region_name(code), None
         except ValueError:
             r = registry.regions()
-            for code, name in zip(r["region_code"], r["name"], strict=True):
+            for code, name in zip(r["region_key"], r["name"], strict=True):
                 if code and text.lower() in {name.lower(), name.lower().replace("region ", "")}:
                     return "region", code, name, None
         if lvl == "region":

@@ -6,11 +6,14 @@
 column            meaning
 ================  ===========================================================================
 level             ``"municipality"`` | ``"cluster"`` | ``"region"`` | ``"country"``
-entity_id         municipality code ``"0851"`` | cluster id ``"nordjylland-nord"`` | region code
-                  ``"1081"`` | ``"DK"``; plus the explicit remainder rows described below
+entity_id         municipality code ``"0851"`` | cluster id ``"nordjylland-nord"`` | region key
+                  ``"1081"`` (``"oestdanmark"`` for Region Østdanmark, which has no official code) | ``"DK"``;
+                  plus the explicit remainder rows described below
 entity_name       Danish name (``"Aalborg"``, ``"Sundhedsklynge Nord"``, ``"Region Nordjylland"``,
                   ``"Hele landet"``)
-region_code       the region of the entity (NA for the country)
+region_code       the region key of the entity (NA for the country). Regions follow the division: for
+                  ``sundhedsraad-2027`` (from 2027-01-01) Hovedstaden and Sjælland are Region Østdanmark,
+                  computed as the sum of its municipalities
 is_cluster        cluster level only: False for the remainder rows below
 period            pandas Period (freq Q for FOLK1A, M for FOLK1AM, Y for projections)
 sex               ``"total"`` unless ``"sex" in by`` (then ``"male"`` / ``"female"``)
@@ -343,14 +346,17 @@ def _group_cols(df: pd.DataFrame) -> list[str]:
     return [c for c in ("period", "sex", "age", "age_open", "age_group") if c in df.columns]
 
 
-def _municipality_names() -> tuple[dict, dict]:
+def _municipality_names(division: str | None = None) -> tuple[dict, dict]:
+    """(code -> name, code -> region key); the regions are those valid for ``division`` (default: today's):
+    from 2027 Hovedstaden and Sjælland are Region Østdanmark (key ``"oestdanmark"``, no official code)."""
     from klyngedata import registry
 
     m = registry.municipalities()
     names = dict(zip(m["municipality_code"], m["name"], strict=True))
-    regions = dict(zip(m["municipality_code"], m["region_code"], strict=True))
+    regions = registry.municipality_regions(division=registry.resolve_division(division))
     names[CHRISTIANSOE] = "Christiansø"
-    regions[CHRISTIANSOE] = CHRISTIANSOE_DST_REGION
+    regions[CHRISTIANSOE] = registry.region_key_on(CHRISTIANSOE_DST_REGION,
+                                                   division=registry.resolve_division(division))
     return names, regions
 
 
@@ -358,8 +364,7 @@ def _region_names() -> dict:
     from klyngedata import registry
 
     r = registry.regions()
-    r = r[r["region_code"].notna()]
-    return dict(zip(r["region_code"].astype(str), r["name"], strict=True))
+    return dict(zip(r["region_key"].astype(str), r["name"], strict=True))
 
 
 def _largest_remainder(values: pd.Series, shares: pd.Series, groups: pd.Series) -> pd.Series:
@@ -447,7 +452,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
     for code, rows in outside.groupby("entity_id"):
         rows = rows.copy()
         rows["cluster_id"] = f"{code}{NO_CLUSTER_SUFFIX}"
-        rows["cluster_name"] = f"{names.get(code, code)} (ikke i en sundhedsklynge)"
+        outside_da = "ikke i et sundhedsråd" if registry.division(div)["unit_da"] == "sundhedsråd" \
+            else "ikke i en sundhedsklynge"
+        rows["cluster_name"] = f"{names.get(code, code)} ({outside_da})"
         rows["region_code"] = regions.get(code)
         unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     allc = pd.concat(parts, ignore_index=True)
@@ -519,7 +526,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     periods = _align_quarters_to_months(base, periods)
     mun = _select(base, periods, by_set, age_groups)
     group = _group_cols(mun)
-    names, regions = _municipality_names()
+    names, regions = _municipality_names(division)
     used_periods = sorted({format_period(p) for p in mun["period"].unique()})
     provenance = [{
         "table": meta.get("table"),

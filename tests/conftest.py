@@ -7,6 +7,11 @@
   files were imported through :func:`klyngedata.sources.import_file` (the normal import path).
   Pass it as ``data_dir=`` to :func:`klyngedata.population.population` and friends.
 
+* "Today" is fixed for the whole session (``TEST_TODAY``, via ``$KLYNGEDATA_TODAY``, see
+  :mod:`klyngedata.clock`): no test depends on the wall clock, and kernels and CLI subprocesses inherit it.
+  ``today_at`` lets a test move it (``today_at("2027-01-02")``); ``BOTH_SIDES`` lists a day before and a day
+  after the sundhedsråd take over (2027-01-01), for tests that must hold on both sides.
+
 Owners of other modules add their own fixtures in their test files (or here, coordinated with the lead).
 """
 
@@ -18,6 +23,11 @@ from pathlib import Path
 import pytest
 
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+#: The session's "today": the last month of the sundhedsklynger (tests of 2027 set the clock themselves).
+TEST_TODAY = "2026-12-15"
+#: One day on each side of the transition from sundhedsklynger to sundhedsråd (2027-01-01).
+BOTH_SIDES = ("2026-12-15", "2027-01-02")
 
 
 def _shared_data_path() -> Path:
@@ -135,3 +145,24 @@ def make_read_only():
             sp.run(["chattr", "-R", "-i", str(path)], capture_output=True)
         for p in [path, *path.rglob("*")]:
             p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_today():
+    """"Today" is TEST_TODAY for the whole session, whatever the wall clock (or faketime) says."""
+    from klyngedata.clock import frozen
+
+    with frozen(TEST_TODAY):
+        yield
+
+
+@pytest.fixture
+def today_at(monkeypatch):
+    """Set "today" for one test: ``today_at("2027-01-02")`` (restored afterwards)."""
+    from klyngedata.clock import ENV_TODAY
+
+    def set_day(day: str) -> str:
+        monkeypatch.setenv(ENV_TODAY, day)
+        return day
+
+    return set_day

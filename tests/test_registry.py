@@ -25,7 +25,8 @@ def test_nordjylland_clusters_match_the_commissions(division):
         "nordjylland-vest": {"Morsø", "Thisted"},
     }
     cl = kd.clusters(division=division, region="Nordjylland")
-    assert {r.cluster_id: set(r.municipalities) for r in cl.itertuples()} == expected
+    # ids are unique across divisions: the 2019 steering groups are "styregruppe-nordjylland-nord" etc.
+    assert {r.cluster_id.removeprefix("styregruppe-"): set(r.municipalities) for r in cl.itertuples()} == expected
     assert cl["verified"].all()
 
 
@@ -140,15 +141,19 @@ def test_default_division_follows_the_date():
     assert registry.resolve_division(date="2020-06-01") == "klyngestyregrupper-2019"
     assert registry.resolve_division(date="2023-01-01") == "sundhedsklynger-2022"
     assert registry.resolve_division(date="2027-03-01") == "sundhedsraad-2027"
-    assert kd.cluster("syddanmark-fyn", date="2027-03-01").name == "Sundhedsråd Fyn"
+    # "syddanmark-fyn" names the 2022 cluster; in the 2027 division it is the council's former id
+    assert kd.cluster("syddanmark-fyn").name == "Sundhedsklynge Fyn"
+    assert kd.cluster("syddanmark-fyn", date="2027-03-01").id == "sundhedsraad-fyn"
 
 
 def test_crosswalk_2022_to_2027():
     cw = kd.crosswalk("sundhedsklynger-2022", "sundhedsraad-2027")
-    mid = cw[cw.municipality_code == "0410"].iloc[0]  # Middelfart: Lillebælt -> Fyn
-    assert (mid.from_cluster_id, mid.to_cluster_id) == ("syddanmark-lillebaelt", "syddanmark-fyn")
-    assert cw[cw.municipality_code == "0101"]["unit_code"].nunique() == 10  # one row per bydel
-    assert cw[cw.municipality_code == "0851"]["to_cluster_id"].isna().all()  # not published yet
+    mid = cw[cw.municipality_code == "0410"].iloc[0]  # Middelfart: Lillebælt -> Lillebælt (member lists 2026)
+    assert (mid.from_cluster_id, mid.to_cluster_id) == ("syddanmark-lillebaelt", "sundhedsraad-lillebaelt")
+    kbh = cw[cw.municipality_code == "0101"]
+    assert kbh["unit_code"].nunique() == 10  # one row per bydel of the 2022 split ...
+    assert set(kbh["to_cluster_id"]) == {"sundhedsraad-hovedstaden"}  # ... all in one council from 2027
+    assert cw["to_cluster_id"].notna().all()  # all 17 councils are in the registry
     assert set(cw["municipality_code"]) == set(kd.municipalities()["municipality_code"])
 
 
@@ -177,12 +182,20 @@ MALFORMED = [
     ("bad share sum", "memberships.csv", "sundhedsklynger-2022,nordjylland-midt,0851,whole,,,,1",
      "sundhedsklynger-2022,nordjylland-midt,0851,share,,,,0.6",
      r"memberships\.csv, row \d+: shares of municipality 0851 in sundhedsklynger-2022 sum to 0\.6"),
-    ("unknown hospital", "clusters.csv", "nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn",
-     "nordjylland-nord,Klynge Nord,Nord,nordjylland,xyz", r"clusters\.csv, row \d+: unknown hospital_id 'xyz'"),
-    ("bad boolean", "clusters.csv", "nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn,true",
-     "nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn,maybe",
+    ("unknown hospital", "clusters.csv", "2022,nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn",
+     "2022,nordjylland-nord,Klynge Nord,Nord,nordjylland,xyz", r"clusters\.csv, row \d+: unknown hospital_id 'xyz'"),
+    ("bad boolean", "clusters.csv", "2022,nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn,,,true",
+     "2022,nordjylland-nord,Klynge Nord,Nord,nordjylland,rhn,,,maybe",
      r"clusters\.csv, row \d+: column 'verified' must be true or false"),
-    ("cross-region member", "memberships.csv", "nordjylland-nord,0810", "nordjylland-nord,0101",
+    ("id used in two divisions", "clusters.csv", "sundhedsraad-2027,sundhedsraad-fyn,",
+     "sundhedsraad-2027,syddanmark-fyn,", r"clusters\.csv, row \d+: duplicate cluster_id 'syddanmark-fyn'"),
+    ("inference marked verified", "clusters.csv", "sundhedsraad-vendsyssel,Sundhedsråd Vendsyssel,Vendsyssel,"
+     "nordjylland,rhn,,,false,SECONDARY", "sundhedsraad-vendsyssel,Sundhedsråd Vendsyssel,Vendsyssel,"
+     "nordjylland,rhn,,,true,SECONDARY", r"clusters\.csv, row \d+: a SECONDARY fact cannot be verified=true"),
+    ("council seat outside the council", "council_seats.csv", "sundhedsraad-vendsyssel,kommunalt-medlem,0860",
+     "sundhedsraad-vendsyssel,kommunalt-medlem,0851",
+     r"council_seats\.csv, row \d+: municipality '0851' is not a member of sundhedsraad-vendsyssel"),
+    ("cross-region member", "memberships.csv", "2022,nordjylland-nord,0810", "2022,nordjylland-nord,0101",
      r"memberships\.csv, row \d+: municipality 0101 \(hovedstaden\) cannot belong to cluster nordjylland-nord"),
     ("bad date", "divisions.csv", "2022-07-01", "2022-13-01",
      r"divisions\.csv, row 3: column 'valid_from' is not an ISO date"),

@@ -14,7 +14,14 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def _yes(flag: bool) -> str:
-    return "ja" if flag else "nej (ikke bekræftet af en 2022-kilde)"
+    return "ja" if flag else "nej (ikke bekræftet af en officiel kilde)"
+
+
+def _plural(unit_da: str, n: int) -> str:
+    """Danish count of a division's units: "22 klynger", "17 sundhedsråd", "4 klynger" (steering groups)."""
+    if unit_da == "sundhedsråd":
+        return f"{n} sundhedsråd"
+    return f"{n} klynge" if n == 1 else f"{n} klynger"
 
 
 @click.command("clusters")
@@ -22,11 +29,12 @@ def _yes(flag: bool) -> str:
 @click.option("--date", default=None, help="Pick the division valid on this date (YYYY-MM-DD).")
 @click.option("--region", "-r", default=None, help="Only clusters of this region (name, id or code).")
 def clusters_cmd(division: str | None, date: str | None, region: str | None) -> None:
-    """List the clusters of a division with hospitals and member municipalities."""
+    """List the clusters (or, from 2027, the sundhedsråd) of a division with hospitals and municipalities."""
     df = registry.clusters(division=division, date=date, region=region)
     if df.empty:
         click.echo("No clusters.")
         return
+    unit_da = df["unit_da"].iloc[0]
     mem = registry.membership(df["division"].iloc[0])
     split = set(mem.loc[mem["allocation"] != "whole", "municipality_name"])
     out = pd.DataFrame({
@@ -38,8 +46,34 @@ def clusters_cmd(division: str | None, date: str | None, region: str | None) -> 
                                                                       for n in names)),
         "bekræftet": df["verified"].map({True: "ja", False: "nej"}),
     })
-    click.echo(f"Division: {df['division'].iloc[0]} ({len(df)} klynger)\n")
+    div = registry.division(df["division"].iloc[0])
+    click.echo(f"Division: {df['division'].iloc[0]} ({_plural(unit_da, len(df))}) – {div['name']}")
+    click.echo(_validity(div) + "\n")
     click.echo(_table(out))
+    if unit_da == "sundhedsråd":
+        click.echo("\nAkutsygehusene er udledt af de sundhedsklynger, rådene overtager (ikke bekræftet). "
+                   "Medlemmerne er fra rådenes medlemslister 2026 (sekundær kilde); se 'klyngedata cluster ID'.")
+
+
+def _validity(div) -> str:
+    """'Gyldig fra 1. juli 2022 til 31. december 2026 (ophørt)' etc., from the clock."""
+    import pandas as pd
+
+    from klyngedata import clock
+
+    def da(ts) -> str:
+        months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+                  "oktober", "november", "december"]
+        return f"{ts.day}. {months[ts.month - 1]} {ts.year}"
+
+    text = f"Gyldig fra {da(div['valid_from'])}"
+    if pd.notna(div["valid_to"]):
+        text += f" til {da(div['valid_to'])}"
+        if div["valid_to"] < pd.Timestamp(clock.today()):
+            text += " (ophørt)"
+    elif div["valid_from"] > pd.Timestamp(clock.today()):
+        text += " (endnu ikke trådt i kraft)"
+    return text
 
 
 @click.command("cluster")
@@ -50,11 +84,23 @@ def clusters_cmd(division: str | None, date: str | None, region: str | None) -> 
 def cluster_cmd(cluster_id: str, region: str | None, division: str | None, date: str | None) -> None:
     """Show one cluster: members, hospitals and the seats of each governance level."""
     c = registry.cluster(cluster_id, region=region, division=division, date=date)
+    div = registry.division(c.division)
     click.echo(f"{c.name}  [{c.id}]")
-    click.echo(f"Division: {c.division}   Region: {c.region_name}   Bekræftet: {_yes(c.verified)}")
+    click.echo(f"Division: {c.division} ({_validity(div).lower()})   Region: {c.region_name}   "
+               f"Bekræftet: {_yes(c.verified)}")
+    if c.aliases:
+        click.echo(f"Også kaldt: {', '.join(c.aliases)}")
     if c.note:
         click.echo(f"Note: {c.note}")
-    click.echo(f"Kilde: {c.source}\n")
+    click.echo(f"Kilde: {c.source}")
+    for label, frame in (("Afløst af", registry.successors(c.id)), ("Overtager fra", registry.predecessors(c.id))):
+        if not frame.empty:
+            click.echo(f"{label}: " + ", ".join(f"{n} [{i}]" for i, n in zip(frame["cluster_id"], frame["name"],
+                                                                           strict=True)))
+    for r in registry.conflicts(c.division).to_dict("records"):
+        if c.id in (r["cluster_id"], r["alternative"]):
+            click.echo(f"Uenige kilder ({registry.municipality(r['municipality_code']).name}): {r['note_da']}")
+    click.echo("")
     click.echo("Medlemskommuner:")
     m = c.members.copy()
     m["enhed"] = m["unit_name"].fillna("hele kommunen")
@@ -69,13 +115,17 @@ def cluster_cmd(cluster_id: str, region: str | None, division: str | None, date:
             columns={"hospital_id": "id", "name": "navn", "town": "by"})))
     lev = c.levels
     if lev.empty:
-        click.echo("\nIngen kommissorier for denne klynges niveauer i registret.")
+        word = "dette sundhedsråds" if c.is_council else "denne klynges"
+        click.echo(f"\nIngen kommissorier for {word} niveauer i registret.")
         return
     for r in lev.to_dict("records"):
         meetings = f"mindst {r['meetings_min_per_year']}" if pd.notna(r["meetings_min_per_year"]) else "?"
         if pd.notna(r["meetings_max_per_year"]):
             meetings = f"{r['meetings_min_per_year']}-{r['meetings_max_per_year']}"
-        click.echo(f"\n{r['name_da']} ({r['level']}): {meetings} møder om året. Formandskab: {r['chair_da']}")
+        if pd.isna(r["meetings_min_per_year"]) and pd.isna(r["meetings_max_per_year"]):
+            click.echo(f"\n{r['name_da']} ({r['level']}). Formandskab: {r['chair_da']}")
+        else:
+            click.echo(f"\n{r['name_da']} ({r['level']}): {meetings} møder om året. Formandskab: {r['chair_da']}")
         s = c.seats(r["level"])
         counts = s.apply(lambda x: _count(x["count_min"], x["count_max"]), axis=1)
         view = pd.DataFrame({
@@ -115,15 +165,47 @@ def divisions_cmd() -> None:
 @click.command("crosswalk")
 @click.argument("from_division")
 @click.argument("to_division")
+@click.option("--population", "with_population", is_flag=True,
+              help="One row per pair of units sharing residents, with the shared population and its shares.")
+@click.option("--period", default="latest", show_default=True, help='Population period, e.g. "2024M01".')
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Local data directory (default: $KLYNGEDATA_DATA_DIR or the user data directory).")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to stdout instead of a table.")
-def crosswalk_cmd(from_division: str, to_division: str, as_csv: bool) -> None:
-    """Each municipality's cluster in two divisions (e.g. sundhedsklynger-2022 -> sundhedsraad-2027)."""
-    cw = registry.crosswalk(from_division, to_division)
+def crosswalk_cmd(from_division: str, to_division: str, with_population: bool, period: str, data_dir: str | None,
+                  as_csv: bool) -> None:
+    """Units of two divisions side by side (e.g. sundhedsklynger-2022 -> sundhedsraad-2027).
+
+    Without --population: each municipality's unit in both divisions. With --population: for every pair of
+    units that share residents, the shared population and its share of each unit (København's bydel split is
+    used when bydel populations were imported; otherwise its population is shown as not allocated).
+    """
+    from klyngedata.crosswalks import crosswalk
+
+    cw = crosswalk(from_division, to_division, population=with_population, period=period, data_dir=data_dir)
     if as_csv:
         click.echo(cw.to_csv(index=False), nl=False)
         return
-    click.echo(_table(cw[["municipality_code", "municipality_name", "unit_name", "from_cluster_id",
-                          "to_cluster_id"]].fillna("")))
+    if not with_population:
+        click.echo(_table(cw[["municipality_code", "municipality_name", "unit_name", "from_cluster_id",
+                              "to_cluster_id"]].fillna("")))
+        return
+    view = pd.DataFrame({
+        "periode": cw["period"].astype(str), "fra": cw["from_cluster_name"], "til": cw["to_cluster_name"],
+        "fælles befolkning": cw["population"].map(_count_da),
+        "andel af fra": cw["share_of_from"].map(_pct), "andel af til": cw["share_of_to"].map(_pct),
+    })
+    click.echo(_table(view))
+    notes = sorted(set(cw.loc[cw["note_da"] != "", "note_da"]))
+    for note in notes:
+        click.echo(f"\nBemærk: {note}.")
+
+
+def _count_da(v) -> str:
+    return "ukendt" if pd.isna(v) else f"{int(v):,}".replace(",", ".")
+
+
+def _pct(v) -> str:
+    return "ukendt" if pd.isna(v) else f"{100 * v:.1f} %".replace(".", ",")
 
 
 COMMANDS = [clusters_cmd, cluster_cmd, municipalities_cmd, divisions_cmd, crosswalk_cmd]

@@ -278,27 +278,39 @@ def _level(level: str) -> str:
 
 
 def region_polygons(data_dir: str | os.PathLike[str] | None = None, tolerance: float | None = None,
-                    municipalities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Region polygons made by dissolving the municipalities by region (registry), EPSG:25832.
+                    municipalities: gpd.GeoDataFrame | None = None, *, division: str | None = None,
+                    date: Any = None, all_regions: bool = False) -> gpd.GeoDataFrame:
+    """Region polygons made by dissolving the municipalities of each region (registry), EPSG:25832.
 
-    Built from the municipality layer so regions, clusters and municipalities share exactly the same
-    borders. Columns: ``code``, ``name``, ``geometry``.
+    Regions are versioned: the regions valid on ``date`` (default: the start of ``division``, else today),
+    so from 2027 Region Østdanmark (code ``"oestdanmark"``: no official code) is the dissolve of the
+    Hovedstaden and Sjælland municipalities. ``all_regions=True`` returns every region ever valid (they
+    overlap). Built from the municipality layer so regions, clusters and municipalities share exactly the
+    same borders. Columns: ``code`` (region key), ``name``, ``geometry``.
 
     Example
     -------
-    >>> region_polygons().code.tolist()  # doctest: +SKIP
+    >>> region_polygons(date="2026-12-31").code.tolist()  # doctest: +SKIP
     ['1081', '1082', '1083', '1084', '1085']
+    >>> region_polygons(date="2027-01-01").code.tolist()  # doctest: +SKIP
+    ['1081', '1082', '1083', 'oestdanmark']
     """
-    from klyngedata import registry
+    from klyngedata import clock, registry
 
-    muni = municipality_layer(data_dir, tolerance, municipalities)
-    reg = registry.municipalities().set_index("municipality_code")
-    muni = muni.assign(region_code=muni["code"].map(reg["region_code"]))
-    names = registry.regions().set_index("region_code")["name"]
-    out = muni.dissolve(by="region_code", as_index=False)[["region_code", "geometry"]]
-    out = out.rename(columns={"region_code": "code"})
-    out["name"] = out["code"].map(names).astype("string")
-    return out[["code", "name", "geometry"]]
+    muni = municipality_layer(data_dir, tolerance, municipalities).set_index("code")
+    if all_regions:
+        regs = registry.regions()
+    else:
+        regs = registry.regions(date=date if date is not None or division is not None else clock.today(),
+                                division=division)
+    rows = []
+    for r in regs.sort_values("region_key").itertuples(index=False):
+        codes = [c for c in registry.region_municipalities(r.region_id) if c in muni.index]
+        rows.append({"code": r.region_key, "name": r.name,
+                     "geometry": shapely.union_all(muni.geometry[codes].values) if codes else shapely.Polygon()})
+    out = gpd.GeoDataFrame(rows, columns=["code", "name", "geometry"], geometry="geometry", crs=STORAGE_CRS)
+    out["name"] = out["name"].astype("string")
+    return out
 
 
 def attach_geometry(df: pd.DataFrame, level: str, division: str | None = None,
@@ -330,7 +342,7 @@ def attach_geometry(df: pd.DataFrame, level: str, division: str | None = None,
         layer = municipality_layer(data_dir, tolerance).set_index("code").geometry
         keys = df[key_col].map(_safe_muni)
     elif lvl == "region":
-        layer = region_polygons(data_dir, tolerance).set_index("code").geometry
+        layer = region_polygons(data_dir, tolerance, all_regions=True).set_index("code").geometry
         keys = df[key_col].map(_safe_region)
     elif lvl == "country":
         muni = municipality_layer(data_dir, tolerance)

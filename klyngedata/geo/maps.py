@@ -122,8 +122,8 @@ def _resolve_region(region: Any) -> str:
     key = str(region).strip().lower()
     for _, row in _registry().regions().iterrows():
         name = str(row["name"]).lower()
-        if key in (name, name.replace("region ", "")):
-            return str(row["region_code"])
+        if key in (name, name.replace("region ", ""), str(row["region_id"])):
+            return str(row["region_key"])
     raise KlyngedataError(f"unknown region {region!r}")
 
 
@@ -263,6 +263,16 @@ def _scope(division: str | None, date: Any, highlight: str | None, region: Any,
     return m, hl_id, region_code
 
 
+def _is_council_division(m: pd.DataFrame) -> bool:
+    """True when the membership rows are those of a sundhedsråd division (for the map's Danish wording)."""
+    if "division" not in m.columns or m.empty:
+        return False
+    try:
+        return _registry().division(str(m["division"].iloc[0]))["unit_da"] == "sundhedsråd"
+    except KlyngedataError:
+        return False
+
+
 def _colours(cluster_ids: list[str], hl_id: str | None) -> dict[str, str]:
     if hl_id is not None:
         others = [c for c in cluster_ids if c != hl_id]
@@ -349,10 +359,12 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     m, hl_id, region_code = _scope(division, date, highlight, region, membership)
     pop = _population_lookup(population)
     muni = _boundaries_or_none(data_dir, tolerance, municipalities)
+    councils = _is_council_division(m)
     if title is None:
-        title = "Sundhedsklynger"
+        title = "Sundhedsråd" if councils else "Sundhedsklynger"
         if hl_id is not None:
-            title = f"{m.loc[m['cluster_id'] == hl_id, 'cluster_name'].iloc[0]} og regionens øvrige klynger"
+            others = "sundhedsråd" if councils else "klynger"
+            title = f"{m.loc[m['cluster_id'] == hl_id, 'cluster_name'].iloc[0]} og regionens øvrige {others}"
     if muni is None:
         return _cluster_tile_map(m, hl_id, pop, tile_shape, title)
 
@@ -392,7 +404,8 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     hosp = _registry().hospitals()
     hosp = hosp[(hosp["kind"] == "acute") & hosp["lat"].notna() & hosp["lon"].notna()]
     if region_code is not None:
-        hosp = hosp[hosp["region_code"].map(normalize_region_code) == region_code]
+        parts = set(_registry().region_parts(region_code))  # Region Østdanmark: Hovedstaden + Sjælland
+        hosp = hosp[hosp["region_code"].map(normalize_region_code).isin(parts)]
     from pyproj import Transformer
 
     tr = Transformer.from_crs(4326, 25832, always_xy=True)
@@ -415,7 +428,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     _hover_points(canvas, shown, "code", hover)
     if background is None:
         return canvas.finish_print(title)
-    return canvas.finish(title, "Sundhedsklynger")
+    return canvas.finish(title, "Sundhedsråd" if councils else "Sundhedsklynger")
 
 
 def _real_isle(moved_muni: Any, shift: tuple[float, float]) -> Any:
@@ -584,7 +597,7 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
     if lvl == "kommune":
         layer = muni.assign(_id=muni["code"], kind="klynge", label_da="")
     elif lvl == "region":
-        layer = region_polygons(municipalities=muni).assign(kind="klynge", label_da="")
+        layer = region_polygons(municipalities=muni, division=division).assign(kind="klynge", label_da="")
         layer["_id"] = layer["code"]
     else:
         layer = cluster_polygons(division, membership=membership, municipalities=muni)

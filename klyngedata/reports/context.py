@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from klyngedata import clock
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.reports import blocks
 from klyngedata.reports.html import record, setup_notebook
@@ -79,12 +79,12 @@ class ClusterReport:
         from klyngedata import registry
 
         self.renderer = setup_notebook(report)
-        self.division = registry.resolve_division(division)
-        self.cluster = registry.cluster(cluster, division=self.division)
+        self.cluster = registry.cluster(cluster, division=division or None)  # an id names its division
+        self.division = self.cluster.division
         self.period = period or "latest"
         self.data_dir = None if data_dir in (None, "") else str(data_dir)
         self._frames: dict[str, Any] = {}
-        self.started_at = datetime.now().astimezone()
+        self.started_at = clock.now()
 
     # ------------------------------------------------------------------ data
     def population(self, level: str) -> pd.DataFrame:

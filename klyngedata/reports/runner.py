@@ -1,7 +1,11 @@
 """Batch report generation: papermill over clusters x notebooks, HTML export, failure collection, index.
 
 One report = one notebook executed for one cluster. :func:`run` validates the cluster ids against the registry
-(unknown id -> :class:`~klyngedata.exceptions.LookupFailed` with the closest valid ids), loads the data into
+(unknown id -> :class:`~klyngedata.exceptions.LookupFailed` with the closest valid ids). Ids are unique across
+divisions, so each id brings its own division: ``nordjylland-nord`` makes the 2022 cluster's report also after
+the clusters ended (the summary notes that its division ended and names its successor councils), and
+``sundhedsraad-fyn`` the council's. File names carry the id, so reports of different divisions never overwrite
+each other. :func:`run` loads the data into
 the local cache once (so notebooks read the cache instead of fetching per notebook), executes every report
 with papermill (kernel ``python3``) in a pool of ``jobs`` processes, converts each executed notebook to
 HTML without code cells (:mod:`klyngedata.reports.html`), writes it atomically to
@@ -31,14 +35,16 @@ import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from klyngedata import clock
 from klyngedata.exceptions import ReportError
 from klyngedata.reports.index import NOTEBOOK_TITLES, update_index
 
 log = logging.getLogger(__name__)
+
+logger = logging.getLogger(__name__)
 
 NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
 """The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
@@ -109,6 +115,7 @@ class RunResult:
     index_path: Path | None
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -127,6 +134,7 @@ class RunResult:
             + (f" ({n_pdf} with PDF)" if n_pdf else "")
             + (f"; index: {self.index_path}" if self.index_path else "")
         ]
+        lines.extend(f"note: {n}" for n in self.notes)
         lines.extend(f"warning: {w}" for w in self.warnings)
         if self.failures:
             lines.append(f"{len(self.failures)} failed:")
@@ -134,20 +142,49 @@ class RunResult:
         return "\n".join(lines)
 
 
-def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool, division: str | None) -> list[str]:
+def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool,
+                      division: str | None) -> list[tuple[str, str]]:
+    """(unit id, its division) for ``--all`` (the division given, default today's) or for ids/names."""
     from klyngedata import registry
 
     if all_clusters:
         frame = registry.clusters(division=division)
-        return list(frame["cluster_id"])
-    ids: list[str] = []
+        return list(zip(frame["cluster_id"], frame["division"], strict=True))
+    units: list[tuple[str, str]] = []
     for key in clusters or []:
         c = registry.cluster(key, division=division)  # raises LookupFailed with the closest ids
-        if c.id not in ids:
-            ids.append(c.id)
-    if not ids:
+        if (c.id, c.division) not in units:
+            units.append((c.id, c.division))
+    if not units:
         raise ReportError("No clusters given: name one or more cluster ids, or use --all")
-    return ids
+    return units
+
+
+def ended_division_notes(units: Iterable[tuple[str, str]]) -> list[str]:
+    """One line per unit whose division has ended by today: the division, its end date and the successors.
+
+    Example
+    -------
+    >>> ended_division_notes([("nordjylland-nord", "sundhedsklynger-2022")])  # doctest: +SKIP
+    ['nordjylland-nord (Klynge Nord) belongs to division sundhedsklynger-2022, which ended on 2026-12-31; ...']
+    """
+    import pandas as pd
+
+    from klyngedata import clock, registry
+
+    today = pd.Timestamp(clock.today())
+    notes = []
+    for cid, div in units:
+        d = registry.division(div)
+        if pd.isna(d["valid_to"]) or d["valid_to"] >= today:
+            continue
+        succ = registry.successors(cid)
+        names = ", ".join(f"{s} ({n})" for s, n in zip(succ["cluster_id"], succ["name"], strict=True)) or "none"
+        c = registry.cluster(cid)
+        notes.append(f"{cid} ({c.name}) belongs to division {div} ({d['name']}), which ended on "
+                     f"{d['valid_to'].date().isoformat()}; the report describes that division. "
+                     f"Successor(s): {names}")
+    return notes
 
 
 def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
@@ -255,7 +292,7 @@ def run_one(
             html = notebook_to_html(nb, shared_assets=shared_assets, title=title)
             result.html_path = atomic_write_text(out / f"{stem}.html", html)
             result.ok = True
-            result.generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
+            result.generated_at = clock.now().isoformat(timespec="seconds")
             stale = failed_dir / f"{stem}.ipynb"
             if stale.exists():
                 stale.unlink()
@@ -341,8 +378,9 @@ def run(
 ) -> RunResult:
     """Generate reports for clusters: execute each notebook with papermill and write HTML + index.
 
-    ``clusters``: cluster ids or names (validated against the registry), or ``all=True`` for every cluster of
-    the division. ``notebooks``: names (default :data:`NOTEBOOKS`), as a list or comma-separated string.
+    ``clusters``: cluster/council ids (each names its division) or names (looked up in ``division``, default
+    today's), or ``all=True`` for every unit of ``division`` (default: the division valid today).
+    ``notebooks``: names (default :data:`NOTEBOOKS`), as a list or comma-separated string.
     ``jobs`` > 1 runs reports in that many processes. ``parameters`` are extra notebook parameters.
     ``pdf=True`` also prints each report to an A4 PDF beside its HTML (:mod:`klyngedata.reports.pdf`).
     Returns a :class:`RunResult`; with ``raise_on_failure=True`` a batch with failures raises
@@ -369,12 +407,16 @@ def run(
         if not (nb_path / f"{name}.ipynb").exists():
             available = sorted(p.stem for p in nb_path.glob("*.ipynb"))
             raise ReportError(f"Unknown notebook {name!r} in {nb_path}; available: {', '.join(available)}")
-    division = registry.resolve_division(division)
-    cluster_ids = _resolve_clusters(clusters, all, division)
+    if division is not None:
+        division = registry.resolve_division(division)
+    units = _resolve_clusters(clusters, all, division)
+    notes = ended_division_notes(units)
+    for note in notes:
+        logger.info(note)
     data_dir_s = str(data_dir) if data_dir is not None else None
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    warnings = _warm_cache(division, data_dir_s)
+    warnings = _warm_cache(None, data_dir_s)
     if shared_assets:
         write_plotly_asset(out_dir)
 
@@ -383,13 +425,13 @@ def run(
             cluster_id=cid,
             notebook=name,
             out_dir=str(out_dir),
-            parameters=_task_parameters(cid, division, period, data_dir_s, parameters),
+            parameters=_task_parameters(cid, div, period, data_dir_s, parameters),
             notebooks_path=str(nb_path),
             shared_assets=shared_assets,
             timeout=timeout,
             data_dir=data_dir_s,
         )
-        for cid in cluster_ids
+        for cid, div in units
         for name in names
     ]
     results: list[ReportResult] = []
@@ -437,9 +479,11 @@ def run(
     results.sort(key=lambda r: order[(r.cluster_id, r.notebook)])
     if pdf:
         _print_pdfs(results, progress=progress)
-    index_path = update_index(out_dir, results, division=division, shared_assets=shared_assets)
+    divisions_used = {div for _, div in units}
+    index_path = update_index(out_dir, results, division=divisions_used.pop() if len(divisions_used) == 1 else None,
+                              shared_assets=shared_assets)
     result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
-                       warnings=warnings)
+                       warnings=warnings, notes=notes)
     if raise_on_failure and not result.ok:
         raise ReportError(result.summary())
     return result
