@@ -247,3 +247,56 @@ def test_region_oestdanmark_population_is_the_sum_of_hovedstaden_and_sjaelland(i
     assert reg.sum() == raw["Hele landet"]
     old = kd.population(level="region", division=CLUSTERS, period="2024M01", data_dir=imported_data_dir)
     assert old["entity_id"].tolist() == ["1081", "1082", "1083", "1084", "1085"]
+
+
+# ---- geometry and maps of the councils -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def boundary_dir(geo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from klyngedata.geo.boundaries import import_boundaries
+
+    target = tmp_path_factory.mktemp("raad_geo")
+    import_boundaries(geo_dir / "kommuner.geojson", data_dir=target)
+    return target
+
+
+def test_councils_with_geometry_and_oestdanmark_polygon(boundary_dir, today_at):
+    from klyngedata.geo import attach_geometry, region_polygons
+
+    today_at("2027-01-02")
+    gdf = kd.clusters(geometry=True, data_dir=boundary_dir)  # failed with "not a region code: nan" before
+    assert len(gdf) == 17 and not gdf.geometry.is_empty.any()
+    regions = region_polygons(boundary_dir)
+    assert regions["code"].tolist() == ["1081", "1082", "1083", "oestdanmark"]
+    old = region_polygons(boundary_dir, date="2026-12-31").set_index("code").geometry
+    oest = regions.set_index("code").geometry["oestdanmark"]
+    assert oest.area == pytest.approx(old["1084"].area + old["1085"].area, rel=1e-9)  # the dissolve of both
+    reg = attach_geometry(pd.DataFrame({"entity_id": ["oestdanmark", "1084"]}), "region", data_dir=boundary_dir)
+    assert not reg.geometry.is_empty.any() and reg.geometry.iloc[0].area > reg.geometry.iloc[1].area
+
+
+@pytest.mark.parametrize("day", ["2026-12-15", "2027-01-02"])
+def test_cluster_map_on_both_sides(boundary_dir, today_at, day):
+    today_at(day)
+    fig = kd.cluster_map(data_dir=boundary_dir)
+    names = [t.name for t in fig.data]
+    if day == "2027-01-02":
+        assert "Sundhedsråd Limfjorden" in names and not any("delt" in (n or "") for n in names)
+        assert fig.layout.legend.title.text == "Sundhedsråd"
+    else:
+        assert "Klynge Nord" in names
+    hl = kd.cluster_map(highlight="sundhedsraad-hovedstaden", data_dir=boundary_dir)
+    assert "øvrige sundhedsråd" in hl.layout.title.text
+    hosp = next(t for t in hl.data if t.name == "Akutsygehus")
+    assert len(hosp.x) == 9  # Hovedstaden's five and Sjælland's four acute hospitals: Region Østdanmark
+
+
+def test_key_figures_of_a_2027_unit_compare_with_oestdanmark(imported_data_dir, population_dir):
+    raw = _raw_folk1am(population_dir, "2024M01")
+    kf = kd.key_figures("sundhedsraad-hovedstaden", period="2024M01", data_dir=imported_data_dir)
+    region = kf[kf["entity_level"] == "region"]
+    assert set(region["entity_id"]) == {"oestdanmark"} and set(region["entity_name"]) == {"Region Østdanmark"}
+    pop = region.set_index("figure_id")["value"]
+    pop_id = next(f for f in pop.index if f.startswith("population"))
+    assert pop[pop_id] == raw["Region Hovedstaden"] + raw["Region Sjælland"]  # DST counts Christiansø in Hovedstaden
+    cl = kf[(kf["entity_level"] == "cluster") & kf["region_value"].notna()]
+    assert len(cl)

@@ -247,6 +247,8 @@ def _hover_rows(codes: list[str], names: Mapping[str, str], cluster_label: str,
 def _scope(division: str | None, date: Any, highlight: str | None, region: Any,
            membership: pd.DataFrame | None) -> tuple[pd.DataFrame, str | None, str | None]:
     reg = _registry()
+    if membership is None and highlight is not None and division is None and date is None:
+        division = reg.cluster(highlight).division  # an id names its division: show that division's map
     m = membership if membership is not None else reg.membership(division=division, date=date)
     m = m.assign(municipality_code=m["municipality_code"].map(normalize_municipality_code),
                  region_code=m["region_code"].map(normalize_region_code))
