@@ -1107,6 +1107,8 @@ def indicator_figures(
         if frame.empty:
             raise DataNotAvailable(f"no data for indicator(s) {wanted}")
     selected = _fill_totals(_select_periods(frame, period))
+    if cluster is not None and division is None:
+        division = registry.cluster(cluster).division  # an id names its division (e.g. a 2022 id in 2027)
     division = registry.resolve_division(division)
     table, hierarchy = _long_table(selected, division, data_dir, population)
     table["_selected"] = True

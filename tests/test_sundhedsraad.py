@@ -300,3 +300,18 @@ def test_key_figures_of_a_2027_unit_compare_with_oestdanmark(imported_data_dir, 
     assert pop[pop_id] == raw["Region Hovedstaden"] + raw["Region Sjælland"]  # DST counts Christiansø in Hovedstaden
     cl = kf[(kf["entity_level"] == "cluster") & kf["region_value"].notna()]
     assert len(cl)
+
+
+def test_indicators_of_a_council_and_of_an_ended_cluster_in_2027(shared_data, imported_data_dir, tmp_path, today_at):
+    from klyngedata.sources import import_file
+
+    d = tmp_path / "d"
+    import_file(shared_data / "population", data_dir=d)
+    import_file(shared_data / "indicators" / "sundhed_extra_scores.csv", data_dir=d)
+    today_at("2027-01-02")
+    council = kd.indicator_figures(cluster="sundhedsraad-hovedstaden", data_dir=d)
+    assert set(council["entity_id"]) == {"sundhedsraad-hovedstaden"} and council["region_value"].notna().all()
+    region = kd.indicator_figures(level="region", data_dir=d)
+    assert "oestdanmark" in set(region["entity_id"]) and "1084" not in set(region["entity_id"])
+    old = kd.indicator_figures(cluster="nordjylland-nord", data_dir=d)  # a 2022 id keeps naming its cluster
+    assert set(old["entity_id"]) == {"nordjylland-nord"}
