@@ -654,6 +654,8 @@ def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: An
     if age_groups is not None:
         own = _aggregate(own, ["entity_id", *group])
     own = own[own["entity_id"].isin(names.keys())]
+    if level == "region":  # only the regions of the division (from 2027 Østdanmark, which has no own row)
+        own = own[own["entity_id"].isin(set(out["entity_id"]))]
     keys = ["entity_id", *group]
     merged = out.merge(own[[*keys, "population", "_missing"]], on=keys, how="outer", suffixes=("", "_own"),
                        indicator=True)
