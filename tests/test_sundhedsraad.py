@@ -281,7 +281,7 @@ def test_cluster_map_on_both_sides(boundary_dir, today_at, day):
     names = [t.name for t in fig.data]
     if day == "2027-01-02":
         assert "Sundhedsråd Limfjorden" in names and not any("delt" in (n or "") for n in names)
-        assert fig.layout.legend.title.text == "Sundhedsråd"
+        assert fig.layout.title.text == "Sundhedsråd"
     else:
         assert "Klynge Nord" in names
     hl = kd.cluster_map(highlight="sundhedsraad-hovedstaden", data_dir=boundary_dir)
