@@ -171,7 +171,6 @@ def test_no_section_is_empty(batch, cluster, notebook):
         assert shown, f"{cluster}-{notebook}: the section {h2.get_text(strip=True)!r} is empty"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 step B: reader-facing sources and notes still show analyst details")
 @pytest.mark.parametrize("cluster, notebook", REPORTS)
 def test_html_shows_readers_no_paths_ids_english_or_commands(batch, cluster, notebook):
     soup = _soup(batch / f"{cluster}-{notebook}.html")
@@ -179,6 +178,23 @@ def test_html_shows_readers_no_paths_ids_english_or_commands(batch, cluster, not
     found = {what: sorted(set(m.group(0).strip() for m in re.finditer(rx, text)))[:5]
              for what, rx in FORBIDDEN_IN_HTML.items() if re.search(rx, text)}
     assert not found, found
+    # the reader sees how old the figures are, and the analyst details are in the manifest instead
+    assert "Tallene er fra" in text and "før rapporten blev dannet" in text
+    import json
+
+    manifest = json.loads((batch / "_manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["reports"] if e["file"] == f"{cluster}-{notebook}.html")
+    assert any("FOLK1AM" in n for n in entry["data_notes"])
+
+
+def test_split_and_unconfirmed_units_say_so_once(batch):
+    byen = _norm(_soup(batch / "hovedstaden-byen-noegletalsrapport.html").get_text("\n"))
+    assert byen.count("er delt mellem flere klynger efter bydel") == 1  # explained once, in the header
+    assert "København (hele kommunen)" in byen and "København havde" not in byen  # never as the cluster's
+    bornholm = _norm(_soup(batch / "hovedstaden-bornholm-befolkningsdashboard.html").get_text("\n"))
+    assert "Ikke bekræftet af en officiel kilde fra 2022" in bornholm
+    nord = _norm(_soup(batch / "nordjylland-nord-noegletalsrapport.html").get_text("\n"))
+    assert "Ikke bekræftet" not in nord
 
 
 def test_index_has_one_row_per_unit_with_html_and_pdf(batch):

@@ -341,8 +341,36 @@ def test_cluster_report_split_cluster_is_not_a_partial_total(imported_data_dir, 
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
-    assert "København (0101) er delt" in r.tiles().data
+    assert "København er delt mellem flere klynger efter bydel" in r.header().data  # explained once, in the header
+    assert "se forklaringen øverst" in r.tiles().data and "(0101)" not in r.tiles().data
+    summary = r.summary().data
+    kbh = blocks.format_number(_raw_members_total(population_dir, {"København"}, "2024M04"))
+    assert "Klyngens samlede tal kan ikke opgøres" in summary and "København havde" not in summary
+    assert f"København (hele kommunen) havde {kbh} indbyggere" in summary  # the municipality's, labelled so
     fig = r.trend()
     assert [t.name for t in fig.data] == ["Sundhedsklynge Byen uden København", "København (ikke fordelt på klynger)"]
     assert fig.data[0].y[-1] == _raw_members_total(population_dir, {"Frederiksberg"}, "2024M04")
     assert fig.data[1].y[-1] == _raw_members_total(population_dir, {"København"}, "2024M04")
+
+
+# --------------------------------------------------------------------------- reader texts
+def test_missing_figures_are_a_few_sentences_grouped_by_reason(imported_data_dir):
+    from klyngedata.keyfigures import key_figures
+    from klyngedata.reports.reader import missing_sentences
+
+    kf = key_figures("nordjylland-nord", data_dir=imported_data_dir)
+    rows = [m for m in kf.attrs["missing"] if m["entity_level"] == "cluster"]
+    sentences = missing_sentences(kf.attrs["missing"])
+    assert len(rows) >= 15 and 1 <= len(sentences) <= 4  # 20 internal rows -> a few reader sentences
+    assert any("går kun tilbage til oktober 2021" in t for t in sentences)  # 2021M10, the first month in the file
+    assert not any(re.search(r"\d{4}M\d{2}", t) for t in sentences)
+
+
+def test_reader_source_keeps_titles_and_drops_references():
+    from klyngedata.reports.reader import reader_source
+
+    src = ("Seed 002/004: Region Nordjylland, Kommissorium – Det politiske niveau i sundhedsklyngen, august 2022 "
+           "('som udgangspunkt to møder … om året')")
+    assert reader_source(src).startswith("Region Nordjylland, Kommissorium – Det politiske niveau")
+    assert reader_source("Name: fks-h.dk 'Klynge Bornholm' [SECONDARY]; members: 2019 government proposal "
+                         "(geography.md §3.2)") == ""

@@ -25,6 +25,7 @@ from klyngedata import clock
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.reports import blocks
 from klyngedata.reports.html import record, setup_notebook
+from klyngedata.reports.reader import AnalystNotes, data_age_da, missing_sentences, reader_source
 
 TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age",
                 "old_age_dependency")
@@ -34,8 +35,9 @@ MEMBER_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "
 LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
                   "klyngestyregruppe": "Klyngestyregruppen"}
 
-_HOW_TO_GET = ("Hent data med 'klyngedata data fetch' eller importér en fil fra Danmarks Statistik med "
-               "'klyngedata data import STI'.")
+_HOW_TO_GET = ("get the data with `klyngedata data fetch` (StatBank, needs internet) or import a downloaded "
+               "file with `klyngedata data import PATH`")
+"""Analyst hint (run log and manifest, never the report) when data a block needs are missing."""
 
 
 def _technical(exc: BaseException | None) -> None:
@@ -50,7 +52,10 @@ def _note(text_da: str, exc: BaseException | None = None) -> Any:
 
 
 def _unavailable(what_da: str, exc: BaseException | None = None) -> Any:
-    return _note(f"{what_da} kan ikke vises, fordi de nødvendige data ikke er tilgængelige. {_HOW_TO_GET}", exc)
+    _technical(exc)
+    print(f"klyngedata: {what_da}: {_HOW_TO_GET}", file=sys.stderr)
+    return blocks.note_da(f"{what_da} kan ikke vises, fordi de nødvendige data ikke findes blandt de data, "
+                          "rapporten bygger på.")
 
 
 class ClusterReport:
@@ -148,24 +153,32 @@ class ClusterReport:
         """Cluster facts (region, member municipalities, hospitals, division, period); records the index data."""
         c = self.cluster
         period = self.resolved_period()
+        unconfirmed = not _confirmed(c)
         record(cluster_id=c.id, cluster_name=c.name, region_name=c.region_name, division=self.division,
-               period=period)
+               period=period, unconfirmed=unconfirmed)
         hospitals = ", ".join(map(str, c.hospitals["name"])) if len(c.hospitals) else "–"
         from klyngedata.figures import period_label
 
+        when = "ingen befolkningstal"
+        if period:
+            from klyngedata.keyfigures import to_period
+
+            age = data_age_da(to_period(period).start_time.date().isoformat(), self.started_at)
+            when = period_label(period) + (f" ({age} før rapporten blev dannet)" if age else "")
         facts = [
             ("Region", c.region_name),
             ("Medlemskommuner", ", ".join(c.municipality_names)),
             ("Akuthospital", hospitals),
-            ("Inddeling", self.division),
-            ("Opgørelsestidspunkt", period_label(period) if period else "ingen befolkningsdata"),
+            ("Inddeling", _division_name(self.division)),
+            ("Tallene er fra", when),
         ]
+        if unconfirmed:
+            facts.append(("Medlemskab", f"Ikke bekræftet af en officiel kilde fra {_division_start(self.division)}; "
+                                        "sammensætningen bygger på ældre eller sekundære kilder"))
         rows = "".join(f"<tr><th>{blocks.esc(k)}</th><td>{blocks.esc(v)}</td></tr>" for k, v in facts)
         split = ""
         if c.has_split:
-            split = blocks.note_da(
-                "En kommune er delt mellem flere klynger. Befolkningen i den del, der ikke kan fordeles med de "
-                "tilgængelige data, vises særskilt og er ikke fordelt skønsmæssigt.").data
+            split = blocks.note_da(self._split_explanation(), title="Delt kommune").data
         from IPython.display import HTML
 
         table = f'<table class="kd-table">{rows}</table>'
@@ -187,10 +200,27 @@ class ClusterReport:
         return kf, None
 
     def _cluster_missing_note(self, kf: pd.DataFrame) -> Any:
-        reasons = [m.get("reason_da") for m in kf.attrs.get("missing", [])
-                   if m.get("entity_level") == "cluster" and m.get("figure_id") == "population" and m.get("reason_da")]
-        text = reasons[0] if reasons else "nøgletallene kan ikke beregnes med de tilgængelige data"
-        return blocks.note_da(f"Klyngens samlede nøgletal vises ikke: {text}. Medlemskommunernes tal står nedenfor.")
+        if self._split_codes():  # explained once, in the header
+            return blocks.note_da("Klyngens samlede tal kan ikke opgøres (se forklaringen øverst). "
+                                  "Medlemskommunernes tal står længere nede.")
+        text = " ".join(missing_sentences(kf.attrs.get("missing", []), names=self._member_names()))
+        return blocks.note_da(text or "Klyngens samlede nøgletal kan ikke beregnes med de data, rapporten bygger på.")
+
+    def _member_names(self) -> dict[str, str]:
+        return dict(zip(self.cluster.municipality_codes, self.cluster.municipality_names, strict=False))
+
+    def _split_explanation(self) -> str:
+        """The one explanation of a split municipality (shown once, in the header)."""
+        names = self._member_names()
+        split = [names.get(c, c) for c in self._split_codes()]
+        who = " og ".join(split) or "En medlemskommune"
+        return (f"{who} er delt mellem flere klynger efter bydel. Befolkningstal for bydelene findes ikke blandt "
+                "de data, rapporten bygger på, så klyngens samlede tal opgøres ikke – de ville mangle en del af "
+                f"kommunen eller medregne en del, der hører til en anden klynge. Tal for {who} gælder derfor hele "
+                "kommunen og vises for sig (mærket »hele kommunen«); de er ikke fordelt skønsmæssigt.")
+
+    def _split_label(self, code: str, name: str) -> str:
+        return f"{name} (hele kommunen)" if code in self._split_codes() else name
 
     def _split_codes(self) -> list[str]:
         """Member municipalities split between clusters (allocation other than whole)."""
@@ -248,13 +278,18 @@ class ClusterReport:
         """Member municipalities side by side: population in the report period (plotly)."""
         from klyngedata import figures
 
+        if len(self.cluster.municipality_codes) == 1:
+            return blocks.caption_da(f"Klyngen består af én kommune, {self.cluster.municipality_names[0]}; "
+                                     "klyngens tal ovenfor er kommunens.")
         try:
             frame = self.population("municipality")
             rows = frame[frame["entity_id"].astype(str).isin(self.cluster.municipality_codes)]
             rows = figures._totals(rows)
             if rows.empty:
                 raise DataNotAvailable("no municipality rows")
-            latest = rows[rows["period"] == max(rows["period"])]
+            latest = rows[rows["period"] == max(rows["period"])].copy()
+            latest["entity_name"] = [self._split_label(str(c), str(n))
+                                     for c, n in zip(latest["entity_id"], latest["entity_name"], strict=True)]
             latest.attrs.update(frame.attrs)
             return figures.member_comparison(
                 latest, value_col="population",
@@ -266,7 +301,12 @@ class ClusterReport:
     def member_table(self) -> Any:
         """Key figures of the member municipalities side by side (table)."""
         try:
-            return blocks.member_table(self.keyfigures(), MEMBER_FIGURES)
+            kf = self.keyfigures()
+            if self._split_codes():
+                kf = kf.copy()
+                kf["entity_name"] = [self._split_label(str(c), str(n)) if lv == "municipality" else n for c, n, lv
+                                     in zip(kf["entity_id"], kf["entity_name"], kf["entity_level"], strict=True)]
+            return blocks.member_table(kf, MEMBER_FIGURES)
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Nøgletallene for medlemskommunerne", exc)
 
@@ -281,9 +321,10 @@ class ClusterReport:
                                level="cluster")
             return figures.age_pyramid(data, value_col="share_pct", title=f"Alderspyramide, {self.cluster.name}")
         except (DataNotAvailable, ImportError) as exc:
+            print(f"klyngedata: age pyramid: needs FOLK1A by sex and age; {_HOW_TO_GET}", file=sys.stderr)
             return _note(
                 "Alderspyramiden kræver befolkningstal fordelt på køn og alder for klyngens kommuner "
-                f"(Danmarks Statistik FOLK1A), og de findes ikke i de tilgængelige data. {_HOW_TO_GET}", exc)
+                "(Danmarks Statistik, tabel FOLK1A), og de findes ikke blandt de data, rapporten bygger på.", exc)
 
     def projection(self) -> Any:
         """Projected number of citizens aged 65+ and 80+ (needs a municipal population projection)."""
@@ -303,9 +344,10 @@ class ClusterReport:
             grouped.attrs.update(proj.attrs)
             return figures.projection_65_80(grouped, title=f"Fremskrivning af 65+ og 80+-årige, {self.cluster.name}")
         except (DataNotAvailable, ImportError, KeyError) as exc:
+            print(f"klyngedata: projection: needs the FRKM projection; {_HOW_TO_GET}", file=sys.stderr)
             return _note(
                 "Fremskrivningen af antallet af 65+ og 80+-årige kræver Danmarks Statistiks kommunale "
-                f"befolkningsfremskrivning (FRKM), som ikke findes i de tilgængelige data. {_HOW_TO_GET}", exc)
+                "befolkningsfremskrivning, som ikke findes blandt de data, rapporten bygger på.", exc)
 
     def map(self) -> Any:
         """Map of the cluster's catchment area with its hospital(s), against its region (with its source)."""
@@ -315,8 +357,10 @@ class ClusterReport:
             fig = cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
                               data_dir=self.data_dir)
         except (KlyngedataError, ImportError) as exc:
-            return _note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige. Importér "
-                         "kommunegrænser (DAGI) med 'klyngedata data import STI'.", exc)
+            print("klyngedata: map: import the DAGI municipality boundaries with `klyngedata data import PATH`",
+                  file=sys.stderr)
+            return _note("Kortet kan ikke vises, fordi kommunegrænserne ikke findes blandt de data, rapporten "
+                         "bygger på.", exc)
         if not any("Kilde" in str(a.text) for a in fig.layout.annotations or ()):
             fig.add_annotation(text=self._map_source(), showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0,
                                yshift=-8, xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"})
@@ -332,13 +376,19 @@ class ClusterReport:
             meta = Cache(self.data_dir).meta("boundaries/kommune")
         except Exception as exc:  # noqa: BLE001 - the caption must not break the map
             _technical(exc)
-        hospitals = "akuthospitaler og klynger: klyngedatas register"
+        hospitals = "akutsygehuse og klynger: klyngedatas register"
         if not meta:
-            return f"Kilde: fliskort med én flise pr. kommune (ingen kommunegrænser i datalageret); {hospitals}"
-        file = str(meta.get("file") or meta.get("source") or "").replace(chr(92), "/").rsplit("/", 1)[-1]
-        when = str(meta.get("imported_at") or meta.get("fetched_at") or meta.get("written_at") or "")[:10]
-        return (f"Kilde: kommunegrænser fra Geodatastyrelsen / DAGI ({'fil ' + file + ', ' if file else ''}"
-                f"hentet {when}); {hospitals}")
+            return f"Kilde: fliskort med én flise pr. kommune (kommunegrænserne findes ikke i data); {hospitals}"
+        from klyngedata.formatting import date_da
+
+        file = str(meta.get("file") or meta.get("source") or "")
+        if file:
+            print(f"klyngedata: map boundaries: boundaries/kommune from {file}", file=sys.stderr)
+        how, when = ("hentet", meta.get("fetched_at")) if meta.get("fetched_at") else (
+            "importeret", meta.get("imported_at") or meta.get("written_at"))
+        self._boundaries_source = (f"Kommunegrænser: Klimadatastyrelsen, Danmarks Administrative Geografiske "
+                                   f"Inddeling (DAGI), {how} {date_da(when)}")
+        return f"Kilde: kommunegrænser fra Klimadatastyrelsen (DAGI), {how} {date_da(when)}; {hospitals}"
 
     def keyfigure_table(self) -> Any:
         """The cluster's key figures with region and Denmark alongside (table)."""
@@ -352,6 +402,9 @@ class ClusterReport:
         try:
             kf = self.keyfigures()
             cl = kf[kf["entity_level"].astype(str) == "cluster"]
+            if cl.empty and self._split_codes():
+                return blocks.note_da("Klyngen kan ikke sammenlignes med regionen og hele landet, fordi dens samlede "
+                                      "tal ikke kan opgøres (se forklaringen øverst).")
             ids = [f for f in SHARE_FIGURES if f in set(cl["figure_id"])] or \
                   [f for f in GROWTH_PCT_FIGURES if f in set(cl["figure_id"])]
             if not ids:
@@ -377,7 +430,7 @@ class ClusterReport:
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
             combined = kf
-        return blocks.bullet_list(summary_da(combined))
+        return blocks.bullet_list(summary_da(combined, split_members=self._split_codes()))
 
     def missing(self) -> Any:
         """Which key figures are left out and why (Danish)."""
@@ -387,18 +440,23 @@ class ClusterReport:
             return _unavailable("Listen over manglende nøgletal", exc)
         if not miss:
             return blocks.caption_da("Alle nøgletal kunne beregnes.")
-        frame = pd.DataFrame(miss)
-        if "figure_id" in frame.columns:
-            from klyngedata import catalogue
-
-            frame["label_da"] = [_safe_label(catalogue, f) for f in frame["figure_id"]]
-            frame = frame.drop_duplicates(subset=["label_da", "reason_da"] if "reason_da" in frame else ["label_da"])
-        return blocks.frame_table(frame, {"label_da": "Nøgletal", "reason_da": "Hvorfor det mangler"})
+        sentences = missing_sentences(miss, names=self._member_names())
+        if not sentences:  # the cluster has all; only comparison rows miss something
+            sentences = missing_sentences(miss, names=self._member_names(), level="municipality")
+        if self._split_codes():
+            sentences = [t for t in sentences if "delt mellem" not in t] + [
+                "Klyngens samlede tal indgår ikke, fordi en medlemskommune er delt (se forklaringen øverst)."]
+        return blocks.bullet_list(sentences or ["Alle nøgletal for klyngen kunne beregnes."])
 
     def indicator_table(self) -> Any:
         """Health indicators of the cluster with region and Denmark (table)."""
         try:
-            return blocks.keyfigure_table(self.indicators(), level="cluster")
+            ind = self.indicators()
+            cl = ind[ind["entity_level"].astype(str) == "cluster"] if "entity_level" in ind.columns else ind
+            if self._split_codes() and pd.to_numeric(cl["value"], errors="coerce").isna().all():
+                return blocks.note_da("Sundhedsindikatorerne kan ikke opgøres for klyngen som helhed, fordi en "
+                                      "medlemskommune er delt (se forklaringen øverst).")
+            return blocks.keyfigure_table(ind, level="cluster")
         except (KlyngedataError, ImportError) as exc:
             return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
                          "Importér indikatorfiler med 'klyngedata data import STI'.", exc)
@@ -441,7 +499,10 @@ class ClusterReport:
             parts.append(blocks.frame_table(seats, {"rolle": "Rolle", "antal": "Antal", "appointed_by": "Udpeges af",
                                                     "note_da": "Bemærkning"}).data)
             source = lev.get("source") or "; ".join(sorted(set(map(str, seats["source"]))))
-            parts.append(blocks.caption_da(f"Kilde: {source}").data)
+            readable = reader_source(source)
+            print(f"klyngedata: governance {lev['level']}: {source}", file=sys.stderr)
+            if readable:
+                parts.append(blocks.caption_da(f"Kilde: {readable}").data)
         return HTML("".join(parts))
 
     def _unregistered_levels(self, registered: set[str]) -> Any:
@@ -468,34 +529,92 @@ class ClusterReport:
         return None
 
     def footer(self, notebook: str = "") -> Any:
-        """Provenance footer: sources, tables, periods, fetch/import time, package version, generation time."""
+        """Sources as Danish provenance (publisher, table and title, periods, when fetched or imported, the
+        commissions); the data details an analyst needs (cache entries, files read) go to the run log and the
+        manifest instead (recorded as ``data_notes``)."""
         import klyngedata
-        from klyngedata.figures import provenance_text
+        from klyngedata.figures import provenance_text, readable_source
+        from klyngedata.formatting import date_da, datetime_da
+        from klyngedata.reports.reader import danish_periods
 
-        lines: list[str] = []
-        for frame in self._frames.values():
-            if isinstance(frame, pd.DataFrame):
-                text = provenance_text(frame)
-                if text and text not in lines:
-                    lines.append(text)
+        notes = AnalystNotes()
+        stamps: dict[str, str] = {}
         try:
             from klyngedata.cache import Cache
 
-            entries = Cache(self.data_dir).entries()
-            for _, e in entries.iterrows():
+            for _, e in Cache(self.data_dir).entries().iterrows():
                 when = e.get("fetched_at") if _given(e.get("fetched_at")) else e.get("written_at")
-                src = e.get("source") if _given(e.get("source")) else e.get("key")
-                periods = f", perioder {e.get('periods')}" if _given(e.get("periods")) else ""
-                lines.append(f"Lokalt datalager: {e.get('key')} ({src}){periods}, hentet/importeret {str(when)[:19]}")
-        except Exception:  # noqa: BLE001 - the footer must not break a report
-            pass
-        lines.append(f"Klynger og medlemskommuner: {self.cluster.source}")
-        lines.append("Kommune- og regionsgrænser: Geodatastyrelsen / DAGI. Befolkningstal: Danmarks Statistik.")
-        from klyngedata.formatting import datetime_da
-
-        lines.append(f"Dannet {datetime_da(self.started_at)} med klyngedata {klyngedata.__version__}"
-                     + (f" ({notebook})" if notebook else "") + ".")
+                src = e.get("source") if _given(e.get("source")) else ""
+                notes.add(f"data: {e.get('key')} ({src}), periods {e.get('periods')}, fetched/imported {when}")
+                if _given(e.get("table")) and _given(when):
+                    how = "hentet" if str(src).startswith("http") else "importeret"
+                    stamps.setdefault(str(e.get("table")), f"{how} {date_da(when)}")
+        except Exception as exc:  # noqa: BLE001 - the footer must not break a report
+            _technical(exc)
+        lines: list[str] = []
+        for key, frame in self._frames.items():
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            if key == "indicators":
+                shown = frame[frame["entity_level"].astype(str) == "cluster"] if "entity_level" in frame else frame
+                for text in dict.fromkeys(map(str, shown.get("provenance", pd.Series(dtype=str)).dropna())):
+                    notes.add(f"indicator source: {text}")
+                    lines.append("Sundhedsindikator: " + danish_periods(readable_source(text)))
+                continue
+            text = provenance_text(frame, prefix="Befolkningstal")
+            for item in frame.attrs.get("provenance") or []:
+                table = item.get("table") if isinstance(item, dict) else None
+                if table and table in stamps and "hentet" not in text and "importeret" not in text:
+                    text += f", {stamps[table]}"
+                if isinstance(item, dict) and item.get("file"):
+                    notes.add(f"{table}: read from {item['file']}")
+            if text and text not in lines:
+                lines.append(text)
+        lines.append(self._registry_source_line())
+        if getattr(self, "_boundaries_source", None):
+            lines.append(self._boundaries_source)
+        lines.append(f"Dannet {datetime_da(self.started_at)} med klyngedata {klyngedata.__version__}.")
+        record(data_notes=notes.items)
         return blocks.footer(lines)
+
+    def _registry_source_line(self) -> str:
+        c = self.cluster
+        print(f"klyngedata: registry source of {c.id}: {c.source}", file=sys.stderr)
+        readable = reader_source(c.source)
+        if _confirmed(c) and readable:
+            return f"Klyngens sammensætning: {readable}"
+        unconfirmed = f"ikke bekræftet af en officiel kilde fra {_division_start(self.division)}"
+        return f"Klyngens sammensætning: {readable} ({unconfirmed})" if readable else (
+            f"Klyngens sammensætning: klyngedatas register; {unconfirmed}")
+
+
+def _confirmed(cluster: Any) -> bool:
+    """True when the registry marks the cluster and every membership as verified."""
+    members = getattr(cluster, "members", None)
+    ok = bool(getattr(cluster, "verified", True))
+    if members is not None and len(members) and "verified" in members.columns:
+        ok = ok and bool(members["verified"].fillna(False).astype(bool).all())
+    return ok
+
+
+def _division_row(division: str) -> pd.Series | None:
+    from klyngedata import registry
+
+    divs = registry.divisions()
+    row = divs[divs["division"] == division]
+    return row.iloc[0] if len(row) else None
+
+
+def _division_name(division: str) -> str:
+    """Danish name of a division (never its id)."""
+    row = _division_row(division)
+    return str(row["name"]) if row is not None else "–"
+
+
+def _division_start(division: str) -> str:
+    """Year the division began ("2022"), for "not confirmed by an official source from 2022"."""
+    row = _division_row(division)
+    return str(pd.Timestamp(row["valid_from"]).year) if row is not None and pd.notna(row["valid_from"]) else "i dag"
 
 
 def _given(value: Any) -> bool:
@@ -508,13 +627,6 @@ def _seat_count(lo: Any, hi: Any) -> str:
     if pd.notna(lo):
         return f"mindst {int(lo)}"
     return "ikke fastsat"
-
-
-def _safe_label(catalogue_module: Any, figure_id: str) -> str:
-    try:
-        return catalogue_module.label(figure_id)
-    except KlyngedataError:
-        return figure_id
 
 
 def _age_group_label(label: str) -> str:

@@ -1,6 +1,7 @@
 """``reports/index.html``: one row per unit (cluster) with links to its reports as HTML and PDF.
 
-The runner keeps a manifest (``_manifest.json``) of the reports in an output directory; each batch merges
+The runner keeps a manifest (``_manifest.json``) of the reports in an output directory (per report: unit,
+period, files, and ``data_notes`` for analysts – which data were read, what to fetch); each batch merges
 its successful reports into it (a report file that no longer exists is dropped), and the index page is
 regenerated from the manifest. Both files are written atomically. The page is Danish and has no scripts.
 A report's PDF is linked when it exists and is not older than its HTML (a PDF from an earlier run of a report
@@ -79,6 +80,8 @@ def update_index(
             "division": rec.get("division", division or ""),
             "generated_at": r.generated_at,
             "shared_assets": shared_assets,
+            "unconfirmed_membership": bool(rec.get("unconfirmed", False)),
+            "data_notes": list(rec.get("data_notes") or []),  # for analysts: data read, what to fetch
         }
         pdf = getattr(r, "pdf_path", None)
         if pdf is not None:

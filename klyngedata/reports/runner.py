@@ -135,6 +135,8 @@ class RunResult:
             + (f"; index: {self.index_path}" if self.index_path else "")
         ]
         lines.extend(f"note: {n}" for n in self.notes)
+        if self.index_path:
+            lines.append(f"data details for analysts (sources, files read): {self.out_dir / '_manifest.json'}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         if self.failures:
             lines.append(f"{len(self.failures)} failed:")

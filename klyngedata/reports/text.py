@@ -19,6 +19,8 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from klyngedata.figures import format_number, period_label
@@ -68,11 +70,36 @@ def _value_with_unit(label: str, value: float, unit: str, decimals: int = 1) -> 
     return f"{text} {unit}"
 
 
-def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]:
+def _members_only(members: pd.DataFrame, split_members: Iterable[str]) -> list[str]:
+    """Sentences for a cluster without a total (a member municipality split between clusters): each member's
+    own figures, labelled as the municipality's – never as the cluster's."""
+    split = set(map(str, split_members))
+    out = ["Klyngens samlede tal kan ikke opgøres, fordi en medlemskommune er delt mellem flere klynger "
+           "(se forklaringen øverst). Her er medlemskommunernes egne tal."]
+    for eid, grp in members.groupby("entity_id", sort=False):
+        pop = _get(grp, "population")
+        if pop is None:
+            continue
+        name = str(pop["entity_name"]) + (" (hele kommunen)" if str(eid) in split else "")
+        sentence = f"{name} havde {format_number(pop['value'])} indbyggere pr. {period_label(pop['period'])}"
+        g, gp = _get(grp, "growth_1y"), _get(grp, "growth_1y_pct")
+        if g is not None and gp is not None:
+            v = float(g["value"])
+            verb = "voksede" if v > 0 else ("faldt" if v < 0 else "var uændret")
+            sentence += f"; det seneste år {verb} befolkningen"
+            if v != 0:
+                sentence += f" med {format_number(abs(v))} personer ({_pct(float(gp['value']))})"
+        out.append(sentence + ".")
+    return out
+
+
+def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8,
+               split_members: Iterable[str] = ()) -> list[str]:
     """Danish sentences describing the cluster's key figures (what grew, what stands out).
 
     ``keyfigures``: the output of :func:`klyngedata.keyfigures.key_figures` (cluster rows plus member
-    municipality rows with ``entity_level == "municipality"``).
+    municipality rows with ``entity_level == "municipality"``). Without cluster rows (a member split between
+    clusters, ``split_members``: their codes) the members' own figures are described, never as the cluster's.
 
     Example
     -------
@@ -84,6 +111,8 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8) -> list[str]
     level = kf["entity_level"].astype(str) if "entity_level" in kf.columns else pd.Series("cluster", kf.index)
     cluster = kf[level == "cluster"]
     members = kf[level == "municipality"]
+    if cluster.empty and "entity_level" in kf.columns and not members.empty:
+        return _members_only(members, split_members)[:max_sentences or None]
     if cluster.empty:
         cluster = kf
     name = str(cluster["entity_name"].iloc[0]) if not cluster.empty else "Klyngen"

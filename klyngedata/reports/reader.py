@@ -1,0 +1,170 @@
+"""Texts for the reader of a report (a mayor, a regional politician, a health director), made from analyst facts.
+
+The registry, the caches and the key-figure functions describe their data for analysts: research notes with
+references, period codes, file names, the command that gets the data. A report shows readers Danish sentences
+instead; the analyst details go to the run log and the manifest (see :class:`AnalystNotes`).
+
+* :func:`reader_source` – a registry source as Danish provenance (commission titles; no references, no notes).
+* :func:`missing_sentences` – the key figures left out, as a few sentences grouped by reason.
+* :func:`data_age_da` – how old the figures were when the report was made ("2 år og 8 måneder").
+* :func:`danish_periods` – period codes in a text written out ("2021M10" -> "oktober 2021").
+
+Example
+-------
+>>> reader_source("Seed 002/004: Region Nordjylland, Kommissorium – Det politiske niveau i sundhedsklyngen")
+'Region Nordjylland, Kommissorium – Det politiske niveau i sundhedsklyngen'
+>>> data_age_da("2024-04-01", "2026-12-01")
+'2 år og 8 måneder'
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from klyngedata.formatting import MONTHS_DA, local_time
+
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December")
+_ENGLISH = re.compile(r"\b(?:the|and|of|not|from|with|by|members|name|proposal|government|confirmed|source|"
+                      r"lists?|table|file)\b", re.IGNORECASE)
+
+
+def danish_periods(text: str) -> str:
+    """Period codes in ``text`` written out: ``2021M10`` -> "oktober 2021", ``2024K1`` -> "1. kvt. 2024".
+
+    Example
+    -------
+    >>> danish_periods("data går kun tilbage til 2021M10")
+    'data går kun tilbage til oktober 2021'
+    """
+    text = re.sub(r"\b(\d{4})M(\d{2})\b", lambda m: f"{MONTHS_DA[int(m.group(2)) - 1]} {m.group(1)}", text)
+    return re.sub(r"\b(\d{4})[KQ]([1-4])\b", lambda m: f"{m.group(2)}. kvt. {m.group(1)}", text)
+
+
+def reader_source(text: Any) -> str:
+    """A registry source as readers see it: commission titles and dates, without internal references
+    ("Seed 002", "geography.md §3.2"), research flags ("[SECONDARY]") or English notes; ``""`` when nothing
+    readable is left (the caller then says in Danish what the source is).
+
+    Example
+    -------
+    >>> reader_source("Seed 001 (Kommissorium for Klyngestyregrupper for Sundhedsaftalen 2019, 11 April 2019)")
+    'Kommissorium for Klyngestyregrupper for Sundhedsaftalen 2019, 11. april 2019'
+    >>> reader_source("Name: fks-h.dk 'Klynge Bornholm' [SECONDARY]; members: 2019 government proposal")
+    ''
+    >>> reader_source("bispebjerghospital.dk/om-hospitalet/sundhedsklynge-byen (geography.md §2.1, §2.6)")
+    'hjemmesiden bispebjerghospital.dk'
+    """
+    if text is None:
+        return ""
+    t = str(text)
+    t = re.sub(r"\bSeeds?\s+\d{3}(?:\s*(?:/|,|og|and)\s*\d{3})*\s*:?\s*", "", t)
+    t = re.sub(r"\s*\([^()]*\.md[^()]*\)", "", t)
+    t = re.sub(r"\[[A-Z]+\]", "", t)
+    for i, month in enumerate(_ENGLISH_MONTHS):
+        t = re.sub(rf"\b(\d{{1,2}})\.? {month}\b", rf"\1. {MONTHS_DA[i]}", t)
+    t = re.sub(r"\b(?:https?://)?((?:[\w-]+\.)+dk)(?:/[^\s;,)]*)?", r"hjemmesiden \1", t)  # a page, not a URL
+    t = t.strip().strip(";,: ")
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    parts = [p.strip() for p in re.split(r";\s*", t) if p.strip()]
+    parts = [p for p in parts if not _ENGLISH.search(p) and not re.search(r"\b\w+\.(?:md|csv|json)\b", p)]
+    return danish_periods("; ".join(parts))
+
+
+def data_age_da(reference: Any, made: Any) -> str:
+    """How much older the figures are than the report: "2 år og 8 måneder", "5 måneder", "under en måned".
+
+    Example
+    -------
+    >>> data_age_da("2024-04-01", "2024-09-15"), data_age_da("2024-04-01", "2024-04-20")
+    ('5 måneder', 'under en måned')
+    """
+    a, b = local_time(reference), local_time(made)
+    if a is None or b is None or b < a:
+        return ""
+    months = (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} år")
+    if months:
+        parts.append(f"{months} måned" + ("er" if months > 1 else ""))
+    return " og ".join(parts) if parts else "under en måned"
+
+
+# --------------------------------------------------------------------------- missing key figures
+_TOPICS: tuple[tuple[str, str], ...] = (
+    # (figure id pattern, what the reader misses) – first match wins
+    (r"^(population|growth_1y(_pct)?)$", "Klyngens samlede befolkningstal og udviklingen det seneste år"),
+    (r"^growth_(5|10)y", "Befolkningsudviklingen over 5 og 10 år"),
+    (r"^(share_|pop_65|pop_80|old_age|median_age)", "Aldersfordelingen (aldersgruppernes andele, ældrekvoten "
+                                                     "og medianalderen)"),
+    (r"^proj_", "Fremskrivningen af antallet af 65+ og 80+-årige"),
+)
+
+
+def _reason(reason: str, names: Mapping[str, str]) -> str:
+    r = str(reason)
+    if "ingen aldersfordeling" in r or "uden alder" in r:
+        return "befolkningstallene er uden fordeling på alder og køn"
+    if "fremskrivning" in r:
+        return "der er ingen befolkningsfremskrivning blandt de data, rapporten bygger på"
+    m = re.search(r"går kun tilbage til (\d{4}[MK]\d{1,2})", r)
+    if m:
+        return f"befolkningstallene går kun tilbage til {danish_periods(m.group(1))}"
+    m = re.search(r"^(.*?) \((\d{4})\) er delt mellem", r)
+    if m:
+        name = names.get(m.group(2), m.group(1))
+        return (f"{name} er delt mellem flere enheder efter bydel, og der er ingen befolkningstal for bydelene, "
+                "så en samlet opgørelse ville mangle en del af kommunen")
+    r = re.sub(r"\s*\(\d{4}\)", "", r)
+    r = re.sub(r"\s*for \d+ periode\(r\)", "", r)
+    return danish_periods(r)
+
+
+def missing_sentences(missing: Iterable[Mapping[str, Any]], *, names: Mapping[str, str] | None = None,
+                      level: str = "cluster") -> list[str]:
+    """The key figures left out (``key_figures(...).attrs["missing"]``) as reader sentences, one per topic.
+
+    Example
+    -------
+    >>> missing_sentences([{"entity_level": "cluster", "figure_id": "share_65_plus",
+    ...                     "reason_da": "data har kun befolkningstal i alt (ingen aldersfordeling)"}])
+    ['Aldersfordelingen (aldersgruppernes andele, ældrekvoten og medianalderen) indgår ikke: \
+befolkningstallene er uden fordeling på alder og køn.']
+    """
+    rows = [m for m in missing if m.get("entity_level", level) == level and m.get("reason_da")]
+    out: dict[str, str] = {}
+    for m in rows:
+        fid = str(m.get("figure_id", ""))
+        topic = next((t for rx, t in _TOPICS if re.search(rx, fid)), "Nogle nøgletal")
+        out.setdefault(topic, _reason(str(m["reason_da"]), names or {}))
+    return [f"{topic} indgår ikke: {reason}." for topic, reason in out.items()]
+
+
+# --------------------------------------------------------------------------- analyst notes
+@dataclass
+class AnalystNotes:
+    """Details for analysts (what to fetch, which data were read): printed to the notebook's stderr (the run
+    log; never in the report HTML) and recorded for the manifest (``reports/_manifest.json``).
+
+    Example
+    -------
+    >>> notes = AnalystNotes(echo=False)
+    >>> notes.add("population/FOLK1AM read from the cache"); notes.items
+    ['population/FOLK1AM read from the cache']
+    """
+
+    items: list[str] = field(default_factory=list)
+    echo: bool = True
+
+    def add(self, text: str) -> None:
+        if text and text not in self.items:
+            self.items.append(text)
+            if self.echo:
+                print(f"klyngedata: {text}", file=sys.stderr)
