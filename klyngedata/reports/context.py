@@ -578,14 +578,18 @@ class ClusterReport:
         return blocks.footer(lines)
 
     def _registry_source_line(self) -> str:
+        from klyngedata import registry
+        from klyngedata.reports.reader import membership_source
+
         c = self.cluster
         print(f"klyngedata: registry source of {c.id}: {c.source}", file=sys.stderr)
-        readable = reader_source(c.source)
-        if _confirmed(c) and readable:
-            return f"Klyngens sammensætning: {readable}"
-        unconfirmed = f"ikke bekræftet af en officiel kilde fra {_division_start(self.division)}"
-        return f"Klyngens sammensætning: {readable} ({unconfirmed})" if readable else (
-            f"Klyngens sammensætning: klyngedatas register; {unconfirmed}")
+        try:
+            commissions = [reader_source(t) for t in registry.levels(c)["source"]]
+        except KlyngedataError:
+            commissions = []
+        text = membership_source(c.source, confirmed=_confirmed(c), commissions=commissions,
+                                 since=_division_start(self.division))
+        return f"Klyngens sammensætning: {text}"
 
 
 def _confirmed(cluster: Any) -> bool:

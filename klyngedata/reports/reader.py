@@ -5,6 +5,8 @@ references, period codes, file names, the command that gets the data. A report s
 instead; the analyst details go to the run log and the manifest (see :class:`AnalystNotes`).
 
 * :func:`reader_source` – a registry source as Danish provenance (commission titles; no references, no notes).
+* :func:`membership_source` – where a unit's membership comes from (official pages, commissions) or that it
+  is not confirmed.
 * :func:`missing_sentences` – the key figures left out, as a few sentences grouped by reason.
 * :func:`data_age_da` – how old the figures were when the report was made ("2 år og 8 måneder").
 * :func:`danish_periods` – period codes in a text written out ("2021M10" -> "oktober 2021").
@@ -67,13 +69,40 @@ def reader_source(text: Any) -> str:
     t = re.sub(r"\[[A-Z]+\]", "", t)
     for i, month in enumerate(_ENGLISH_MONTHS):
         t = re.sub(rf"\b(\d{{1,2}})\.? {month}\b", rf"\1. {MONTHS_DA[i]}", t)
+        t = re.sub(rf"\b{month} (\d{{4}})\b", rf"{MONTHS_DA[i]} \1", t)
     t = re.sub(r"\b(?:https?://)?((?:[\w-]+\.)+dk)(?:/[^\s;,)]*)?", r"hjemmesiden \1", t)  # a page, not a URL
+    t = re.sub(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b",  # 23.06.2022 -> 23. juni 2022 (one date style)
+               lambda m: f"{int(m.group(1))}. {MONTHS_DA[int(m.group(2)) - 1]} {m.group(3)}"
+               if 1 <= int(m.group(2)) <= 12 else m.group(0), t)
     t = t.strip().strip(";,: ")
     if t.startswith("(") and t.endswith(")"):
         t = t[1:-1]
     parts = [p.strip() for p in re.split(r";\s*", t) if p.strip()]
     parts = [p for p in parts if not _ENGLISH.search(p) and not re.search(r"\b\w+\.(?:md|csv|json)\b", p)]
     return danish_periods("; ".join(parts))
+
+
+def membership_source(source: Any, *, confirmed: bool, commissions: Iterable[str] = (), since: str = "") -> str:
+    """Where a unit's membership comes from, for readers: the official pages named in the registry's source
+    (e.g. "hjemmesiden rn.dk") and the commissions of its levels when the registry confirms it; otherwise that
+    it is not confirmed. The research note itself goes to the run log.
+
+    Example
+    -------
+    >>> membership_source("rm.dk news 29.04.2022 and rm.dk/politik/udvalg/sundhedsklynger (geography.md §2.4)",
+    ...                   confirmed=True)
+    'hjemmesiden rm.dk'
+    >>> membership_source("Members: 2019 government proposal (geography.md §3.2)", confirmed=False, since="2022")
+    'klyngedatas register; ikke bekræftet af en officiel kilde fra 2022'
+    """
+    text = str(source or "")
+    domains = list(dict.fromkeys(re.findall(r"\b((?:[\w-]+\.)+dk)\b", re.sub(r"\([^()]*\.md[^()]*\)", "", text))))
+    if not confirmed:
+        return f"klyngedatas register; ikke bekræftet af en officiel kilde{' fra ' + since if since else ''}"
+    parts = [re.sub(r"\s*\('[^']*'\)", "", t) for t in dict.fromkeys(commissions) if t]  # titles only
+    if domains:
+        parts.append("hjemmesiden " + " og ".join(domains))
+    return "; ".join(parts) or "klyngedatas register"
 
 
 def data_age_da(reference: Any, made: Any) -> str:
