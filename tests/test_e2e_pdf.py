@@ -1,7 +1,8 @@
 """End to end: a batch of reports with ``--pdf`` on the real shared files, the PDFs read back as a reader gets them.
 
 The batch covers the kinds of unit a report must handle: a whole-municipality cluster (Klynge Nord), a cluster
-with a municipality split by bydel (Sundhedsklynge Byen) and a single-municipality cluster (Bornholm).
+with a municipality split by bydel (Sundhedsklynge Byen), a single-municipality cluster (Bornholm) and a 2027
+sundhedsråd (Vendsyssel).
 Every PDF is checked with pypdf: A4 pages (portrait, or landscape for a section with a wide table), a running
 header and "Side X af Y" on every page, no blank page, no page ending with a heading, and every word of every
 HTML table present in the PDF text (a cut-off column would lose words). The HTML of each report must not show
@@ -32,6 +33,7 @@ CLUSTERS = {
     "nordjylland-nord": "Klynge Nord",  # whole municipalities
     "hovedstaden-byen": "Sundhedsklynge Byen",  # København split by bydel
     "hovedstaden-bornholm": "Sundhedsklynge Bornholm",  # one municipality
+    "sundhedsraad-vendsyssel": "Sundhedsråd Vendsyssel",  # a 2027 council (its id names its division)
 }
 NOTEBOOKS = {"befolkningsdashboard": "Befolkningsdashboard", "noegletalsrapport": "Nøgletalsrapport"}
 A4_PT = (595.28, 841.89)
@@ -42,7 +44,7 @@ FORBIDDEN_IN_HTML = {
     "path": r"(?:^|[\s(\"'])(?:/(?:tmp|home|root|work|usr|var)/|\.\./|~/|[A-Za-z]:\\)\S*",
     "ISO timestamp": r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?\b",
     "raw id": r"\b(?:sundhedsklynger-2022|sundhedsraad-2027|klyngestyregrupper-2019|"
-              r"(?:nordjylland|midtjylland|syddanmark|hovedstaden|sjaelland)-[a-z-]+)\b",
+              r"(?:nordjylland|midtjylland|syddanmark|hovedstaden|sjaelland|sundhedsraad)-[a-z-]+)\b",
     "file name": r"\b[\w-]+\.(?:csv|json|geojson|topojson|gpkg|parquet|ipynb|py|md|html|xlsx)\b",
     "command": r"klyngedata\s+(?:data|report|lab)|\bdata (?:fetch|import)\b|\bSTI\b",
     "internal reference": r"\bSeeds?\s+\d{3}|geography\.md|§\s?\d+\.\d+|\[(?:SECONDARY|PRIMARY|TERTIARY)\]",
