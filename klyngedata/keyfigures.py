@@ -932,9 +932,10 @@ def _cached_projection(data_dir: object) -> bool:
 def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFrame:
     """Load municipality and cluster rows (``kind="observed"|"projection"``) via klyngedata.population.
 
-    By sex and age when the data have it, else totals. Regions and Denmark are summed here from the
-    municipalities (the population layer sums them the same way). Cluster rows come from the population
-    layer so that split municipalities are allocated with unit data where it exists.
+    By sex and age when the data have it, else totals. Regions and Denmark come from the population layer
+    when the source has its own rows for them (used, never overridden by a sum); otherwise they are summed
+    here from the municipalities. Cluster rows come from the population layer so that split municipalities
+    are allocated with unit data where it exists.
     """
     from klyngedata.population import population as load
 
@@ -954,6 +955,18 @@ def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFra
             except DataNotAvailable as exc:
                 errors.append(f"{level}: {exc}")
         if got is not None and len(got):
+            frames.append(got)
+    # regions and Denmark: the source's own rows where it has them (never overridden by a sum); otherwise they
+    # are summed here from complete municipalities
+    by_used = ("sex", "age") if frames and "age" in frames[0].columns else ()
+    for level in ("region", "country"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = load(level=level, kind=kind, data_dir=data_dir, period="all", by=by_used)
+        except DataNotAvailable:
+            continue
+        if got.attrs.get("own_rows") and len(got):
             frames.append(got)
     if not frames:
         raise DataNotAvailable(

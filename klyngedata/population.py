@@ -553,13 +553,16 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
         out = _aggregate(mun, ["region_code", *group])
         out["entity_id"] = out["region_code"]
         out["entity_name"] = out["entity_id"].map(_region_names())
-        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group)
+        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group,
+                            _complete_members(mun, regions, "region_code"))
     else:
         out = _aggregate(mun, group)
         out["entity_id"] = "DK"
         out["entity_name"] = "Hele landet"
         out["region_code"] = pd.NA
-        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group)
+        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group,
+                            _complete_members(mun.assign(_all="DK"), regions, "_all"))
+    own_rows = bool(out.attrs.get("own_rows"))
     out["level"] = level
     out["reason_da"] = _reasons(out, level)
     cols = ["level", "entity_id", "entity_name", "region_code"] + (["is_cluster"] if level == "cluster" else [])
@@ -569,6 +572,8 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     for c in ("level", "entity_id", "entity_name", "region_code", "sex", "reason_da"):
         out[c] = out[c].astype("string")
     out.attrs["provenance"] = provenance
+    if level in ("region", "country"):
+        out.attrs["own_rows"] = own_rows  # the source's own region/country rows were used
     if division_used:
         out.attrs["division"] = division_used
     if geometry:
@@ -641,12 +646,24 @@ def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
     return reasons
 
 
+def _complete_members(mun: pd.DataFrame, regions: dict, key: str) -> set[tuple[str, pd.Period]]:
+    """(entity, period) pairs for which every municipality of the region (or of Denmark: all 98 and
+    Christiansø) is in the data."""
+    expected: dict[str, set[str]] = {}
+    for code, region in regions.items():
+        expected.setdefault(region if key != "_all" else "DK", set()).add(code)
+    have = mun.groupby([key, "period"], observed=True)["entity_id"].nunique()
+    return {(e, p) for (e, p), n in have.items() if n == len(expected.get(str(e), ()))}
+
+
 def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: Any, by: set[str], age_groups: Any,
-                  group: list[str]) -> pd.DataFrame:
+                  group: list[str], complete: set[tuple[str, pd.Period]]) -> pd.DataFrame:
     """Where the source has its own region/country rows, use them; where the sum of its municipalities is
-    complete too, check it against them (a warning names both if they differ)."""
+    complete too (``complete``: (entity, period) pairs), check it against them (a warning names both if they
+    differ)."""
     area = "region" if level == "region" else "country"
     own = _select(base, list(periods), by, age_groups, area_level=area)
+    out.attrs["own_rows"] = not own.empty
     if own.empty:
         return out
     names = _region_names() if level == "region" else {"DK": "Hele landet"}
@@ -662,6 +679,8 @@ def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: An
     has_own = (merged["_merge"] != "left_only").to_numpy()
     both = has_own & merged["population"].notna().to_numpy() & merged["population_own"].notna().to_numpy()
     diff = both & (merged["population"].fillna(0) != merged["population_own"].fillna(0)).to_numpy()
+    diff &= np.array([(e, p) in complete for e, p in zip(merged["entity_id"], merged["period"], strict=True)],
+                     dtype=bool)
     if diff.any():
         r = merged[diff].iloc[0]
         warnings.warn(f"{area} {r['entity_id']} {r['period']}: sum of municipalities {r['population']} differs "
@@ -674,4 +693,6 @@ def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: An
         merged["region_code"] = merged["entity_id"]
     else:
         merged["region_code"] = pd.NA
-    return merged.drop(columns=["population_own", "_missing_own", "_merge"])
+    out = merged.drop(columns=["population_own", "_missing_own", "_merge"])
+    out.attrs["own_rows"] = True
+    return out

@@ -274,8 +274,12 @@ class ImportResult:
 
 def _first_line(path: Path) -> str:
     with open(path, "rb") as fh:
-        line = fh.readline(4096)
-    return line.decode("utf-8-sig", errors="replace").strip()
+        head = fh.read(4096)
+    # a UTF-16 export is recognised by its header, so that the parser can say which encoding it refuses
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[2:].decode(encoding, errors="replace").split("\n", 1)[0].strip()
+    return head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()
 
 
 def sniff(path: str | os.PathLike[str]) -> str | None:

@@ -228,3 +228,105 @@ def test_export_without_all_ages_rows_gets_totals_from_single_years(tmp_path):
     assert nord["population"].tolist() == [expected]
     by_sex = population("cluster", by=["sex"], data_dir=tmp_path / "d")
     assert by_sex[by_sex["entity_id"] == "nordjylland-nord"]["population"].sum() == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 11: '..' is missing with a Danish reason; a file's own region and Denmark rows are used
+# ---------------------------------------------------------------------------------------------
+def _real_folk1am_with(population_dir, tmp_path, replace: dict[tuple[str, str], str]):
+    """The real FOLK1AM export with some cells replaced (a constructed variation, written to tmp_path only)."""
+    raw = (population_dir / FOLK1AM_FILE).read_bytes().decode("utf-8-sig")
+    lines = raw.split("\r\n")
+    for i, line in enumerate(lines):
+        parts = line.split(";")
+        if len(parts) == 3 and (parts[0], parts[1]) in replace:
+            lines[i] = f"{parts[0]};{parts[1]};{replace[(parts[0], parts[1])]}"
+    path = tmp_path / "FOLK1AM_constructed_variation.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines)).encode("utf-8"))
+    return path
+
+
+def test_unpublished_member_makes_the_cluster_missing_not_a_partial_sum(population_dir, tmp_path):
+    """Issue 11: Aalborg '..' in 2024M04 made Klynge Midt 38,159 (the other members) instead of 261,341."""
+    path = _real_folk1am_with(population_dir, tmp_path, {("Aalborg", "2024M04"): ".."})
+    import_file(path, data_dir=tmp_path / "d")
+    with pytest.warns(PopulationWarning):
+        cl = population("cluster", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    midt = cl.loc["nordjylland-midt"]
+    assert midt["entity_name"] == "Klynge Midt" and pd.isna(midt["population"])
+    assert midt["reason_da"] == ("Danmarks Statistik har ikke offentliggjort befolkningstallet for Aalborg "
+                                 "(markeret '..' i kilden), så tallet for Klynge Midt kan ikke beregnes uden at gætte")
+    assert cl["population"].notna().sum() == len(cl) - 1  # only the cluster with Aalborg is missing
+    # the region and Denmark are the file's own rows, not sums of whatever municipalities are there
+    src = parse_statbank_csv(population_dir / FOLK1AM_FILE)
+    own = src[src["period"] == pd.Period("2024-04", "M")].set_index("area_code")["population"]
+    reg = population("region", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    assert int(reg.loc["1081", "population"]) == int(own["1081"]) == 592831
+    dk = population("country", period="2024M04", data_dir=tmp_path / "d")
+    assert int(dk["population"].iloc[0]) == int(own["DK"]) == 5967824
+    mun = population("municipality", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    assert pd.isna(mun.loc["0851", "population"]) and "Aalborg" in mun.loc["0851", "reason_da"]
+    # the months before are complete
+    with pytest.warns(PopulationWarning):
+        before = population("cluster", period="2024M03", data_dir=tmp_path / "d").set_index("entity_id")
+    assert before["population"].notna().all() and before["reason_da"].isna().all()
+
+
+def test_missing_count_reaches_the_key_figures_with_its_reason(population_dir, tmp_path):
+    from klyngedata.keyfigures import key_figures, missing_figures
+
+    path = _real_folk1am_with(population_dir, tmp_path, {("Aalborg", "2024M04"): ".."})
+    import_file(path, data_dir=tmp_path / "d")
+    kf = key_figures("nordjylland-midt", period="2024M04", data_dir=tmp_path / "d")
+    miss = missing_figures(kf)
+    pop = miss[(miss["figure_id"] == "population") & (miss["entity_id"].isin(["nordjylland-midt", "0851"]))]
+    assert len(pop) == 2 and pop["reason_da"].str.contains("Aalborg").all()
+    assert not ((kf["figure_id"] == "population") & (kf["entity_id"] == "nordjylland-midt")).any()
+    region = kf[(kf["figure_id"] == "population") & (kf["entity_level"] == "region")]
+    assert region["value"].tolist() == [592831.0]  # the file's own region row
+
+
+def test_own_region_and_country_rows_are_used_not_a_partial_sum(tmp_path):
+    """Constructed example: a file with three municipalities of Region Nordjylland plus its own region and Denmark
+    rows (as a StatBank selection gives them)."""
+    text = ("OMRÅDE;TID;INDHOLD\r\nHele landet;2024M01;1000\r\nRegion Nordjylland;2024M01;600\r\n"
+            "Aalborg;2024M01;300\r\nHjørring;2024M01;200\r\nLæsø;2024M01;20\r\n")
+    path = tmp_path / "FOLK1AM_constructed.csv"
+    path.write_text(text, encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    reg = population("region", period="2024M01", data_dir=tmp_path / "d")
+    assert reg["entity_id"].tolist() == ["1081"] and reg["population"].tolist() == [600]
+    assert population("country", period="2024M01", data_dir=tmp_path / "d")["population"].tolist() == [1000]
+    # a complete sum that disagrees with the file's own row is reported, and the file's row is kept
+    lines = ["OMRÅDE;TID;INDHOLD", "Hele landet;2024M01;1"]
+    lines += [f"{int(c)};2024M01;1" for c in registry.municipalities()["municipality_code"]] + ["411;2024M01;0"]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "e")
+    with pytest.warns(PopulationWarning, match="sum of municipalities 98 differs from the source's own row 1"):
+        dk = population("country", period="2024M01", data_dir=tmp_path / "e")
+    assert dk["population"].tolist() == [1]
+
+
+def test_unpublished_age_makes_age_groups_and_totals_missing(tmp_path):
+    """Constructed example: '..' for one year of age in Hjørring."""
+    lines = ["\ufeffOMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD"]
+    for code in NORD:
+        for sex in ("1", "2"):
+            for age in range(0, 101):
+                n = ".." if (code, sex, age) == ("0860", "2", 85) else str(age % 9 + 1)
+                lines.append(f"{int(code)};{sex};{'100-' if age == 100 else age};TOT;2024K1;{n}")
+    path = tmp_path / "FOLK1A_constructed.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    mun = population("municipality", by=["sex"], age_groups="broad", data_dir=tmp_path / "d")
+    row = mun[(mun["entity_id"] == "0860") & (mun["sex"] == "female") & (mun["age_group"] == "80+")]
+    assert pd.isna(row["population"].iloc[0]) and "Hjørring" in row["reason_da"].iloc[0]
+    ok = mun[(mun["entity_id"] == "0860") & (mun["sex"] == "female") & (mun["age_group"] == "65-79")]
+    assert int(ok["population"].iloc[0]) == sum(a % 9 + 1 for a in range(65, 80))
+    cl = population("cluster", by=["sex"], age_groups="broad", data_dir=tmp_path / "d")
+    nord = cl[(cl["entity_id"] == "nordjylland-nord") & (cl["sex"] == "female")].set_index("age_group")
+    assert pd.isna(nord.loc["80+", "population"]) and nord.loc["0-17", "population"] == 4 * sum(
+        a % 9 + 1 for a in range(18))
+    # without a total row, the all-ages total of Hjørring women is missing too (never the sum of the other years)
+    tot = population("municipality", by=["sex"], data_dir=tmp_path / "d")
+    assert pd.isna(tot[(tot["entity_id"] == "0860") & (tot["sex"] == "female")]["population"].iloc[0])
