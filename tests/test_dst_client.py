@@ -408,3 +408,24 @@ def test_malformed_bodies_and_error_json_with_status_200(scripted):
 def test_env_var_base_url(monkeypatch):
     monkeypatch.setenv("KLYNGEDATA_STATBANK_URL", "http://127.0.0.1:9/v1")
     assert StatBankClient().base_url == "http://127.0.0.1:9/v1"
+
+
+def test_data_fetch_monthly_totals_and_the_newest_active_projection(replay, tmp_path, monkeypatch):
+    """`klyngedata data fetch -t FOLK1AM -t FRKM`: the /tables listing resolves FRKM125 (the newest active projection);
+    FOLK1AM and FRKM125 tableinfo are constructed (never recorded), formats and rules are the recorded ones."""
+    monkeypatch.setenv("KLYNGEDATA_STATBANK_URL", replay.url)
+    monkeypatch.delenv("KLYNGEDATA_OFFLINE", raising=False)
+    res = CliRunner().invoke(main, ["data", "fetch", "-t", "FOLK1AM", "-t", "FRKM", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert not replay.broken()
+    assert "population/FRKM125" in res.output
+    tables = [r.body.get("table") for r in replay.log if r.endpoint == "tableinfo"]
+    assert tables == ["FOLK1AM", "FRKM125"]
+    cache = Cache(tmp_path)
+    months = cache.meta("population/FOLK1AM")["periods"]
+    assert (months[0], months[-1], len(months)) == ("2021M10", "2025M07", 46)  # the recorded /tables row
+    proj = cache.read("population/FRKM125")
+    assert sorted(proj["period"].astype(str).unique())[:2] == ["2025", "2026"]
+    cell = proj[(proj["area_code"] == "0851") & (proj["period"] == pd.Period("2035", "Y")) & (proj["age"] == 100)]
+    by_sex = cell.set_index("sex")["population"]
+    assert by_sex["total"] == by_sex["male"] + by_sex["female"]  # FRKM has no both-sexes total: added
