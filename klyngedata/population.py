@@ -19,7 +19,9 @@ period            pandas Period (freq Q for FOLK1A, M for FOLK1AM, Y for project
 sex               ``"total"`` unless ``"sex" in by`` (then ``"male"`` / ``"female"``)
 age, age_open     only if ``"age" in by`` (single year, Int64; ``age_open`` marks an open top group)
 age_group         only if ``age_groups`` is given (``"0-17"``, ``"80+"`` …; ordered categorical)
-population        Int64 persons
+population        Int64 persons; NA where Statistics Denmark wrote ``..`` (not published) or a sum
+                  covers such a cell (never a partial sum)
+reason_da         the Danish reason a population is missing (NA where it is not)
 ================  ===========================================================================
 
 ``df.attrs["provenance"]`` is a list of dicts (``table``, ``presentation``, ``periods``, ``fetched_at``
