@@ -3,6 +3,7 @@
 * :mod:`klyngedata.cli.registry` – ``clusters``, ``cluster``, ``municipalities``, ``divisions``, ``crosswalk``
 * :mod:`klyngedata.cli.data` – ``data fetch | import | status``
 * :mod:`klyngedata.cli.report` – ``report``, ``lab``
+* :mod:`klyngedata.cli.overview` – ``overview``
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from klyngedata.cli import data, registry, report
+    from klyngedata.cli import data, overview, registry, report
 
-    for module in (registry, data, report):
+    for module in (registry, data, report, overview):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,0 +1,401 @@
+"""National overview: every unit of a division side by side on one self-contained HTML page (and PDF).
+
+``klyngedata overview --division sundhedsklynger-2022 --out reports`` writes ``oversigt-<division>.html``:
+
+* a key-figure table with one row per unit (every unit is named; a unit whose figures cannot be computed
+  says why), linking to the unit's own reports (``<unit>-befolkningsdashboard.html`` and
+  ``<unit>-noegletalsrapport.html`` in the same folder, as ``klyngedata report`` names them);
+* a heat map of the figures x units, each cell coloured by the unit's outcome against the whole country
+  (better / similar / worse, or higher / similar / lower for figures without a good direction; the colours
+  of :mod:`klyngedata.spine`), with the value written in the cell;
+* a choropleth of one chosen figure by unit (:func:`klyngedata.geo.choropleth`);
+* a CSV download behind every table and chart (:mod:`klyngedata.reports.download`);
+* how outcomes are computed, and the sources.
+
+plotly.js is embedded once (the page opens offline). Nothing here computes figures: the numbers come from
+:func:`klyngedata.division_figures.division_key_figures` and :func:`klyngedata.indicators.indicator_figures`.
+
+Example
+-------
+>>> write_overview("sundhedsklynger-2022", "reports", data_dir="/tmp/kd")  # doctest: +SKIP
+PosixPath('reports/oversigt-sundhedsklynger-2022.html')
+"""
+
+from __future__ import annotations
+
+import html as _html
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from klyngedata.exceptions import KlyngedataError, ReportError
+from klyngedata.reports.download import download_link, safe_filename
+
+__all__ = ["DEFAULT_FIGURES", "overview_html", "write_overview"]
+
+esc = _html.escape
+
+DEFAULT_FIGURES = ("population", "growth_1y_pct", "growth_5y_pct", "share_65_plus", "share_80_plus",
+                   "old_age_dependency", "median_age")
+"""Population key figures in the overview's table (those the data allow)."""
+HEAT_POPULATION = ("share_0_17", "share_65_plus", "share_80_plus", "old_age_dependency")
+"""Population figures added to the heat map when they can be computed (they have intervals)."""
+MAP_DEFAULTS = ("share_65_plus", "growth_1y_pct", "population")
+REPORT_NOTEBOOKS = (("befolkningsdashboard", "Befolkningsdashboard"), ("noegletalsrapport", "Nøgletalsrapport"))
+_OUTCOME_CODE = {"missing": 0, "not_compared": 1, "worse": 2, "lower": 3, "similar": 4, "higher": 5, "better": 6}
+_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+           "november", "december"]
+
+PAGE_CSS = """
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 24px 32px; color: #24292f;
+       max-width: 1500px; }
+h1 { font-size: 1.7em; margin-bottom: 4px; } h2 { margin-top: 34px; font-size: 1.3em; }
+.kd-lead { color: #57606a; margin-top: 0; }
+table.kd-table th, table.kd-table td { border-bottom: 1px solid #d0d7de; padding: 4px 10px; text-align: left;
+       vertical-align: top; }
+table.kd-table td.kd-num { text-align: right; font-variant-numeric: tabular-nums; }
+table.kd-table th { background: #f6f8fa; }
+.kd-download a { font-size: 0.88em; color: #0969da; }
+.kd-methods { font-size: 0.9em; color: #57606a; }
+@media print { .kd-download { display: none; } .modebar { display: none !important; } }
+"""
+
+
+def _danish_date(when: datetime) -> str:
+    return f"{when.day}. {_MONTHS[when.month - 1]} {when.year} kl. {when:%H.%M}"
+
+
+def _unit_label(row: Any) -> str:
+    region = str(row.region_name or "").replace("Region ", "")
+    short = str(row.short_name or row.name)
+    return f"{short} ({region})" if region else short
+
+
+def _technical(exc: BaseException) -> None:
+    print(f"klyngedata overview: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _note(text: str) -> str:
+    return f'<div class="kd-note"><strong>Bemærk:</strong> {esc(text)}</div>'
+
+
+def _fig_html(fig: Any, div_id: str) -> str:
+    import plotly.io as pio
+
+    from klyngedata.reports.html import PLOTLY_CONFIG
+
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG, div_id=div_id)
+
+
+def _load(division: str, period: Any, data_dir: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
+                                                              list[str]]:
+    from klyngedata.division_figures import division_key_figures
+    from klyngedata.indicators import indicator_figures
+
+    notes: list[str] = []
+    try:
+        kf = division_key_figures(division, period, data_dir)
+    except (KlyngedataError, ImportError) as exc:
+        _technical(exc)
+        kf = None
+        notes.append("Befolkningstallene kan ikke vises, fordi de nødvendige data ikke er tilgængelige.")
+    try:
+        ind = indicator_figures(level="cluster", division=division, data_dir=data_dir)
+    except (KlyngedataError, ImportError) as exc:
+        _technical(exc)
+        ind = None
+        notes.append("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige.")
+    return kf, ind, notes
+
+
+def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> tuple[str, pd.DataFrame]:
+    from klyngedata.figures import period_label
+
+    ids = [f for f in DEFAULT_FIGURES if kf is not None and f in set(kf["figure_id"])]
+    labels = {}
+    for f in ids:
+        r = kf[kf["figure_id"] == f].iloc[0]
+        labels[f] = str(r["label_da"]) + (" (%)" if r["unit"] == "%" and "%" not in str(r["label_da"]) else "")
+    reasons = {}
+    if kf is not None:
+        for m in kf.attrs.get("missing", []):
+            if m.get("figure_id") == "population":
+                reasons[m["entity_id"]] = m["reason_da"]
+    head = "".join(f"<th>{esc(h)}</th>" for h in ["Enhed", "Region", *labels.values()]
+                   + (["Rapporter"] if reports else []))
+    body, csv_rows, notes = [], [], []
+    for u in units.itertuples(index=False):
+        rows = kf[kf["entity_id"] == u.cluster_id].set_index("figure_id") if kf is not None else pd.DataFrame()
+        cells, rec = [], {"Enhed": u.name, "Region": u.region_name}
+        for f in ids:
+            if f in rows.index and pd.notna(rows.loc[f, "value"]):
+                text = str(rows.loc[f, "display"])
+                cells.append(f'<td class="kd-num" data-figure-id="{esc(f)}">{esc(text)}</td>')
+                rec[labels[f]] = float(rows.loc[f, "value"])
+            else:
+                cells.append("<td>–</td>")
+                rec[labels[f]] = None
+        name = esc(str(u.name))
+        if u.cluster_id in reasons:
+            notes.append(f"{u.name}: {reasons[u.cluster_id]}.")
+            name += "<sup>*</sup>"
+        links = ""
+        if reports:
+            links = "<td>" + " · ".join(f'<a href="{esc(u.cluster_id)}-{nb}.html">{esc(t)}</a>'
+                                        for nb, t in REPORT_NOTEBOOKS) + "</td>"
+        body.append(f'<tr data-unit="{esc(u.cluster_id)}"><td>{name}</td><td>{esc(str(u.region_name))}</td>'
+                    f'{"".join(cells)}{links}</tr>')
+        csv_rows.append(rec)
+    period = ""
+    if kf is not None and kf.attrs.get("period"):
+        period = f"<caption>Befolkningstal pr. {esc(period_label(kf.attrs['period']))}</caption>"
+    table = (f'<table class="kd-table kd-overview-table">{period}<thead><tr>{head}</tr></thead>'
+             f'<tbody>{"".join(body)}</tbody></table>')
+    if notes:
+        table += "".join(f'<p class="kd-caption"><sup>*</sup> {esc(n)}</p>' for n in dict.fromkeys(notes))
+    return table, pd.DataFrame(csv_rows)
+
+
+def _heat_rows(units: pd.DataFrame, kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> pd.DataFrame:
+    parts = []
+    if ind is not None:
+        total = ind[(ind["sex"].astype(str) == "total")] if "sex" in ind.columns else ind
+        parts.append(total)
+    if kf is not None:
+        parts.append(kf[kf["figure_id"].isin(HEAT_POPULATION)])
+    if not parts:
+        return pd.DataFrame()
+    rows = pd.concat(parts, ignore_index=True)
+    return rows[rows["entity_id"].isin(set(units["cluster_id"]))]
+
+
+def _heat_map(units: pd.DataFrame, rows: pd.DataFrame, title: str) -> tuple[Any, pd.DataFrame]:
+    import plotly.graph_objects as go
+
+    from klyngedata.figures import SEPARATORS, format_number
+    from klyngedata.spine import OUTCOME_COLORS, OUTCOME_LABELS_DA
+
+    fids = list(dict.fromkeys(rows["figure_id"]))
+    labels = [str(rows.loc[rows["figure_id"] == f, "label_da"].iloc[0]) for f in fids]
+    cols = [_unit_label(u) for u in units.itertuples(index=False)]
+    z = np.zeros((len(fids), len(units)))
+    text = [["–"] * len(units) for _ in fids]
+    hover = [[""] * len(units) for _ in fids]
+    csv = []
+    for i, f in enumerate(fids):
+        part = rows[rows["figure_id"] == f].set_index("entity_id")
+        for j, u in enumerate(units.itertuples(index=False)):
+            if u.cluster_id not in part.index:
+                z[i, j] = _OUTCOME_CODE["missing"]
+                hover[i][j] = f"{u.name}<br>{labels[i]}: ingen værdi"
+                continue
+            r = part.loc[u.cluster_id]
+            value = pd.to_numeric(pd.Series([r["value"]]), errors="coerce").iloc[0]
+            outcome = str(r.get("vs_country", "not_compared")) if pd.notna(value) else "missing"
+            z[i, j] = _OUTCOME_CODE.get(outcome, 1)
+            shown = str(r.get("display")) if pd.notna(r.get("display")) else format_number(value, 1)
+            text[i][j] = shown if pd.notna(value) or r.get("suppressed") else "–"
+            bench = format_number(r.get("country_value"), 1)
+            verdict = OUTCOME_LABELS_DA.get(outcome, "Ingen værdi")
+            trend = f"<br>Udvikling: {r.get('trend_da')}" if pd.notna(r.get("trend_da")) else ""
+            hover[i][j] = f"<b>{u.name}</b><br>{labels[i]}: {text[i][j]}<br>Hele landet: {bench}<br>{verdict}{trend}"
+            csv.append({"Enhed": u.name, "Nøgletal": labels[i], "Enhed for tallet": r.get("unit", ""),
+                        "Værdi": None if pd.isna(value) else float(value), "Vist som": text[i][j],
+                        "Hele landet": r.get("country_value"), "Vurdering": verdict,
+                        "Udvikling": r.get("trend_da", ""), "Periode": str(r.get("period", ""))})
+    order = ["missing", "not_compared", "worse", "lower", "similar", "higher", "better"]
+    colours = {"missing": "#eaeef2", **OUTCOME_COLORS}
+    n = len(order)
+    scale = []
+    for k, o in enumerate(order):
+        scale += [[k / n, colours[o]], [(k + 1) / n, colours[o]]]
+    fig = go.Figure(go.Heatmap(z=z, x=cols, y=labels, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False,
+                               text=text, texttemplate="%{text}", textfont={"size": 10}, hovertext=hover,
+                               hoverinfo="text", xgap=2, ygap=2))
+    for o in ("better", "similar", "worse", "higher", "lower", "not_compared"):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=OUTCOME_LABELS_DA[o],
+                                 marker={"size": 12, "symbol": "square", "color": OUTCOME_COLORS[o],
+                                         "line": {"color": "#57606a", "width": 1}}))
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white",
+                      separators=SEPARATORS, height=180 + 34 * len(fids), margin={"l": 20, "r": 20, "t": 110, "b": 150},
+                      xaxis={"side": "bottom", "tickangle": -45, "showgrid": False},
+                      yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+                      plot_bgcolor="#ffffff", hoverlabel={"namelength": -1})
+    return fig, pd.DataFrame(csv)
+
+
+def _pick_map_figure(figure_id: str | None, kf: pd.DataFrame | None,
+                     ind: pd.DataFrame | None) -> tuple[str, pd.DataFrame] | None:
+    tables = [t for t in (kf, ind) if t is not None]
+    if figure_id:
+        for t in tables:
+            rows = t[t["figure_id"] == figure_id]
+            if len(rows):
+                return figure_id, rows
+        raise ReportError(f"figure {figure_id!r} has no values for the units of the division")
+    for f in MAP_DEFAULTS:
+        for t in tables:
+            rows = t[t["figure_id"] == f]
+            if rows["value"].notna().sum() >= 2:
+                return f, rows
+    return None
+
+
+def _sources(kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> list[str]:
+    """Danish source lines (publisher, table, periods in words; no file names)."""
+    from klyngedata import catalogue
+    from klyngedata.stats.annotate import period_label_da
+
+    out: list[str] = []
+    for p in (kf.attrs.get("provenance") or []) if kf is not None else []:
+        periods = p.get("periods") or []
+        span = ""
+        if isinstance(periods, (list, tuple)) and periods:
+            first, last = period_label_da(periods[0]), period_label_da(periods[-1])
+            span = f", {first}–{last}" if first != last else f", {first}"
+        out.append(f"Befolkning: Danmarks Statistik, {p.get('table') or 'befolkningstabel'}{span}")
+    if ind is not None:
+        for fid in dict.fromkeys(ind["figure_id"]):
+            try:
+                src = catalogue.figure(fid).source_da
+            except KlyngedataError:
+                continue
+            if src:
+                out.append(src)
+    out.append("Klynger, sundhedsråd og medlemskommuner: klyngedatas register med kilde for hver oplysning")
+    out.append("Kommunegrænser: Geodatastyrelsen / DAGI")
+    return list(dict.fromkeys(out))
+
+
+def overview_html(division: str | None = None, *, figure_id: str | None = None, period: object = "latest",
+                  data_dir: str | os.PathLike[str] | None = None, reports: bool = True,
+                  shared_assets: bool = False) -> str:
+    """The overview page as HTML text (see the module docstring).
+
+    Example
+    -------
+    >>> html = overview_html("sundhedsklynger-2022", data_dir="/tmp/kd")  # doctest: +SKIP
+    """
+    import klyngedata
+    from klyngedata import registry
+    from klyngedata.reports.blocks import CSS
+    from klyngedata.reports.html import PLOTLY_ASSET_NAME, plotly_js, plotly_locale_js
+
+    division = registry.resolve_division(division)
+    divisions = registry.divisions().set_index("division")
+    div_name = str(divisions.loc[division, "name"]) if division in divisions.index else division
+    units = registry.clusters(division=division).sort_values(["region_name", "name"], kind="stable")
+    kf, ind, notes = _load(division, period, data_dir)
+    plural = "klyngerne" if "klynge" in division else "enhederne"
+    parts = [f"<h1>Oversigt: {esc(div_name)}</h1>",
+             f'<p class="kd-lead">Alle {len(units)} enheder side om side. Dannet {esc(_danish_date(datetime.now()))} '
+             f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
+    parts += [_note(n) for n in notes]
+    # key-figure table
+    table, table_csv = _key_table(units, kf, reports)
+    parts += ["<h2>Nøgletal for enhederne</h2>", table,
+              download_link(table_csv, f"noegletal-{division}.csv")]
+    # heat map
+    rows = _heat_rows(units, kf, ind)
+    if rows.empty:
+        parts.append(_note("Varmekortet kan ikke vises, fordi der ikke er nøgletal med sammenligning."))
+    else:
+        fig, heat_csv = _heat_map(units, rows, f"Sundhedsindikatorer og nøgletal: {plural} sammenlignet med hele "
+                                               "landet")
+        parts += ["<h2>Varmekort: hvor ligger enhederne i forhold til hele landet?</h2>",
+                  "<p>Hver celle er enhedens værdi. Farven viser, om værdien er statistisk sikkert bedre, på "
+                  "niveau med eller dårligere end hele landet (for tal uden en god retning: højere eller lavere). "
+                  "Hvid betyder, at tallet ikke kan sammenlignes statistisk – fx spørgeskemaandele, hvor antallet "
+                  "af svarpersoner ikke er offentliggjort.</p>",
+                  _fig_html(fig, "kd-heatmap"), download_link(heat_csv, f"varmekort-{division}.csv")]
+    # choropleth
+    picked = None
+    try:
+        picked = _pick_map_figure(figure_id, kf, ind)
+    except ReportError as exc:
+        _technical(exc)
+        parts.append(_note("Det valgte nøgletal har ingen værdier for enhederne og kan ikke vises på kortet."))
+    if picked is not None:
+        fid, mrows = picked
+        mrows = mrows[mrows["entity_id"].isin(set(units["cluster_id"]))]
+        if "sex" in mrows.columns:
+            mrows = mrows[mrows["sex"].astype(str) == "total"]
+        label, unit = str(mrows["label_da"].iloc[0]), str(mrows["unit"].iloc[0])
+        try:
+            from klyngedata.geo import choropleth
+            from klyngedata.spine import _decimals
+
+            pol = str(mrows["polarity"].iloc[0]) if "polarity" in mrows.columns else "neutral"
+            fig = choropleth(mrows, "value", "cluster", label + (f" ({unit})" if unit and unit not in label else ""),
+                             division=division, data_dir=data_dir, reverse=pol == "low_is_good",
+                             decimals=_decimals(fid, unit), unit_da=unit,
+                             title=f"{label} efter enhed")
+            parts += [f"<h2>Kort: {esc(label)}</h2>", _fig_html(fig, "kd-map"),
+                      download_link(mrows[["entity_name", "value", "display", "period"]].rename(columns={
+                          "entity_name": "Enhed", "value": label, "display": "Vist som", "period": "Periode"}),
+                          f"kort-{safe_filename(label)}.csv")]
+        except (KlyngedataError, ImportError) as exc:
+            _technical(exc)
+            parts.append(_note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige."))
+    # methods and sources
+    parts.append(
+        '<h2>Sådan læses sammenligningerne</h2><div class="kd-methods"><p>En enheds værdi kaldes bedre eller '
+        "dårligere (højere eller lavere) end hele landet, når landets værdi ligger uden for enhedens "
+        "95 %-konfidensinterval. Intervallet beregnes af tæller og nævner: Wilsons metode for andele og et eksakt "
+        "Poisson-interval for rater. Om et højt tal er godt eller skidt, står i figurkataloget for hvert nøgletal; "
+        "for tal uden en god retning bruges blå og orange. Tal for færre end 5 personer vises ikke.</p></div>")
+    sources = _sources(kf, ind)
+    if sources:
+        items = "".join(f"<li>{esc(s)}</li>" for s in sources)
+        parts.append(f'<div class="kd-footer"><strong>Kilder</strong><ul>{items}</ul></div>')
+    plotly = (f'<script src="{PLOTLY_ASSET_NAME}"></script>' if shared_assets
+              else f"<script>{plotly_js()}</script>")
+    title = f"Oversigt: {div_name}"
+    return ("<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
+            f"<style>{CSS}{PAGE_CSS}</style>{plotly}<script>{plotly_locale_js()}</script></head>"
+            f"<body>{''.join(parts)}</body></html>\n")
+
+
+def write_overview(division: str | None = None, out: str | os.PathLike[str] = "reports", *,
+                   figure_id: str | None = None, period: object = "latest",
+                   data_dir: str | os.PathLike[str] | None = None, pdf: bool = False,
+                   shared_assets: bool = False) -> Path:
+    """Write ``<out>/oversigt-<division>.html`` (and ``.pdf`` with ``pdf=True``); returns the HTML path.
+
+    Example: see the module docstring.
+    """
+    from klyngedata import registry
+    from klyngedata.reports.html import atomic_write_text, write_plotly_asset
+
+    division = registry.resolve_division(division)
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    page = overview_html(division, figure_id=figure_id, period=period, data_dir=data_dir,
+                         shared_assets=shared_assets)
+    if shared_assets:
+        write_plotly_asset(target)
+    path = atomic_write_text(target / f"oversigt-{division}.html", page)
+    if pdf:
+        _print_pdf(path, division)
+    return path
+
+
+def _print_pdf(path: Path, division: str) -> Path:
+    try:
+        from klyngedata.reports import pdf as _pdf
+    except ImportError as exc:
+        raise ReportError("PDF output needs klyngedata.reports.pdf (headless Chromium), which is not available") \
+            from exc
+    from klyngedata import registry
+
+    divisions = registry.divisions().set_index("division")
+    name = str(divisions.loc[division, "name"]) if division in divisions.index else division
+    header = _pdf.PrintHeader(name, "Oversigt")
+    return _pdf.html_to_pdf(path, header=header)

@@ -1,0 +1,215 @@
+"""Spine chart ("barometer"): a unit's figures against the spread of all units of its division and Denmark.
+
+One row per figure (as in the English Fingertips profiles and FHI's barometer): a light grey bar spans the
+lowest to the highest value among the units of the division, a darker bar the middle half (25th–75th
+percentile), the vertical centre line is the value for the whole country, and the unit's own value is a
+dot coloured by its outcome against the country (:mod:`klyngedata.stats.compare`). Each row is scaled so
+that Denmark sits in the middle and the unit and the spread fit. For figures with a polarity, *better is
+always to the right* (the axis of a "lower is better" figure is flipped); figures without a good direction
+are drawn with higher to the right and coloured blue (higher) or orange (lower).
+
+Colours (Okabe–Ito, readable with colour-vision deficiencies; the outcome is also written out in the
+table beside the chart and in the hover text): better ``#009E73``, similar ``#F0E442``, worse ``#D55E00``,
+higher ``#0072B2``, lower ``#E69F00``, not compared white.
+
+Input: a key-figure table (schema in ARCHITECTURE.md) holding the rows of *every* unit of the division for
+the figures to show, with ``polarity``, ``vs_country`` and ``country_value`` (as from
+:func:`klyngedata.indicators.indicator_figures` with ``level="cluster"``).
+
+Example
+-------
+>>> import pandas as pd
+>>> CONSTRUCTED = pd.DataFrame({"entity_id": ["a", "b", "c"], "entity_name": ["A", "B", "C"],
+...     "figure_id": "x", "label_da": "Daglig rygning", "unit": "%", "value": [10.0, 12.0, 15.0],
+...     "country_value": 11.0, "polarity": "low_is_good", "vs_country": ["better", "similar", "worse"]})
+>>> row = spine_data(CONSTRUCTED, "a").iloc[0]
+>>> row["label_da"], float(row["min"]), float(row["max"]), row["outcome_da"]
+('Daglig rygning', 10.0, 15.0, 'bedre')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from klyngedata.exceptions import DataNotAvailable
+from klyngedata.figures import SEPARATORS, format_number
+
+__all__ = ["OUTCOME_COLORS", "OUTCOME_LABELS_DA", "spine_chart", "spine_data"]
+
+OUTCOME_COLORS = {
+    "better": "#009E73", "similar": "#F0E442", "worse": "#D55E00",
+    "higher": "#0072B2", "lower": "#E69F00", "not_compared": "#FFFFFF",
+}
+"""Colour of each outcome (Okabe–Ito palette; blue/orange for figures without a good direction)."""
+
+OUTCOME_LABELS_DA = {
+    "better": "Bedre end landet", "similar": "På niveau med landet", "worse": "Dårligere end landet",
+    "higher": "Højere end landet", "lower": "Lavere end landet", "not_compared": "Ikke sammenlignet",
+}
+_SHORT_DA = {"better": "bedre", "similar": "på niveau", "worse": "dårligere", "higher": "højere",
+             "lower": "lavere", "not_compared": "ikke sammenlignet"}
+_RANGE = "#e4e7eb"
+_IQR = "#aeb6bf"
+
+
+def _decimals(figure_id: str, unit: str) -> int:
+    try:
+        from klyngedata import catalogue
+
+        return catalogue.figure(figure_id).decimals
+    except Exception:  # noqa: BLE001 - a figure outside the catalogue gets a sensible default
+        return 0 if unit == "personer" else 1
+
+
+def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
+               figure_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The numbers a spine chart of ``unit_id`` shows, one row per figure (also what its CSV download holds).
+
+    Columns: ``figure_id, label_da, unit, period, value, display, ci95_low, ci95_high, country_value,
+    n_units, min, q25, q75, max, polarity, outcome, outcome_da, trend_da``. The spread is taken over the
+    units with a shown value (suppressed and missing values are left out of it).
+
+    Example: see the module docstring.
+    """
+    need = ["entity_id", "figure_id", "value", f"{benchmark}_value", "polarity", f"vs_{benchmark}"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise DataNotAvailable(f"spine chart: the table lacks column(s) {missing}")
+    rows = []
+    ids = list(figure_ids) if figure_ids is not None else list(dict.fromkeys(table["figure_id"]))
+    for fid in ids:
+        part = table[table["figure_id"] == fid]
+        own = part[part["entity_id"].astype(str) == str(unit_id)]
+        if own.empty:
+            continue
+        r = own.iloc[0]
+        shown = part
+        if "suppressed" in part.columns:
+            shown = part[~part["suppressed"].astype("boolean").fillna(False).astype(bool)]
+        vals = pd.to_numeric(shown["value"], errors="coerce").dropna().astype(float)
+        unit = str(r.get("unit", ""))
+        value = float(pd.to_numeric(pd.Series([r["value"]]), errors="coerce").astype(float).iloc[0])
+        outcome = str(r.get(f"vs_{benchmark}", "not_compared"))
+        rows.append({
+            "figure_id": fid, "label_da": str(r.get("label_da", fid)), "unit": unit,
+            "period": r.get("period", ""), "value": value,
+            "display": str(r.get("display")) if "display" in r and pd.notna(r.get("display")) else (
+                format_number(value, _decimals(fid, unit))),
+            "ci95_low": float(r.get("ci95_low", np.nan)), "ci95_high": float(r.get("ci95_high", np.nan)),
+            "country_value": float(pd.to_numeric(pd.Series([r[f"{benchmark}_value"]]), errors="coerce")
+                                   .astype(float).iloc[0]),
+            "n_units": len(vals), "min": vals.min() if len(vals) else np.nan,
+            "q25": vals.quantile(0.25) if len(vals) else np.nan, "q75": vals.quantile(0.75) if len(vals) else np.nan,
+            "max": vals.max() if len(vals) else np.nan, "polarity": str(r.get("polarity", "neutral")),
+            "outcome": outcome, "outcome_da": _SHORT_DA.get(outcome, outcome),
+            "trend_da": str(r.get("trend_da", "")) if pd.notna(r.get("trend_da", "")) else "",
+        })
+    out = pd.DataFrame(rows)
+    out.attrs["unit_id"] = unit_id
+    out.attrs["benchmark"] = benchmark
+    return out
+
+
+def _scale(v: float, centre: float, half: float, flip: bool) -> float:
+    if not np.isfinite(v):
+        return np.nan
+    x = (v - centre) / (2 * half)
+    return 0.5 - x if flip else 0.5 + x
+
+
+def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, unit_name: str | None = None,
+                spread_name: str = "klyngerne", source_da: str | None = None,
+                figure_ids: Sequence[str] | None = None) -> go.Figure:
+    """Spine chart of ``unit_id`` against all units in ``table`` and the country (see the module docstring).
+
+    ``spread_name`` names the units of the spread in Danish ("klyngerne", "sundhedsrådene"). Rows whose
+    country value is missing are drawn without a scale (only the values in the table beside the chart).
+
+    Example
+    -------
+    >>> fig = spine_chart(indicator_figures(level="cluster"), "nordjylland-vest")  # doctest: +SKIP
+    """
+    data = spine_data(table, unit_id, figure_ids=figure_ids)
+    if data.empty:
+        raise DataNotAvailable(f"spine chart: no figures for {unit_id}")
+    name = unit_name or unit_id
+    n = len(data)
+    ys = list(range(n))[::-1]
+    lo_r, hi_r, lo_q, hi_q, xs = [], [], [], [], []
+    for r in data.itertuples(index=False):
+        c = r.country_value
+        flip = r.polarity == "low_is_good"
+        cand = [abs(v - c) for v in (r.min, r.max, r.value) if np.isfinite(v) and np.isfinite(c)]
+        half = max(cand) * 1.08 if cand and max(cand) > 0 else 1.0
+        a, b = _scale(r.min, c, half, flip), _scale(r.max, c, half, flip)
+        qa, qb = _scale(r.q25, c, half, flip), _scale(r.q75, c, half, flip)
+        lo_r.append(min(a, b))
+        hi_r.append(max(a, b))
+        lo_q.append(min(qa, qb))
+        hi_q.append(max(qa, qb))
+        xs.append(_scale(r.value, c, half, flip) if np.isfinite(c) else np.nan)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=ys, x=np.array(hi_r) - np.array(lo_r), base=lo_r, orientation="h",
+                         marker={"color": _RANGE}, width=0.62, hoverinfo="skip",
+                         name=f"Spredning blandt {spread_name} (laveste–højeste)"))
+    fig.add_trace(go.Bar(y=ys, x=np.array(hi_q) - np.array(lo_q), base=lo_q, orientation="h",
+                         marker={"color": _IQR}, width=0.62, hoverinfo="skip",
+                         name=f"Den midterste halvdel af {spread_name}"))
+    hover = []
+    for r in data.itertuples(index=False):
+        dec = _decimals(r.figure_id, r.unit)
+        unit = f" {r.unit}" if r.unit and r.unit != "%" else (" %" if r.unit == "%" else "")
+        ci = (f"<br>95 %-konfidensinterval: {format_number(r.ci95_low, dec)}–{format_number(r.ci95_high, dec)}"
+              if np.isfinite(r.ci95_low) and np.isfinite(r.ci95_high) else "")
+        trend = f"<br>Udvikling: {r.trend_da}" if r.trend_da else ""
+        hover.append(f"<b>{r.label_da}</b><br>{name}: {r.display}{unit}{ci}<br>Hele landet: "
+                     f"{format_number(r.country_value, dec)}{unit}<br>{OUTCOME_LABELS_DA.get(r.outcome, '')}"
+                     f"{trend}<br>Spredning blandt {spread_name}: {format_number(r.min, dec)}–"
+                     f"{format_number(r.max, dec)}")
+    for outcome, label in OUTCOME_LABELS_DA.items():
+        sel = [i for i, o in enumerate(data["outcome"]) if o == outcome]
+        if not sel:
+            continue
+        fig.add_trace(go.Scatter(
+            y=[ys[i] for i in sel], x=[xs[i] if np.isfinite(xs[i]) else 0.5 for i in sel], mode="markers",
+            name=label, marker={"color": OUTCOME_COLORS[outcome], "size": 15, "line": {"color": "#24292f",
+                                                                                      "width": 1.2}},
+            hovertext=[hover[i] for i in sel], hoverinfo="text",
+            customdata=[data["figure_id"].iloc[i] for i in sel],
+        ))
+    fig.add_shape(type="line", x0=0.5, x1=0.5, y0=-0.6, y1=n - 0.4, line={"color": "#24292f", "width": 2})
+    # the table beside the chart: value, country value, outcome (the outcome in words, not only as colour)
+    for i, r in enumerate(data.itertuples(index=False)):
+        dec = _decimals(r.figure_id, r.unit)
+        for x, text in ((1.03, r.display), (1.14, format_number(r.country_value, dec)), (1.25, r.outcome_da)):
+            fig.add_annotation(x=x, y=ys[i], xref="paper", yref="y", text=text, showarrow=False,
+                               xanchor="left", font={"size": 12})
+    for x, text in ((1.03, "<b>Værdi</b>"), (1.14, "<b>Landet</b>"), (1.25, "<b>Vurdering</b>")):
+        fig.add_annotation(x=x, y=n - 0.35, xref="paper", yref="y", text=text, showarrow=False, xanchor="left",
+                           yanchor="bottom", font={"size": 12})
+    labels = [r.label_da if not r.unit or r.unit in r.label_da else f"{r.label_da} ({r.unit})"
+              for r in data.itertuples(index=False)]
+    fig.update_layout(
+        title={"text": title or f"{name} sammenlignet med {spread_name} og hele landet", "x": 0.0,
+               "xanchor": "left"},
+        template="plotly_white", separators=SEPARATORS, barmode="overlay",
+        height=150 + 34 * n, margin={"l": 20, "r": 330, "t": 110, "b": 90 if source_da else 60},
+        xaxis={"range": [-0.02, 1.02], "showticklabels": True, "tickvals": [0.02, 0.5, 0.98],
+               "ticktext": ["← dårligere / lavere", "Hele landet", "bedre / højere →"], "showgrid": False,
+               "zeroline": False, "fixedrange": True},
+        yaxis={"tickvals": ys, "ticktext": labels, "automargin": True, "showgrid": False, "fixedrange": True,
+               "range": [-0.7, n - 0.3]},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+                "font": {"size": 11}},
+        hoverlabel={"namelength": -1},
+    )
+    if source_da:
+        text = source_da if source_da.startswith("Kilde") else f"Kilde: {source_da}"
+        fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-55,
+                           xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left")
+        fig.layout.meta = {"provenance": text}
+    return fig
