@@ -2,6 +2,7 @@
 
 The page names all 22 clusters, draws the heat map and the map without console errors, links each cluster
 to its reports, and every CSV download is Danish CSV (BOM, ';', decimal comma) holding the numbers shown.
+``--pdf`` prints it on A4 landscape pages with the reports' running header.
 Run with ``python -m pytest tests/test_e2e_overview.py -m e2e``.
 """
 
@@ -42,7 +43,7 @@ def page(data_dir, tmp_path_factory) -> Path:
     mp.setenv("KLYNGEDATA_OFFLINE", "1")
     try:
         result = CliRunner().invoke(main, ["overview", "--division", DIVISION, "--out", str(out), "--data-dir",
-                                           str(data_dir)])
+                                           str(data_dir), "--pdf"])
     finally:
         mp.undo()
     assert result.exit_code == 0, result.output
@@ -129,3 +130,18 @@ def test_overview_csv_downloads_are_danish_csv(page):
     assert len(rows) == 22
     vest = next(r for r in rows if r["Enhed"] == "Klynge Vest")
     assert vest["Befolkning"] == "62598"  # Morsø 19,649 + Thisted 42,949 on 1 April 2024 (FOLK1AM)
+
+
+def test_overview_pdf_is_a4_landscape_with_every_cluster(page):
+    import klyngedata as kd
+
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(page.with_suffix(".pdf")))
+    assert len(reader.pages) >= 2
+    for p in reader.pages:
+        w, h = float(p.mediabox.width), float(p.mediabox.height)
+        assert w > h and abs(w - 842) < 3 and abs(h - 595) < 3  # A4 landscape in points
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Oversigt" in text and "Side 1 af" in text and "Tallene er fra 1. april 2024" in text
+    for name in kd.clusters(division=DIVISION)["name"]:
+        assert " ".join(name.split()) in text, name

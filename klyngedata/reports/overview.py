@@ -48,8 +48,6 @@ HEAT_POPULATION = ("share_0_17", "share_65_plus", "share_80_plus", "old_age_depe
 MAP_DEFAULTS = ("share_65_plus", "growth_1y_pct", "population")
 REPORT_NOTEBOOKS = (("befolkningsdashboard", "Befolkningsdashboard"), ("noegletalsrapport", "Nøgletalsrapport"))
 _OUTCOME_CODE = {"missing": 0, "not_compared": 1, "worse": 2, "lower": 3, "similar": 4, "higher": 5, "better": 6}
-_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-           "november", "december"]
 
 PAGE_CSS = """
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 24px 32px; color: #24292f;
@@ -62,12 +60,28 @@ table.kd-table td.kd-num { text-align: right; font-variant-numeric: tabular-nums
 table.kd-table th { background: #f6f8fa; }
 .kd-download a { font-size: 0.88em; color: #0969da; }
 .kd-methods { font-size: 0.9em; color: #57606a; }
-@media print { .kd-download { display: none; } .modebar { display: none !important; } }
+@media print {
+  body { margin: 0; max-width: none; }
+  .kd-download { display: none; } .modebar { display: none !important; }
+  h2 { break-after: avoid; } .kd-chart { break-inside: avoid; }
+}
 """
 
+PRINT_WIDTH_LANDSCAPE_PX = 1000
+"""Width of the charts on paper (A4 landscape text area, about 267 mm at 96 dpi)."""
 
-def _danish_date(when: datetime) -> str:
-    return f"{when.day}. {_MONTHS[when.month - 1]} {when.year} kl. {when:%H.%M}"
+
+def _print_css_js() -> tuple[str, str]:
+    """The page's paper format (A4 landscape: the heat map has a column per unit) and the chart resizing the
+    PDF printer calls before printing (:mod:`klyngedata.reports.pdf`)."""
+    from klyngedata.reports.html import PAGE_MARGINS_MM
+
+    margin = " ".join(f"{m:g}mm" for m in PAGE_MARGINS_MM)
+    css = f"@page {{ size: A4 landscape; margin: {margin}; }}"
+    js = ("window.klyngedataPrint = { prepare: function () { if (!window.Plotly) { return Promise.resolve(); }"
+          " return Promise.all(Array.prototype.slice.call(document.querySelectorAll('.plotly-graph-div'))"
+          f".map(function (g) {{ return Plotly.relayout(g, {{width: {PRINT_WIDTH_LANDSCAPE_PX}}}); }})); }} }};")
+    return css, js
 
 
 def _unit_label(row: Any) -> str:
@@ -282,19 +296,26 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
     -------
     >>> html = overview_html("sundhedsklynger-2022", data_dir="/tmp/kd")  # doctest: +SKIP
     """
+    return _build(division, figure_id, period, data_dir, reports, shared_assets)[0]
+
+
+def _build(division: str | None, figure_id: str | None, period: object, data_dir: Any, reports: bool,
+           shared_assets: bool) -> tuple[str, str | None]:
+    """(page HTML, population period of the page)."""
     import klyngedata
     from klyngedata import registry
+    from klyngedata.formatting import datetime_da
     from klyngedata.reports.blocks import CSS
     from klyngedata.reports.html import PLOTLY_ASSET_NAME, plotly_js, plotly_locale_js
 
     division = registry.resolve_division(division)
-    divisions = registry.divisions().set_index("division")
-    div_name = str(divisions.loc[division, "name"]) if division in divisions.index else division
+    generated = datetime.now().astimezone()
+    div_name = _division_name(division)
     units = registry.clusters(division=division).sort_values(["region_name", "name"], kind="stable")
     kf, ind, notes = _load(division, period, data_dir)
     plural = "klyngerne" if "klynge" in division else "enhederne"
     parts = [f"<h1>Oversigt: {esc(div_name)}</h1>",
-             f'<p class="kd-lead">Alle {len(units)} enheder side om side. Dannet {esc(_danish_date(datetime.now()))} '
+             f'<p class="kd-lead">Alle {len(units)} enheder side om side. Dannet {esc(datetime_da(generated))} '
              f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
     parts += [_note(n) for n in notes]
     # key-figure table
@@ -308,12 +329,13 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
     else:
         fig, heat_csv = _heat_map(units, rows, f"Sundhedsindikatorer og nøgletal: {plural} sammenlignet med hele "
                                                "landet")
-        parts += ["<h2>Varmekort: hvor ligger enhederne i forhold til hele landet?</h2>",
+        parts += ['<div class="kd-chart"><h2>Varmekort: hvor ligger enhederne i forhold til hele landet?</h2>',
                   "<p>Hver celle er enhedens værdi. Farven viser, om værdien er statistisk sikkert bedre, på "
                   "niveau med eller dårligere end hele landet (for tal uden en god retning: højere eller lavere). "
                   "Hvid betyder, at tallet ikke kan sammenlignes statistisk – fx spørgeskemaandele, hvor antallet "
                   "af svarpersoner ikke er offentliggjort.</p>",
-                  _fig_html(fig, "kd-heatmap"), download_link(heat_csv, f"varmekort-{division}.csv")]
+                  f'{_fig_html(fig, "kd-heatmap")}</div>',
+                  download_link(heat_csv, f"varmekort-{division}.csv")]
     # choropleth
     picked = None
     try:
@@ -336,7 +358,7 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
                              division=division, data_dir=data_dir, reverse=pol == "low_is_good",
                              decimals=_decimals(fid, unit), unit_da=unit,
                              title=f"{label} efter enhed")
-            parts += [f"<h2>Kort: {esc(label)}</h2>", _fig_html(fig, "kd-map"),
+            parts += [f'<div class="kd-chart"><h2>Kort: {esc(label)}</h2>{_fig_html(fig, "kd-map")}</div>',
                       download_link(mrows[["entity_name", "value", "display", "period"]].rename(columns={
                           "entity_name": "Enhed", "value": label, "display": "Vist som", "period": "Periode"}),
                           f"kort-{safe_filename(label)}.csv")]
@@ -357,10 +379,13 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
     plotly = (f'<script src="{PLOTLY_ASSET_NAME}"></script>' if shared_assets
               else f"<script>{plotly_js()}</script>")
     title = f"Oversigt: {div_name}"
+    page_period = str(kf.attrs["period"]) if kf is not None and kf.attrs.get("period") else None
+    print_css, print_js = _print_css_js()
     return ("<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
-            f"<style>{CSS}{PAGE_CSS}</style>{plotly}<script>{plotly_locale_js()}</script></head>"
-            f"<body>{''.join(parts)}</body></html>\n")
+            f"<style>{CSS}{PAGE_CSS}{print_css}</style>{plotly}<script>{plotly_locale_js()}</script>"
+            f"<script>{print_js}</script></head>"
+            f"<body>{''.join(parts)}</body></html>\n"), page_period
 
 
 def write_overview(division: str | None = None, out: str | os.PathLike[str] = "reports", *,
@@ -377,25 +402,28 @@ def write_overview(division: str | None = None, out: str | os.PathLike[str] = "r
     division = registry.resolve_division(division)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    page = overview_html(division, figure_id=figure_id, period=period, data_dir=data_dir,
-                         shared_assets=shared_assets)
+    page, page_period = _build(division, figure_id, period, data_dir, True, shared_assets)
     if shared_assets:
         write_plotly_asset(target)
     path = atomic_write_text(target / f"oversigt-{division}.html", page)
     if pdf:
-        _print_pdf(path, division)
+        _print_pdf(path, division, page_period)
     return path
 
 
-def _print_pdf(path: Path, division: str) -> Path:
-    try:
-        from klyngedata.reports import pdf as _pdf
-    except ImportError as exc:
-        raise ReportError("PDF output needs klyngedata.reports.pdf (headless Chromium), which is not available") \
-            from exc
+def _division_name(division: str) -> str:
     from klyngedata import registry
 
     divisions = registry.divisions().set_index("division")
-    name = str(divisions.loc[division, "name"]) if division in divisions.index else division
-    header = _pdf.PrintHeader(name, "Oversigt")
-    return _pdf.html_to_pdf(path, header=header)
+    return str(divisions.loc[division, "name"]) if division in divisions.index else division
+
+
+def _print_pdf(path: Path, division: str, period: str | None) -> Path:
+    """Print the page to an A4 PDF beside it with the reports' printer (headless Chromium)."""
+    from klyngedata.formatting import datetime_da
+    from klyngedata.reports.index import period_label
+    from klyngedata.reports.pdf import PrintHeader, html_to_pdf
+
+    header = PrintHeader(_division_name(division), "Oversigt", period_label(period) if period else "",
+                         datetime_da(datetime.now().astimezone()))
+    return html_to_pdf(path, header=header)
