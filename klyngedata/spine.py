@@ -8,9 +8,9 @@ that Denmark sits in the middle and the unit and the spread fit. For figures wit
 always to the right* (the axis of a "lower is better" figure is flipped); figures without a good direction
 are drawn with higher to the right and coloured blue (higher) or orange (lower).
 
-Colours (Okabe–Ito, readable with colour-vision deficiencies; the outcome is also written out in the
-table beside the chart and in the hover text): better ``#009E73``, similar ``#F0E442``, worse ``#D55E00``,
-higher ``#0072B2``, lower ``#E69F00``, not compared white.
+Colours (Okabe–Ito, readable with colour-vision deficiencies; the outcome is also written out in words in each
+row's label – value, the country's value, outcome – and in the hover text): better ``#009E73``, similar
+``#F0E442``, worse ``#D55E00``, higher ``#0072B2``, lower ``#E69F00``, not compared white.
 
 Input: a key-figure table (schema in ARCHITECTURE.md) holding the rows of *every* unit of the division for
 the figures to show, with ``polarity``, ``vs_country`` and ``country_value`` (as from
@@ -37,6 +37,7 @@ import plotly.graph_objects as go
 
 from klyngedata.exceptions import DataNotAvailable
 from klyngedata.figures import SEPARATORS, format_number
+from klyngedata.formatting import figure_number
 
 __all__ = ["OUTCOME_COLORS", "OUTCOME_LABELS_DA", "spine_chart", "spine_data"]
 
@@ -63,6 +64,11 @@ def _decimals(figure_id: str, unit: str) -> int:
         return catalogue.figure(figure_id).decimals
     except Exception:  # noqa: BLE001 - a figure outside the catalogue gets a sensible default
         return 0 if unit == "personer" else 1
+
+
+def _hidden(row: pd.Series) -> bool:
+    v = row.get("suppressed", False)
+    return bool(v) if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA else False
 
 
 def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
@@ -97,8 +103,8 @@ def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
         rows.append({
             "figure_id": fid, "label_da": str(r.get("label_da", fid)), "unit": unit,
             "period": r.get("period", ""), "value": value,
-            "display": str(r.get("display")) if "display" in r and pd.notna(r.get("display")) else (
-                format_number(value, _decimals(fid, unit))),
+            "display": (str(r.get("display")) if _hidden(r) and pd.notna(r.get("display"))
+                        else figure_number(value, _decimals(fid, unit)) if np.isfinite(value) else "–"),
             "ci95_low": float(r.get("ci95_low", np.nan)), "ci95_high": float(r.get("ci95_high", np.nan)),
             "country_value": float(pd.to_numeric(pd.Series([r[f"{benchmark}_value"]]), errors="coerce")
                                    .astype(float).iloc[0]),
@@ -112,6 +118,19 @@ def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
     out.attrs["unit_id"] = unit_id
     out.attrs["benchmark"] = benchmark
     return out
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    """Break a long label into lines of at most ``width`` characters (plotly tick labels do not wrap)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 def _scale(v: float, centre: float, half: float, flip: bool) -> float:
@@ -182,34 +201,41 @@ def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, 
             customdata=[data["figure_id"].iloc[i] for i in sel],
         ))
     fig.add_shape(type="line", x0=0.5, x1=0.5, y0=-0.6, y1=n - 0.4, line={"color": "#24292f", "width": 2})
-    # the table beside the chart: value, country value, outcome (the outcome in words, not only as colour)
-    for i, r in enumerate(data.itertuples(index=False)):
+    # each row's label says the value, the country's value and the outcome in words (not only as colour)
+    labels = []
+    for r in data.itertuples(index=False):
         dec = _decimals(r.figure_id, r.unit)
-        for x, text in ((1.03, r.display), (1.14, format_number(r.country_value, dec)), (1.25, r.outcome_da)):
-            fig.add_annotation(x=x, y=ys[i], xref="paper", yref="y", text=text, showarrow=False,
-                               xanchor="left", font={"size": 12})
-    for x, text in ((1.03, "<b>Værdi</b>"), (1.14, "<b>Landet</b>"), (1.25, "<b>Vurdering</b>")):
-        fig.add_annotation(x=x, y=n - 0.35, xref="paper", yref="y", text=text, showarrow=False, xanchor="left",
-                           yanchor="bottom", font={"size": 12})
-    labels = [r.label_da if not r.unit or r.unit in r.label_da else f"{r.label_da} ({r.unit})"
-              for r in data.itertuples(index=False)]
+        name_ = r.label_da if not r.unit or r.unit in r.label_da else f"{r.label_da} ({r.unit})"
+        shown = f"{r.display}" + (" %" if r.unit.startswith("%") and not str(r.display).startswith("<") else "")
+        country = format_number(r.country_value, dec) + (" %" if r.unit.startswith("%") else "")
+        labels.append(f"{_wrap(name_)}<br><span style='color:#57606a'>{shown} · landet {country} · "
+                      f"{r.outcome_da}</span>")
+    lines = max(str(t).count("<br>") + 1 for t in labels)
+    row_px = max(32, 12 * lines + 8)
+    top, bottom = 60, 160 if source_da else 130
+    plot_px = row_px * n
     fig.update_layout(
         title={"text": title or f"{name} sammenlignet med {spread_name} og hele landet", "x": 0.0,
                "xanchor": "left"},
         template="plotly_white", separators=SEPARATORS, barmode="overlay",
-        height=150 + 34 * n, margin={"l": 20, "r": 330, "t": 110, "b": 90 if source_da else 60},
-        xaxis={"range": [-0.02, 1.02], "showticklabels": True, "tickvals": [0.02, 0.5, 0.98],
-               "ticktext": ["← dårligere / lavere", "Hele landet", "bedre / højere →"], "showgrid": False,
-               "zeroline": False, "fixedrange": True},
+        height=top + bottom + plot_px, margin={"l": 20, "r": 20, "t": top, "b": bottom},
+        xaxis={"range": [-0.02, 1.02], "showticklabels": False, "showgrid": False, "zeroline": False,
+               "fixedrange": True},
         yaxis={"tickvals": ys, "ticktext": labels, "automargin": True, "showgrid": False, "fixedrange": True,
-               "range": [-0.7, n - 0.3]},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
-                "font": {"size": 11}},
+               "range": [-0.7, n - 0.3], "tickfont": {"size": 10}},
+        # the legend under the chart: it may wrap over several rows on paper without covering the title
+        legend={"orientation": "h", "yref": "paper", "y": -34 / plot_px, "yanchor": "top", "x": 0.0,
+                "xanchor": "left", "font": {"size": 11}},
         hoverlabel={"namelength": -1},
     )
+    for x, anchor, text in ((0.0, "left", "← dårligere / lavere"), (0.5, "center", "Hele landet"),
+                            (1.0, "right", "bedre / højere →")):
+        fig.add_annotation(text=text, showarrow=False, xref="x domain", yref="paper", x=x, y=0.0, yshift=-4,
+                           xanchor=anchor, yanchor="top", font={"size": 11, "color": "#24292f"})
     if source_da:
         text = source_da if source_da.startswith("Kilde") else f"Kilde: {source_da}"
-        fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-55,
-                           xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left")
+        fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0,
+                           yshift=-(bottom - 18), xanchor="left", yanchor="top",
+                           font={"size": 10, "color": "#57606a"}, align="left")
         fig.layout.meta = {"provenance": text}
     return fig

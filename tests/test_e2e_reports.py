@@ -23,11 +23,12 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 CLUSTER = "nordjylland-nord"
 MEMBERS_DST = {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}
 
-MIN_FIGURES = {"befolkningsdashboard": 4, "noegletalsrapport": 1}  # with totals-only population data
+MIN_FIGURES = {"befolkningsdashboard": 4, "noegletalsrapport": 2}  # with totals-only population data
 HEADINGS = {
     "befolkningsdashboard": ("Befolkningsdashboard", ["Nøgletal", "Befolkningsudvikling", "Alderspyramide",
                                                       "Klyngens optageområde", "Medlemskommunerne side om side"]),
     "noegletalsrapport": ("Nøgletalsrapport", ["Sammenfatning", "Nøgletal for klyngen", "Medlemskommunerne",
+                                               "Barometer", "Sammenlignelige klynger",
                                                "Sundhedsindikatorer", "Klyngens organisering", "Kilder"]),
 }
 
@@ -172,3 +173,24 @@ def test_shared_assets_variant_renders(full_data_dir, browser, tmp_path, monkeyp
     shutil.copy(html, moved / html.name)
     browser.get((moved / html.name).as_uri())
     assert browser.execute_script("return typeof Plotly") == "undefined"
+
+
+def test_key_figure_report_has_a_spine_chart_and_peers(reports, browser):
+    from selenium.webdriver.common.by import By
+
+    path = reports / f"{CLUSTER}-noegletalsrapport.html"
+    assert [e for e in _open(browser, path) if e.get("level") == "SEVERE"] == []
+    titles = browser.execute_script(
+        "return [...document.querySelectorAll('.plotly-graph-div')].map(g => g.layout.title.text || '')")
+    spine = [t for t in titles if "sammenlignet med klyngerne og hele landet" in t]
+    assert spine, titles
+    # one row per figure: the 13 health indicators of the shared files (and growth) against all clusters
+    n_rows = browser.execute_script(
+        "const g = [...document.querySelectorAll('.plotly-graph-div')].find(g => (g.layout.title.text || '')"
+        ".includes('sammenlignet med klyngerne')); return g.layout.yaxis.tickvals.length")
+    assert n_rows >= 13
+    links = browser.find_elements(By.CSS_SELECTOR, ".kd-download a[download]")
+    assert any(a.get_attribute("download") == f"barometer-{CLUSTER}.csv" for a in links)
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert "Statistisk sikker" in text and "procentpoint højere" not in text
+

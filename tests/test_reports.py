@@ -224,8 +224,12 @@ def test_summary_da_is_generated_from_the_figures():
                     "regionen +0,1 % og hele landet +0,5 %.")  # the minus sign, as on the chart axes
     assert s[2] == ("Blandt medlemskommunerne havde Aby den største udvikling (+0,2 %) og Bby den mindste "
                     "(\u22121,5 %).")
-    # 25.0 - 20.5 = 4.5 percentage points >= STANDOUT_PP
-    assert s[3] == "Andel 65 år og derover er 25,0 % mod 20,5 % i hele landet (4,5 procentpoint højere)."
+    # a difference without a test (no vs_country outcome) is never called higher or lower
+    assert not any("højere" in x or "lavere" in x for x in s[3:])
+    tested = CONSTRUCTED_KF.assign(vs_country="not_compared", vs_region="not_compared")
+    tested.loc[3, ["vs_country", "vs_region"]] = ["higher", "higher"]  # constructed: 25.0 % is outside its CI
+    assert summary_da(tested)[3] == ("Statistisk sikkert højere end både regionen og hele landet: andel 65 år og "
+                                     "derover (25,0 % mod 22,0 % og 20,5 %).")
 
 
 def test_tables_never_show_small_counts_and_mark_count_cells():
@@ -250,17 +254,25 @@ def test_summary_and_tables_agree_on_decimals_and_units_are_not_doubled():
         "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "recepter",
         "label_da": "Recepter pr. 100 borgere", "value": 73.7, "unit": "pr. 100 borgere", "period": "2024",
         "region_value": 72.9, "country_value": 65.3}])], ignore_index=True)
-    assert summary_da(per_100)[1] == "Recepter pr. 100 borgere er 73,7 mod 65,3 i hele landet (13 % højere)."
+    per_100 = per_100.assign(vs_country=["not_compared", "higher"], vs_region=["not_compared", "similar"])
+    assert summary_da(per_100)[1] == ("Statistisk sikkert højere end hele landet: recepter pr. 100 borgere "
+                                      "(73,7 mod 65,3).")
 
 
-def test_summary_da_uses_percentage_points_for_survey_shares():
+def test_summary_da_never_calls_an_untested_survey_share_higher():
+    # the example: 24.6 % against 18.5 % is not "6,1 procentpoint højere" without a sample size
     kf = pd.concat([CONSTRUCTED_KF.iloc[:1], pd.DataFrame([{  # constructed example: a health indicator row
         "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "svaer_overvaegt",
         "label_da": "Svær overvægt (BMI 30+)", "value": 24.6, "unit": "% af voksne 16+", "period": "2025",
-        "region_value": 21.9, "country_value": 18.5}])], ignore_index=True)
-    # 24.6 - 18.5 = 6.1 percentage points
-    assert summary_da(kf)[1] == ("Svær overvægt (BMI 30+) er 24,6 % af voksne 16+ mod 18,5 % i hele landet "
-                                 "(6,1 procentpoint højere).")
+        "region_value": 21.9, "country_value": 18.5, "vs_country": "not_compared", "vs_region": "not_compared",
+        "vs_country_note_da": "… uden antal svarpersoner …", "trend": "increasing",
+        "trend_da": "stigende og dårligere",
+        "trend_note_da": "Lineær regression på tid (t-test af hældningen) over 5 perioder (2010-2025)."}])],
+        ignore_index=True)
+    s = summary_da(kf)
+    assert not any("procentpoint" in x or "højere end" in x for x in s)
+    assert "Statistisk sikker udvikling: svær overvægt (BMI 30+) er stigende og dårligere (2010–2025)." in s
+    assert any("svarpersoner ikke er offentliggjort" in x for x in s)
 
 
 def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):

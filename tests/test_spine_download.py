@@ -43,8 +43,10 @@ def test_spine_chart_colours_by_outcome_and_flips_low_is_good():
     assert markers["Lavere end landet"].marker.color == OUTCOME_COLORS["lower"]
     # low is good: A (10 < 11) is better and drawn right of the centre; neutral lower is drawn left of it
     assert markers["Bedre end landet"].x[0] > 0.5 and markers["Lavere end landet"].x[0] < 0.5
-    texts = [a.text for a in fig.layout.annotations]
-    assert "bedre" in texts and "lavere" in texts  # the outcome in words, not only as colour
+    labels = list(fig.layout.yaxis.ticktext)
+    # the outcome in words (and the values), not only as colour
+    assert any("10,0 % · landet 11,0 % · bedre" in t for t in labels)
+    assert any("80,0 % · landet 85,0 % · lavere" in t for t in labels)
 
 
 def test_csv_text_is_danish_excel_csv():

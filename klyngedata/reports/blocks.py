@@ -41,6 +41,8 @@ table.kd-table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 0.9
 .jp-RenderedHTMLCommon table.kd-table { table-layout: auto; margin-left: 0; }
 .kd-note { border-left: 4px solid #bf8700; background: #fff8c5; padding: 8px 12px; margin: 8px 0; }
 .kd-caption { font-size: 0.8em; color: #57606a; margin: 2px 0 14px 0; }
+.kd-download { margin: 2px 0 14px 0; font-size: 0.85em; }
+@media print { .kd-download { display: none; } }
 .kd-footer { font-size: 0.82em; color: #57606a; border-top: 1px solid #d0d7de; margin-top: 24px; padding-top: 8px; }
 """
 """Styles of the blocks; emitted once per notebook by :func:`style` (so JupyterLab shows them too)."""

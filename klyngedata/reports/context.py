@@ -24,6 +24,7 @@ import pandas as pd
 from klyngedata import clock
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.reports import blocks
+from klyngedata.reports.download import download_link, with_download
 from klyngedata.reports.html import record, setup_notebook
 from klyngedata.reports.reader import AnalystNotes, data_age_da, missing_sentences, reader_source
 
@@ -32,6 +33,10 @@ TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "sh
 SHARE_FIGURES = ("share_0_17", "share_18_64", "share_65_plus", "share_80_plus")
 GROWTH_PCT_FIGURES = ("growth_1y_pct", "growth_5y_pct", "growth_10y_pct")
 MEMBER_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age")
+SPINE_POPULATION = ("growth_1y_pct", "share_0_17", "share_65_plus", "share_80_plus", "old_age_dependency",
+                    "median_age")
+"""Population figures in the barometer (those the data allow), after the health indicators."""
+PEER_COUNT = 5
 LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
                   "klyngestyregruppe": "Klyngestyregruppen"}
 
@@ -135,6 +140,45 @@ class ClusterReport:
                 cluster=self.cluster.id, level="cluster", division=self.division, data_dir=self.data_dir
             )
         return self._frames["indicators"]
+
+    def division_indicators(self) -> pd.DataFrame:
+        """Health indicators of every unit of the division (the spread in the barometer, the peers), once."""
+        if "division_indicators" not in self._frames:
+            from klyngedata.indicators import indicator_figures
+
+            self._frames["division_indicators"] = indicator_figures(
+                level="cluster", division=self.division, data_dir=self.data_dir)
+        return self._frames["division_indicators"]
+
+    def division_keyfigures(self) -> pd.DataFrame:
+        """Population key figures of every unit of the division (:mod:`klyngedata.division_figures`), once."""
+        if "division_keyfigures" not in self._frames:
+            from klyngedata.division_figures import division_key_figures
+
+            self._frames["division_keyfigures"] = division_key_figures(self.division, self.period, self.data_dir)
+        return self._frames["division_keyfigures"]
+
+    def _division_table(self) -> pd.DataFrame:
+        """Health indicators (both sexes, all ages) and the barometer's population figures of all units."""
+        parts = []
+        try:
+            ind = self.division_indicators()
+            parts.append(ind[ind["sex"].astype(str) == "total"] if "sex" in ind.columns else ind)
+        except (KlyngedataError, ImportError) as exc:
+            _technical(exc)
+        try:
+            kf = self.division_keyfigures()
+            parts.append(kf[kf["figure_id"].isin(SPINE_POPULATION)])
+        except (KlyngedataError, ImportError) as exc:
+            _technical(exc)
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            raise DataNotAvailable("no figures for the units of the division")
+        return pd.concat(parts, ignore_index=True)
+
+    def _spread_name(self) -> str:
+        return {"sundhedsklynger": "klyngerne", "sundhedsraad": "sundhedsrådene",
+                "klyngestyregrupper": "klyngestyregrupperne"}.get(self.division.split("-")[0], "enhederne")
 
     def resolved_period(self) -> str:
         """The period the report describes (the latest period in the data up to the requested one)."""
@@ -461,6 +505,44 @@ class ClusterReport:
             return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
                          "Importér indikatorfiler med 'klyngedata data import STI'.", exc)
 
+    def spine_chart(self) -> Any:
+        """Barometer: the cluster's figures against the spread of all units of the division and Denmark."""
+        from klyngedata import spine
+
+        try:
+            table = self._division_table()
+            fig = spine.spine_chart(table, self.cluster.id, unit_name=self.cluster.name,
+                                    spread_name=self._spread_name(), source_da=_sources_text(table))
+            data = spine.spine_data(table, self.cluster.id)
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Barometeret", exc)
+        return with_download(fig, _spine_csv(data, self.cluster.name), f"barometer-{self.cluster.id}.csv")
+
+    def peers(self, n: int = PEER_COUNT) -> Any:
+        """The cluster beside its most similar units of the division (:func:`klyngedata.peers.peers`)."""
+        from IPython.display import HTML
+
+        from klyngedata.peers import peers
+
+        try:
+            near = peers(self.cluster.id, n=n, division=self.division, data_dir=self.data_dir)
+            table = self._division_table()
+        except (KlyngedataError, ImportError) as exc:
+            return _note("De mest sammenlignelige enheder kan ikke findes, fordi de nødvendige befolkningstal ikke "
+                         "er tilgængelige for enheden.", exc)
+        names = _short_names(self.division)
+        ids = [self.cluster.id, *near["unit_id"]]
+        names[self.cluster.id] = self.cluster.name
+        frame = _peer_frame(table, ids, names)
+        text = blocks.frame_table(frame, {c: c for c in frame.columns}).data
+        caption = near.attrs.get("method_da", "")
+        excluded = near.attrs.get("excluded") or {}
+        if excluded:
+            caption += " Ikke med: " + "; ".join(f"{_name_of(u)} ({r.rstrip('.')})" for u, r in excluded.items())
+            caption += "."
+        link = download_link(frame, f"sammenlignelige-{self.cluster.id}.csv")
+        return HTML(text + blocks.caption_da(caption).data + link)
+
     def governance(self) -> Any:
         """The cluster's governance levels (meeting frequency, chair) and seats, from the commissions."""
         from IPython.display import HTML
@@ -651,3 +733,77 @@ def _projection_groups(rows: pd.DataFrame) -> pd.DataFrame:
         by_period += [{"period": period, "age_group": "65+", "population": g65},
                       {"period": period, "age_group": "80+", "population": g80}]
     return pd.DataFrame(by_period)
+
+
+def _sources_text(table: pd.DataFrame) -> str:
+    """Danish source line of a division table (publishers of the figures shown; no file names)."""
+    from klyngedata import catalogue
+
+    names = []
+    for fid in dict.fromkeys(table["figure_id"]):
+        try:
+            src = catalogue.figure(fid).source_da
+        except KlyngedataError:
+            continue
+        src = src.split(",")[0].split(" (")[0] if src else ""
+        if src and src not in names:
+            names.append(src)
+    return "Kilde: " + "; ".join(names) if names else ""
+
+
+def _spine_csv(data: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The barometer's numbers with Danish column names (what the chart shows), rounded as shown."""
+    from klyngedata.spine import _decimals
+
+    data = data.copy()
+    dec = [_decimals(f, u) for f, u in zip(data["figure_id"], data["unit"], strict=True)]
+    for col in ("value", "ci95_low", "ci95_high", "country_value", "min", "q25", "q75", "max"):
+        data[col] = [round(float(v), d) if pd.notna(v) else v for v, d in zip(data[col], dec, strict=True)]
+    return pd.DataFrame({
+        "Nøgletal": data["label_da"], "Enhed for tallet": data["unit"], "Periode": data["period"].astype(str),
+        name: data["value"], "Vist som": data["display"], "95 %-konfidensinterval, nedre": data["ci95_low"],
+        "95 %-konfidensinterval, øvre": data["ci95_high"], "Hele landet": data["country_value"],
+        "Laveste blandt enhederne": data["min"], "25 %-fraktil": data["q25"], "75 %-fraktil": data["q75"],
+        "Højeste blandt enhederne": data["max"], "Antal enheder med tal": data["n_units"],
+        "Vurdering mod hele landet": data["outcome_da"], "Udvikling": data["trend_da"],
+    })
+
+
+def _short_names(division: str) -> dict[str, str]:
+    """Short column names of a division's units ("Bornholm"; "Midt (Nordjylland)" where short names repeat)."""
+    from klyngedata import registry
+
+    units = registry.clusters(division=division)
+    short = units["short_name"].fillna(units["name"]).astype(str)
+    dup = short.duplicated(keep=False)
+    region = units["region_name"].fillna("").astype(str).str.replace("Region ", "", regex=False)
+    labels = [f"{s} ({r})" if d and r else s for s, r, d in zip(short, region, dup, strict=True)]
+    return dict(zip(units["cluster_id"], labels, strict=True))
+
+
+def _name_of(unit_id: str) -> str:
+    from klyngedata import registry
+
+    try:
+        return registry.cluster(unit_id).name
+    except KlyngedataError:
+        return unit_id
+
+
+def _peer_frame(table: pd.DataFrame, ids: list[str], names: dict[str, str]) -> pd.DataFrame:
+    """Figures (rows) x the unit, its peers and Denmark (columns), as the texts shown."""
+    rows = []
+    for fid in dict.fromkeys(table["figure_id"]):
+        part = table[table["figure_id"] == fid].set_index("entity_id")
+        first = part.iloc[0]
+        unit = str(first.get("unit", ""))
+        rec = {"Nøgletal": str(first["label_da"]) + (f" ({unit})" if unit and unit not in str(first["label_da"])
+                                                     else "")}
+        dec = blocks._decimals(fid, unit)
+        for u in ids:
+            r = part.loc[u] if u in part.index else None
+            rec[names[u]] = "–" if r is None else blocks.value_text(r["value"], unit, dec, r.get("display"),
+                                                                     r.get("suppressed", False))
+        rec["Hele landet"] = blocks.value_text(first.get("country_value"), unit, dec)
+        rows.append(rec)
+    return pd.DataFrame(rows)

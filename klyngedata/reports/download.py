@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["csv_text", "data_uri", "download_link", "safe_filename"]
+__all__ = ["WithDownload", "csv_text", "data_uri", "download_link", "safe_filename", "with_download"]
 
 BOM = "\ufeff"
 
@@ -119,3 +119,53 @@ def download_link(frame: pd.DataFrame, filename: str, label_da: str = "Hent tall
     href = data_uri(csv_text(frame, decimals=decimals))
     return (f'<p class="kd-download"><a download="{html.escape(name)}" href="{href}" '
             f'title="Tallene som CSV-fil (semikolon, decimalkomma) til fx Excel">{html.escape(label_da)}</a></p>')
+
+
+class WithDownload:
+    """A displayable object (plotly figure, HTML block) followed by a CSV download link of its data.
+
+    In a report (HTML) the link is written under the chart; attribute access goes to the wrapped object
+    (``wrapped.data`` is the figure's traces), so code that inspects the figure keeps working.
+
+    Example
+    -------
+    >>> from IPython.display import HTML
+    >>> w = with_download(HTML("<b>x</b>"), pd.DataFrame({"a": [1]}), "a.csv")
+    >>> w._repr_mimebundle_()["text/html"].startswith("<b>x</b><p class=")
+    True
+    """
+
+    def __init__(self, obj: Any, frame: pd.DataFrame, filename: str, label_da: str = "Hent tallene (CSV)",
+                 decimals: Mapping[str, int] | None = None) -> None:
+        self.obj = obj
+        self.frame = frame
+        self.filename = filename
+        self.link = download_link(frame, filename, label_da, decimals=decimals)
+
+    def __getattr__(self, name: str) -> Any:
+        # display hooks of the wrapped object (plotly's _ipython_display_) would show it without the link
+        if name in ("obj", "frame", "filename", "link") or name.startswith(("_ipython", "_repr")):
+            raise AttributeError(name)
+        return getattr(self.obj, name)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        obj = self.obj
+        bundle: Any = {}
+        if hasattr(obj, "_repr_mimebundle_"):
+            bundle = obj._repr_mimebundle_(include=include, exclude=exclude)
+            if isinstance(bundle, tuple):
+                bundle = bundle[0]
+        elif hasattr(obj, "_repr_html_"):
+            bundle = {"text/html": obj._repr_html_()}
+        bundle = dict(bundle or {})
+        bundle["text/html"] = str(bundle.get("text/html") or "") + self.link
+        return bundle
+
+
+def with_download(obj: Any, frame: pd.DataFrame, filename: str, label_da: str = "Hent tallene (CSV)", *,
+                  decimals: Mapping[str, int] | None = None) -> WithDownload:
+    """Wrap ``obj`` so that a CSV download of ``frame`` is shown under it (see :class:`WithDownload`).
+
+    Example: see :class:`WithDownload`.
+    """
+    return WithDownload(obj, frame, filename, label_da, decimals)

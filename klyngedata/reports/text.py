@@ -3,8 +3,11 @@
 :func:`summary_da` turns a key-figure table (schema in ARCHITECTURE.md: ``entity_level``, ``entity_id``,
 ``entity_name``, ``figure_id``, ``label_da``, ``value``, ``unit``, ``period``, ``region_value``,
 ``country_value``, ``suppressed``, ``display``) into a list of Danish sentences: the population, how it
-developed compared with the region and Denmark, which member municipality grew or shrank most, and which
-figures stand out against the national level. Suppressed values are never mentioned.
+developed compared with the region and Denmark, which member municipality grew or shrank most, which
+figures differ *significantly* from Denmark and the region, and which trends are significant. A figure is only
+called better/worse (or higher/lower) when its 95 % interval excludes the benchmark (the ``vs_country`` /
+``vs_region`` outcomes of :mod:`klyngedata.outcomes`); figures without an interval (e.g. survey shares without
+published sample sizes) are never called higher or lower. Suppressed values are never mentioned.
 
 Example
 -------
@@ -19,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -26,11 +30,8 @@ import pandas as pd
 from klyngedata.figures import format_number, period_label
 from klyngedata.formatting import figure_number, percent
 
-STANDOUT_PP = 2.0
-"""A share (%) stands out when it differs from Denmark's by at least this many percentage points."""
-
-STANDOUT_REL = 0.10
-"""Any other figure stands out when it differs from Denmark's by at least this fraction (10 %)."""
+_OUTCOME_GROUPS = (("worse", "dårligere"), ("better", "bedre"), ("higher", "højere"), ("lower", "lavere"))
+_SPAN_RE = re.compile(r"over \d+ perioder \(([^)]*)\)")
 
 _GROWTH_IDS = ("growth_1y", "growth_5y", "growth_10y")
 _YEARS_DA = {"growth_1y": "det seneste år", "growth_5y": "de seneste 5 år", "growth_10y": "de seneste 10 år"}
@@ -93,7 +94,90 @@ def _members_only(members: pd.DataFrame, split_members: Iterable[str]) -> list[s
     return out
 
 
-def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8,
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _pair(row: pd.Series, *bench_cols: str) -> str:
+    """``daglig rygning (14,0 % mod 10,5 %)`` – the unit's value against one or two benchmarks, with the
+    decimals of the tables and the unit once."""
+    label, unit = str(row["label_da"]), str(row.get("unit", "") or "")
+    dec = _decimals(str(row.get("figure_id", "")))
+    if unit.startswith("%"):
+        values = [percent(row["value"], dec), *(percent(row[c], dec) for c in bench_cols)]
+        text = f"{values[0]} mod " + " og ".join(values[1:])
+    else:
+        bench = [figure_number(row[c], dec) for c in bench_cols]
+        bench[-1] = _value_with_unit(label, row[bench_cols[-1]], unit, dec)
+        text = f"{figure_number(row['value'], dec)} mod " + " og ".join(bench)
+    return f"{_lower_first(label)} ({text})"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
+    """Sentences from the tests: outcomes against Denmark and the region, significant trends.
+
+    ``rows``: the unit's figure rows with the outcome columns (``vs_country``, ``vs_region``, ``trend``,
+    ``trend_da``, ``trend_note_da``). Rows without them give no sentence.
+
+    Example (constructed)
+    ---------------------
+    >>> CONSTRUCTED = pd.DataFrame([{"label_da": "Daglig rygning", "value": 14.0, "unit": "%",
+    ...     "country_value": 10.5, "region_value": 13.0, "vs_country": "worse", "vs_region": "similar",
+    ...     "trend": "decreasing", "trend_da": "faldende og bedre",
+    ...     "trend_note_da": "Lineær regression på tid over 5 perioder (2010-2025)."}])
+    >>> significance_sentences_da(CONSTRUCTED)[0]
+    'Statistisk sikkert dårligere end hele landet: daglig rygning (14,0 % mod 10,5 %).'
+    >>> significance_sentences_da(CONSTRUCTED)[1]
+    'Statistisk sikker udvikling: daglig rygning er faldende og bedre (2010–2025).'
+    """
+    out: list[str] = []
+    if rows is None or rows.empty:
+        return out
+    have = [c for c in ("vs_country", "vs_region") if c in rows.columns]
+    vs_c = rows["vs_country"].astype(str) if "vs_country" in have else pd.Series("", index=rows.index)
+    vs_r = rows["vs_region"].astype(str) if "vs_region" in have else pd.Series("", index=rows.index)
+    for outcome, word in _OUTCOME_GROUPS:
+        both = rows[(vs_c == outcome) & (vs_r == outcome)]
+        if len(both):
+            out.append(f"Statistisk sikkert {word} end både regionen og hele landet: "
+                       + _join([_pair(r, "region_value", "country_value") for _, r in both.iterrows()]) + ".")
+        only_c = rows[(vs_c == outcome) & (vs_r != outcome)]
+        if len(only_c):
+            out.append(f"Statistisk sikkert {word} end hele landet: "
+                       + _join([_pair(r, "country_value") for _, r in only_c.iterrows()]) + ".")
+        only_r = rows[(vs_r == outcome) & (vs_c != outcome)]
+        if len(only_r):
+            out.append(f"Statistisk sikkert {word} end regionen: "
+                       + _join([_pair(r, "region_value") for _, r in only_r.iterrows()]) + ".")
+    if "trend" in rows.columns:
+        trends, caveats = [], []
+        for _, r in rows[rows["trend"].astype(str).isin(["increasing", "decreasing"])].iterrows():
+            note = str(r.get("trend_note_da", "") or "")
+            m = _SPAN_RE.search(note)
+            span = f" ({m.group(1).replace('-', '–')})" if m else ""
+            trends.append(f"{_lower_first(str(r['label_da']))} er {r['trend_da']}{span}")
+            if "Uden 2021 ville" in note:
+                caveats.append(_lower_first(str(r["label_da"])))
+        if trends:
+            out.append("Statistisk sikker udvikling: " + "; ".join(trends) + ".")
+        if caveats:
+            out.append(f"For {_join(caveats)} afhænger udviklingen af målingen fra 2021, der blev indsamlet under "
+                       "covid-19-restriktioner.")
+    if "vs_country_note_da" in rows.columns:
+        survey = rows[(rows["vs_country"].astype(str) == "not_compared")
+                      & rows["vs_country_note_da"].astype(str).str.contains("svarpersoner")]
+        if len(survey):
+            out.append("Andelene fra Den Nationale Sundhedsprofil kaldes ikke højere eller lavere end regionens og "
+                       "landets, fordi antallet af svarpersoner ikke er offentliggjort, så forskellen ikke kan "
+                       "testes.")
+    return out
+
+
+def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
                split_members: Iterable[str] = ()) -> list[str]:
     """Danish sentences describing the cluster's key figures (what grew, what stands out).
 
@@ -150,31 +234,7 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 8,
             )
         break  # the shortest available horizon is described; longer ones are in the tables
 
-    standouts = []
-    for _, row in cluster.iterrows():
-        fid = str(row["figure_id"])
-        if fid == "population" or fid.startswith("growth_") or pd.isna(row.get("country_value")):
-            continue
-        v, c = float(row["value"]), float(row["country_value"])
-        unit = str(row.get("unit", ""))
-        label = str(row["label_da"])
-        dec = _decimals(fid)
-        if unit.startswith("%"):
-            diff = v - c
-            if abs(diff) >= STANDOUT_PP:
-                word = "højere" if diff > 0 else "lavere"
-                standouts.append((abs(diff) / max(abs(c), 1e-9),
-                                  f"{label} er {_value_with_unit(label, v, unit, dec)} mod "
-                                  f"{figure_number(c, dec)} % i hele landet "
-                                  f"({figure_number(abs(diff), dec)} procentpoint {word})."))
-        elif c != 0 and abs(v - c) / abs(c) >= STANDOUT_REL:
-            word = "højere" if v > c else "lavere"
-            standouts.append((abs(v - c) / abs(c),
-                              f"{label} er {_value_with_unit(label, v, unit, dec)} mod "
-                              f"{_value_with_unit(label, c, unit, dec)} i hele landet "
-                              f"({figure_number(abs(v - c) / abs(c) * 100, 0)} % {word})."))
-    standouts.sort(key=lambda t: -t[0])
-    out.extend(s for _, s in standouts)
+    out.extend(significance_sentences_da(cluster))
     missing = keyfigures.attrs.get("missing") if hasattr(keyfigures, "attrs") else None
     if missing:
         out.append(
