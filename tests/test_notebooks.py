@@ -23,8 +23,9 @@ EXPECTED_HEADINGS = {
                              "## Medlemskommunerne side om side", "## Kilder"],
     "noegletalsrapport": ["# Nøgletalsrapport", "## Sammenfatning", "## Nøgletal for klyngen",
                           "## Klyngen sammenlignet med regionen og hele landet", "## Medlemskommunerne",
-                          "## Sundhedsindikatorer", "## Nøgletal, der ikke kan beregnes", "## Klyngens organisering",
-                          "## Kilder"],
+                          "## Sundhedsindikatorer", "## Barometer: klyngen blandt alle klynger",
+                          "## Sammenlignelige klynger", "## Nøgletal, der ikke kan beregnes",
+                          "## Klyngens organisering", "## Kilder"],
 }
 
 
