@@ -1,12 +1,24 @@
 """klyngedata: population, key figures, maps and reports for the Danish sundhedsklynger and, from
-1 January 2027, the sundhedsråd that replace them."""
+1 January 2027, the sundhedsråd that replace them.
+
+The public functions are imported on first use (PEP 562): ``import klyngedata`` costs little more than
+``import pandas`` would, and geopandas, plotly and scipy are only imported by the calls that need them.
+
+Example
+-------
+>>> import klyngedata as kd
+>>> kd.cluster("nordjylland-nord").name
+'Klynge Nord'
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+import sys
+from typing import TYPE_CHECKING, Any
 
-from klyngedata.crosswalks import crosswalk  # noqa: E402
-from klyngedata.exceptions import (  # noqa: E402
+from klyngedata import lazy
+from klyngedata.exceptions import (
     CacheCorrupt,
     CacheWriteError,
     DataFormatError,
@@ -14,34 +26,68 @@ from klyngedata.exceptions import (  # noqa: E402
     ImportRefused,
     KlyngedataError,
 )
-from klyngedata.geo import boundaries, choropleth, cluster_map  # noqa: E402
-from klyngedata.indicators import (  # noqa: E402
-    expected_counts,
-    indicator_catalogue,
-    indicator_figures,
-    standardised_figures,
-)
-from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking  # noqa: E402
-from klyngedata.peers import peers  # noqa: E402
-from klyngedata.population import population  # noqa: E402
-from klyngedata.registry import (  # noqa: E402
-    Cluster,
-    Municipality,
-    cluster,
-    clusters,
-    conflicts,
-    divisions,
-    hospitals,
-    levels,
-    membership,
-    municipalities,
-    municipality,
-    predecessors,
-    regions,
-    seats,
-    successors,
-)
-from klyngedata.sources import import_file  # noqa: E402
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "crosswalk": "klyngedata.crosswalks",
+    "boundaries": "klyngedata.geo",
+    "choropleth": "klyngedata.geo",
+    "cluster_map": "klyngedata.geo",
+    "expected_counts": "klyngedata.indicators",
+    "indicator_catalogue": "klyngedata.indicators",
+    "indicator_figures": "klyngedata.indicators",
+    "standardised_figures": "klyngedata.indicators",
+    "age_pyramid": "klyngedata.keyfigures",
+    "key_figures": "klyngedata.keyfigures",
+    "missing_figures": "klyngedata.keyfigures",
+    "municipality_ranking": "klyngedata.keyfigures",
+    "peers": "klyngedata.peers",
+    "population": "klyngedata.population",
+    "Cluster": "klyngedata.registry",
+    "Municipality": "klyngedata.registry",
+    "cluster": "klyngedata.registry",
+    "clusters": "klyngedata.registry",
+    "conflicts": "klyngedata.registry",
+    "divisions": "klyngedata.registry",
+    "hospitals": "klyngedata.registry",
+    "levels": "klyngedata.registry",
+    "membership": "klyngedata.registry",
+    "municipalities": "klyngedata.registry",
+    "municipality": "klyngedata.registry",
+    "predecessors": "klyngedata.registry",
+    "regions": "klyngedata.registry",
+    "seats": "klyngedata.registry",
+    "successors": "klyngedata.registry",
+    "import_file": "klyngedata.sources",
+}
+"""Public name -> the module that defines it (imported when the name is first used)."""
+
+if TYPE_CHECKING:  # static analysers and IDEs see the real objects
+    from klyngedata.crosswalks import crosswalk
+    from klyngedata.geo import boundaries, choropleth, cluster_map
+    from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
+    from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking
+    from klyngedata.peers import peers
+    from klyngedata.population import population
+    from klyngedata.registry import (
+        Cluster,
+        Municipality,
+        cluster,
+        clusters,
+        conflicts,
+        divisions,
+        hospitals,
+        levels,
+        membership,
+        municipalities,
+        municipality,
+        predecessors,
+        regions,
+        seats,
+        successors,
+    )
+    from klyngedata.sources import import_file
 
 __all__ = [
     "CacheCorrupt",
@@ -84,14 +130,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Lazy attributes: ``kd.reports`` and ``kd.run_reports`` import papermill/nbconvert only when used."""
+def __getattr__(name: str) -> Any:
+    """``kd.reports`` / ``kd.run_reports`` import papermill/nbconvert only when used."""
     if name == "reports":
-        import importlib
-
         return importlib.import_module("klyngedata.reports")
     if name == "run_reports":
         from klyngedata.reports import run
 
         return run
     raise AttributeError(f"module 'klyngedata' has no attribute {name!r}")
+
+
+lazy.install(sys.modules[__name__], _LAZY)

@@ -53,7 +53,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,19 @@ def _periods_summary(periods: Any) -> str | None:
         return periods[0]
     ordered = sorted(periods)
     return f"{ordered[0]}..{ordered[-1]} ({len(ordered)})"
+
+
+def _dictionary_columns(data: bytes, wanted: Sequence[str]) -> dict[str, Any]:
+    """``read_dictionary`` for those of ``wanted`` that are string columns of the parquet ``data``."""
+    if not wanted:
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(io.BytesIO(data))
+    cols = [c for c in wanted if c in schema.names
+            and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+    return {"read_dictionary": cols} if cols else {}
 
 
 def _file_lock(path: Path) -> Any:
@@ -459,8 +472,13 @@ class Cache:
             "data again with `klyngedata data import --replace PATH` or fetch it again (either replaces the entry)."
         )
 
-    def read(self, key: str, hint: str | None = None) -> pd.DataFrame:
+    def read(self, key: str, hint: str | None = None, *, categorical: Sequence[str] = (),
+             filters: list[tuple] | None = None) -> pd.DataFrame:
         """Load entry ``key``; ``.attrs["provenance"]`` holds its metadata.
+
+        ``categorical``: string columns to return as pandas categoricals, read straight from the parquet
+        dictionary (much faster and smaller for millions of rows with a few distinct values). ``filters``:
+        only the rows matching these pyarrow filters (e.g. ``[("sex", "in", ["male", "female"])]``) are read.
 
         Raises :class:`DataNotAvailable` (with a how-to-get message, or ``hint``) if it is not cached, and
         :class:`CacheCorrupt` (naming the entry and what is wrong) if it is damaged.
@@ -500,7 +518,8 @@ class Cache:
 
                 frame = geopandas.read_parquet(io.BytesIO(data))
             else:
-                frame = pd.read_parquet(io.BytesIO(data))
+                frame = pd.read_parquet(io.BytesIO(data), **_dictionary_columns(data, categorical),
+                                        **({"filters": filters} if filters else {}))
         except Exception as exc:  # noqa: BLE001 - damaged despite a matching checksum
             raise self._corrupt(key, meta, f"its data cannot be read as parquet ({exc})") from exc
         frame.attrs["provenance"] = meta

@@ -163,18 +163,43 @@ def _cached_tables(cache: Cache, kind: str) -> list[str]:
     return [t for t in ("FOLK1A", "FOLK1AM") if t in tables]
 
 
-def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
+_CATEGORICAL = ("area_level", "area_code", "municipality_code", "sex")
+"""String columns of a cached population table read as categoricals (FOLK1A by sex and single age has millions of
+rows with a few hundred distinct values: selecting and grouping on codes, not strings)."""
+
+
+def _load_table(cache: Cache, table: str, refresh: bool, rows: list[tuple] | None = None) -> pd.DataFrame:
+    """The cached table (fetched or refreshed as the module docstring says). ``rows``: read only the rows
+    matching these filters (the whole table if none match, so that checks and messages see what is cached)."""
+    frame = _load_table_rows(cache, table, refresh, rows)
+    if rows and frame.empty:
+        frame = _load_table_rows(cache, table, False, None)
+    return frame
+
+
+def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
+    frame = cache.read(key, categorical=_CATEGORICAL, filters=rows)
+    try:  # the parquet decoding buffers go back to the system before pandas allocates the aggregation's arrays
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
+    return frame
+
+
+def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] | None) -> pd.DataFrame:
     key = population_key(table)
     meta = cache.meta(key)
     if meta is None and cache.state(key)[0] == "corrupt":
         if _offline():
-            cache.read(key)  # raises CacheCorrupt naming this table and what is wrong
+            _read(cache, key, rows)  # raises CacheCorrupt naming this table and what is wrong
         try:  # online a fetch replaces the damaged entry
             fetch_population([table], data_dir=cache.data_dir)
         except (DstApiError, OSError):
-            cache.read(key)
+            _read(cache, key, rows)
         warnings.warn(f"the cached {table} was corrupt and has been fetched again", PopulationWarning, stacklevel=3)
-        return cache.read(key)
+        return _read(cache, key, rows)
     if meta is not None and not refresh:
         stale = False
         if meta.get("fetched_at") and not _offline():
@@ -184,7 +209,7 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
             except ValueError:
                 stale = True
         if not stale:
-            return cache.read(key)
+            return _read(cache, key, rows)
         try:
             from klyngedata.dst.client import StatBankClient
             from klyngedata.dst.tables import latest_published_period
@@ -193,22 +218,22 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
             if newest not in (meta.get("periods") or []):
                 fetch_population([table], data_dir=cache.data_dir,
                                  by_sex_age=bool(meta.get("by_sex_age", DEFAULT_FETCH.get(table, True))))
-                return cache.read(key)
+                return _read(cache, key, rows)
         except (DstApiError, OSError) as exc:
             warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
                           PopulationWarning, stacklevel=3)
-            return cache.read(key)
+            return _read(cache, key, rows)
         checked = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         try:  # current: note the check so that the next one is a day later, not on every call
             cache.update_meta(key, checked_at=checked)  # meta only: never rewrites rows an import just merged
         except OSError:  # a read-only cache is simply re-checked next time
             pass
-        return cache.read(key)
+        return _read(cache, key, rows)
     if _offline():
         if meta is not None:  # refresh=True offline: the cache is all there is
             warnings.warn(f"offline (${ENV_OFFLINE} is set): not refreshing; using {_age_text(meta)}",
                           PopulationWarning, stacklevel=3)
-            return cache.read(key)
+            return _read(cache, key, rows)
         raise DataNotAvailable(f"No cached population table {table} in {cache.root} and offline "
                                f"(${ENV_OFFLINE} is set). {HOW_TO_GET_DATA}")
     try:
@@ -219,7 +244,7 @@ def _load_table(cache: Cache, table: str, refresh: bool) -> pd.DataFrame:
         else:
             raise DataNotAvailable(f"No cached population table {table} in {cache.root}, and fetching it from "
                                    f"StatBank failed: {exc}. {HOW_TO_GET_DATA}") from exc
-    return cache.read(_cached_key(cache, "projection") if table.upper() == "FRKM" else population_key(table))
+    return _read(cache, _cached_key(cache, "projection") if table.upper() == "FRKM" else population_key(table), rows)
 
 
 def _cached_key(cache: Cache, kind: str) -> str:
@@ -248,11 +273,11 @@ def _align_quarters_to_months(base: pd.DataFrame, periods: list[pd.Period] | str
 
 
 def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_detail: bool,
-                 refresh: bool) -> pd.DataFrame:
+                 refresh: bool, rows: list[tuple] | None = None) -> pd.DataFrame:
     if kind == "projection":
         tables = _cached_tables(cache, "projection")
         table = tables[0] if tables else "FRKM"
-        return _load_table(cache, table, refresh)
+        return _load_table(cache, table, refresh, rows)
     if kind != "observed":
         raise KlyngedataError(f"kind must be 'observed' or 'projection', not {kind!r}")
     cached = _cached_tables(cache, "observed")
@@ -267,7 +292,7 @@ def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_d
     last_error = None
     for table in candidates:
         try:
-            frame = _load_table(cache, table, refresh)
+            frame = _load_table(cache, table, refresh, rows)
         except DataNotAvailable as exc:
             last_error = exc
             continue
@@ -304,21 +329,23 @@ def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.D
     if bad.any():
         raise KlyngedataError(f"the open age group {int(df.loc[bad, 'age'].iloc[0])}+ cannot be split by the "
                               f"age group edges {edges}; use a last edge of at most that age")
-    out = df.copy()
+    out = df.drop(columns=["age", "age_open"])
     out["age_group"] = pd.Categorical.from_codes(idx, categories=labels, ordered=True)
-    return out.drop(columns=["age", "age_open"])
+    return out
 
 
 def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], age_groups: Any,
             area_level: str = "municipality") -> pd.DataFrame:
-    df = base[base["area_level"] == area_level]
+    # one boolean mask and one take: at full detail every intermediate frame would be millions of rows
+    area = (base["area_level"] == area_level).to_numpy(dtype=bool, na_value=False)
+    mask = area.copy()
     if area_level != "municipality":  # the source's own region/country rows, for the periods already chosen
-        df = df[df["period"].isin(periods)]
+        mask &= base["period"].isin(periods).to_numpy()
     elif isinstance(periods, str):
         if periods == "latest":
-            df = df[df["period"] == df["period"].max()]
+            mask &= (base["period"] == base.loc[area, "period"].max()).to_numpy(dtype=bool, na_value=False)
     else:
-        have = set(df["period"].unique())
+        have = set(base.loc[area, "period"].unique())
         missing = [p for p in periods if p not in have]
         if missing:
             table = base.attrs.get("provenance", {}).get("table")
@@ -326,17 +353,18 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
             raise DataNotAvailable(f"period(s) {', '.join(format_period(p) for p in missing)} not in the cached "
                                    f"{table} (it has {format_period(lo) if have else '-'}..."
                                    f"{format_period(hi) if have else '-'}). {HOW_TO_GET_DATA}")
-        df = df[df["period"].isin(periods)]
+        mask &= base["period"].isin(periods).to_numpy()
     want_sex = "sex" in by
     want_age = "age" in by or age_groups is not None
-    df = df[df["sex"].isin(["male", "female"])] if want_sex else df[df["sex"] == "total"]
-    df = df[df["age"].notna()] if want_age else df[df["age"].isna()]
-    if df.empty and area_level == "municipality":
+    sex = base["sex"].isin(["male", "female"]) if want_sex else base["sex"] == "total"
+    mask &= sex.to_numpy(dtype=bool, na_value=False)
+    mask &= (base["age"].notna() if want_age else base["age"].isna()).to_numpy()
+    if not mask.any() and area_level == "municipality":
         table = base.attrs.get("provenance", {}).get("table")
         raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
                                f"age_groups={age_groups!r}. {HOW_TO_GET_DATA}")
     cols = ["area_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
-    df = df[cols].rename(columns={"area_code": "entity_id"})
+    df = base.loc[mask, cols].rename(columns={"area_code": "entity_id"})
     if age_groups is not None:
         df = _apply_age_groups(df, age_groups)
         if "age" in by:
@@ -518,15 +546,21 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     periods = _parse_periods(period)
     cache = Cache(data_dir)
     need_detail = bool(by_set) or age_groups is not None
-    base = _choose_base(cache, kind, periods, need_detail, refresh)
-    if (base["sex"] == "total").sum() == 0:
+    # rows the selection can never use are not read (the sex totals when by sex; the all-ages rows when by age)
+    rows = ([("sex", "in", ["male", "female"])] if "sex" in by_set else []) + \
+        ([("age", ">=", 0)] if "age" in by_set or age_groups is not None else [])
+    base = _choose_base(cache, kind, periods, need_detail, refresh, rows or None)
+    # derived totals only where the selection uses them (summing millions of single-age rows otherwise for nothing)
+    if "sex" not in by_set and (base["sex"] == "total").sum() == 0:
         base = complete_totals(base)
-    if base["age"].isna().sum() == 0:
+    if "age" not in by_set and age_groups is None and base["age"].isna().sum() == 0:
         base = complete_age_totals(base)
     base = _compact(base)
     meta = base.attrs.get("provenance", {})
     periods = _align_quarters_to_months(base, periods)
     mun = _select(base, periods, by_set, age_groups)
+    own_base = base if level in ("region", "country") else None  # the source's own region/country rows
+    del base  # millions of rows at full detail: freed before the aggregation allocates
     group = _group_cols(mun)
     names, regions = _municipality_names(division)
     used_periods = sorted({format_period(p) for p in mun["period"].unique()})
@@ -555,14 +589,14 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
         out = _aggregate(mun, ["region_code", *group])
         out["entity_id"] = out["region_code"]
         out["entity_name"] = out["entity_id"].map(_region_names())
-        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group,
+        out = _use_own_rows(own_base, out, level, mun["period"].unique(), by_set, age_groups, group,
                             _complete_members(mun, regions, "region_code"))
     else:
         out = _aggregate(mun, group)
         out["entity_id"] = "DK"
         out["entity_name"] = "Hele landet"
         out["region_code"] = pd.NA
-        out = _use_own_rows(base, out, level, mun["period"].unique(), by_set, age_groups, group,
+        out = _use_own_rows(own_base, out, level, mun["period"].unique(), by_set, age_groups, group,
                             _complete_members(mun.assign(_all="DK"), regions, "_all"))
     own_rows = bool(out.attrs.get("own_rows"))
     out["level"] = level

@@ -616,13 +616,30 @@ def _region_day(division: str | None, date: object) -> pd.Timestamp:
     return divs.loc[resolve_division(division), "valid_from"]
 
 
+_REGION_LINKS: list = [None, {}]  # [the regions frame the links were built from, region_id -> (valid_to, successor)]
+
+
+def _region_links() -> dict[str, tuple]:
+    """region_id -> (valid_to or None, successor_id or None), built once per loaded registry (it is called for
+    every municipality of every look-up)."""
+    regions = _reg().regions
+    if _REGION_LINKS[0] is not regions:
+        _REGION_LINKS[1] = {rid: (None if pd.isna(to) else to, None if pd.isna(nxt) else nxt)
+                            for rid, to, nxt in zip(regions["region_id"], regions["valid_to"],
+                                                    regions["successor_id"], strict=True)}
+        _REGION_LINKS[0] = regions
+    return _REGION_LINKS[1]
+
+
 def _region_on(region_id: str, day: pd.Timestamp) -> str:
     """The region that ``region_id``'s area belongs to on ``day`` (following successors of ended regions)."""
-    r = _reg().regions.set_index("region_id")
+    links = _region_links()
+    if region_id not in links:
+        raise KeyError(region_id)
     seen = {region_id}
-    while pd.notna(r.loc[region_id, "valid_to"]) and r.loc[region_id, "valid_to"] < day:
-        nxt = r.loc[region_id, "successor_id"]
-        if pd.isna(nxt) or nxt in seen:
+    while links[region_id][0] is not None and links[region_id][0] < day:
+        nxt = links[region_id][1]
+        if nxt is None or nxt in seen:
             break
         region_id = nxt
         seen.add(region_id)

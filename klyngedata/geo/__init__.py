@@ -14,22 +14,50 @@ Example
 
 from __future__ import annotations
 
-from klyngedata.geo.boundaries import (
-    LEVELS,
-    boundaries,
-    cached_boundaries,
-    import_boundaries,
-    is_boundary_file,
-    read_boundaries,
-)
-from klyngedata.geo.catchment import (
-    attach_geometry,
-    cluster_polygons,
-    cluster_web_layer,
-    municipality_layer,
-    region_polygons,
-    simplify_coverage,
-)
+import sys
+from typing import TYPE_CHECKING
+
+from klyngedata import lazy
+
+_LAZY = {
+    "LEVELS": "klyngedata.geo.boundaries",
+    "boundaries": "klyngedata.geo.boundaries",
+    "cached_boundaries": "klyngedata.geo.boundaries",
+    "import_boundaries": "klyngedata.geo.boundaries",
+    "is_boundary_file": "klyngedata.geo.boundaries",
+    "read_boundaries": "klyngedata.geo.boundaries",
+    "attach_geometry": "klyngedata.geo.catchment",
+    "cluster_polygons": "klyngedata.geo.catchment",
+    "cluster_web_layer": "klyngedata.geo.catchment",
+    "municipality_layer": "klyngedata.geo.catchment",
+    "region_polygons": "klyngedata.geo.catchment",
+    "simplify_coverage": "klyngedata.geo.catchment",
+    "cluster_map": "klyngedata.geo.maps",
+    "choropleth": "klyngedata.geo.maps",
+    "tile_layout": "klyngedata.geo.tiles",
+}
+"""Public name -> defining module; imported on first use (PEP 562), so ``klyngedata.geo.tiles`` does not pay for
+geopandas and the boundary readers do not pay for plotly."""
+
+if TYPE_CHECKING:
+    from klyngedata.geo.boundaries import (
+        LEVELS,
+        boundaries,
+        cached_boundaries,
+        import_boundaries,
+        is_boundary_file,
+        read_boundaries,
+    )
+    from klyngedata.geo.catchment import (
+        attach_geometry,
+        cluster_polygons,
+        cluster_web_layer,
+        municipality_layer,
+        region_polygons,
+        simplify_coverage,
+    )
+    from klyngedata.geo.maps import choropleth, cluster_map
+    from klyngedata.geo.tiles import tile_layout
 
 __all__ = [
     "LEVELS",
@@ -50,13 +78,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # lazy: plotly and the tile layout are only imported when used
-    if name in ("cluster_map", "choropleth"):
-        from klyngedata.geo import maps
-
-        return getattr(maps, name)
-    if name == "tile_layout":
-        from klyngedata.geo.tiles import tile_layout
-
-        return tile_layout
-    raise AttributeError(f"module 'klyngedata.geo' has no attribute {name!r}")
+lazy.install(sys.modules[__name__], _LAZY)

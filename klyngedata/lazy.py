@@ -1,0 +1,50 @@
+"""Lazy public attributes for package ``__init__`` files (PEP 562), so that importing a package is cheap and
+heavy dependencies (geopandas, plotly, scipy) are imported by the calls that need them.
+
+:func:`install` gives a package a module ``__getattr__``/``__dir__`` that import ``mapping[name]`` on first use.
+It also keeps a public *function* as the package attribute when a submodule of the same name is imported
+(``klyngedata.population`` is a module and ``klyngedata.population()`` the package's function; Python would
+otherwise replace the function by the module when the submodule is imported).
+
+Example
+-------
+>>> import types
+>>> pkg = types.ModuleType("demo")
+>>> install(pkg, {"dumps": "json"})
+>>> pkg.dumps([1])
+'[1]'
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+from collections.abc import Mapping
+from typing import Any
+
+
+class _LazyPackage(types.ModuleType):
+    _lazy: Mapping[str, str] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        lazy = type(self)._lazy
+        if name in lazy:
+            value = getattr(importlib.import_module(lazy[name]), name)
+            super().__setattr__(name, value)
+            return value
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*self.__dict__, *type(self)._lazy})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        lazy = type(self)._lazy
+        if (isinstance(value, types.ModuleType) and name in lazy and lazy[name] == value.__name__
+                and value.__name__ == f"{self.__name__}.{name}" and hasattr(value, name)):
+            value = getattr(value, name)  # the public function, not the submodule of the same name
+        super().__setattr__(name, value)
+
+
+def install(module: types.ModuleType, mapping: Mapping[str, str]) -> None:
+    """Make ``module`` resolve ``mapping``'s names lazily (see the module docstring)."""
+    module.__class__ = type(f"Lazy_{module.__name__.replace('.', '_')}", (_LazyPackage,), {"_lazy": dict(mapping)})
