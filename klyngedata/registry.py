@@ -1261,6 +1261,19 @@ def composition(cluster_key: str | Cluster, **lookup) -> dict:
     }
 
 
+def hospitals_inferred(cluster_key: str | Cluster, **lookup) -> bool:
+    """True when a unit's acute hospitals are deduced, not confirmed by a source (the councils' hospitals are
+    inferred from the clusters they take over: ``acute hospitals [INFERENCE]`` in the unit's source reference).
+
+    >>> hospitals_inferred("sundhedsraad-limfjorden"), hospitals_inferred("nordjylland-nord")
+    (True, False)
+    """
+    c = cluster(cluster_key, **lookup)
+    cl = _reg().clusters
+    ref = cl.loc[cl["cluster_id"] == c.id, "source_ref"]
+    return bool(len(ref)) and bool(re.search(r"hospitals?\s*\[INFERENCE\]", str(ref.iloc[0]), re.I))
+
+
 def _close(text: str, options: list[str], n: int = 5) -> list[str]:
     folded = {_fold(o, 0): o for o in options}
     hits = difflib.get_close_matches(_fold(text, 0), list(folded), n=n, cutoff=0.5)

@@ -27,7 +27,8 @@ from klyngedata.exceptions import ReportError
 
 @click.command("report")
 @click.argument("clusters", nargs=-1)
-@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the division.")
+@click.option("--all", "all_clusters", is_flag=True,
+              help="Every unit of the division: the sundhedsklynger until 2026, the sundhedsråd from 2027.")
 @click.option("--division", default=None, help="Division id (default: the one valid today).")
 @click.option("--period", default=None, help='Period, e.g. "2024M01" or "2024K1" (default: latest).')
 @click.option("--out", "out", default="reports", show_default=True, type=click.Path(file_okay=False),
@@ -51,6 +52,10 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
            timeout: float | None, no_progress: bool, pdf: bool) -> None:
     """Generate HTML reports (population dashboard, key-figure report) for CLUSTERS or --all.
 
+    CLUSTERS are unit ids or names: sundhedsklynger (e.g. nordjylland-nord, also after they ended on
+    31 December 2026) or sundhedsråd (e.g. sundhedsraad-limfjorden); each id names its division, and the
+    reports use its words (klyngen / rådet). Reports of different divisions never overwrite each other.
+
     With --pdf each report is also written as an A4 PDF (running header with the unit, the report title and
     the date of the figures; "Side X af Y" in the footer) for printing and meeting papers.
 
@@ -62,7 +67,8 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
     if all_clusters and clusters:
         raise click.UsageError("Give cluster ids or --all, not both")
     if not all_clusters and not clusters:
-        raise click.UsageError("Give one or more cluster ids (see 'klyngedata clusters'), or --all")
+        raise click.UsageError("Give one or more ids of sundhedsklynger or sundhedsråd (see 'klyngedata clusters'), "
+                               "or --all")
     result = run(
         list(clusters), all=all_clusters, division=division, period=period, out=out, jobs=jobs,
         data_dir=data_dir, shared_assets=shared_assets, notebooks=notebooks, notebook_path=notebook_dir,

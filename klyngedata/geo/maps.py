@@ -265,14 +265,14 @@ def _scope(division: str | None, date: Any, highlight: str | None, region: Any,
     return m, hl_id, region_code
 
 
-def _is_council_division(m: pd.DataFrame) -> bool:
-    """True when the membership rows are those of a sundhedsråd division (for the map's Danish wording)."""
-    if "division" not in m.columns or m.empty:
-        return False
+def _unit_words(m: pd.DataFrame) -> Any:
+    """The Danish words for the units of the membership rows' division (:mod:`klyngedata.vocabulary`)."""
+    from klyngedata.vocabulary import words
+
     try:
-        return _registry().division(str(m["division"].iloc[0]))["unit_da"] == "sundhedsråd"
+        return words(str(m["division"].iloc[0]) if "division" in m.columns and len(m) else None)
     except KlyngedataError:
-        return False
+        return words("sundhedsklynger-2022")
 
 
 def _colours(cluster_ids: list[str], hl_id: str | None) -> dict[str, str]:
@@ -361,12 +361,11 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     m, hl_id, region_code = _scope(division, date, highlight, region, membership)
     pop = _population_lookup(population)
     muni = _boundaries_or_none(data_dir, tolerance, municipalities)
-    councils = _is_council_division(m)
+    unit_words = _unit_words(m)
     if title is None:
-        title = "Sundhedsråd" if councils else "Sundhedsklynger"
+        title = unit_words.fill("{Sundhedsklynger}")
         if hl_id is not None:
-            others = "sundhedsråd" if councils else "klynger"
-            title = f"{m.loc[m['cluster_id'] == hl_id, 'cluster_name'].iloc[0]} og regionens øvrige {others}"
+            title = f"{m.loc[m['cluster_id'] == hl_id, 'cluster_name'].iloc[0]} og regionens øvrige {unit_words.units}"
     if muni is None:
         return _cluster_tile_map(m, hl_id, pop, tile_shape, title)
 
@@ -430,7 +429,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
     _hover_points(canvas, shown, "code", hover)
     if background is None:
         return canvas.finish_print(title)
-    return canvas.finish(title, "Sundhedsråd" if councils else "Sundhedsklynger")
+    return canvas.finish(title, unit_words.fill("{Sundhedsklynger}"))
 
 
 def _real_isle(moved_muni: Any, shift: tuple[float, float]) -> Any:

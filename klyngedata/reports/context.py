@@ -27,6 +27,7 @@ from klyngedata.reports import blocks
 from klyngedata.reports.download import download_link, with_download
 from klyngedata.reports.html import record, setup_notebook
 from klyngedata.reports.reader import AnalystNotes, data_age_da, missing_sentences, reader_source
+from klyngedata.vocabulary import UnitWords, words
 
 TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age",
                 "old_age_dependency")
@@ -37,8 +38,6 @@ SPINE_POPULATION = ("growth_1y_pct", "share_0_17", "share_65_plus", "share_80_pl
                     "median_age")
 """Population figures in the barometer (those the data allow), after the health indicators."""
 PEER_COUNT = 5
-LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
-                  "klyngestyregruppe": "Klyngestyregruppen"}
 
 _HOW_TO_GET = ("get the data with `klyngedata data fetch` (StatBank, needs internet) or import a downloaded "
                "file with `klyngedata data import PATH`")
@@ -91,6 +90,7 @@ class ClusterReport:
         self.renderer = setup_notebook(report)
         self.cluster = registry.cluster(cluster, division=division or None)  # an id names its division
         self.division = self.cluster.division
+        self.words: UnitWords = words(self.cluster)  # sundhedsklynge/klyngen or sundhedsråd/rådet
         self.period = period or "latest"
         self.data_dir = None if data_dir in (None, "") else str(data_dir)
         self._frames: dict[str, Any] = {}
@@ -177,8 +177,8 @@ class ClusterReport:
         return pd.concat(parts, ignore_index=True)
 
     def _spread_name(self) -> str:
-        return {"sundhedsklynger": "klyngerne", "sundhedsraad": "sundhedsrådene",
-                "klyngestyregrupper": "klyngestyregrupperne"}.get(self.division.split("-")[0], "enhederne")
+        """The units of the spread in Danish: "klyngerne", "rådene" (:mod:`klyngedata.vocabulary`)."""
+        return self.words.plural_definite
 
     def resolved_period(self) -> str:
         """The period the report describes (the latest period in the data up to the requested one)."""
@@ -193,16 +193,47 @@ class ClusterReport:
         return "" if self.period in ("latest", "all") else str(self.period)
 
     # ------------------------------------------------------------------ blocks
+    def fill(self, template: str) -> str:
+        """``template`` in this unit's words: ``"{Klyngens} organisering"`` -> ``"Rådets organisering"`` for a
+        council (placeholders: :mod:`klyngedata.vocabulary`; also ``{navn}``, ``{akuthospital}`` and ``{fra}`` /
+        ``{til}``, the units before and after the transition the unit takes part in: sundhedsklynger, sundhedsråd)."""
+        from klyngedata.reports.transition import transition_pair
+
+        n = len(self.cluster.hospitals)
+        pair = transition_pair(self.cluster.id) or (self.division, self.division)
+        return self.words.fill(template, navn=self.cluster.name,
+                               akuthospital="akuthospitaler" if n > 1 else "akuthospital",
+                               fra=words(pair[0]).units, til=words(pair[1]).units)
+
+    def heading(self, title: str, intro: str = "", level: int = 2) -> Any:
+        """A Danish heading (and an intro paragraph) in this unit's words, e.g.
+        ``rapport.heading("{Klyngens} organisering")`` shows "Klyngens organisering" or "Rådets organisering"."""
+        from IPython.display import Markdown
+
+        text = f"{'#' * level} {self.fill(title)}"
+        return Markdown(text + (f"\n\n{self.fill(intro)}" if intro else ""))
+
+    def text(self, template: str) -> Any:
+        """A Danish paragraph in this unit's words (see :meth:`fill`)."""
+        from IPython.display import Markdown
+
+        return Markdown(self.fill(template))
+
     def header(self) -> Any:
-        """Cluster facts (region, member municipalities, hospitals, division, period); records the index data."""
+        """Unit facts (region, member municipalities, hospitals, division, predecessors or successors, age of the
+        data, unconfirmed membership) and, for a unit of an ended or not yet started division, a Danish note
+        saying so; records the index data."""
+        from IPython.display import HTML
+
+        from klyngedata.figures import period_label
+        from klyngedata.reports.transition import neighbours_da, status_da
+        from klyngedata.vocabulary import division_text_da
+
         c = self.cluster
         period = self.resolved_period()
         unconfirmed = not _confirmed(c)
         record(cluster_id=c.id, cluster_name=c.name, region_name=c.region_name, division=self.division,
                period=period, unconfirmed=unconfirmed)
-        hospitals = ", ".join(map(str, c.hospitals["name"])) if len(c.hospitals) else "–"
-        from klyngedata.figures import period_label
-
         when = "ingen befolkningstal"
         if period:
             from klyngedata.keyfigures import to_period
@@ -212,21 +243,35 @@ class ClusterReport:
         facts = [
             ("Region", c.region_name),
             ("Medlemskommuner", ", ".join(c.municipality_names)),
-            ("Akuthospital", hospitals),
-            ("Inddeling", _division_name(self.division)),
+            (self.fill("{Akuthospital}"), self._hospitals_text()),
+            ("Inddeling", division_text_da(self.division)),
+            *neighbours_da(c),
             ("Tallene er fra", when),
         ]
         if unconfirmed:
             facts.append(("Medlemskab", f"Ikke bekræftet af en officiel kilde fra {_division_start(self.division)}; "
                                         "sammensætningen bygger på ældre eller sekundære kilder"))
         rows = "".join(f"<tr><th>{blocks.esc(k)}</th><td>{blocks.esc(v)}</td></tr>" for k, v in facts)
-        split = ""
+        notes = ""
+        status = status_da(c)
+        if status:
+            notes += blocks.note_da(status, title="Bemærk").data
         if c.has_split:
-            split = blocks.note_da(self._split_explanation(), title="Delt kommune").data
-        from IPython.display import HTML
-
+            notes += blocks.note_da(self._split_explanation(), title="Delt kommune").data
         table = f'<table class="kd-table">{rows}</table>'
-        return HTML(f"{blocks.style().data}<h2>{blocks.esc(c.name)}</h2>{table}{split}")
+        return HTML(f"{blocks.style().data}<h2>{blocks.esc(c.name)}</h2>{table}{notes}")
+
+    def _hospitals_text(self) -> str:
+        """The unit's acute hospital(s); an inferred assignment is said to be inferred (never shown as fact)."""
+        from klyngedata import registry
+
+        c = self.cluster
+        if not len(c.hospitals):
+            return "ikke registreret"
+        names = ", ".join(map(str, c.hospitals["name"]))
+        if registry.hospitals_inferred(c):
+            return names + self.fill(" (udledt af de sundhedsklynger, {klyngen} overtager; ikke bekræftet)")
+        return names
 
     def tiles(self) -> Any:
         """Key-figure tiles for the cluster (or the Danish reason why the cluster's figures are missing)."""
@@ -245,10 +290,11 @@ class ClusterReport:
 
     def _cluster_missing_note(self, kf: pd.DataFrame) -> Any:
         if self._split_codes():  # explained once, in the header
-            return blocks.note_da("Klyngens samlede tal kan ikke opgøres (se forklaringen øverst). "
-                                  "Medlemskommunernes tal står længere nede.")
+            return blocks.note_da(self.fill("{Klyngens} samlede tal kan ikke opgøres (se forklaringen øverst). "
+                                            "Medlemskommunernes tal står længere nede."))
         text = " ".join(missing_sentences(kf.attrs.get("missing", []), names=self._member_names()))
-        return blocks.note_da(text or "Klyngens samlede nøgletal kan ikke beregnes med de data, rapporten bygger på.")
+        return blocks.note_da(text or self.fill("{Klyngens} samlede nøgletal kan ikke beregnes med de data, "
+                                                "rapporten bygger på."))
 
     def _member_names(self) -> dict[str, str]:
         return dict(zip(self.cluster.municipality_codes, self.cluster.municipality_names, strict=False))
@@ -258,9 +304,10 @@ class ClusterReport:
         names = self._member_names()
         split = [names.get(c, c) for c in self._split_codes()]
         who = " og ".join(split) or "En medlemskommune"
-        return (f"{who} er delt mellem flere klynger efter bydel. Befolkningstal for bydelene findes ikke blandt "
-                "de data, rapporten bygger på, så klyngens samlede tal opgøres ikke – de ville mangle en del af "
-                f"kommunen eller medregne en del, der hører til en anden klynge. Tal for {who} gælder derfor hele "
+        return (f"{who} er delt mellem flere " + self.fill(
+            "{klynger} efter bydel. Befolkningstal for bydelene findes ikke blandt de data, rapporten bygger på, "
+            "så {klyngens} samlede tal opgøres ikke – de ville mangle en del af kommunen eller medregne en del, "
+            "der hører til {en} {anden} {klynge}.") + f" Tal for {who} gælder derfor hele "
                 "kommunen og vises for sig (mærket »hele kommunen«); de er ikke fordelt skønsmæssigt.")
 
     def _split_label(self, code: str, name: str) -> str:
@@ -323,8 +370,9 @@ class ClusterReport:
         from klyngedata import figures
 
         if len(self.cluster.municipality_codes) == 1:
-            return blocks.caption_da(f"Klyngen består af én kommune, {self.cluster.municipality_names[0]}; "
-                                     "klyngens tal ovenfor er kommunens.")
+            return blocks.caption_da(self.fill("{Klyngen} består af én kommune, ") +
+                                     f"{self.cluster.municipality_names[0]}; " +
+                                     self.fill("{klyngens} tal ovenfor er kommunens."))
         try:
             frame = self.population("municipality")
             rows = frame[frame["entity_id"].astype(str).isin(self.cluster.municipality_codes)]
@@ -367,8 +415,9 @@ class ClusterReport:
         except (DataNotAvailable, ImportError) as exc:
             print(f"klyngedata: age pyramid: needs FOLK1A by sex and age; {_HOW_TO_GET}", file=sys.stderr)
             return _note(
-                "Alderspyramiden kræver befolkningstal fordelt på køn og alder for klyngens kommuner "
-                "(Danmarks Statistik, tabel FOLK1A), og de findes ikke blandt de data, rapporten bygger på.", exc)
+                self.fill("Alderspyramiden kræver befolkningstal fordelt på køn og alder for {klyngens} kommuner "
+                          "(Danmarks Statistik, tabel FOLK1A), og de findes ikke blandt de data, rapporten bygger på."),
+                exc)
 
     def projection(self) -> Any:
         """Projected number of citizens aged 65+ and 80+ (needs a municipal population projection)."""
@@ -420,7 +469,7 @@ class ClusterReport:
             meta = Cache(self.data_dir).meta("boundaries/kommune")
         except Exception as exc:  # noqa: BLE001 - the caption must not break the map
             _technical(exc)
-        hospitals = "akutsygehuse og klynger: klyngedatas register"
+        hospitals = self.fill("akutsygehuse og {sundhedsklynger}: klyngedatas register")
         if not meta:
             return f"Kilde: fliskort med én flise pr. kommune (kommunegrænserne findes ikke i data); {hospitals}"
         from klyngedata.formatting import date_da
@@ -447,14 +496,15 @@ class ClusterReport:
             kf = self.keyfigures()
             cl = kf[kf["entity_level"].astype(str) == "cluster"]
             if cl.empty and self._split_codes():
-                return blocks.note_da("Klyngen kan ikke sammenlignes med regionen og hele landet, fordi dens samlede "
-                                      "tal ikke kan opgøres (se forklaringen øverst).")
+                return blocks.note_da(self.fill("{Klyngen} kan ikke sammenlignes med regionen og hele landet, "
+                                                "fordi {klyngens} samlede tal ikke kan opgøres (se forklaringen "
+                                                "øverst)."))
             ids = [f for f in SHARE_FIGURES if f in set(cl["figure_id"])] or \
                   [f for f in GROWTH_PCT_FIGURES if f in set(cl["figure_id"])]
             if not ids:
                 raise DataNotAvailable("no comparable figures")
             title = "Aldersfordeling" if ids[0].startswith("share") else "Befolkningsudvikling i procent"
-            return figures.comparison_bars(cl, ids, title=f"{title}: klyngen, regionen og hele landet")
+            return figures.comparison_bars(cl, ids, title=self.fill(f"{title}: {{klyngen}}, regionen og hele landet"))
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Sammenligningen", exc)
 
@@ -474,7 +524,7 @@ class ClusterReport:
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
             combined = kf
-        return blocks.bullet_list(summary_da(combined, split_members=self._split_codes()))
+        return blocks.bullet_list(summary_da(combined, split_members=self._split_codes(), words=self.words))
 
     def missing(self) -> Any:
         """Which key figures are left out and why (Danish)."""
@@ -489,8 +539,9 @@ class ClusterReport:
             sentences = missing_sentences(miss, names=self._member_names(), level="municipality")
         if self._split_codes():
             sentences = [t for t in sentences if "delt mellem" not in t] + [
-                "Klyngens samlede tal indgår ikke, fordi en medlemskommune er delt (se forklaringen øverst)."]
-        return blocks.bullet_list(sentences or ["Alle nøgletal for klyngen kunne beregnes."])
+                self.fill("{Klyngens} samlede tal indgår ikke, fordi en medlemskommune er delt (se forklaringen "
+                          "øverst).")]
+        return blocks.bullet_list(sentences or [self.fill("Alle nøgletal for {klyngen} kunne beregnes.")])
 
     def indicator_table(self) -> Any:
         """Health indicators of the cluster with region and Denmark (table)."""
@@ -498,8 +549,8 @@ class ClusterReport:
             ind = self.indicators()
             cl = ind[ind["entity_level"].astype(str) == "cluster"] if "entity_level" in ind.columns else ind
             if self._split_codes() and pd.to_numeric(cl["value"], errors="coerce").isna().all():
-                return blocks.note_da("Sundhedsindikatorerne kan ikke opgøres for klyngen som helhed, fordi en "
-                                      "medlemskommune er delt (se forklaringen øverst).")
+                return blocks.note_da(self.fill("Sundhedsindikatorerne kan ikke opgøres for {klyngen} som helhed, "
+                                                "fordi en medlemskommune er delt (se forklaringen øverst)."))
             return blocks.keyfigure_table(ind, level="cluster")
         except (KlyngedataError, ImportError) as exc:
             return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
@@ -544,71 +595,25 @@ class ClusterReport:
         return HTML(text + blocks.caption_da(caption).data + link)
 
     def governance(self) -> Any:
-        """The cluster's governance levels (meeting frequency, chair) and seats, from the commissions."""
+        """The unit's organisation: a council's composition (regional members, municipal seats per member
+        municipality, chair rule, sources), or a cluster's governance levels and seats from the commissions."""
         from IPython.display import HTML
 
-        from klyngedata import registry
+        from klyngedata.reports.governance import governance_html
+
+        return HTML(governance_html(self.cluster))
+
+    def transition(self) -> Any:
+        """"Fra sundhedsklynger til sundhedsråd": the clusters a council takes over (or a cluster's successor
+        councils), with the residents they share and the shares of each unit."""
+        from IPython.display import HTML
+
+        from klyngedata.reports.transition import section
 
         try:
-            levels = registry.levels(self.cluster)
-        except KlyngedataError as exc:
-            return _note("Der er ingen oplysninger om klyngens organisering i registret.", exc)
-        parts = []
-        unregistered = self._unregistered_levels(set(map(str, levels["level"])))
-        if unregistered is not None:
-            parts.append(unregistered.data)
-        for _, lev in levels.iterrows():
-            name = str(lev.get("name_da") or LEVEL_NAMES_DA.get(lev["level"], lev["level"]))
-            lo, hi = lev.get("meetings_min_per_year"), lev.get("meetings_max_per_year")
-            if pd.notna(lo) and pd.notna(hi):
-                meetings = f"{int(lo)}-{int(hi)} møder om året"
-            elif pd.notna(lo):
-                meetings = f"mindst {int(lo)} møder om året"
-            else:
-                meetings = "mødehyppighed ikke fastsat"
-            parts.append(f"<h4>{blocks.esc(name)}</h4><p>{blocks.esc(meetings.capitalize())}. "
-                         f"Formandskab: {blocks.esc(str(lev.get('chair_da') or '–'))}.</p>")
-            try:
-                seats = registry.seats(self.cluster, lev["level"])
-            except KlyngedataError:
-                parts.append("<p>Sammensætningen er ikke registreret.</p>")
-                continue
-            seats = seats.assign(
-                antal=[_seat_count(a, b) for a, b in zip(seats["count_min"], seats["count_max"], strict=True)],
-                rolle=[f"{r} (observatør)" if o and "observatør" not in str(r) else str(r)
-                       for r, o in zip(seats["role_da"], seats["observer"], strict=True)],
-            )
-            parts.append(blocks.frame_table(seats, {"rolle": "Rolle", "antal": "Antal", "appointed_by": "Udpeges af",
-                                                    "note_da": "Bemærkning"}).data)
-            source = lev.get("source") or "; ".join(sorted(set(map(str, seats["source"]))))
-            readable = reader_source(source)
-            print(f"klyngedata: governance {lev['level']}: {source}", file=sys.stderr)
-            if readable:
-                parts.append(blocks.caption_da(f"Kilde: {readable}").data)
-        return HTML("".join(parts))
-
-    def _unregistered_levels(self, registered: set[str]) -> Any:
-        """A Danish note when the registry has no commission for (some of) the levels the division prescribes."""
-        from klyngedata import registry
-
-        divs = registry.divisions()
-        row = divs[divs["division"] == self.division]
-        prescribed = [lv for lv in str(row["levels"].iloc[0] if len(row) else "").split(";") if lv and lv != "nan"]
-        missing = [lv for lv in prescribed if lv not in registered]
-        names = [LEVEL_NAMES_DA.get(lv, lv).lower() for lv in prescribed]
-        law = ""
-        if prescribed:
-            count = {1: "ét niveau", 2: "to niveauer", 3: "tre niveauer"}.get(len(names), f"{len(names)} niveauer")
-            law = (f" {row['name'].iloc[0]} har {count}: {' og '.join(names)}.") if len(row) else ""
-        if not registered:
-            return blocks.note_da(
-                f"Der er ikke registreret et kommissorium for klyngerne i {self.cluster.region_name}, så "
-                f"klyngens sammensætning og mødehyppighed kan ikke vises.{law}", title="Ingen oplysninger")
-        if missing:
-            which = " og ".join(LEVEL_NAMES_DA.get(lv, lv).lower() for lv in missing)
-            return blocks.note_da(f"For {which} er der ikke registreret et kommissorium i "
-                                  f"{self.cluster.region_name}.{law}", title="Ikke registreret")
-        return None
+            return HTML(section(self.cluster, self.resolved_period() or self.period, self.data_dir))
+        except (DataNotAvailable, ImportError) as exc:
+            return _unavailable("Befolkningstallene for overgangen mellem inddelingerne", exc)
 
     def footer(self, notebook: str = "") -> Any:
         """Sources as Danish provenance (publisher, table and title, periods, when fetched or imported, the
@@ -671,7 +676,7 @@ class ClusterReport:
             commissions = []
         text = membership_source(c.source, confirmed=_confirmed(c), commissions=commissions,
                                  since=_division_start(self.division))
-        return f"Klyngens sammensætning: {text}"
+        return self.fill("{Klyngens} sammensætning: ") + text
 
 
 def _confirmed(cluster: Any) -> bool:
@@ -705,14 +710,6 @@ def _division_start(division: str) -> str:
 
 def _given(value: Any) -> bool:
     return value is not None and not (not isinstance(value, (str, list, tuple)) and pd.isna(value)) and value != ""
-
-
-def _seat_count(lo: Any, hi: Any) -> str:
-    if pd.notna(lo) and pd.notna(hi):
-        return str(int(lo)) if int(lo) == int(hi) else f"{int(lo)}-{int(hi)}"
-    if pd.notna(lo):
-        return f"mindst {int(lo)}"
-    return "ikke fastsat"
 
 
 def _age_group_label(label: str) -> str:

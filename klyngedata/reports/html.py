@@ -209,9 +209,18 @@ def _clean_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _is_heading_cell(cell: nbformat.NotebookNode) -> bool:
-    source = cell.get("source") or ""
-    source = "".join(source) if isinstance(source, list) else source
-    return cell.get("cell_type") == "markdown" and source.lstrip().startswith("#")
+    """A markdown heading cell, or a code cell whose only output is a markdown heading (the headings a
+    report writes in its unit's words, ``rapport.heading(...)``)."""
+    if cell.get("cell_type") == "markdown":
+        source = cell.get("source") or ""
+        source = "".join(source) if isinstance(source, list) else source
+        return source.lstrip().startswith("#")
+    outputs = cell.get("outputs") or []
+    if cell.get("cell_type") != "code" or len(outputs) != 1:
+        return False
+    text = (outputs[0].get("data") or {}).get("text/markdown", "")
+    text = "".join(text) if isinstance(text, list) else text
+    return text.lstrip().startswith("#")
 
 
 def _mark_keep_with_next(nb: nbformat.NotebookNode) -> None:

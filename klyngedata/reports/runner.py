@@ -116,6 +116,8 @@ class RunResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    units: list[tuple[str, str]] = field(default_factory=list)
+    """(unit id, division) of the batch, in order."""
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,8 @@ class RunResult:
             + (f" ({n_pdf} with PDF)" if n_pdf else "")
             + (f"; index: {self.index_path}" if self.index_path else "")
         ]
+        if self.units:
+            lines.append(f"units: {units_text(self.units)}")
         lines.extend(f"note: {n}" for n in self.notes)
         if self.index_path:
             lines.append(f"data details for analysts (sources, files read): {self.out_dir / '_manifest.json'}")
@@ -160,6 +164,23 @@ def _resolve_clusters(clusters: Iterable[str] | None, all_clusters: bool,
     if not units:
         raise ReportError("No clusters given: name one or more cluster ids, or use --all")
     return units
+
+
+def units_text(units: Iterable[tuple[str, str]]) -> str:
+    """The batch's units counted in their division's Danish word, e.g. ``"17 sundhedsråd (sundhedsraad-2027)"``
+    or ``"1 sundhedsklynge (sundhedsklynger-2022), 1 sundhedsråd (sundhedsraad-2027)"``.
+
+    Example
+    -------
+    >>> units_text([("nordjylland-nord", "sundhedsklynger-2022")])
+    '1 sundhedsklynge (sundhedsklynger-2022)'
+    """
+    from klyngedata.vocabulary import words
+
+    counts: dict[str, int] = {}
+    for _, div in units:
+        counts[div] = counts.get(div, 0) + 1
+    return ", ".join(f"{n} {words(div).unit if n == 1 else words(div).units} ({div})" for div, n in counts.items())
 
 
 def ended_division_notes(units: Iterable[tuple[str, str]]) -> list[str]:
@@ -485,7 +506,7 @@ def run(
     index_path = update_index(out_dir, results, division=divisions_used.pop() if len(divisions_used) == 1 else None,
                               shared_assets=shared_assets)
     result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
-                       warnings=warnings, notes=notes)
+                       warnings=warnings, notes=notes, units=list(units))
     if raise_on_failure and not result.ok:
         raise ReportError(result.summary())
     return result

@@ -29,6 +29,8 @@ import pandas as pd
 
 from klyngedata.figures import format_number, period_label
 from klyngedata.formatting import figure_number, percent
+from klyngedata.vocabulary import UnitWords
+from klyngedata.vocabulary import words as unit_words
 
 _OUTCOME_GROUPS = (("worse", "dårligere"), ("better", "bedre"), ("higher", "højere"), ("lower", "lavere"))
 _SPAN_RE = re.compile(r"over \d+ perioder \(([^)]*)\)")
@@ -71,12 +73,12 @@ def _value_with_unit(label: str, value: float, unit: str, decimals: int = 1) -> 
     return f"{text} {unit}"
 
 
-def _members_only(members: pd.DataFrame, split_members: Iterable[str]) -> list[str]:
-    """Sentences for a cluster without a total (a member municipality split between clusters): each member's
-    own figures, labelled as the municipality's – never as the cluster's."""
+def _members_only(members: pd.DataFrame, split_members: Iterable[str], w: UnitWords) -> list[str]:
+    """Sentences for a unit without a total (a member municipality split between units): each member's
+    own figures, labelled as the municipality's – never as the unit's."""
     split = set(map(str, split_members))
-    out = ["Klyngens samlede tal kan ikke opgøres, fordi en medlemskommune er delt mellem flere klynger "
-           "(se forklaringen øverst). Her er medlemskommunernes egne tal."]
+    out = [w.fill("{Klyngens} samlede tal kan ikke opgøres, fordi en medlemskommune er delt mellem flere {klynger} "
+                  "(se forklaringen øverst). Her er medlemskommunernes egne tal.")]
     for eid, grp in members.groupby("entity_id", sort=False):
         pop = _get(grp, "population")
         if pop is None:
@@ -178,28 +180,30 @@ def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
 
 
 def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
-               split_members: Iterable[str] = ()) -> list[str]:
-    """Danish sentences describing the cluster's key figures (what grew, what stands out).
+               split_members: Iterable[str] = (), words: UnitWords | None = None) -> list[str]:
+    """Danish sentences describing the unit's key figures (what grew, what stands out).
 
     ``keyfigures``: the output of :func:`klyngedata.keyfigures.key_figures` (cluster rows plus member
     municipality rows with ``entity_level == "municipality"``). Without cluster rows (a member split between
-    clusters, ``split_members``: their codes) the members' own figures are described, never as the cluster's.
+    units, ``split_members``: their codes) the members' own figures are described, never as the unit's.
+    ``words``: the unit's Danish words (:func:`klyngedata.vocabulary.words`; default: a cluster's).
 
     Example
     -------
     >>> sentences = summary_da(key_figures("nordjylland-nord"))  # doctest: +SKIP
     """
+    w = words or unit_words("sundhedsklynger-2022")
     if keyfigures is None or keyfigures.empty:
-        return ["Der er ingen nøgletal for klyngen i de tilgængelige data."]
+        return [w.fill("Der er ingen nøgletal for {klyngen} i de tilgængelige data.")]
     kf = _shown(keyfigures)
     level = kf["entity_level"].astype(str) if "entity_level" in kf.columns else pd.Series("cluster", kf.index)
     cluster = kf[level == "cluster"]
     members = kf[level == "municipality"]
     if cluster.empty and "entity_level" in kf.columns and not members.empty:
-        return _members_only(members, split_members)[:max_sentences or None]
+        return _members_only(members, split_members, w)[:max_sentences or None]
     if cluster.empty:
         cluster = kf
-    name = str(cluster["entity_name"].iloc[0]) if not cluster.empty else "Klyngen"
+    name = str(cluster["entity_name"].iloc[0]) if not cluster.empty else w.fill("{Klyngen}")
     out: list[str] = []
 
     pop = _get(cluster, "population")
