@@ -112,16 +112,37 @@ def _current_pdf(out: Path, entry: dict) -> str | None:
         return None
 
 
-def _division_name(division_id: str) -> str:
-    """Danish name of a division ("Sundhedsklynger (sundhedsloven § 203)"), never its id."""
+def _division_of(entry: dict) -> str:
+    """The entry's division (recorded by the report; older manifests: the division its unit id names)."""
+    if entry.get("division"):
+        return str(entry["division"])
     try:
         from klyngedata import registry
 
-        divs = registry.divisions()
-        row = divs[divs["division"] == division_id]
-        return str(row["name"].iloc[0]) if len(row) else ""
+        return registry.division_of(entry["cluster_id"]) or ""
     except Exception:  # noqa: BLE001 - the index must not fail on the registry
         return ""
+
+
+def _division_info(division_id: str) -> dict:
+    """Danish name, validity, words and sort key of a division (never its id); empty texts if unknown."""
+    info = {"name": "", "validity": "", "ended": "", "words": None, "order": (1, 0)}
+    if not division_id:
+        return info
+    try:
+        import pandas as pd
+
+        from klyngedata import clock, registry
+        from klyngedata.vocabulary import division_name_da, division_validity_da, words
+
+        d = registry.division(division_id)
+        info.update(name=division_name_da(division_id), validity=division_validity_da(division_id),
+                    words=words(division_id), order=(0, -pd.Timestamp(d["valid_from"]).value))
+        if pd.notna(d["valid_to"]) and pd.Timestamp(d["valid_to"]) < pd.Timestamp(clock.today()):
+            info["ended"] = "ophørt"
+    except Exception:  # noqa: BLE001 - the index must not fail on the registry
+        pass
+    return info
 
 
 def _units(entries: list[dict]) -> list[dict]:
@@ -142,20 +163,18 @@ def _units(entries: list[dict]) -> list[dict]:
     return list(units.values())
 
 
-def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = None) -> Path:
-    """Write ``index.html`` (Danish) from ``entries`` (default: the manifest) and return its path.
+COLUMNS = ('<colgroup><col style="width:27%"><col style="width:17%"><col style="width:29%">'
+           '<col style="width:12%"><col style="width:15%"></colgroup>')
+"""Fixed column widths, so the tables of all divisions line up."""
 
-    Example
-    -------
-    >>> write_index("reports", [])  # doctest: +SKIP
-    PosixPath('reports/index.html')
-    """
-    out = Path(out_dir)
-    if entries is None:
-        entries = sorted(read_manifest(out).values(), key=lambda e: (e["cluster_id"], e["notebook"]))
+
+def _section(out: Path, division_id: str, units: list[dict]) -> str:
+    """One division's part of the index: heading with its Danish name and validity, one row per unit."""
     esc = html.escape
+    info = _division_info(division_id)
+    w = info["words"]
     rows = []
-    for u in _units(entries):
+    for u in units:
         links = []
         for e in u["reports"]:
             title = esc(e.get("title") or NOTEBOOK_TITLES.get(e["notebook"], e["notebook"]))
@@ -171,35 +190,68 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
             f"<td>{esc(datetime_da(u['generated_at']))}</td>"
             "</tr>"
         )
-    body = "\n".join(rows) if rows else '<tr><td colspan="5">Ingen rapporter endnu.</td></tr>'
-    divisions = [_division_name(d) for d in sorted({e.get("division") for e in entries if e.get("division")})]
-    divisions = [d for d in divisions if d]
+    unit_col = w.fill("{Sundhedsklynge}") if w else "Enhed"
+    count = f"{len(units)} {(w.unit if len(units) == 1 else w.units) if w else 'enheder'}"
+    meta = ""
+    if info["validity"]:
+        meta = f"gjaldt {info['validity']} (ophørt)" if info["ended"] else f"gælder {info['validity']}"
+    heading = info["name"] or "Anden inddeling"
+    return (f'<section class="division">\n<h2>{esc(heading)}</h2>\n'
+            f'<p class="meta">{esc((meta[:1].upper() + meta[1:] + ". ") if meta else "")}{esc(count)}.</p>\n'
+            f"<table>\n{COLUMNS}\n<thead><tr><th>{esc(unit_col)}</th><th>Region</th><th>Rapporter</th>"
+            "<th>Tallene er fra</th><th>Dannet</th></tr></thead>\n<tbody>\n" + "\n".join(rows)
+            + "\n</tbody>\n</table>\n</section>")
+
+
+def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = None) -> Path:
+    """Write ``index.html`` (Danish) from ``entries`` (default: the manifest) and return its path.
+
+    Example
+    -------
+    >>> write_index("reports", [])  # doctest: +SKIP
+    PosixPath('reports/index.html')
+    """
+    out = Path(out_dir)
+    if entries is None:
+        entries = sorted(read_manifest(out).values(), key=lambda e: (e["cluster_id"], e["notebook"]))
+    esc = html.escape
+    groups: dict[str, list[dict]] = {}
+    for e in entries:
+        groups.setdefault(_division_of(e), []).append(e)
+    order = sorted(groups, key=lambda d: _division_info(d)["order"])
+    sections = "\n".join(_section(out, d, _units(groups[d])) for d in order)
+    if not sections:
+        sections = '<p class="meta">Ingen rapporter endnu.</p>'
+    plural = [info["words"].units_definite for info in map(_division_info, order) if info["words"]]
+    if not plural:
+        from klyngedata.vocabulary import words
+
+        plural = [words().units_definite]
+    title = "Rapporter for " + (" og ".join(dict.fromkeys(plural)))
+    count = f"{len(entries)} {'rapport' if len(entries) == 1 else 'rapporter'}"
     page = f"""<!DOCTYPE html>
 <html lang="da">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Rapporter for sundhedsklyngerne</title>
+<title>{esc(title)}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1000px; margin: 2em auto;
        padding: 0 1em; color: #1f2328; }}
-table {{ border-collapse: collapse; width: 100%; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 th, td {{ border-bottom: 1px solid #d0d7de; padding: 6px 10px; text-align: left; vertical-align: top; }}
 th {{ background: #f6f8fa; }}
 .meta {{ color: #57606a; font-size: 0.9em; }}
+section.division {{ margin-top: 2em; }}
+h2 {{ margin-bottom: 0.2em; }}
 ul.reports {{ margin: 0; padding-left: 1.1em; }}
 </style>
 </head>
 <body>
-<h1>Rapporter for sundhedsklyngerne</h1>
-<p class="meta">{esc("Inddeling: " + ", ".join(divisions) + ". ") if divisions else ""}{len(entries)} rapporter.
+<h1>{esc(title)}</h1>
+<p class="meta">{count}{", ordnet efter inddeling" if len(order) > 1 else ""}.
 Hver rapport kan åbnes uden internetforbindelse; PDF-udgaven er til print og mødemapper (A4).</p>
-<table>
-<thead><tr><th>Klynge</th><th>Region</th><th>Rapporter</th><th>Tallene er fra</th><th>Dannet</th></tr></thead>
-<tbody>
-{body}
-</tbody>
-</table>
+{sections}
 <p class="meta">Dannet med klyngedata.</p>
 </body>
 </html>
