@@ -10,7 +10,7 @@ from klyngedata.cli import main
 def test_clusters_command_lists_the_22_clusters():
     result = CliRunner().invoke(main, ["clusters"])
     assert result.exit_code == 0, result.output
-    assert "sundhedsklynger-2022 (22 klynger)" in result.output
+    assert "sundhedsklynger-2022 (22 sundhedsklynger)" in result.output
     assert "nordjylland-nord" in result.output and "Regionshospital Nordjylland" in result.output
 
 
@@ -30,7 +30,7 @@ def test_unknown_cluster_exits_nonzero_with_closest_names():
 
 def test_older_division_by_date_and_crosswalk_csv():
     result = CliRunner().invoke(main, ["clusters", "--date", "2020-01-01"])
-    assert result.exit_code == 0 and "klyngestyregrupper-2019 (4 klynger)" in result.output
+    assert result.exit_code == 0 and "klyngestyregrupper-2019 (4 klyngestyregrupper)" in result.output
     result = CliRunner().invoke(main, ["crosswalk", "sundhedsklynger-2022", "sundhedsraad-2027", "--csv"])
     assert result.exit_code == 0
     assert result.output.splitlines()[0].startswith("from_division,to_division,municipality_code")

@@ -17,11 +17,12 @@ def _yes(flag: bool) -> str:
     return "ja" if flag else "nej (ikke bekræftet af en officiel kilde)"
 
 
-def _plural(unit_da: str, n: int) -> str:
-    """Danish count of a division's units: "22 klynger", "17 sundhedsråd", "4 klynger" (steering groups)."""
-    if unit_da == "sundhedsråd":
-        return f"{n} sundhedsråd"
-    return f"{n} klynge" if n == 1 else f"{n} klynger"
+def _plural(division: str, n: int) -> str:
+    """Danish count of a division's units: "22 sundhedsklynger", "17 sundhedsråd", "4 klyngestyregrupper"."""
+    from klyngedata.vocabulary import words
+
+    w = words(division)
+    return f"{n} {w.unit if n == 1 else w.units}"
 
 
 @click.command("clusters")
@@ -34,7 +35,6 @@ def clusters_cmd(division: str | None, date: str | None, region: str | None) -> 
     if df.empty:
         click.echo("No clusters.")
         return
-    unit_da = df["unit_da"].iloc[0]
     mem = registry.membership(df["division"].iloc[0])
     split = set(mem.loc[mem["allocation"] != "whole", "municipality_name"])
     out = pd.DataFrame({
@@ -47,10 +47,10 @@ def clusters_cmd(division: str | None, date: str | None, region: str | None) -> 
         "bekræftet": df["verified"].map({True: "ja", False: "nej"}),
     })
     div = registry.division(df["division"].iloc[0])
-    click.echo(f"Division: {df['division'].iloc[0]} ({_plural(unit_da, len(df))}) – {div['name']}")
+    click.echo(f"Division: {df['division'].iloc[0]} ({_plural(df['division'].iloc[0], len(df))}) – {div['name']}")
     click.echo(_validity(div) + "\n")
     click.echo(_table(out))
-    if unit_da == "sundhedsråd":
+    if df["cluster_id"].map(registry.hospitals_inferred).any():
         click.echo("\nAkutsygehusene er udledt af de sundhedsklynger, rådene overtager (ikke bekræftet). "
                    "Medlemmerne er fra rådenes medlemslister 2026 (sekundær kilde); se 'klyngedata cluster ID'.")
 
@@ -115,8 +115,9 @@ def cluster_cmd(cluster_id: str, region: str | None, division: str | None, date:
             columns={"hospital_id": "id", "name": "navn", "town": "by"})))
     lev = c.levels
     if lev.empty:
-        word = "dette sundhedsråds" if c.is_council else "denne klynges"
-        click.echo(f"\nIngen kommissorier for {word} niveauer i registret.")
+        from klyngedata.vocabulary import words
+
+        click.echo(f"\nIngen kommissorier for {words(c).genitive} niveauer i registret.")
         return
     for r in lev.to_dict("records"):
         meetings = f"mindst {r['meetings_min_per_year']}" if pd.notna(r["meetings_min_per_year"]) else "?"
