@@ -252,6 +252,20 @@ def test_index_groups_reports_by_division_with_danish_names(tmp_path, today_at):
 # `klyngedata report --all` in 2027: every council, two reports each, council words (no kernels here: the
 # notebook step is replaced by the report object's own blocks; real notebooks: test_e2e_wording.py)
 # --------------------------------------------------------------------------------------------------
+def _blocks_only(cluster_id, notebook, *, out_dir, parameters, **_):
+    """Stands in for a notebook run: writes the report object's own heading, text and governance blocks."""
+    import klyngedata.reports.runner as runner
+
+    r = ClusterReport(parameters["cluster"], division=parameters["division"], report=True)
+    body = (r.heading("{Klyngens} organisering").data + "\n" + r.text("Nøgletal for {sundhedsklyngen}").data
+            + r.governance().data)
+    path = Path(out_dir) / f"{cluster_id}-{notebook}.html"
+    path.write_text(body, encoding="utf-8")
+    return runner.ReportResult(cluster_id, notebook, ok=True, html_path=path, generated_at="2027-01-02T09:00",
+                               recorded={"cluster_name": r.cluster.name, "division": r.division,
+                                         "region_name": r.cluster.region_name, "period": "2024M04"})
+
+
 def test_report_all_after_new_year_writes_every_councils_two_reports_in_council_words(tmp_path, monkeypatch,
                                                                                         today_at):
     from click.testing import CliRunner
@@ -259,17 +273,7 @@ def test_report_all_after_new_year_writes_every_councils_two_reports_in_council_
     import klyngedata.reports.runner as runner
     from klyngedata.cli import main
 
-    def blocks_only(cluster_id, notebook, *, out_dir, parameters, **_):
-        r = ClusterReport(parameters["cluster"], division=parameters["division"], report=True)
-        body = (r.heading("{Klyngens} organisering").data + "\n" + r.text("Nøgletal for {sundhedsklyngen}").data
-                + r.governance().data)
-        path = Path(out_dir) / f"{cluster_id}-{notebook}.html"
-        path.write_text(body, encoding="utf-8")
-        return runner.ReportResult(cluster_id, notebook, ok=True, html_path=path, generated_at="2027-01-02T09:00",
-                                   recorded={"cluster_name": r.cluster.name, "division": r.division,
-                                             "region_name": r.cluster.region_name, "period": "2024M04"})
-
-    monkeypatch.setattr(runner, "run_one", blocks_only)
+    monkeypatch.setattr(runner, "run_one", _blocks_only)
     monkeypatch.setattr(runner, "_warm_cache", lambda *a: [])
     today_at("2027-01-02")
     out = tmp_path / "reports"
@@ -289,3 +293,57 @@ def test_report_all_after_new_year_writes_every_councils_two_reports_in_council_
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "<h2>Sundhedsråd (fra 1. januar 2027)</h2>" in index and "17 sundhedsråd." in index
     assert "Sundhedsklynger (sundhedsloven" not in index
+
+
+def test_weekly_report_all_across_new_year_never_leaves_a_mixed_set(tmp_path, monkeypatch, today_at):
+    """The cron recipe: `report --all` into the same folder on 2026-12-29 and again on 2027-01-05. Nothing of
+    last week's cluster reports is overwritten by a council; each unit's two reports come from the same run and
+    speak of the same kind of unit; the index shows the two divisions apart (the clusters marked as ended)."""
+    from click.testing import CliRunner
+
+    import klyngedata.reports.runner as runner
+    from klyngedata.cli import main
+    from klyngedata.reports.index import read_manifest
+
+    monkeypatch.setattr(runner, "run_one", _blocks_only)
+    monkeypatch.setattr(runner, "_warm_cache", lambda *a: [])
+    out = tmp_path / "reports"
+    for day, expected in (("2026-12-29", "44 of 44 reports written"), ("2027-01-05", "34 of 34 reports written")):
+        today_at(day)
+        result = CliRunner().invoke(main, ["report", "--all", "--out", str(out), "--no-progress"])
+        assert result.exit_code == 0, result.output
+        assert expected in result.output
+    clusters, councils = kd.clusters("sundhedsklynger-2022"), kd.clusters("sundhedsraad-2027")
+    assert not set(clusters["cluster_id"]) & set(councils["cluster_id"])  # ids unique across divisions
+    manifest = read_manifest(out)
+    assert len(manifest) == 2 * (22 + 17)
+    for cid, division, word in [*((c, "sundhedsklynger-2022", "Klyngens organisering") for c in clusters["cluster_id"]),
+                                *((c, "sundhedsraad-2027", "Rådets organisering") for c in councils["cluster_id"])]:
+        for nb in ("befolkningsdashboard", "noegletalsrapport"):
+            entry = manifest[f"{cid}-{nb}.html"]
+            assert entry["division"] == division, (cid, nb)
+            text = _text((out / f"{cid}-{nb}.html").read_text(encoding="utf-8"))
+            assert text.startswith(f"## {word}"), (cid, nb, text[:60])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    first, second = index.split("<h2>Sundhedsklynger (sundhedsloven § 203)</h2>")
+    assert "<h2>Sundhedsråd (fra 1. januar 2027)</h2>" in first and "17 sundhedsråd." in first
+    assert "(ophørt). 22 sundhedsklynger." in second
+    assert len(re.findall(r"<tr><td>", first)) == 17 and len(re.findall(r"<tr><td>", second)) == 22
+    assert "Klynge Nord" in second and "Klynge Nord" not in first
+    assert "Sundhedsråd Fyn" in first and "Sundhedsråd Fyn" not in second
+
+
+def test_council_in_the_former_hovedstaden_and_sjaelland_names_region_oestdanmark(today_at):
+    """Issue 9: a council's region is Region Østdanmark (never Hovedstaden/Sjælland), in the header and in
+    its composition; no placeholder dashes where the hospital or region should be."""
+    today_at("2027-01-02")
+    for cid in ("sundhedsraad-midt-og-vestsjaelland", "sundhedsraad-hovedstaden"):
+        r = ClusterReport(cid, report=True)
+        header = _text(r.header().data)
+        assert "Region Region Østdanmark" in header, header
+        assert not re.search(r"Akuthospital(?:er)? –|Region –", header)
+        assert "Akuthospital" in header and "ikke registreret" not in header
+        assert not re.search(r"\b[Kk]lyngens?\b|\bsundhedsklyngen\b", header.split("Afløser")[0])
+        comp = _text(r.governance().data)
+        assert "udpeget af regionsrådet i Region Østdanmark" in comp and "Regionsrådet i Region Østdanmark" in comp
+        assert "Region Hovedstaden" not in comp and "Region Sjælland" not in comp
