@@ -26,15 +26,16 @@ from __future__ import annotations
 import html as _html
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from klyngedata import clock
 from klyngedata.exceptions import KlyngedataError, ReportError
 from klyngedata.reports.download import download_link, safe_filename
+from klyngedata.vocabulary import words
 
 __all__ = ["DEFAULT_FIGURES", "overview_html", "write_overview"]
 
@@ -309,13 +310,14 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     from klyngedata.reports.html import PLOTLY_ASSET_NAME, plotly_js, plotly_locale_js
 
     division = registry.resolve_division(division)
-    generated = datetime.now().astimezone()
+    generated = clock.now()
     div_name = _division_name(division)
     units = registry.clusters(division=division).sort_values(["region_name", "name"], kind="stable")
     kf, ind, notes = _load(division, period, data_dir)
-    plural = "klyngerne" if "klynge" in division else "enhederne"
+    w = words(division)
+    plural = w.plural_definite  # "klyngerne", "rådene" (klyngedata.vocabulary)
     parts = [f"<h1>Oversigt: {esc(div_name)}</h1>",
-             f'<p class="kd-lead">Alle {len(units)} enheder side om side. Dannet {esc(datetime_da(generated))} '
+             f'<p class="kd-lead">Alle {len(units)} {esc(w.units)} side om side. Dannet {esc(datetime_da(generated))} '
              f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
     parts += [_note(n) for n in notes]
     # key-figure table
@@ -425,5 +427,5 @@ def _print_pdf(path: Path, division: str, period: str | None) -> Path:
     from klyngedata.reports.pdf import PrintHeader, html_to_pdf
 
     header = PrintHeader(_division_name(division), "Oversigt", period_label(period) if period else "",
-                         datetime_da(datetime.now().astimezone()))
+                         datetime_da(clock.now()))
     return html_to_pdf(path, header=header)
