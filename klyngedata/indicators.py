@@ -57,7 +57,14 @@ import pandas as pd
 from klyngedata import catalogue as _catalogue
 from klyngedata.cache import Cache
 from klyngedata.codes import normalize_municipality_code
-from klyngedata.disclosure import DEFAULT_THRESHOLD, NOTE_DA, suppress_key_figures
+from klyngedata.disclosure import (
+    DEFAULT_THRESHOLD,
+    NOTE_DA,
+    format_number_da,
+    mask_suppressed,
+    refill_comparisons,
+    suppress_published,
+)
 from klyngedata.exceptions import DataFormatError, DataNotAvailable, ImportRefused, KlyngedataError, LookupFailed
 from klyngedata.merge import MergeReport, merge_by_key
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
@@ -885,19 +892,23 @@ def _entities(division: str | None, data_dir=None):
 
 
 def _pool(data: pd.DataFrame, ind: Indicator, pop_note: str) -> dict:
-    """Pool municipality rows (with a ``weight`` column) of one indicator/slice into one value."""
+    """Pool municipality rows (with a ``weight`` column) of one indicator/slice into one value.
+
+    ``members``: the ``(municipality_code, weight)`` pairs the value is computed from (disclosure control).
+    """
 
     def col(name: str) -> np.ndarray:
         return pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
     w = col("weight")
+    members = tuple(zip(data["municipality_code"].astype(str), w.tolist(), strict=True))
     if ind.kind == "counts":
         num = float(np.nansum(col("numerator") * w))
         den = float(np.nansum(col("denominator") * w))
         value = num / den * ind.per if den > 0 else np.nan
         method = ("Tæller og nævner er summeret over kommunerne (rater er ikke gennemsnit af kommunernes "
                   "rater).")
-        return dict(numerator=num, denominator=den, value=value, method_da=method)
+        return dict(numerator=num, denominator=den, value=value, method_da=method, members=members)
     pop = col("population") * w
     if ind.kind == "rate":
         est = col("value") * pop / ind.per
@@ -906,13 +917,13 @@ def _pool(data: pd.DataFrame, ind: Indicator, pop_note: str) -> dict:
         method = (f"Offentliggjort rate pr. {ind.per:,} omregnet til et beregnet antal = rate x kommunens "
                   f"folketal / {ind.per:,} ({pop_note}); antal og folketal er summeret over kommunerne."
                   ).replace(",", ".")
-        return dict(numerator=num, denominator=den, value=value, method_da=method)
+        return dict(numerator=num, denominator=den, value=value, method_da=method, members=members)
     # survey share: population-weighted average; total population used as the weight
     den = float(np.nansum(pop))
     value = float(np.nansum(col("value") * pop) / den) if den > 0 else np.nan
     method = ("Befolkningsvægtet gennemsnit af kommunernes andele. Vægt: hele befolkningen "
               f"({pop_note}), fordi befolkningen 16+ år ikke er tilgængelig – en tilnærmelse.")
-    return dict(numerator=np.nan, denominator=den, value=value, method_da=method)
+    return dict(numerator=np.nan, denominator=den, value=value, method_da=method, members=members)
 
 
 def _select_periods(data: pd.DataFrame, period: object) -> pd.DataFrame:
@@ -1009,7 +1020,8 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
             m_method = f"Offentliggjort kommunetal (andel i %); vægt i puljer: {pop_note}."
         for code, n, d, v in zip(part["municipality_code"], m_num, m_den, part["value"].astype(float),
                                  strict=True):
-            add("municipality", code, dict(numerator=n, denominator=d, value=v, method_da=m_method),
+            add("municipality", code, dict(numerator=n, denominator=d, value=v, method_da=m_method,
+                                           members=((code, 1.0),)),
                 muni_region.get(code))
         present = set(part["municipality_code"])
         for cid, wmap in cluster_weights.items():
@@ -1045,28 +1057,6 @@ _OUT = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "va
         "method_da", "sex", "age_group", "verified", "region_code", *PUBLISHED_COLUMNS]
 
 
-def _history_table(frame: pd.DataFrame, selected: pd.DataFrame, division: str, data_dir,
-                   population) -> tuple[pd.DataFrame | None, str]:
-    """Pooled rows of the periods before the selected ones (the series behind the trend columns).
-
-    Returns ``(table or None, Danish reason when the earlier periods cannot be pooled)``.
-    """
-    last = {ind: max(map(_sort_key, g["period"])) for ind, g in selected.groupby("indicator")}
-    chosen = set(zip(selected["indicator"], selected["period"], strict=True))
-    keep = [ind in last and _sort_key(p) <= last[ind] and (ind, p) not in chosen
-            for ind, p in zip(frame["indicator"], frame["period"], strict=True)]
-    earlier = frame[keep]
-    if earlier.empty:
-        return None, ""
-    try:
-        table, _ = _long_table(_fill_totals(earlier), division, data_dir, population)
-    except (DataNotAvailable, DataFormatError) as exc:
-        warnings.warn(f"indicator trends: earlier periods cannot be pooled: {exc}", stacklevel=3)
-        return None, ("Udviklingen kan ikke beregnes, fordi tallene for de tidligere perioder ikke kan puljes "
-                      "med de tilgængelige data.")
-    return table, ""
-
-
 def indicator_figures(
     cluster: str | None = None,
     level: str = "cluster",
@@ -1084,8 +1074,10 @@ def indicator_figures(
     Pooled from the municipality rows (sum of numerators and denominators; published rates via estimated
     counts; survey shares as population-weighted averages – the method is in ``method_da``), with the
     region and Denmark values for comparison (``region_value``, ``country_value``) and disclosure control
-    applied to the whole table (:func:`klyngedata.disclosure.suppress_key_figures`) before rows are
-    selected – there is no way to get unsuppressed counts from this function.
+    applied to everything the data can publish at once – every period, level, stratum and the clusters of
+    every division (:func:`klyngedata.disclosure.suppress_published`) – before rows are selected, so no
+    combination of calls reveals a count of 1-4; there is no way to get unsuppressed counts from this
+    function, and ``threshold`` can only be raised.
 
     ``level``: ``"cluster"`` (all clusters, or ``cluster``), ``"municipality"`` (all, or the members of
     ``cluster``), ``"region"`` or ``"country"``. ``data``: an indicator frame (as from
@@ -1106,18 +1098,27 @@ def indicator_figures(
         frame = frame[frame["indicator"].isin(wanted)]
         if frame.empty:
             raise DataNotAvailable(f"no data for indicator(s) {wanted}")
-    selected = _fill_totals(_select_periods(frame, period))
+    selected = _select_periods(frame, period)
     if cluster is not None and division is None:
         division = registry.cluster(cluster).division  # an id names its division (e.g. a 2022 id in 2027)
     division = registry.resolve_division(division)
-    table, hierarchy = _long_table(selected, division, data_dir, population)
-    table["_selected"] = True
-    history, history_error = _history_table(frame, selected, division, data_dir, population)
-    if history is not None:
-        table = pd.concat([table, history.assign(_selected=False)], ignore_index=True)
-    table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
-    out = suppress_key_figures(table, hierarchy, threshold=threshold,
-                               slice_columns=("figure_id", "period", "sex", "age_group"), decimals="decimals")
+    # everything this data can publish, disclosure-controlled as one table (every period: the series too)
+    out = _published(frame, division, data_dir, population, threshold)
+    failed = out.attrs.get("failed_periods", {})
+    for p in sorted(set(selected["period"])):
+        if p in failed:
+            raise DataNotAvailable(f"indicators of period {p} cannot be pooled: {failed[p]}")
+    chosen = set(zip(selected["indicator"], selected["period"], strict=True))
+    last = {ind: max(map(_sort_key, g["period"])) for ind, g in selected.groupby("indicator")}
+    in_series = [ind in last and _sort_key(p) <= last[ind] for ind, p in zip(out["figure_id"], out["period"],
+                                                                              strict=True)]
+    out = out[in_series].copy()
+    out["_selected"] = [k in chosen for k in zip(out["figure_id"], out["period"], strict=True)]
+    history_error = ""
+    if any(_sort_key(p) < max(last.values()) for p in failed):
+        warnings.warn(f"indicator trends: earlier periods cannot be pooled: {failed}", stacklevel=2)
+        history_error = ("Udviklingen kan ikke beregnes, fordi tallene for de tidligere perioder ikke kan puljes "
+                         "med de tilgængelige data.")
     out["label_da"] = out["figure_id"].map(lambda i: INDICATORS[i].label_da)
     out["unit"] = out["figure_id"].map(lambda i: INDICATORS[i].unit)
     out["verified"] = out["figure_id"].map(lambda i: INDICATORS[i].verified)
@@ -1147,10 +1148,39 @@ def indicator_figures(
     res["_end"] = res["period"].map(lambda p: p.end_time)
     res = res.sort_values(["_order", "_start", "_end", "entity_id"], kind="stable")
     res = res.drop(columns=["_order", "_start", "_end"])
-    res = res.reset_index(drop=True)
+    res = mask_suppressed(res.reset_index(drop=True))  # every numeric column of a hidden row, whatever it is
     res.attrs["disclosure_note_da"] = NOTE_DA
     res.attrs["division"] = division
     return res
+
+
+def _published(frame: pd.DataFrame, division: str, data_dir, population, threshold: int) -> pd.DataFrame:
+    """Every row any call can publish from ``frame`` – all periods, all levels and strata, the clusters of
+    every division – pooled and disclosure-controlled as one table
+    (:func:`klyngedata.disclosure.suppress_published`), so that what one call shows never combines with
+    what another call shows (another period, level or division) to reveal a small count. Returns the rows
+    of ``division`` (municipalities, its clusters, regions, Denmark) with a ``decimals`` column."""
+    from klyngedata import registry
+
+    universe = _fill_totals(frame)
+    table, _ = _long_table(universe, division, data_dir, population)
+    parts = [table.assign(_division=division)]
+    municipalities = table[table["entity_level"] == "municipality"]
+    for div in registry.divisions()["division"]:
+        if div == division:
+            continue
+        try:
+            clusters = _division_clusters(municipalities, div, data_dir)
+        except KlyngedataError:
+            continue  # a division that cannot be computed publishes nothing
+        if len(clusters):
+            parts.append(clusters.assign(_division=div))
+    table = pd.concat(parts, ignore_index=True)
+    table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
+    out = suppress_published(table, bounded=lambda i: INDICATORS[i].bounded, threshold=threshold,
+                             decimals="decimals")
+    keep = (out["entity_level"] != "cluster") | (out["_division"] == division)
+    return out[keep].drop(columns="_division").reset_index(drop=True)
 
 
 def _to_period(label: str) -> pd.Period:
@@ -1184,10 +1214,12 @@ def standardised_figures(
     ``method="indirect"``: expected events with Denmark's stratum rates (all municipalities in the data),
     ``ratio`` = observed / expected with a 95% CI. ``method="direct"``: directly standardised rate per the
     indicator's ``per`` with a 95% CI (gamma method); ``standard`` defaults to Denmark's population at risk
-    in the data (the denominators summed by stratum). Observed counts are disclosure-controlled over all
-    entities (primary 1-4 + secondary); hidden rows lose observed, ratio/rate and CI. Every row also carries
-    the intervals (``ci95_*`` = ``lower``/``upper``, and 99.8 %), polarity and the outcomes against its
-    region and Denmark (``vs_region``, ``vs_country``; see :mod:`klyngedata.outcomes`).
+    in the data (the denominators summed by stratum). Disclosure control: a row is shown only when every
+    stratum count it is computed from is shown by :func:`indicator_figures` for the same data (its own and
+    Denmark's), otherwise hidden with every numeric column (``<5`` when its observed count or population is
+    1-4, else ``x``). Every row also carries the intervals (``ci95_*`` = ``lower``/``upper``, and 99.8 %),
+    polarity and the outcomes against its region and Denmark (``vs_region``, ``vs_country``; see
+    :mod:`klyngedata.outcomes`).
 
     Example
     -------
@@ -1201,7 +1233,8 @@ def standardised_figures(
         raise KlyngedataError(f"{ind.id}: standardisation needs counts by stratum (kind 'counts')")
     strata = list(strata)
     frame = data.copy() if data is not None else load_indicators(data_dir, [ind.id])
-    frame = _select_periods(frame[frame["indicator"] == ind.id], period)
+    everything = frame[frame["indicator"] == ind.id]
+    frame = _select_periods(everything, period)
     if frame.empty:
         raise DataNotAvailable(f"no data for {ind.id}")
     frame = frame[(frame["sex"] != "total") if "sex" in strata else (frame["sex"] == "total")]
@@ -1250,13 +1283,8 @@ def standardised_figures(
     res["figure_id"] = ind.id
     res["numerator"] = res["observed"]
     res["denominator"] = res["population"]
-    _, hierarchy = _long_table_hierarchy(weights, not_comp, cluster_region, muni_region, _split)
-    hidden_cols = [c for c in ("ratio", "rate", "lower", "upper", "lower998", "upper998", "expected",
-                               "crude_rate", "observed") if c in res.columns]
-    out = suppress_key_figures(res, hierarchy, threshold=threshold, slice_columns=("figure_id", "period"),
-                               decimals=2)
-    for c in hidden_cols:
-        out[c] = out[c].astype("Float64").mask(out["suppressed"])
+    out = _standardised_disclosure(res, frame, _published(everything, division, data_dir, None, threshold),
+                                   threshold)
     out["period"] = out["period"].map(_to_period)
     out = out[out["entity_level"] == level].reset_index(drop=True)
     out = out.assign(ci95_low=out["lower"], ci95_high=out["upper"], ci998_low=out["lower998"],
@@ -1270,6 +1298,73 @@ def standardised_figures(
     out["ci_method"] = "poisson" if method == "indirect" else "gamma"
     out.attrs["disclosure_note_da"] = NOTE_DA
     return out
+
+
+def _division_clusters(municipalities: pd.DataFrame, division: str, data_dir) -> pd.DataFrame:
+    """The cluster rows :func:`_long_table` computes for ``division`` – counts and members only (what
+    disclosure control needs), from the municipality rows of another division's table: a cluster is
+    computed when it can be (no split without unit populations) and every member has the slice; its counts
+    are the weighted sums of its members' counts."""
+    weights, _names, _cr, _mr, not_comp, _split, _notes = _entities(division, data_dir)
+    w = weights[~weights["cluster_id"].isin(list(not_comp))]
+    slices = ["figure_id", "period", "sex", "age_group"]
+    m = pd.DataFrame({c: municipalities[c].to_numpy(dtype=object) for c in slices})
+    m["municipality_code"] = municipalities["entity_id"].astype(str).to_numpy(dtype=object)
+    for c in ("numerator", "denominator"):
+        m[c] = pd.to_numeric(municipalities[c], errors="coerce").astype(float).to_numpy()
+    ww = pd.DataFrame({"cluster_id": w["cluster_id"].to_numpy(dtype=object),
+                       "municipality_code": w["municipality_code"].astype(str).to_numpy(dtype=object),
+                       "weight": w["weight"].astype(float).to_numpy()})
+    size = ww.groupby("cluster_id").size()
+    j = m.merge(ww, on="municipality_code")
+    j["wn"] = j["numerator"] * j["weight"]
+    j["wd"] = j["denominator"] * j["weight"]
+    rows = []
+    for (cid, *key), g in j.groupby(["cluster_id", *slices], sort=False):
+        if len(g) != size[cid]:
+            continue  # a member without the slice: not computed
+        rows.append(dict(zip(slices, key, strict=True), entity_level="cluster", entity_id=cid,
+                         numerator=float(g["wn"].sum()) if g["wn"].notna().all() else np.nan,
+                         denominator=float(g["wd"].sum()) if g["wd"].notna().all() else np.nan, value=np.nan,
+                         members=tuple(zip(g["municipality_code"], g["weight"], strict=True))))
+    out = pd.DataFrame(rows, columns=["entity_level", "entity_id", *slices, "numerator", "denominator", "value",
+                                      "members"])
+    return out.astype({"numerator": float, "denominator": float, "value": float})
+
+
+def _standardised_disclosure(res: pd.DataFrame, strata_rows: pd.DataFrame, published: pd.DataFrame,
+                             threshold: int) -> pd.DataFrame:
+    """Disclosure control of standardised figures: a row is shown only when every stratum count it is
+    computed from – the entity's and Denmark's (the reference rates and the default standard) – is shown in
+    the published indicator table (:func:`_published`), so it reveals nothing the table does not; a row
+    whose observed count or population is 1-4 is marked ``<5``, any other hidden row ``x``; every numeric
+    column of a hidden row is removed."""
+    shown = published[~published["suppressed"] & published["numerator"].notna()
+                      & published["denominator"].notna()]
+    shown_keys = set(zip(shown["entity_level"], shown["entity_id"].astype(str), shown["period"].astype(str),
+                         shown["sex"], shown["age_group"], strict=True))
+    need = {str(p): sorted(set(zip(g["sex"], g["age_group"], strict=True)))
+            for p, g in strata_rows.groupby("period")}
+
+    def visible(level: str, eid: str, period: str) -> bool:
+        cells = need.get(str(period), [])
+        return bool(cells) and all((lv, e, str(period), s, a) in shown_keys for s, a in cells
+                                   for lv, e in ((level, str(eid)), ("country", "DK")))
+
+    out = res.copy()
+    ok = np.array([visible(lv, e, p) for lv, e, p in zip(out["entity_level"], out["entity_id"], out["period"],
+                                                          strict=True)], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        small = ((out["observed"].astype(float) > 0) & (out["observed"].astype(float) < threshold)) | (
+            (out["population"].astype(float) > 0) & (out["population"].astype(float) < threshold))
+    primary = small.to_numpy(dtype=bool)
+    hidden = primary | ~ok
+    out["suppressed"] = hidden
+    out["display"] = pd.Series([
+        (f"<{threshold}" if p else "x") if h else format_number_da(v, 2)
+        for p, h, v in zip(primary, hidden, out["value"], strict=True)], index=out.index, dtype="string")
+    out = mask_suppressed(out)
+    return refill_comparisons(out, ("figure_id", "period"))
 
 
 def _long_table_hierarchy(weights, not_comp, cluster_region, muni_region, split_munis):

@@ -6,9 +6,13 @@
 * :mod:`klyngedata.stats.annotate` – the columns every published figure row carries (intervals, outcomes,
   trend), added to a key-figure table
 * :mod:`klyngedata.stats.similarity` – nearest neighbours by standardised features (peers)
+* :mod:`klyngedata.stats.disclosure_lp` – cell suppression over linear relations, checked by linear
+  programming (the disclosure engine)
+* :mod:`klyngedata.stats.disclosure_model` – the linear model of a published indicator table (latent cells)
 
-Layering: ``stats`` imports nothing from klyngedata outside this package; callers (key figures, indicators)
-pass in what the catalogue says about each figure.
+Layering: ``stats`` imports nothing from klyngedata outside this package (except the exception classes of
+:mod:`klyngedata.exceptions`); callers (key figures, indicators, disclosure) pass in what the catalogue says
+about each figure.
 
 Example
 -------
