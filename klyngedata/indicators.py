@@ -39,10 +39,13 @@ Example
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -1154,33 +1157,70 @@ def indicator_figures(
     return res
 
 
+_PUBLISHED: collections.OrderedDict[str, pd.DataFrame] = collections.OrderedDict()
+
+
+def _published_key(frame: pd.DataFrame, data_dir, population, threshold: int) -> str:
+    """What the published universe depends on: the data, the population/unit-population entries of the cache
+    (their metadata) or the population frame, the threshold."""
+    h = hashlib.sha256()
+    for part in (frame, population):
+        if part is not None:
+            cols = sorted(map(str, part.columns))
+            h.update(repr(cols).encode())
+            h.update(pd.util.hash_pandas_object(part[cols].astype(str), index=False).to_numpy().tobytes())
+    cache = Cache(data_dir)
+    metas = {k: cache.meta(k) for k in cache.keys() if k.startswith("population")}
+    h.update(json.dumps([str(cache.root), metas, threshold], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
 def _published(frame: pd.DataFrame, division: str, data_dir, population, threshold: int) -> pd.DataFrame:
+    """The rows of ``division`` (municipalities, its clusters, regions, Denmark; with ``decimals``) from
+    :func:`_universe`. The last few universes are kept in memory (other levels, periods or divisions of the
+    same data are one computation)."""
+    key = _published_key(frame, data_dir, population, threshold)
+    if key not in _PUBLISHED:
+        _PUBLISHED[key] = _universe(frame, data_dir, population, threshold)
+        while len(_PUBLISHED) > 4:
+            _PUBLISHED.popitem(last=False)
+    _PUBLISHED.move_to_end(key)
+    out = _PUBLISHED[key]
+    if division not in out.attrs["divisions"]:
+        raise DataNotAvailable(f"the indicators cannot be pooled to the clusters of {division}: "
+                               f"{out.attrs['failed'].get(division, 'unknown division')}")
+    keep = (out["entity_level"] != "cluster") | (out["_division"] == division)
+    return out[keep].drop(columns="_division").reset_index(drop=True)
+
+
+def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.DataFrame:
     """Every row any call can publish from ``frame`` – all periods, all levels and strata, the clusters of
     every division – pooled and disclosure-controlled as one table
     (:func:`klyngedata.disclosure.suppress_published`), so that what one call shows never combines with
-    what another call shows (another period, level or division) to reveal a small count. Returns the rows
-    of ``division`` (municipalities, its clusters, regions, Denmark) with a ``decimals`` column."""
+    what another call shows (another period, level or division) to reveal a small count."""
     from klyngedata import registry
 
     universe = _fill_totals(frame)
-    table, _ = _long_table(universe, division, data_dir, population)
-    parts = [table.assign(_division=division)]
-    municipalities = table[table["entity_level"] == "municipality"]
+    parts, done, failed = [], [], {}
     for div in registry.divisions()["division"]:
-        if div == division:
-            continue
         try:
-            clusters = _division_clusters(municipalities, div, data_dir)
-        except KlyngedataError:
-            continue  # a division that cannot be computed publishes nothing
-        if len(clusters):
-            parts.append(clusters.assign(_division=div))
+            table, _ = _long_table(universe, div, data_dir, population)
+        except KlyngedataError as exc:
+            failed[div] = str(exc)  # a division that cannot be computed publishes nothing
+            continue
+        if done:
+            table = table[table["entity_level"] == "cluster"]
+        parts.append(table.assign(_division=div))
+        done.append(div)
+    if not parts:
+        raise DataNotAvailable(f"the indicators cannot be pooled: {failed}")
     table = pd.concat(parts, ignore_index=True)
     table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
     out = suppress_published(table, bounded=lambda i: INDICATORS[i].bounded, threshold=threshold,
                              decimals="decimals")
-    keep = (out["entity_level"] != "cluster") | (out["_division"] == division)
-    return out[keep].drop(columns="_division").reset_index(drop=True)
+    out.attrs["divisions"] = done
+    out.attrs["failed"] = failed
+    return out
 
 
 def _to_period(label: str) -> pd.Period:
@@ -1298,38 +1338,6 @@ def standardised_figures(
     out["ci_method"] = "poisson" if method == "indirect" else "gamma"
     out.attrs["disclosure_note_da"] = NOTE_DA
     return out
-
-
-def _division_clusters(municipalities: pd.DataFrame, division: str, data_dir) -> pd.DataFrame:
-    """The cluster rows :func:`_long_table` computes for ``division`` – counts and members only (what
-    disclosure control needs), from the municipality rows of another division's table: a cluster is
-    computed when it can be (no split without unit populations) and every member has the slice; its counts
-    are the weighted sums of its members' counts."""
-    weights, _names, _cr, _mr, not_comp, _split, _notes = _entities(division, data_dir)
-    w = weights[~weights["cluster_id"].isin(list(not_comp))]
-    slices = ["figure_id", "period", "sex", "age_group"]
-    m = pd.DataFrame({c: municipalities[c].to_numpy(dtype=object) for c in slices})
-    m["municipality_code"] = municipalities["entity_id"].astype(str).to_numpy(dtype=object)
-    for c in ("numerator", "denominator"):
-        m[c] = pd.to_numeric(municipalities[c], errors="coerce").astype(float).to_numpy()
-    ww = pd.DataFrame({"cluster_id": w["cluster_id"].to_numpy(dtype=object),
-                       "municipality_code": w["municipality_code"].astype(str).to_numpy(dtype=object),
-                       "weight": w["weight"].astype(float).to_numpy()})
-    size = ww.groupby("cluster_id").size()
-    j = m.merge(ww, on="municipality_code")
-    j["wn"] = j["numerator"] * j["weight"]
-    j["wd"] = j["denominator"] * j["weight"]
-    rows = []
-    for (cid, *key), g in j.groupby(["cluster_id", *slices], sort=False):
-        if len(g) != size[cid]:
-            continue  # a member without the slice: not computed
-        rows.append(dict(zip(slices, key, strict=True), entity_level="cluster", entity_id=cid,
-                         numerator=float(g["wn"].sum()) if g["wn"].notna().all() else np.nan,
-                         denominator=float(g["wd"].sum()) if g["wd"].notna().all() else np.nan, value=np.nan,
-                         members=tuple(zip(g["municipality_code"], g["weight"], strict=True))))
-    out = pd.DataFrame(rows, columns=["entity_level", "entity_id", *slices, "numerator", "denominator", "value",
-                                      "members"])
-    return out.astype({"numerator": float, "denominator": float, "value": float})
 
 
 def _standardised_disclosure(res: pd.DataFrame, strata_rows: pd.DataFrame, published: pd.DataFrame,

@@ -91,8 +91,9 @@ class Finding:
 
 
 def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tuple[list[Finding], list[str]]:
-    """Every hidden count's feasible interval, and a list of problems (shown small counts, shown values that
-    differ from their definition). ``published``: ``(division, frame)`` pairs of indicator_figures output."""
+    """The feasible interval of every hidden count of 1-4 (numerator, denominator, for bounded figures the
+    complement), and a list of problems (shown small counts or complements, shown values that differ from
+    their definition). ``published``: ``(division, frame)`` pairs of indicator_figures output."""
     f = cons.finest.reset_index(drop=True)
     n = len(f)
     region = _region_of()
@@ -173,6 +174,7 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
         return out[0], out[1]
 
     findings: list[Finding] = []
+    solved: dict = {}
     for row, coef in rows:
         if not row["suppressed"]:
             continue
@@ -182,7 +184,14 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
             objs.append(("complement", np.concatenate([-coef, coef])))
         for q, obj in objs:
             t = float(obj @ np.concatenate([truth["numerator"], truth["denominator"]]))
-            lo, hi = interval(obj)
+            if not 0 < t < 5:
+                # the feasible interval always contains the true value, so a hidden 0 or 5+ can never be
+                # pinned within 1..4: only the hidden counts of 1-4 need the two linear programs
+                continue
+            key = (q, obj.tobytes())
+            if key not in solved:
+                solved[key] = interval(obj)
+            lo, hi = solved[key]
             findings.append(Finding(row, q, t, lo, hi))
     return findings, problems
 

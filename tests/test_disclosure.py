@@ -190,7 +190,7 @@ def _determined(hidden: list[int], groups, n: int) -> list[int]:
     return out
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hierarchical_tables(), st.integers(2, 10))
 def test_property_no_small_count_readable_or_derivable(table, threshold):
     values, dens, groups = table

@@ -290,6 +290,13 @@ class _System:
         const = float(coef[~hit] @ x0[fv[~hit]])
         return V, E, I_, c, const, A_e, b_e, G_i, h_i, self.upper[V]
 
+    def determined(self, f: sp.csr_matrix) -> float | None:
+        """The value of ``f`` if the shown facts determine every latent cell in it (elimination), else None."""
+        self.refresh()
+        if self.fixed[f.indices].all():
+            return float((f @ self.x)[0])
+        return None
+
     def maximise(self, f: sp.csr_matrix, want_duals: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
         """``max f x`` over the reader's knowledge; returns (max, binding facts, binding inequalities)."""
         none = np.zeros(0, dtype=np.int64)
@@ -380,11 +387,12 @@ class _System:
         x[V] = res.x
         return x
 
-    def protection(self, f: sp.csr_matrix, J: np.ndarray, x0: np.ndarray, target: float, weight: np.ndarray,
-                   candidate: np.ndarray) -> np.ndarray | None:
-        """Cheapest shown rows whose hiding lets ``f`` reach ``target``: a change ``y`` of the latent cells
-        ``J`` keeping ``x0 + y`` feasible, with ``f (x0 + y) >= target``, minimising the weighted change of
-        the shown rows (rows that change must be hidden). ``None`` if no such change exists within ``J``."""
+    def protection(self, fs: list[sp.csr_matrix], J: np.ndarray, x0: np.ndarray, target: float,
+                   weight: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """Cheapest shown rows whose hiding lets every ``f`` in ``fs`` reach ``target``: for each ``f`` a change
+        ``y_f`` of the latent cells ``J`` keeping ``x0 + y_f`` feasible with ``f (x0 + y_f) >= target``; a shown
+        row changed by any ``y_f`` must be hidden; minimise the weighted changes. Returns (rows, cost) or
+        ``None`` if there is no such change within ``J``."""
         J = np.asarray(J, dtype=np.int64)
         J = J[~self.pinned[J]]
         if J.size == 0:
@@ -395,36 +403,44 @@ class _System:
         rows_t = self.fact_row[touch]
         is_c = candidate[rows_t]
         ur, zi = np.unique(rows_t[is_c], return_inverse=True)
-        nJ, nz = len(J), len(ur)
+        nJ, nz, k = len(J), len(ur), len(fs)
         Ac = A_t[np.flatnonzero(is_c)]
-        Z = sp.csr_matrix((np.ones(len(zi)), (np.arange(len(zi)), zi)), shape=(len(zi), nz))
-        blocks_ub = [sp.hstack([Ac, -Z]), sp.hstack([-Ac, -Z])]
-        rhs_ub = [np.zeros(len(zi)), np.zeros(len(zi))]
-        pos = np.searchsorted(J, f.indices)
-        hit = (pos < nJ) & (J[np.minimum(pos, nJ - 1)] == f.indices)
-        if not hit.any():
-            return None
-        frow = sp.csr_matrix((-f.data[hit], (np.zeros(hit.sum(), dtype=np.int64), pos[hit])), shape=(1, nJ))
-        blocks_ub.append(sp.hstack([frow, sp.csr_matrix((1, nz))]))
-        rhs_ub.append(np.array([float((f @ x0)[0]) - target]))
-        if self.G.shape[0]:
-            gt = np.unique(self.Gt[J].indices)
-            if gt.size:
-                G_t = self.G[gt]
-                blocks_ub.append(sp.hstack([G_t[:, J], sp.csr_matrix((len(gt), nz))]))
-                rhs_ub.append(self.h[gt] - G_t @ x0)
         An = A_t[np.flatnonzero(~is_c)]
-        A_eq = sp.hstack([An, sp.csr_matrix((An.shape[0], nz))]).tocsr() if An.shape[0] else None
-        lo = -x0[J]
-        hi = self.upper[J] - x0[J]
+        Z = sp.csr_matrix((np.ones(len(zi)), (np.arange(len(zi)), zi)), shape=(len(zi), nz))
+        gt = np.unique(self.Gt[J].indices) if self.G.shape[0] else np.zeros(0, dtype=np.int64)
+        G_t = self.G[gt][:, J] if gt.size else None
+        ub_rows, ub_rhs, eq_rows = [], [], []
+        for i, f in enumerate(fs):
+            def place(m: sp.spmatrix, i: int = i) -> sp.csr_matrix:
+                # the block of y_i among the k blocks of y, then the z columns
+                left = sp.csr_matrix((m.shape[0], i * nJ))
+                right = sp.csr_matrix((m.shape[0], (k - 1 - i) * nJ))
+                return sp.hstack([left, m, right]).tocsr()
+
+            pos = np.searchsorted(J, f.indices)
+            hit = (pos < nJ) & (J[np.minimum(pos, nJ - 1)] == f.indices)
+            if not hit.any():
+                return None
+            frow = sp.csr_matrix((-f.data[hit], (np.zeros(hit.sum(), dtype=np.int64), pos[hit])), shape=(1, nJ))
+            ub_rows += [sp.hstack([place(Ac), -Z]), sp.hstack([place(-Ac), -Z]),
+                        sp.hstack([place(frow), sp.csr_matrix((1, nz))])]
+            ub_rhs += [np.zeros(len(zi)), np.zeros(len(zi)), np.array([float((f @ x0)[0]) - target])]
+            if G_t is not None:
+                ub_rows.append(sp.hstack([place(G_t), sp.csr_matrix((len(gt), nz))]))
+                ub_rhs.append(self.h[gt] - self.G[gt] @ x0)
+            if An.shape[0]:
+                eq_rows.append(sp.hstack([place(An), sp.csr_matrix((An.shape[0], nz))]))
+        A_eq = sp.vstack(eq_rows).tocsr() if eq_rows else None
+        lo = np.tile(-x0[J], k)
+        hi = np.tile(self.upper[J] - x0[J], k)
         bounds = np.vstack([np.column_stack([lo, hi]), np.column_stack([np.zeros(nz), np.full(nz, np.inf)])])
-        c = np.concatenate([np.zeros(nJ), weight[ur]])
-        res = linprog(c, A_ub=sp.vstack(blocks_ub).tocsr(), b_ub=np.concatenate(rhs_ub), A_eq=A_eq,
-                      b_eq=np.zeros(An.shape[0]) if A_eq is not None else None, bounds=bounds, method="highs")
+        c = np.concatenate([np.zeros(k * nJ), weight[ur]])
+        res = linprog(c, A_ub=sp.vstack(ub_rows).tocsr(), b_ub=np.concatenate(ub_rhs), A_eq=A_eq,
+                      b_eq=np.zeros(A_eq.shape[0]) if A_eq is not None else None, bounds=bounds, method="highs")
         if res.status != 0:
             return None
-        z = res.x[nJ:]
-        return ur[z > 1e-7 * max(1.0, float(np.abs(z).max(initial=0.0)))]
+        z = res.x[k * nJ:]
+        return ur[z > 1e-7 * max(1.0, float(np.abs(z).max(initial=0.0)))], float(res.fun)
 
     # -- which shown rows to hide ---------------------------------------------------------------------
     def candidates(self, facts: np.ndarray, ineqs: np.ndarray) -> list[int]:
@@ -511,52 +527,64 @@ def suppress_linear(table: LinearTable, threshold: int = 5, hidden: np.ndarray |
     log: list[str] = []
     solves = 0
     ok = threshold - 1e-6
-    # 1. which hidden counts can be pinned at all (one solve for all)
-    first = system.maximise_many([fs[i] for i in todo], cap=threshold) if todo else np.zeros(0)
-    solves += 1 if todo else 0
-    # 2. the cheapest pattern for each: among the units near the count, then in its whole group; rows
-    #    hidden for one count are free for the next (a pattern of cost 0 = already protected)
-    for i, v in zip(todo, first, strict=True):
-        if v >= ok:
+    # the counts of one row (numerator, denominator, complement) are protected together
+    by_row: dict[int, list[int]] = {}
+    for i in todo:
+        by_row.setdefault(int(owner[i]) if owner[i] >= 0 else -1 - int(i), []).append(i)
+    for _key, items in by_row.items():
+        pending = []
+        for i in items:
+            value = system.determined(fs[i])
+            if value is None:
+                value = system.maximise(fs[i], want_duals=False)[0]
+                solves += 1
+            if value < ok:
+                pending.append(i)
+        if not pending:
             continue
-        for J in local.neighbourhoods(fs[i]):
-            rows = system.protection(fs[i], J, x0, threshold + 1e-4, weight, cand & ~hid)
+        # the cheapest pattern, first among the nearest units; a pattern that had to change a sum
+        # wider than its neighbourhood is compared with the next neighbourhood
+        best = None
+        for J, limit in local.neighbourhoods([fs[i] for i in pending]):
+            found = system.protection([fs[i] for i in pending], J, x0, threshold + 1e-3, weight, cand & ~hid)
             solves += 1
-            if rows is not None:
-                if len(rows):
-                    hid[rows] = True
-                    for r in rows:
-                        system.hide(int(r))
-                    log.append(f"function {i}: max {v:.6g} < {threshold}; pattern hides rows {rows.tolist()}")
+            if found is None:
+                continue
+            if best is None or found[1] < best[1] - 1e-9:
+                best = found
+            if local.within(best[0], limit):
                 break
-    # 3. check everything once more; what is still pinned (numerical corner cases, no pattern found)
-    #    gets rows hidden one at a time, chosen from the constraints that bind its maximum
-    again = system.maximise_many([fs[i] for i in todo], cap=threshold) if todo else np.zeros(0)
-    solves += 1 if todo else 0
-    for i, v in zip(todo, again, strict=True):
-        if v >= ok:
+        if best is not None:
+            rows = best[0]
+            hid[rows] = True
+            for r in rows:
+                system.hide(int(r))
+            log.append(f"functions {pending}: pattern hides rows {rows.tolist()}")
+            # a pattern is a certificate: the changed point is consistent with every figure still shown
             continue
-        f = fs[i]
-        while True:
-            value, facts, ineqs = system.maximise(f)
-            solves += 1
-            if value >= ok:
-                break
-            if solves > max_solves:
-                raise KlyngedataError("disclosure: secondary suppression did not finish (too many solves)")
-            rows = [r for r in system.candidates(facts, ineqs) if not hid[r] and cand[r]]
-            if not rows:
-                # fall back to any shown candidate row of the facts of this problem
-                rows = [r for r in _problem_rows(system, f) if not hid[r] and cand[r]]
-            if not rows:
-                raise KlyngedataError(
-                    f"disclosure: a hidden count (sensitive function {i}) cannot be protected: it is determined "
-                    "by figures that may not be hidden"
-                )
-            r = min(rows, key=lambda r: (cost[r], r))
-            hid[r] = True
-            system.hide(r)
-            log.append(f"function {i}: max {value:.6g} < {threshold}; hide row {r}")
+        # no pattern found: rows hidden one at a time, from the constraints that bind the maximum
+        for i in pending:
+            f = fs[i]
+            while True:
+                value, facts, ineqs = system.maximise(f)
+                solves += 1
+                if value >= ok:
+                    break
+                if solves > max_solves:
+                    raise KlyngedataError("disclosure: secondary suppression did not finish (too many solves)")
+                rows = [r for r in system.candidates(facts, ineqs) if not hid[r] and cand[r]]
+                if not rows:
+                    # fall back to any shown candidate row of the facts of this problem
+                    rows = [r for r in _problem_rows(system, f) if not hid[r] and cand[r]]
+                if not rows:
+                    raise KlyngedataError(
+                        f"disclosure: a hidden count (sensitive function {i}) cannot be protected: it is "
+                        "determined by figures that may not be hidden"
+                    )
+                r = min(rows, key=lambda r: (cost[r], r))
+                hid[r] = True
+                system.hide(r)
+                log.append(f"function {i}: max {value:.6g} < {threshold}; hide row {r}")
     return SuppressionResult(primary=primary, hidden=hid, n_solves=solves, log=log)
 
 
@@ -578,21 +606,34 @@ class _Locality:
             np.zeros(A.shape[0], dtype=np.int64)
         self.limit = span
 
-    def neighbourhoods(self, f: sp.csr_matrix) -> list[np.ndarray]:
-        vars_f = f.indices
+    def neighbourhoods(self, fs: list[sp.csr_matrix]) -> list[tuple[np.ndarray, int]]:
+        """Latent cells to look for a pattern in, smallest first: the units of the counts with the units of
+        the smallest published sums across units containing them (e.g. a cluster), then every unit in a
+        published sum of at most ``span`` units (e.g. the region), then the whole group. Each with the
+        largest span of a sum that a pattern may change without looking further."""
+        vars_f = np.unique(np.concatenate([f.indices for f in fs]))
         groups = np.unique(self.group[vars_f])
         in_group = np.flatnonzero(np.isin(self.group, groups))
         facts = np.unique(self.system.At[vars_f].indices)
-        small = facts[self.span[facts] <= self.limit]
-        units = set(self.unit[vars_f].tolist())
-        for k in small:
-            cols = self.system.A.indices[self.system.A.indptr[k]:self.system.A.indptr[k + 1]]
-            units.update(self.unit[cols].tolist())
-        near = in_group[np.isin(self.unit[in_group], np.fromiter(units, dtype=np.int64))]
-        out = [near]
-        if len(near) < len(in_group):
-            out.append(in_group)
+        span = self.span[facts]
+        own = set(self.unit[vars_f].tolist())
+        out = []
+        multi = span[span >= 2]
+        for limit in ([int(multi.min())] if multi.size else []) + [self.limit]:
+            units = set(own)
+            for k in facts[span <= limit]:
+                cols = self.system.A.indices[self.system.A.indptr[k]:self.system.A.indptr[k + 1]]
+                units.update(self.unit[cols].tolist())
+            near = in_group[np.isin(self.unit[in_group], np.fromiter(units, dtype=np.int64))]
+            if not out or len(near) > len(out[-1][0]):
+                out.append((near, limit))
+        if not out or len(out[-1][0]) < len(in_group):
+            out.append((in_group, 1 << 30))
         return out
+
+    def within(self, rows: np.ndarray, limit: int) -> bool:
+        """True if no fact of ``rows`` sums more than ``limit`` units."""
+        return all((self.span[self.system.row_facts(int(r))] <= limit).all() for r in rows)
 
 
 def _problem_rows(system: _System, f: sp.csr_matrix) -> list[int]:
