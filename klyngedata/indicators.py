@@ -1190,7 +1190,9 @@ def _published(frame: pd.DataFrame, division: str, data_dir, population, thresho
         raise DataNotAvailable(f"the indicators cannot be pooled to the clusters of {division}: "
                                f"{out.attrs['failed'].get(division, 'unknown division')}")
     keep = (out["entity_level"] != "cluster") | (out["_division"] == division)
-    return out[keep].drop(columns="_division").reset_index(drop=True)
+    rows = out[keep].drop(columns="_division").reset_index(drop=True)
+    rows.attrs = {"failed_periods": dict(out.attrs.get("failed_periods", {}))}
+    return rows
 
 
 def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.DataFrame:
@@ -1202,9 +1204,22 @@ def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.D
 
     universe = _fill_totals(frame)
     parts, done, failed = [], [], {}
+    failed_periods: dict[str, str] = {}
     for div in registry.divisions()["division"]:
         try:
             table, _ = _long_table(universe, div, data_dir, population)
+        except (DataNotAvailable, DataFormatError):
+            # pool period by period: a period that cannot be pooled (e.g. no population) publishes nothing
+            pieces = []
+            for p, part in universe.groupby("period", sort=False):
+                try:
+                    pieces.append(_long_table(part, div, data_dir, population)[0])
+                except (DataNotAvailable, DataFormatError) as exc:
+                    failed_periods[str(p)] = str(exc)
+            if not pieces:
+                failed[div] = "; ".join(sorted(set(failed_periods.values())))
+                continue
+            table = pd.concat(pieces, ignore_index=True)
         except KlyngedataError as exc:
             failed[div] = str(exc)  # a division that cannot be computed publishes nothing
             continue
@@ -1220,6 +1235,7 @@ def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.D
                              decimals="decimals")
     out.attrs["divisions"] = done
     out.attrs["failed"] = failed
+    out.attrs["failed_periods"] = failed_periods
     return out
 
 

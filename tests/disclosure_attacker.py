@@ -81,8 +81,8 @@ class Finding:
     row: dict
     quantity: str  # numerator | denominator | complement
     truth: float
-    low: float
-    high: float
+    low: float  # the minimum (0 when the maximum alone already rules out an interval within 1..4)
+    high: float  # the maximum
 
     @property
     def pinned_small(self) -> bool:
@@ -162,7 +162,10 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
 
     def interval(obj: np.ndarray) -> tuple[float, float]:
         out = []
-        for sign in (1.0, -1.0):
+        for sign in (-1.0, 1.0):  # the maximum first
+            if sign > 0 and out[0] >= 5 - 1e-6:
+                # not within 1..4 whatever the minimum is (and the minimum of a count is at least 0)
+                return 0.0, out[0]
             res = linprog(sign * obj, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None),
                           method="highs")
             if res.status == 3:
@@ -171,7 +174,7 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
                 raise AssertionError(f"attacker's system is not solvable: {res.message}")
             else:
                 out.append(sign * res.fun)
-        return out[0], out[1]
+        return out[1], out[0]
 
     findings: list[Finding] = []
     solved: dict = {}

@@ -312,7 +312,7 @@ def constructed_datasets(draw):
 
 
 def _property_examples() -> int:
-    return int(os.environ.get("KLYNGEDATA_DISCLOSURE_EXAMPLES", "12"))
+    return int(os.environ.get("KLYNGEDATA_DISCLOSURE_EXAMPLES", "10"))
 
 
 @settings(max_examples=_property_examples(), deadline=None,

@@ -321,6 +321,24 @@ class _System:
         in_m = np.asarray(res.ineqlin.marginals) if len(I_) else np.zeros(0)
         return value, E[np.abs(eq_m) > 1e-9], (I_[np.abs(in_m) > 1e-9] if len(in_m) else I_[:0])
 
+    def maximise_point(self, f: sp.csr_matrix) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
+        """``max f x`` and the change of the latent cells at the maximum, ``(cells, new - x0)`` (None if
+        unbounded or determined)."""
+        prob = self._problem(f)
+        if not isinstance(prob, tuple):
+            return prob, None
+        V, E, I_, c, const, A_e, b_e, G_i, h_i, ub = prob
+        res = linprog(c, A_ub=G_i if len(I_) else None, b_ub=h_i if len(I_) else None,
+                      A_eq=A_e if len(E) else None, b_eq=b_e if len(E) else None,
+                      bounds=np.column_stack([np.zeros(len(V)), ub]), method="highs")
+        if res.status == 3:
+            return np.inf, None
+        if res.status == 2:
+            raise KlyngedataError("disclosure: the published figures are not consistent with their definitions")
+        if res.status != 0:
+            return -np.inf, None
+        return const - float(res.fun), (V, res.x)
+
     def maximise_many(self, fs: list[sp.csr_matrix], cap: float) -> np.ndarray:
         """``max f x`` for several functions in one solve (independent copies of their problems side by
         side); a maximum above ``cap`` is reported as ``cap`` or more (unbounded problems are capped)."""
@@ -388,11 +406,11 @@ class _System:
         return x
 
     def protection(self, fs: list[sp.csr_matrix], J: np.ndarray, x0: np.ndarray, target: float,
-                   weight: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, float] | None:
+                   weight: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, float, list] | None:
         """Cheapest shown rows whose hiding lets every ``f`` in ``fs`` reach ``target``: for each ``f`` a change
         ``y_f`` of the latent cells ``J`` keeping ``x0 + y_f`` feasible with ``f (x0 + y_f) >= target``; a shown
-        row changed by any ``y_f`` must be hidden; minimise the weighted changes. Returns (rows, cost) or
-        ``None`` if there is no such change within ``J``."""
+        row changed by any ``y_f`` must be hidden; minimise the weighted changes. Returns (rows, cost, the
+        changes ``(J, y_f)``) or ``None`` if there is no such change within ``J``."""
         J = np.asarray(J, dtype=np.int64)
         J = J[~self.pinned[J]]
         if J.size == 0:
@@ -440,7 +458,8 @@ class _System:
         if res.status != 0:
             return None
         z = res.x[k * nJ:]
-        return ur[z > 1e-7 * max(1.0, float(np.abs(z).max(initial=0.0)))], float(res.fun)
+        points = [(J, res.x[i * nJ:(i + 1) * nJ]) for i in range(k)]
+        return ur[z > 1e-7 * max(1.0, float(np.abs(z).max(initial=0.0)))], float(res.fun), points
 
     # -- which shown rows to hide ---------------------------------------------------------------------
     def candidates(self, facts: np.ndarray, ineqs: np.ndarray) -> list[int]:
@@ -521,6 +540,7 @@ def suppress_linear(table: LinearTable, threshold: int = 5, hidden: np.ndarray |
     system.set_hidden(hid)
     weight = np.maximum(cost, 1e-6)
     local = _Locality(table, system)
+    pool = _Pool(x0)
     todo = [i for i in np.flatnonzero(small) if owner[i] < 0 or hid[owner[i]]]
     todo.sort(key=lambda i: (vals[i], i))
     fs = {i: _rows_of(S, i) for i in todo}
@@ -536,8 +556,12 @@ def suppress_linear(table: LinearTable, threshold: int = 5, hidden: np.ndarray |
         for i in items:
             value = system.determined(fs[i])
             if value is None:
-                value = system.maximise(fs[i], want_duals=False)[0]
-                solves += 1
+                # a point found earlier (still consistent with everything shown) may already show it
+                value = pool.best(fs[i])
+                if value < ok:
+                    value, point = system.maximise_point(fs[i])
+                    solves += 1
+                    pool.add(point)
             if value < ok:
                 pending.append(i)
         if not pending:
@@ -556,10 +580,13 @@ def suppress_linear(table: LinearTable, threshold: int = 5, hidden: np.ndarray |
                 break
         if best is not None:
             rows = best[0]
-            hid[rows] = True
-            for r in rows:
-                system.hide(int(r))
-            log.append(f"functions {pending}: pattern hides rows {rows.tolist()}")
+            for point in best[2]:
+                pool.add(point, absolute=False)  # consistent once the pattern's rows are hidden
+            if len(rows):
+                hid[rows] = True
+                for r in rows:
+                    system.hide(int(r))
+                log.append(f"functions {pending}: pattern hides rows {rows.tolist()}")
             # a pattern is a certificate: the changed point is consistent with every figure still shown
             continue
         # no pattern found: rows hidden one at a time, from the constraints that bind the maximum
@@ -586,6 +613,41 @@ def suppress_linear(table: LinearTable, threshold: int = 5, hidden: np.ndarray |
                 system.hide(r)
                 log.append(f"function {i}: max {value:.6g} < {threshold}; hide row {r}")
     return SuppressionResult(primary=primary, hidden=hid, n_solves=solves, log=log)
+
+
+class _Pool:
+    """Points consistent with everything shown so far (they stay consistent: hiding only relaxes), as
+    changes of a few latent cells from ``x0``; a count that reaches the threshold at one of them is
+    protected without solving anything."""
+
+    def __init__(self, x0: np.ndarray, size: int = 400) -> None:
+        self.x0 = x0
+        self.points: list[sp.csr_matrix] = []
+        self.matrix: sp.csr_matrix | None = None
+        self.size = size
+
+    def add(self, point: tuple[np.ndarray, np.ndarray] | None, absolute: bool = True) -> None:
+        if point is None:
+            return
+        cells, values = point
+        delta = values - self.x0[cells] if absolute else values
+        keep = np.abs(delta) > 1e-12
+        if not keep.any():
+            return
+        row = sp.csr_matrix((delta[keep], (np.zeros(keep.sum(), dtype=np.int64), cells[keep])),
+                            shape=(1, len(self.x0)))
+        self.points.append(row)
+        self.points = self.points[-self.size:]
+        self.matrix = None
+
+    def best(self, f: sp.csr_matrix) -> float:
+        base = float((f @ self.x0)[0])
+        if not self.points:
+            return base
+        if self.matrix is None:
+            self.matrix = sp.vstack(self.points).tocsc()
+        gains = self.matrix[:, f.indices] @ f.data
+        return base + max(0.0, float(np.max(gains)))
 
 
 class _Locality:
