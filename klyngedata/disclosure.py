@@ -18,10 +18,11 @@ unsuppressed counts, and a threshold below 5 is refused)
   quarters/months), with clusters, regions and Denmark as the sums of exactly the municipalities they were
   computed from (a member without data is not in the sum) and split municipalities with their shares. The
   model (:mod:`klyngedata.stats.disclosure_model`) writes every published count as a sum of latent cells;
-  the engine (:mod:`klyngedata.stats.disclosure_lp`) hides further rows until, for every hidden count of
-  1–4 (and every unpublished stratum or rest of a total that is 1–4), the largest value consistent with
-  everything shown is at least 5 – checked by linear programming, so no count can be pinned to a value or
-  to an interval within 1–4 by any combination of published figures.
+  the engine (:mod:`klyngedata.stats.disclosure_lp`, :mod:`klyngedata.stats.disclosure_search`) hides
+  further rows until, for every hidden count of 1–4 (and every unpublished stratum or rest of a total that
+  is 1–4), the largest value consistent with everything shown is at least 5 – checked by linear
+  programming, so no count can be pinned to a value or to an interval within 1–4 by any combination of
+  published figures.
 * **Marking.** Hidden rows keep their place, get ``suppressed = True`` and ``display`` ``"<5"`` (primary)
   or ``"x"`` (hidden so that a small count cannot be worked out); *every* numeric column of a hidden row
   is set to missing (whatever columns the table has – intervals, ratios and future columns included),
@@ -56,8 +57,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from klyngedata.exceptions import KlyngedataError
-from klyngedata.stats.disclosure_lp import LinearTable, suppress_linear
+from klyngedata.stats.disclosure_lp import LinearTable
 from klyngedata.stats.disclosure_model import indicator_model
+from klyngedata.stats.disclosure_search import suppress_linear
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -440,7 +442,8 @@ def suppress_published(
         if c not in out.columns:
             raise KlyngedataError(f"disclosure: published table needs column {c!r}")
     is_bounded = bounded if callable(bounded) else (lambda f: bool(bounded.get(f, False)))
-    muni = out[out["entity_level"] == "municipality"]
+    muni = out[out["entity_level"] == "municipality"].drop_duplicates(
+        ["figure_id", "entity_id", "sex", "age_group", "period"])  # the same data, listed once per division
     leaves = pd.DataFrame({
         "figure_id": muni["figure_id"].astype(str), "unit": muni["entity_id"].astype(str),
         "sex": muni["sex"].astype(str), "age_group": muni["age_group"].astype(str),
@@ -475,4 +478,5 @@ def suppress_published(
     out = mask_suppressed(out)
     out["display"] = pd.Series(display, index=out.index, dtype="string")
     out.attrs["disclosure_note_da"] = NOTE_DA
-    return refill_comparisons(out, slice_columns)
+    slices = [*slice_columns, "_division"] if "_division" in out.columns else list(slice_columns)
+    return refill_comparisons(out, slices)

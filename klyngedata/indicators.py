@@ -1189,8 +1189,7 @@ def _published(frame: pd.DataFrame, division: str, data_dir, population, thresho
     if division not in out.attrs["divisions"]:
         raise DataNotAvailable(f"the indicators cannot be pooled to the clusters of {division}: "
                                f"{out.attrs['failed'].get(division, 'unknown division')}")
-    keep = (out["entity_level"] != "cluster") | (out["_division"] == division)
-    rows = out[keep].drop(columns="_division").reset_index(drop=True)
+    rows = out[out["_division"] == division].drop(columns="_division").reset_index(drop=True)
     rows.attrs = {"failed_periods": dict(out.attrs.get("failed_periods", {}))}
     return rows
 
@@ -1223,9 +1222,7 @@ def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.D
         except KlyngedataError as exc:
             failed[div] = str(exc)  # a division that cannot be computed publishes nothing
             continue
-        if done:
-            table = table[table["entity_level"] == "cluster"]
-        parts.append(table.assign(_division=div))
+        parts.append(table.assign(_division=div))  # regions (and region codes) differ between divisions
         done.append(div)
     if not parts:
         raise DataNotAvailable(f"the indicators cannot be pooled: {failed}")

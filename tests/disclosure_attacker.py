@@ -67,10 +67,10 @@ def _cluster_weights(division: str, cons: Construction) -> dict[str, dict[str, f
     return out
 
 
-def _region_of() -> dict[str, str]:
-    m = registry.municipalities()
+def _region_of(division: str) -> dict[str, str]:
+    m = registry.municipalities(division=division)  # the regions of that division (Østdanmark from 2027)
     out = dict(zip(m["municipality_code"], m["region_code"], strict=True))
-    out["0411"] = "1084"
+    out["0411"] = registry.region_key_on("1084", division=division)  # Christiansø counts in the capital region
     return out
 
 
@@ -96,7 +96,7 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
     their definition). ``published``: ``(division, frame)`` pairs of indicator_figures output."""
     f = cons.finest.reset_index(drop=True)
     n = len(f)
-    region = _region_of()
+    regions = {div: _region_of(div) for div in {d for d, _ in published}}
     weights = {div: _cluster_weights(div, cons) for div in {d for d, _ in published}}
     truth = {"numerator": f["numerator"].to_numpy(float), "denominator": f["denominator"].to_numpy(float)}
     muni_idx = f["municipality_code"].to_numpy()
@@ -110,8 +110,8 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
     for div, frame in published:
         for r in frame.itertuples(index=False):
             period = _label(r.period)
-            key = (div if r.entity_level == "cluster" else "", r.entity_level, r.entity_id, r.sex, r.age_group,
-                   period)
+            key = (div if r.entity_level in ("cluster", "region") else "", r.entity_level, r.entity_id, r.sex,
+                   r.age_group, period)
             if key in seen:
                 continue
             seen.add(key)
@@ -122,7 +122,7 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
                 if not all((m, r.sex, r.age_group, period) in has for m in comp):
                     comp = {}
             elif r.entity_level == "region":
-                comp = {m: 1.0 for m in set(muni_idx) if region[m] == r.entity_id
+                comp = {m: 1.0 for m in set(muni_idx) if regions[div][m] == r.entity_id
                         and (m, r.sex, r.age_group, period) in has}
             else:
                 comp = {m: 1.0 for m in set(muni_idx) if (m, r.sex, r.age_group, period) in has}

@@ -41,10 +41,11 @@ SEX_ROWS = [(m, s, "total", "2024") for m in NORD for s in ("total", "male", "fe
 
 def publish_all(data: pd.DataFrame, data_dir: Path | None = None, period: object = "all",
                 **kw) -> list[tuple[str, pd.DataFrame]]:
-    """Everything indicator_figures publishes from ``data``: every level, the clusters of every division."""
+    """Everything indicator_figures publishes from ``data``: every level, the clusters and regions of every
+    division (municipalities and Denmark are the same in every division)."""
     out = []
     for div in registry.divisions()["division"]:
-        for lv in (LEVELS if div == MAIN else ("cluster",)):
+        for lv in (LEVELS if div == MAIN else ("cluster", "region")):
             out.append((div, indicator_figures(level=lv, data=data, division=div, data_dir=data_dir,
                                                period=period, **kw)))
     return out

@@ -6,8 +6,9 @@
 * :mod:`klyngedata.stats.annotate` – the columns every published figure row carries (intervals, outcomes,
   trend), added to a key-figure table
 * :mod:`klyngedata.stats.similarity` – nearest neighbours by standardised features (peers)
-* :mod:`klyngedata.stats.disclosure_lp` – cell suppression over linear relations, checked by linear
-  programming (the disclosure engine)
+* :mod:`klyngedata.stats.disclosure_lp` – a published table as linear facts over latent cells; the linear
+  programs of disclosure control (feasible intervals, protection patterns)
+* :mod:`klyngedata.stats.disclosure_search` – primary and secondary suppression checked by those programs
 * :mod:`klyngedata.stats.disclosure_model` – the linear model of a published indicator table (latent cells)
 
 Layering: ``stats`` imports nothing from klyngedata outside this package (except the exception classes of

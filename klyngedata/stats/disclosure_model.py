@@ -42,7 +42,7 @@ Example (constructed): Læsø's total 195 and its female stratum 192 give the ma
 ...                        "denominator": [900.0, 400, 500]})
 >>> cells = leaves.assign(members=[(("0825", 1.0),)] * 3, cost=[2.0, 0, 1])
 >>> m = indicator_model(leaves, cells, bounded={"f": True}, threshold=5)
->>> from klyngedata.stats.disclosure_lp import suppress_linear
+>>> from klyngedata.stats.disclosure_search import suppress_linear
 >>> suppress_linear(m.table, 5).hidden.tolist()
 [False, True, True]
 """
