@@ -10,8 +10,9 @@ unsuppressed counts, and a threshold below 5 is refused)
   (readmissions among admissions, citizens with a chronic disease among citizens) – the persons *not* in the
   numerator are a count of persons too: a share of 48 of 50 readmitted says that 2 were not. The complement
   ``denominator - numerator`` is protected exactly like the numerator: a row whose complement is 1–4 is
-  hidden, and no hidden complement may be derivable (also not as an interval within 1–4). A share of 100 %
-  (complement 0) is shown, as a count of 0 is.
+  hidden, and no hidden complement may be derivable (also not as an interval within 1–4) – also the
+  complement of a stratum that is no row of its own (the women when only the total and the men are
+  published). A share of 100 % (complement 0) is shown, as a count of 0 is.
 * **Secondary suppression over the whole published output.** Everything a function publishes from one set
   of data is checked as one table: all levels (municipality, cluster in every division, region, Denmark),
   all strata (sex, age groups, their cross-classification and margins), all periods (a year and its

@@ -4,9 +4,10 @@ Independent of klyngedata's disclosure engine on purpose: the attacker knows how
 made (the finest cells: municipality x sex x age group x period atom) and how every published figure is
 defined (a municipality; a cluster = its members with their weights, a split municipality with its bydel
 share; a region or Denmark = the municipalities that have the figure), reads the published rows of every
-call, and for every hidden count asks a linear program (:func:`scipy.optimize.linprog`): what are the
-smallest and largest values consistent with every shown number, non-negative cells and – for bounded
-figures – numerators never above their denominators?
+call, and for every hidden count – and every count of a municipality that no row shows on its own (a
+stratum the file leaves out, the rest of a total) – asks a linear program (:func:`scipy.optimize.linprog`):
+what are the smallest and largest values consistent with every shown number, non-negative cells and – for
+bounded figures – numerators never above their denominators?
 """
 
 from __future__ import annotations
@@ -176,6 +177,21 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
                 out.append(sign * res.fun)
         return out[1], out[0]
 
+    # counts no row shows on its own: every municipality x sex x age x period a reader could ask about
+    # (an unpublished stratum such as the women when only the total and the men are in the file, the rest of
+    # a total); their truth from the constructed cells
+    published_keys = {(r["id"], r["sex"], r["age"], r["period"]) for r, _ in rows if r["level"] == "municipality"}
+    sexes = ["total", "male", "female"]
+    ages = ["total", *[a for a in cons.ages if a != "all"]] if cons.ages != ["all"] else ["total"]
+    periods = [*cons.years, *[a for atoms in cons.years.values() for a in atoms if a not in cons.years]]
+    for m in sorted(set(muni_idx)):
+        for sex, age, period in ((s, a, p) for s in sexes for a in ages for p in periods):
+            if (m, sex, age, period) in published_keys:
+                continue
+            sel = cons.cells_of(sex, age, period).to_numpy() & (muni_idx == m)
+            row = dict(division="", level="unpublished", id=m, sex=sex, age=age, period=period, suppressed=True,
+                       num=np.nan, den=np.nan)
+            rows.append((row, sel.astype(float)))
     findings: list[Finding] = []
     solved: dict = {}
     for row, coef in rows:

@@ -32,7 +32,7 @@ Sensitive counts
     ``denominator - numerator`` (policy: those not in the numerator are persons too – see
     :mod:`klyngedata.disclosure`), with ``numerator <= denominator`` known to the reader for every latent
     cell; and every latent cell that no published cell shows on its own (an unpublished stratum, the rest of
-    a total) with its value from the full data.
+    a total) with its value from the full data, and for bounded figures the complement of every such cell.
 
 Example (constructed): Læsø's total 195 and its female stratum 192 give the male stratum 3.
 
@@ -253,6 +253,7 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
     leaf_cells: list[tuple[np.ndarray, np.ndarray, float]] = []  # (cols, coefs, value) for the full data
     rest_vars: list[np.ndarray] = []
     shown_alone: list[np.ndarray] = []
+    complement_blocks: list[tuple[int, int, int]] = []  # (numerator base, denominator base, cells) per figure
     n_vars = 0
     n_facts = 0
     n_sens = 0
@@ -354,6 +355,7 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
         if bounded.get(fig, False):
             # numerator <= denominator (per latent cell when both counts have the same structure)
             if aligned:
+                complement_blocks.append((base["numerator"], base["denominator"], per_unit * len(units)))
                 k = per_unit * len(units)
                 idx = np.arange(k)
                 ineq_r += [n_ineq + idx, n_ineq + idx]
@@ -439,11 +441,32 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
         sens_val.append(float(hi[j]))
         sens_row.append(-1)
         n_sens += 1
+    # bounded figures: the complement (denominator - numerator) of every latent cell no published cell shows
+    # with both its counts (e.g. the women when the file has only the total and the men: 40 of 42 -> 2)
+    point = system.feasible_point()
+    for bn, bd, k in complement_blocks:
+        jn, jd = bn + np.arange(k), bd + np.arange(k)
+        cand = touched[jn] & touched[jd] & ~(alone[jn] & alone[jd]) & (upper[jd] > 0)
+        det = cand & system.fixed[jn] & system.fixed[jd]
+        value = np.full(k, np.nan)
+        value[det] = system.x[jd[det]] - system.x[jn[det]]
+        # undetermined by the data: the largest complement the data allow (a feasible point bounds it below)
+        und = np.flatnonzero(cand & ~det & (point[jd] - point[jn] < threshold - 1e-6))
+        for i in und:
+            e = sp.csr_matrix((np.array([-1.0, 1.0]), (np.zeros(2, dtype=np.int64), np.array([jn[i], jd[i]]))),
+                              shape=(1, n_vars))
+            value[i] = system.maximise(e, want_duals=False)[0]
+        for i in np.flatnonzero((value > 1e-9) & (value < threshold - 1e-6)):
+            sens_r.append(np.full(2, n_sens))
+            sens_c.append(np.array([jn[i], jd[i]]))
+            sens_v.append(np.array([-1.0, 1.0]))
+            sens_val.append(float(value[i]))
+            sens_row.append(-1)
+            n_sens += 1
     sensitive = matrix(sens_r, sens_c, sens_v, (n_sens, n_vars))
     cost = (cells["cost"].to_numpy(dtype=float) if "cost" in cells.columns and n_rows else np.zeros(n_rows))
     candidate = (cells["candidate"].to_numpy(dtype=bool) if "candidate" in cells.columns and n_rows
                  else np.ones(n_rows, dtype=bool))
-    point = system.feasible_point()
     point[upper <= 0] = 0.0
     var_unit = var_group = None
     if len(latents):
