@@ -79,3 +79,9 @@ class BoundaryError(KlyngedataError):
 
 class ReportError(KlyngedataError):
     """Report generation failed for one or more clusters."""
+
+
+class ReportDataError(ReportError):
+    """A report cannot be written from the data: they are missing or unreadable, or lack the requested period.
+
+    Raised by the report notebooks' first data cell; the batch then keeps the previous report of the unit."""

@@ -60,7 +60,9 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
     the date of the figures; "Side X af Y" in the footer) for printing and meeting papers.
 
     Exit code 0 when every report was written, 1 when any failed (the others are still written; failing
-    notebooks are kept in OUT/_failed/).
+    notebooks are kept in OUT/_failed/). A report whose population data are missing, damaged or lack the
+    --period is not written and the previous one is kept; errors writing to OUT (read-only, disk full) are
+    listed per report in the summary. --jobs above the number of CPUs is lowered to it (with a note).
     """
     from klyngedata.reports.runner import run
 

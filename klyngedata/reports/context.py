@@ -94,6 +94,7 @@ class ClusterReport:
         self.period = period or "latest"
         self.data_dir = None if data_dir in (None, "") else str(data_dir)
         self._frames: dict[str, Any] = {}
+        self._periods: dict[str, pd.DataFrame] = {}  # level -> (entity_id, period) in the data, any period
         self.started_at = clock.now()
 
     # ------------------------------------------------------------------ data
@@ -104,6 +105,7 @@ class ClusterReport:
             from klyngedata.population import population
 
             frame = population(level=level, division=self.division, period="all", data_dir=self.data_dir)
+            self._periods[level] = frame[["entity_id", "period"]].drop_duplicates()  # before the cut below
             if self.period not in ("latest", "all") and len(frame):
                 from klyngedata.keyfigures import to_period
 
@@ -219,10 +221,61 @@ class ClusterReport:
 
         return Markdown(self.fill(template))
 
+    def check_data(self) -> None:
+        """Raise :class:`~klyngedata.exceptions.ReportDataError` when the report has nothing to stand on.
+
+        A report is not written (and a previous one is kept) when the unit's population cannot be read (not
+        cached, or the cache entry is damaged) or when the requested period is not in the data: every section
+        would be "not available", or the header would claim another period than the one asked for.
+        Missing parts (a projection, the age breakdown, single missing figures) are shown as notes instead.
+
+        Example
+        -------
+        >>> ClusterReport("nordjylland-nord", period="2099M01").check_data()  # doctest: +SKIP
+        Traceback (most recent call last):
+        ReportDataError: nordjylland-nord: period 2099M01 is not in the population data (...)
+        """
+        from klyngedata.exceptions import ReportDataError
+        from klyngedata.keyfigures import to_period
+
+        want = None
+        if self.period not in ("latest", "all"):
+            try:
+                want = to_period(self.period)
+            except KlyngedataError as exc:
+                raise ReportDataError(f"{self.cluster.id}: {exc}") from exc
+        try:
+            frame = self.population("cluster")
+        except KlyngedataError as exc:
+            raise ReportDataError(f"{self.cluster.id}: the population data cannot be used, so the report is not "
+                                  f"written: {exc}") from exc
+        every = self._periods.get("cluster", frame[["entity_id", "period"]])
+        rows = every[every["entity_id"].astype(str) == self.cluster.id]
+        if rows.empty:
+            raise ReportDataError(f"{self.cluster.id}: the population data have no rows for this unit, so the "
+                                  "report is not written")
+        if want is None:
+            return
+        have = set(rows["period"])
+        same_day = {want, want.asfreq("M", how="start")} if want.freqstr[0] == "Q" else {want}
+        if not have & same_day:
+            from klyngedata.dst.parse import format_period
+
+            ordered = sorted(have, key=lambda p: p.start_time)
+            raise ReportDataError(
+                f"{self.cluster.id}: period {self.period} is not in the population data (it has "
+                f"{format_period(ordered[0])}..{format_period(ordered[-1])}), so the report is not written")
+
     def header(self) -> Any:
         """Unit facts (region, member municipalities, hospitals, division, predecessors or successors, age of the
         data, unconfirmed membership) and, for a unit of an ended or not yet started division, a Danish note
-        saying so; records the index data."""
+        saying so; records the index data. In a report batch (``$KLYNGEDATA_REPORT``, set by the runner) it
+        checks first that the report has data to stand on (:meth:`check_data`; raises otherwise), so that a
+        batch never writes a report without its data; interactively the sections say what is missing."""
+        from klyngedata.reports.html import in_report_mode
+
+        if in_report_mode():
+            self.check_data()
         from IPython.display import HTML
 
         from klyngedata.figures import period_label

@@ -214,8 +214,9 @@ def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
     """Load population data once into the cache before the batch (fetches only when it is not cached).
 
     The reports themselves then run with ``$KLYNGEDATA_OFFLINE=1``: they read the cache and never fetch.
-    Returns warnings; a missing data layer does not stop the batch (the notebooks then show Danish notes
-    saying which data are missing).
+    Returns warnings; a missing data layer does not stop the batch: a report notebook whose population cannot
+    be read fails (:meth:`~klyngedata.reports.ClusterReport.check_data`, the previous report is kept), other
+    missing parts are Danish notes in the reports.
     """
     try:
         from klyngedata.population import population
@@ -231,7 +232,9 @@ def _warm_cache(division: str | None, data_dir: str | None) -> list[str]:
             population(division=division, data_dir=data_dir, **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported in the summary; each notebook says what is missing
             log.debug("%s not available for this batch", what, exc_info=True)
-            warnings.append(f"{what} not available for this batch ({_one_line(exc)}); the reports say so")
+            warnings.append(f"{what} not available for this batch ({_one_line(exc)}); "
+                            + ("reports built on it are not written" if what == "population" else
+                               "the reports say what is missing"))
     return warnings
 
 
@@ -245,6 +248,23 @@ def _one_line(exc: BaseException) -> str:
     else:
         text = text.split(": ", 1)[0] if len(text) > 160 else text
     return text[:200]
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` limited to the CPUs this process may use, with a note when it was lowered.
+
+    Example
+    -------
+    >>> cap_jobs(1)
+    (1, None)
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if jobs <= cpus:
+        return max(1, jobs), None
+    return cpus, f"--jobs {jobs} lowered to {cpus}, the number of CPUs available (more processes only compete)"
 
 
 def _task_parameters(
@@ -317,27 +337,52 @@ def run_one(
             result.ok = True
             result.generated_at = clock.now().isoformat(timespec="seconds")
             stale = failed_dir / f"{stem}.ipynb"
-            if stale.exists():
-                stale.unlink()
+            try:
+                stale.unlink(missing_ok=True)
+            except OSError:  # a read-only _failed/ keeps last run's notebook; the report itself was written
+                pass
         except Exception as exc:  # noqa: BLE001 - collected per report, the batch goes on
             result.ename = getattr(exc, "ename", None) or type(exc).__name__
             result.evalue = getattr(exc, "evalue", None) or str(exc)
             cell_index = getattr(exc, "cell_index", None)
             result.cell_index = int(cell_index) if cell_index is not None else None
             result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            if isinstance(exc, OSError):  # the report was made but could not be saved (read-only, disk full)
+                result.ename = "OSError"
+                result.evalue = f"the report could not be saved: {exc}"
             if executed.exists():
-                failed_dir.mkdir(parents=True, exist_ok=True)
-                target = failed_dir / f"{stem}.ipynb"
-                tmp_copy = failed_dir / f".{stem}.ipynb.tmp"
-                shutil.copyfile(executed, tmp_copy)
-                os.replace(tmp_copy, target)
-                result.failed_notebook = target
                 try:
-                    result.cell_index = _failing_cell(nbformat.read(target, as_version=4), result.cell_index)
+                    result.cell_index = _failing_cell(nbformat.read(executed, as_version=4), result.cell_index)
                 except Exception:  # noqa: BLE001
                     pass
+                result.failed_notebook, kept_error = keep_failed_notebook(executed, failed_dir / f"{stem}.ipynb")
+                if kept_error:
+                    result.evalue = f"{result.evalue}; the executed notebook could not be kept ({kept_error})"
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def keep_failed_notebook(executed: Path, target: Path) -> tuple[Path | None, str | None]:
+    """Copy a failed report's executed notebook to ``target`` atomically; (target, None), or (None, reason)
+    when it cannot be written (read-only output, disk full): no partial file is left behind.
+
+    Example
+    -------
+    >>> keep_failed_notebook(Path("run.ipynb"), Path("reports/_failed/x-noegletalsrapport.ipynb"))  # doctest: +SKIP
+    (PosixPath('reports/_failed/x-noegletalsrapport.ipynb'), None)
+    """
+    tmp_copy = target.with_name(f".{target.name}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, tmp_copy)
+        os.replace(tmp_copy, target)
+        return target, None
+    except OSError as exc:
+        try:
+            tmp_copy.unlink()
+        except OSError:
+            pass
+        return None, str(exc)
 
 
 def _kernel_manager_class():
@@ -404,7 +449,8 @@ def run(
     ``clusters``: cluster/council ids (each names its division) or names (looked up in ``division``, default
     today's), or ``all=True`` for every unit of ``division`` (default: the division valid today).
     ``notebooks``: names (default :data:`NOTEBOOKS`), as a list or comma-separated string.
-    ``jobs`` > 1 runs reports in that many processes. ``parameters`` are extra notebook parameters.
+    ``jobs`` > 1 runs reports in that many processes (at most the number of CPUs; the summary notes a cap).
+    ``parameters`` are extra notebook parameters.
     ``pdf=True`` also prints each report to an A4 PDF beside its HTML (:mod:`klyngedata.reports.pdf`).
     Returns a :class:`RunResult`; with ``raise_on_failure=True`` a batch with failures raises
     :class:`~klyngedata.exceptions.ReportError` after all reports were attempted.
@@ -436,12 +482,22 @@ def run(
     notes = ended_division_notes(units)
     for note in notes:
         logger.info(note)
+    jobs, jobs_note = cap_jobs(jobs)
+    if jobs_note:
+        notes.append(jobs_note)
+        logger.info(jobs_note)
     data_dir_s = str(data_dir) if data_dir is not None else None
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"The output directory {out_dir} cannot be created ({exc}); no report was run") from exc
     warnings = _warm_cache(None, data_dir_s)
     if shared_assets:
-        write_plotly_asset(out_dir)
+        try:
+            write_plotly_asset(out_dir)
+        except OSError as exc:
+            warnings.append(f"plotly.min.js could not be written to {out_dir} ({exc}); the reports link to it")
 
     tasks = [
         dict(
@@ -503,8 +559,13 @@ def run(
     if pdf:
         _print_pdfs(results, progress=progress)
     divisions_used = {div for _, div in units}
-    index_path = update_index(out_dir, results, division=divisions_used.pop() if len(divisions_used) == 1 else None,
-                              shared_assets=shared_assets)
+    try:
+        index_path = update_index(out_dir, results,
+                                  division=divisions_used.pop() if len(divisions_used) == 1 else None,
+                                  shared_assets=shared_assets)
+    except OSError as exc:  # read-only or full output directory: the summary still says what happened
+        index_path = None
+        warnings.append(f"the index and manifest could not be written to {out_dir} ({exc})")
     result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
                        warnings=warnings, notes=notes, units=list(units))
     if raise_on_failure and not result.ok:
