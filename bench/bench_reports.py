@@ -1,19 +1,28 @@
-"""Benchmark report generation.
+"""Benchmark report generation (issue 14): figures and ratios side by side in one run, never assertions.
 
-Measures, in one run and on the same notebooks and data:
+Measures on the same notebooks and data:
 
-1. one cluster's two reports (``klyngedata.reports.run``, one process);
-2. the selected clusters with ``jobs=2`` (``run``) versus a naive loop of the ``papermill`` CLI plus
-   ``jupyter nbconvert --to html --no-input`` per report (side by side, printed as a ratio);
-3. report file sizes: self-contained (plotly.js embedded) versus ``--shared-assets``.
+1. ``import klyngedata`` versus ``import pandas`` (fresh interpreters, median of 7 each; ratio);
+2. the selected units (default: the four Nordjylland clusters, two reports each = 8 reports) three ways:
+   a naive loop of the ``papermill`` CLI plus ``jupyter nbconvert --to html --no-input`` per report, the
+   batch the old way (``$KLYNGEDATA_COLD_BATCH=1``: a new kernel per report, everything computed in each
+   notebook) and the batch the new way (warm kernels, tables computed once per batch), both with ``--jobs``;
+   per-report time and the ratios naive/new and old/new;
+3. the full batch of both divisions (every cluster of sundhedsklynger-2022 and every council of
+   sundhedsraad-2027, two reports each, HTML only, the new way) with ``--jobs``;
+4. report file sizes, self-contained versus ``--shared-assets``;
+5. the breakdown of each batch: computed once (per kind of table), kernel start, data load (the first data
+   cell), compute (the other cells), HTML export, and the rest of papermill's work per report (summed over
+   reports: with 2 workers the sum is about twice the wall time).
 
-Data: the real shared files are imported into a temporary data directory with ``klyngedata data import``
-(unless ``--data-dir`` is given). Network is never used (``KLYNGEDATA_OFFLINE=1``).
+PDFs are not part of these figures (``klyngedata report --pdf`` prints them after the HTML; see
+``bench/bench_geo.py`` and the PDF tests). Data: the real shared files, imported into a temporary data
+directory with ``klyngedata data import`` (unless ``--data-dir`` is given). Network is never used.
 
 Usage::
 
-    python bench/bench_reports.py                       # the four Nordjylland clusters
-    python bench/bench_reports.py --clusters all        # all clusters of the division (slow)
+    python bench/bench_reports.py                          # everything (several minutes on 2 cores)
+    python bench/bench_reports.py --skip-full --skip-naive # the 8 reports old way / new way only
     python bench/bench_reports.py --clusters nordjylland-nord,nordjylland-vest --jobs 2
 """
 
@@ -22,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,8 +39,10 @@ import time
 from pathlib import Path
 
 NORDJYLLAND = ["nordjylland-nord", "nordjylland-midt", "nordjylland-syd", "nordjylland-vest"]
+DIVISIONS = ("sundhedsklynger-2022", "sundhedsraad-2027")
 SHARED_DATA = Path(os.environ.get("KLYNGEDATA_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" /
                                   "data"))
+STAGES = ("kernel_start", "data_load", "compute", "export")
 
 
 def _sizes(paths: list[Path]) -> str:
@@ -38,6 +50,15 @@ def _sizes(paths: list[Path]) -> str:
         return "-"
     sizes = [p.stat().st_size for p in paths]
     return f"{len(sizes)} files, mean {sum(sizes) / len(sizes) / 1e6:.2f} MB, total {sum(sizes) / 1e6:.1f} MB"
+
+
+def _import_time(module: str, runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        r = subprocess.run([sys.executable, "-c", f"import time; t = time.perf_counter(); import {module}; "
+                            "print(time.perf_counter() - t)"], capture_output=True, text=True, check=True)
+        times.append(float(r.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
 
 
 def _naive(clusters: list[str], notebooks: list[str], nb_dir: Path, data_dir: Path, out: Path) -> tuple[float, int]:
@@ -61,19 +82,54 @@ def _naive(clusters: list[str], notebooks: list[str], nb_dir: Path, data_dir: Pa
     return time.perf_counter() - t0, failures
 
 
+def _batch(units, *, cold: bool, out: Path, data_dir: Path, jobs: int, **kw):
+    from klyngedata.reports import run
+
+    if cold:
+        os.environ["KLYNGEDATA_COLD_BATCH"] = "1"
+    else:
+        os.environ.pop("KLYNGEDATA_COLD_BATCH", None)
+    try:
+        return run(units, out=out, data_dir=data_dir, jobs=jobs, progress=False, **kw)
+    finally:
+        os.environ.pop("KLYNGEDATA_COLD_BATCH", None)
+
+
+def _breakdown(label: str, result) -> str:
+    n = len(result.results) or 1
+    sums = {s: sum(r.timings.get(s, 0.0) for r in result.results) for s in STAGES}
+    rest = sum(r.timings.get("notebook", 0.0) - r.timings.get("data_load", 0.0) - r.timings.get("compute", 0.0)
+               - r.timings.get("kernel_start", 0.0) for r in result.results)
+    once = result.timings.get("precompute", 0.0)
+    kinds = ", ".join(f"{k.removeprefix('precompute ')} {v:.1f}" for k, v in result.timings.items()
+                      if k.startswith("precompute "))
+    parts = [f"computed once {once:.1f} s" + (f" ({kinds})" if kinds else "")]
+    parts += [f"{s.replace('_', ' ')} {sums[s]:.1f} s ({sums[s] / n:.2f}/report)" for s in STAGES]
+    parts.append(f"papermill and kernel I/O {rest:.1f} s ({rest / n:.2f}/report)")
+    return f"    breakdown {label}: " + " | ".join(parts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clusters", default=",".join(NORDJYLLAND),
-                    help="comma-separated cluster ids, or 'all' (default: the four Nordjylland clusters)")
+                    help="comma-separated unit ids for part 2 (default: the four Nordjylland clusters)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data-dir", default=None, help="data dir with imported data (default: import shared data)")
     ap.add_argument("--keep", default=None, help="keep outputs in this directory")
+    ap.add_argument("--skip-naive", action="store_true", help="no naive papermill + nbconvert loop")
+    ap.add_argument("--skip-full", action="store_true", help="no full batch of both divisions")
     args = ap.parse_args()
 
-    from klyngedata import registry
-    from klyngedata.reports import NOTEBOOKS, notebook_dir, run
-
     os.environ["KLYNGEDATA_OFFLINE"] = "1"
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; cpus: {os.cpu_count()}")
+    t_kd, t_pd, t_pop = _import_time("klyngedata"), _import_time("pandas"), _import_time("klyngedata.population")
+    print(f"[1] import klyngedata {t_kd:.3f} s | import pandas {t_pd:.3f} s | ratio {t_kd / t_pd:.2f} (goal <= 1.2; "
+          f"public names load on first use) | import klyngedata.population (what a first population() call "
+          f"loads) {t_pop:.3f} s, ratio to pandas {t_pop / t_pd:.2f}")
+
+    from klyngedata import registry
+    from klyngedata.reports import NOTEBOOKS, notebook_dir
+
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-reports-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.data_dir:
@@ -81,50 +137,48 @@ def main() -> None:
     else:
         data_dir = work / "data"
         t = time.perf_counter()
-        r = subprocess.run(["klyngedata", "data", "import", str(SHARED_DATA), "--data-dir", str(data_dir)],
-                           capture_output=True, text=True)
+        r = subprocess.run([sys.executable, "-m", "klyngedata", "data", "import", str(SHARED_DATA),
+                            "--data-dir", str(data_dir)], capture_output=True, text=True)
         if r.returncode:
             sys.exit(f"data import failed: {r.stderr[-500:]}")
         print(f"import shared data: {time.perf_counter() - t:.1f} s")
-    clusters = (list(registry.clusters()["cluster_id"]) if args.clusters == "all"
-                else [c.strip() for c in args.clusters.split(",") if c.strip()])
+    clusters = [c.strip() for c in args.clusters.split(",") if c.strip()]
     notebooks = list(NOTEBOOKS)
-    nb_dir = notebook_dir()
-    print(f"clusters: {len(clusters)} ({', '.join(clusters)}); notebooks: {', '.join(notebooks)}; "
-          f"jobs: {args.jobs}; cpus: {os.cpu_count()}")
-
-    # 1. one cluster's two reports
-    one = run([clusters[0]], out=work / "one", data_dir=data_dir, progress=False)
-    print(f"[1] one cluster ({clusters[0]}), {len(notebooks)} reports, 1 process: {one.seconds:.1f} s "
-          f"({one.seconds / len(notebooks):.1f} s per report); ok={one.ok}")
-    for r in one.results:
-        print(f"    {r.notebook}: {r.seconds:.1f} s, {r.html_path.stat().st_size / 1e6:.2f} MB" if r.ok
-              else f"    {r.notebook}: FAILED {r.describe_error()}")
-
-    # 2. batch with jobs vs naive loop, same run
-    batch = run(clusters, out=work / "batch", data_dir=data_dir, jobs=args.jobs, progress=False)
-    serial = run(clusters, out=work / "serial", data_dir=data_dir, jobs=1, progress=False)
-    naive_s, naive_fail = _naive(clusters, notebooks, nb_dir, data_dir, work / "naive")
     n = len(clusters) * len(notebooks)
-    print(f"[2a] {n} reports: klyngedata run(jobs=1) {serial.seconds:.1f} s ({serial.seconds / n:.1f} s/report) | "
-          f"ratio naive/run(jobs=1) {naive_s / serial.seconds:.2f}x (one process, no parallelism)")
-    print(f"[2b] {n} reports: klyngedata run(jobs={args.jobs}) {batch.seconds:.1f} s "
-          f"({batch.seconds / n:.1f} s/report, {len(batch.failures)} failed) | naive papermill CLI + nbconvert loop "
-          f"{naive_s:.1f} s ({naive_s / n:.1f} s/report, {naive_fail} failed) | ratio naive/klyngedata "
-          f"{naive_s / batch.seconds:.2f}x")
+    print(f"[2] {n} reports: {', '.join(clusters)} x {', '.join(notebooks)}; jobs {args.jobs}")
 
-    # 3. sizes
-    shared = run(clusters[:1], out=work / "shared", data_dir=data_dir, shared_assets=True, progress=False)
-    embedded = sorted((work / "batch").glob("*.html"))
-    embedded = [p for p in embedded if p.name != "index.html"]
+    new = _batch(clusters, cold=False, out=work / "new", data_dir=data_dir, jobs=args.jobs)
+    old = _batch(clusters, cold=True, out=work / "old", data_dir=data_dir, jobs=args.jobs)
+    line = (f"    new way (warm kernels, computed once) {new.seconds:.1f} s ({new.seconds / n:.2f} s/report, "
+            f"{len(new.failures)} failed) | old way (kernel per report) {old.seconds:.1f} s "
+            f"({old.seconds / n:.2f} s/report, {len(old.failures)} failed) | old/new {old.seconds / new.seconds:.2f}x")
+    print(line)
+    if not args.skip_naive:
+        naive_s, naive_fail = _naive(clusters, notebooks, notebook_dir(), data_dir, work / "naive")
+        print(f"    naive papermill CLI + nbconvert loop {naive_s:.1f} s ({naive_s / n:.2f} s/report, {naive_fail} "
+              f"failed) | per-report ratio naive/new {naive_s / new.seconds:.2f}x (goal >= 8) | naive/old "
+              f"{naive_s / old.seconds:.2f}x")
+    print(_breakdown("new way", new))
+    print(_breakdown("old way", old))
+
+    if not args.skip_full:
+        units = [uid for div in DIVISIONS for uid in registry.clusters(division=div)["cluster_id"]]
+        full = _batch(units, cold=False, out=work / "full", data_dir=data_dir, jobs=args.jobs)
+        nf = len(full.results)
+        print(f"[3] both divisions ({len(units)} units: {', '.join(DIVISIONS)}), {nf} reports, HTML only, jobs "
+              f"{args.jobs}: {full.seconds:.1f} s ({full.seconds / nf:.2f} s/report, {len(full.failures)} failed; "
+              "goal: under 60 s)")
+        print(_breakdown("both divisions", full))
+        for f in full.failures[:5]:
+            print(f"    failed: {f.describe_error()[:300]}")
+    shared = _batch(clusters[:1], cold=False, out=work / "shared", data_dir=data_dir, jobs=1, shared_assets=True)
+    embedded = [p for p in (work / "new").glob("*.html") if p.name != "index.html"]
     shared_html = [p for p in (work / "shared").glob("*.html") if p.name != "index.html"]
-    naive_html = sorted((work / "naive").glob("*.html"))
-    print(f"[3] sizes: self-contained {_sizes(embedded)} | shared-assets {_sizes(shared_html)} "
-          f"+ plotly.min.js {(work / 'shared' / 'plotly.min.js').stat().st_size / 1e6:.2f} MB | "
-          f"naive nbconvert {_sizes(naive_html)} (no plotly.js in the page, so its figures do not draw; "
-          f"it loads require.js/MathJax from a CDN)")
-    if shared.failures or batch.failures:
-        print(batch.summary())
+    js = work / "shared" / "plotly.min.js"
+    print(f"[4] sizes: self-contained {_sizes(embedded)} | shared-assets {_sizes(shared_html)}"
+          + (f" + plotly.min.js {js.stat().st_size / 1e6:.2f} MB" if js.exists() else "")
+          + ("" if shared.ok else " (shared-assets batch failed)"))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -126,38 +126,54 @@ class ClusterReport:
     def keyfigures(self) -> pd.DataFrame:
         """The cluster's key figures (:func:`klyngedata.keyfigures.key_figures`), computed once."""
         if "keyfigures" not in self._frames:
-            from klyngedata.keyfigures import key_figures
+            frame = self._batch_table("keyfigures", self.cluster.id)
+            if frame is None:
+                from klyngedata.keyfigures import key_figures
 
-            self._frames["keyfigures"] = key_figures(
-                self.cluster.id, period=self.period, division=self.division, data_dir=self.data_dir
-            )
+                frame = key_figures(self.cluster.id, period=self.period, division=self.division,
+                                    data_dir=self.data_dir)
+            self._frames["keyfigures"] = frame
         return self._frames["keyfigures"]
+
+    def _batch_table(self, kind: str, key: str) -> pd.DataFrame | None:
+        """The table a report batch computed once (:mod:`klyngedata.reports.precompute`), if any: the very
+        result the call it replaces would return."""
+        from klyngedata.reports.precompute import read_table
+
+        return read_table(kind, key, division=self.division, period=self.period, data_dir=self.data_dir)
 
     def indicators(self) -> pd.DataFrame:
         """Health indicators pooled to the cluster (:func:`klyngedata.indicators.indicator_figures`)."""
         if "indicators" not in self._frames:
-            from klyngedata.indicators import indicator_figures
+            frame = self._batch_table("indicators", self.cluster.id)
+            if frame is None:
+                from klyngedata.indicators import indicator_figures
 
-            self._frames["indicators"] = indicator_figures(
-                cluster=self.cluster.id, level="cluster", division=self.division, data_dir=self.data_dir
-            )
+                frame = indicator_figures(cluster=self.cluster.id, level="cluster", division=self.division,
+                                          data_dir=self.data_dir)
+            self._frames["indicators"] = frame
         return self._frames["indicators"]
 
     def division_indicators(self) -> pd.DataFrame:
         """Health indicators of every unit of the division (the spread in the barometer, the peers), once."""
         if "division_indicators" not in self._frames:
-            from klyngedata.indicators import indicator_figures
+            frame = self._batch_table("division_indicators", self.division)
+            if frame is None:
+                from klyngedata.indicators import indicator_figures
 
-            self._frames["division_indicators"] = indicator_figures(
-                level="cluster", division=self.division, data_dir=self.data_dir)
+                frame = indicator_figures(level="cluster", division=self.division, data_dir=self.data_dir)
+            self._frames["division_indicators"] = frame
         return self._frames["division_indicators"]
 
     def division_keyfigures(self) -> pd.DataFrame:
         """Population key figures of every unit of the division (:mod:`klyngedata.division_figures`), once."""
         if "division_keyfigures" not in self._frames:
-            from klyngedata.division_figures import division_key_figures
+            frame = self._batch_table("division_keyfigures", self.division)
+            if frame is None:
+                from klyngedata.division_figures import division_key_figures
 
-            self._frames["division_keyfigures"] = division_key_figures(self.division, self.period, self.data_dir)
+                frame = division_key_figures(self.division, self.period, self.data_dir)
+            self._frames["division_keyfigures"] = frame
         return self._frames["division_keyfigures"]
 
     def _division_table(self) -> pd.DataFrame:
@@ -629,7 +645,8 @@ class ClusterReport:
         from klyngedata.peers import peers
 
         try:
-            near = peers(self.cluster.id, n=n, division=self.division, data_dir=self.data_dir)
+            near = peers(self.cluster.id, n=n, division=self.division, data_dir=self.data_dir,
+                         features=self._batch_table("peer_features", self.division))
             table = self._division_table()
         except (KlyngedataError, ImportError) as exc:
             return _note("De mest sammenlignelige enheder kan ikke findes, fordi de nødvendige befolkningstal ikke "

@@ -6,9 +6,11 @@ divisions, so each id brings its own division: ``nordjylland-nord`` makes the 20
 the clusters ended (the summary notes that its division ended and names its successor councils), and
 ``sundhedsraad-fyn`` the council's. File names carry the id, so reports of different divisions never overwrite
 each other. :func:`run` loads the data into
-the local cache once (so notebooks read the cache instead of fetching per notebook), executes every report
-with papermill (kernel ``python3``) in a pool of ``jobs`` processes, converts each executed notebook to
-HTML without code cells (:mod:`klyngedata.reports.html`), writes it atomically to
+the local cache once (so notebooks read the cache instead of fetching per notebook), computes once what many
+reports share (:mod:`klyngedata.reports.precompute`), executes every report with papermill in a pool of
+``jobs`` processes, each keeping one warm kernel that is reset between reports
+(:mod:`klyngedata.reports.kernels`), converts each executed notebook to HTML without code cells
+(:mod:`klyngedata.reports.execute`, :mod:`klyngedata.reports.html`), writes it atomically to
 ``<out>/<cluster_id>-<notebook>.html`` and finally rewrites ``<out>/index.html``.
 
 A failing report does not stop the others: its executed notebook is kept as
@@ -25,22 +27,28 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from klyngedata import clock
 from klyngedata.exceptions import ReportError
-from klyngedata.reports.index import NOTEBOOK_TITLES, update_index
+from klyngedata.reports.execute import (  # noqa: F401 - KERNEL_NAME, run_one, keep_failed_notebook: public here too
+    KERNEL_NAME,
+    ReportResult,
+    keep_failed_notebook,
+    run_one,
+)
+from klyngedata.reports.index import update_index
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +58,6 @@ NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
 """The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
 
 
-KERNEL_NAME = "python3"
 ENV_NOTEBOOKS = "KLYNGEDATA_NOTEBOOKS"
 
 
@@ -78,35 +85,6 @@ def notebook_dir(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 @dataclass
-class ReportResult:
-    """Outcome of one report (one cluster x one notebook)."""
-
-    cluster_id: str
-    notebook: str
-    ok: bool
-    html_path: Path | None = None
-    failed_notebook: Path | None = None
-    error: str | None = None
-    ename: str | None = None
-    evalue: str | None = None
-    cell_index: int | None = None
-    seconds: float = 0.0
-    recorded: dict = field(default_factory=dict)
-    generated_at: str | None = None
-    pdf_path: Path | None = None
-    pdf_error: str | None = None
-
-    def describe_error(self) -> str:
-        """One paragraph: which report, which cell, which error, where the executed notebook is."""
-        if self.ok and self.pdf_error:
-            return (f"{self.cluster_id} / {self.notebook}: PDF not written ({self.pdf_error}); "
-                    f"the HTML report is {self.html_path}")
-        where = f" in cell {self.cell_index}" if self.cell_index is not None else ""
-        kept = f" (executed notebook kept: {self.failed_notebook})" if self.failed_notebook else ""
-        return f"{self.cluster_id} / {self.notebook}: {self.ename or 'Error'}{where}: {self.evalue or self.error}{kept}"
-
-
-@dataclass
 class RunResult:
     """Outcome of a batch: one :class:`ReportResult` per report, plus the index page."""
 
@@ -116,6 +94,8 @@ class RunResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    """Batch-level seconds (``precompute`` and per kind of table); each report has its own ``timings``."""
     units: list[tuple[str, str]] = field(default_factory=list)
     """(unit id, division) of the batch, in order."""
 
@@ -193,7 +173,7 @@ def ended_division_notes(units: Iterable[tuple[str, str]]) -> list[str]:
     """
     import pandas as pd
 
-    from klyngedata import clock, registry
+    from klyngedata import registry
 
     today = pd.Timestamp(clock.today())
     notes = []
@@ -275,155 +255,6 @@ def _task_parameters(
         params["data_dir"] = str(data_dir)
     params.update(extra or {})
     return params
-
-
-def run_one(
-    cluster_id: str,
-    notebook: str,
-    *,
-    out_dir: str | os.PathLike[str],
-    parameters: dict[str, Any],
-    notebooks_path: str | os.PathLike[str],
-    shared_assets: bool = False,
-    timeout: float | None = None,
-    data_dir: str | None = None,
-    offline: bool = True,
-) -> ReportResult:
-    """Execute one notebook for one cluster and write its HTML; never raises for a notebook error.
-
-    Example
-    -------
-    >>> r = run_one("nordjylland-nord", "befolkningsdashboard", out_dir="reports",
-    ...             parameters={"cluster": "nordjylland-nord"}, notebooks_path=notebook_dir())  # doctest: +SKIP
-    """
-    import nbformat
-    import papermill as pm
-
-    from klyngedata.reports.html import REPORT_ENV, atomic_write_text, notebook_to_html, read_recorded
-
-    logging.getLogger("papermill").setLevel(logging.ERROR)  # "unknown parameter" etc. are not report errors
-    t0 = time.perf_counter()
-    out = Path(out_dir)
-    src = Path(notebooks_path) / f"{notebook}.ipynb"
-    stem = f"{cluster_id}-{notebook}"
-    result = ReportResult(cluster_id=cluster_id, notebook=notebook, ok=False)
-    os.environ[REPORT_ENV] = "1"
-    if offline:  # data were loaded into the cache once by run(); notebooks must not fetch again
-        os.environ["KLYNGEDATA_OFFLINE"] = "1"
-    if data_dir is not None:
-        os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
-    failed_dir = out / "_failed"
-    with tempfile.TemporaryDirectory(prefix="klyngedata-report-") as tmp:
-        executed = Path(tmp) / f"{stem}.ipynb"
-        try:
-            if not src.exists():
-                raise ReportError(f"Notebook template {src} does not exist")
-            pm.execute_notebook(
-                str(src),
-                str(executed),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(src.parent),
-                execution_timeout=timeout,
-                **({"kernel_manager_class": km} if (km := _kernel_manager_class()) is not None else {}),
-            )
-            nb = nbformat.read(executed, as_version=4)
-            result.recorded = read_recorded(nb)
-            title = f"{NOTEBOOK_TITLES.get(notebook, notebook)} – {result.recorded.get('cluster_name', cluster_id)}"
-            html = notebook_to_html(nb, shared_assets=shared_assets, title=title)
-            result.html_path = atomic_write_text(out / f"{stem}.html", html)
-            result.ok = True
-            result.generated_at = clock.now().isoformat(timespec="seconds")
-            stale = failed_dir / f"{stem}.ipynb"
-            try:
-                stale.unlink(missing_ok=True)
-            except OSError:  # a read-only _failed/ keeps last run's notebook; the report itself was written
-                pass
-        except Exception as exc:  # noqa: BLE001 - collected per report, the batch goes on
-            result.ename = getattr(exc, "ename", None) or type(exc).__name__
-            result.evalue = getattr(exc, "evalue", None) or str(exc)
-            cell_index = getattr(exc, "cell_index", None)
-            result.cell_index = int(cell_index) if cell_index is not None else None
-            result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            if isinstance(exc, OSError):  # the report was made but could not be saved (read-only, disk full)
-                result.ename = "OSError"
-                result.evalue = f"the report could not be saved: {exc}"
-            if executed.exists():
-                try:
-                    result.cell_index = _failing_cell(nbformat.read(executed, as_version=4), result.cell_index)
-                except Exception:  # noqa: BLE001
-                    pass
-                result.failed_notebook, kept_error = keep_failed_notebook(executed, failed_dir / f"{stem}.ipynb")
-                if kept_error:
-                    result.evalue = f"{result.evalue}; the executed notebook could not be kept ({kept_error})"
-    result.seconds = time.perf_counter() - t0
-    return result
-
-
-def keep_failed_notebook(executed: Path, target: Path) -> tuple[Path | None, str | None]:
-    """Copy a failed report's executed notebook to ``target`` atomically; (target, None), or (None, reason)
-    when it cannot be written (read-only output, disk full): no partial file is left behind.
-
-    Example
-    -------
-    >>> keep_failed_notebook(Path("run.ipynb"), Path("reports/_failed/x-noegletalsrapport.ipynb"))  # doctest: +SKIP
-    (PosixPath('reports/_failed/x-noegletalsrapport.ipynb'), None)
-    """
-    tmp_copy = target.with_name(f".{target.name}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(executed, tmp_copy)
-        os.replace(tmp_copy, target)
-        return target, None
-    except OSError as exc:
-        try:
-            tmp_copy.unlink()
-        except OSError:
-            pass
-        return None, str(exc)
-
-
-def _kernel_manager_class():
-    """Kernel manager talking to the kernel over local IPC sockets (POSIX) instead of TCP.
-
-    Same behaviour, but the kernel does not print its "running over TCP without encryption" warning into the
-    log of every report of a batch, and no TCP ports are opened; a finished kernel is shut down without the
-    interrupt that makes it log a KeyboardInterrupt. ``None`` (papermill's default) elsewhere.
-    """
-    if os.name != "posix":
-        return None
-    from jupyter_client.manager import AsyncKernelManager
-
-    class IpcKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = os.path.join(tempfile.gettempdir(), f"klyngedata-kernel-{os.getpid()}-{id(self)}")
-
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts (SIGINT) every kernel before asking it to shut down; an idle kernel then
-            # logs "KeyboardInterrupt caught in kernel." into the batch log although nothing failed. The polite
-            # shutdown request follows anyway (and a kill if that does not work), so skip the interrupt there.
-            if getattr(self, "shutting_down", False):
-                return
-            await super()._async_interrupt_kernel()
-
-    return IpcKernelManager
-
-
-def _failing_cell(nb, fallback: int | None) -> int | None:
-    """Index (in the executed notebook, 0-based) of the first cell with an error output."""
-    for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []) or []:
-            if output.get("output_type") == "error":
-                return i
-    return fallback
-
-
-def _run_task(kwargs: dict) -> ReportResult:
-    return run_one(**kwargs)
 
 
 def run(
@@ -513,45 +344,11 @@ def run(
         for cid, div in units
         for name in names
     ]
-    results: list[ReportResult] = []
+    batch_timings: dict[str, float] = {}
     bar = tqdm(total=len(tasks), desc="Rapporter", unit="rapport", disable=not progress, file=sys.stderr)
     try:
-        if jobs <= 1 or len(tasks) <= 1:
-            saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
-            try:
-                for task in tasks:
-                    bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
-                    results.append(_run_task(task))
-                    bar.update(1)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
-        else:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-                futures = {pool.submit(_run_task, task): task for task in tasks}
-                for fut in as_completed(futures):
-                    task = futures[fut]
-                    try:
-                        results.append(fut.result())
-                    except Exception as exc:  # noqa: BLE001 - a crashed worker is one failed report
-                        results.append(
-                            ReportResult(
-                                cluster_id=task["cluster_id"],
-                                notebook=task["notebook"],
-                                ok=False,
-                                ename=type(exc).__name__,
-                                evalue=str(exc),
-                                error=str(exc),
-                            )
-                        )
-                    bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
-                    bar.update(1)
+        with _batch_tables(units, names, period, data_dir_s, batch_timings):
+            results = _execute(tasks, jobs, bar)
     finally:
         bar.close()
     order = {(t["cluster_id"], t["notebook"]): i for i, t in enumerate(tasks)}
@@ -567,10 +364,96 @@ def run(
         index_path = None
         warnings.append(f"the index and manifest could not be written to {out_dir} ({exc})")
     result = RunResult(results=results, out_dir=out_dir, index_path=index_path, seconds=time.perf_counter() - t0,
-                       warnings=warnings, notes=notes, units=list(units))
+                       warnings=warnings, notes=notes, timings=batch_timings, units=list(units))
     if raise_on_failure and not result.ok:
         raise ReportError(result.summary())
     return result
+
+
+def _run_task(kwargs: dict) -> ReportResult:
+    return run_one(**kwargs)  # looked up here, so that tests can replace runner.run_one
+
+
+def _execute(tasks: list[dict], jobs: int, bar: Any) -> list[ReportResult]:
+    """Run the report tasks in this process (``jobs`` 1) or in a pool of ``jobs`` worker processes."""
+    results: list[ReportResult] = []
+    if jobs <= 1 or len(tasks) <= 1:
+        saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
+        try:
+            for task in tasks:
+                bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
+                results.append(_run_task(task))
+                bar.update(1)
+        finally:
+            discard_worker_kernel()  # a warm kernel lives for one batch
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    else:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(_run_task, task): task for task in tasks}
+            for fut in as_completed(futures):
+                task = futures[fut]
+                try:
+                    results.append(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a crashed worker is one failed report
+                    results.append(
+                        ReportResult(
+                            cluster_id=task["cluster_id"],
+                            notebook=task["notebook"],
+                            ok=False,
+                            ename=type(exc).__name__,
+                            evalue=str(exc),
+                            error=str(exc),
+                        )
+                    )
+                bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
+                bar.update(1)
+    return results
+
+
+@contextlib.contextmanager
+def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | None, data_dir: str | None,
+                  timings: dict[str, float]) -> Iterator[None]:
+    """What the batch's reports share, computed once (:mod:`klyngedata.reports.precompute`) into a private
+    temporary directory that the report kernels read through ``$KLYNGEDATA_BATCH_TABLES``; removed afterwards.
+    Nothing is precomputed when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``)."""
+    from klyngedata.reports.kernels import cold
+    from klyngedata.reports.precompute import ENV_TABLES, needed_kinds, precompute
+
+    if cold() or not needed_kinds(names):
+        yield
+        return
+    saved = os.environ.get(ENV_TABLES)
+    with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
+        t0 = time.perf_counter()
+        with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
+            done = precompute(units, names, period=period, data_dir=data_dir, tables_dir=tables)
+        for kind, seconds in done.items():
+            timings[f"precompute {kind}"] = seconds
+        timings["precompute"] = time.perf_counter() - t0
+        logger.info("computed once for the batch in %.1f s: %s", timings["precompute"],
+                    ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "precompute"))
+        os.environ[ENV_TABLES] = tables
+        try:
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop(ENV_TABLES, None)
+            else:
+                os.environ[ENV_TABLES] = saved
+
+
+def discard_worker_kernel() -> None:
+    """Shut down this process's warm kernel (:func:`klyngedata.reports.kernels.discard_worker_kernel`)."""
+    from klyngedata.reports.kernels import discard_worker_kernel as discard
+
+    discard()
 
 
 def _print_pdfs(results: list[ReportResult], *, progress: bool) -> None:

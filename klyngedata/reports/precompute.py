@@ -1,0 +1,196 @@
+"""Compute once per batch what the reports of a batch share; each notebook reads its unit's tables.
+
+Every report of a batch asks for results that are the same for many reports: the key figures of its unit
+(both notebooks), its health indicators, and — in the key-figure report — the indicators and key figures of
+every unit of the division (the barometer) and the peer features (the most similar units). Computed per
+report, the division-wide tables alone are most of a report's cost. A batch computes them once per division
+(:func:`precompute`) and stores each table in a private temporary directory; the runner gives the kernels
+its location in ``$KLYNGEDATA_BATCH_TABLES``, and :class:`~klyngedata.reports.ClusterReport` reads a table
+with :func:`read_table` instead of computing it.
+
+Same content by construction: each table is the result of the very call the notebook makes, with the same
+arguments (the unit's key figures from one load of the division's population, done exactly as
+:func:`klyngedata.keyfigures.key_figures` loads it; a unit's indicators are the division's indicators cut to
+the unit, as :func:`klyngedata.indicators.indicator_figures` itself selects them). Tables are stored with
+``pickle`` (frames, their ``attrs`` and pandas periods round-trip exactly) in a directory only this user can
+read, made and deleted by the batch. A table made for another division, period or data directory is not
+used; whatever could not be computed is left out, and the notebook computes it (and fails or explains
+itself) exactly as it would have without the batch.
+
+Example
+-------
+>>> needed_kinds(["befolkningsdashboard"])
+['keyfigures']
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+ENV_TABLES = "KLYNGEDATA_BATCH_TABLES"
+"""Directory of the batch's tables (set by the runner for the report kernels)."""
+
+KINDS_BY_NOTEBOOK: dict[str, tuple[str, ...]] = {
+    "befolkningsdashboard": ("keyfigures",),
+    "noegletalsrapport": ("keyfigures", "indicators", "division_indicators", "division_keyfigures",
+                          "peer_features"),
+}
+"""Which tables each report notebook reads (other notebooks: none)."""
+
+DIVISION_WIDE = ("division_indicators", "division_keyfigures", "peer_features")
+"""Tables of a whole division (stored under the division's id instead of a unit's)."""
+
+
+def needed_kinds(notebooks: Iterable[str]) -> list[str]:
+    """The kinds of table the ``notebooks`` read (see :data:`KINDS_BY_NOTEBOOK`)."""
+    kinds = {k for nb in notebooks for k in KINDS_BY_NOTEBOOK.get(nb, ())}
+    return [k for k in ("keyfigures", "indicators", *DIVISION_WIDE) if k in kinds]
+
+
+def _root(data_dir: str | os.PathLike[str] | None) -> str:
+    from klyngedata.cache import Cache
+
+    return str(Cache(data_dir).root)
+
+
+def _path(tables_dir: str | os.PathLike[str], kind: str, key: str) -> Path:
+    return Path(tables_dir) / f"{kind}--{key}.pickle"
+
+
+def _store(tables_dir, kind: str, key: str, frame: pd.DataFrame, meta: dict) -> None:
+    target = _path(tables_dir, kind, key)
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump({"meta": meta, "frame": frame}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, target)
+
+
+def precompute(units: Sequence[tuple[str, str]], notebooks: Iterable[str], *, period: str | None,
+               data_dir: str | os.PathLike[str] | None, tables_dir: str | os.PathLike[str]) -> dict[str, float]:
+    """Compute and store the tables the ``notebooks`` of ``units`` ((unit id, division) pairs) read.
+
+    Never raises: a table that cannot be computed is not stored (the notebook computes it and reports the
+    problem itself). Returns the seconds spent per kind, for the batch's time breakdown.
+    """
+    kinds = needed_kinds(notebooks)
+    seconds: dict[str, float] = {}
+    by_division: dict[str, list[str]] = {}
+    for uid, div in units:
+        by_division.setdefault(div, [])
+        if uid not in by_division[div]:
+            by_division[div].append(uid)
+    meta = {"period": period or "latest", "data_root": _root(data_dir)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # each notebook shows (or logs) the warnings of its own data
+        for division, ids in by_division.items():
+            shared: dict[str, object] = {}  # the division's indicators, computed once for both kinds
+            for kind in kinds:
+                t0 = time.perf_counter()
+                try:
+                    tables = _compute(kind, division, ids, period=period or "latest", data_dir=data_dir,
+                                      shared=shared)
+                except Exception as exc:  # noqa: BLE001 - the notebooks compute (and report) it themselves
+                    log.info("batch: %s of %s not precomputed (%s: %s)", kind, division, type(exc).__name__, exc)
+                    tables = {}
+                for key, frame in tables.items():
+                    try:
+                        _store(tables_dir, kind, key, frame, {**meta, "division": division})
+                    except Exception as exc:  # noqa: BLE001 - not stored: the notebook computes it
+                        log.info("batch: %s of %s not stored (%s)", kind, key, exc)
+                seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - t0
+    return seconds
+
+
+def _compute(kind: str, division: str, units: list[str], *, period: str, data_dir,
+             shared: dict[str, object]) -> dict[str, pd.DataFrame]:
+    """The tables of one kind for a division's units: {unit id or division id: frame}."""
+    if kind == "keyfigures":
+        from klyngedata.exceptions import DataNotAvailable
+        from klyngedata.keyfigures import _cached_projection, _load_frame, key_figures
+
+        # what key_figures(unit, period, division, data_dir) loads for every unit, loaded once
+        population = _load_frame("observed", division, data_dir)
+        projection = None
+        if _cached_projection(data_dir):
+            try:
+                projection = _load_frame("projection", division, data_dir)
+            except DataNotAvailable:
+                projection = None
+        out = {}
+        for unit in units:
+            try:
+                out[unit] = key_figures(unit, period=period, division=division, population=population,
+                                        projection=projection)
+            except Exception as exc:  # noqa: BLE001 - per unit: the notebook computes (and reports) it
+                log.info("batch: key figures of %s not precomputed (%s)", unit, exc)
+        return out
+    if kind in ("indicators", "division_indicators"):
+        from klyngedata.indicators import indicator_figures
+
+        if "indicators" not in shared:
+            try:
+                shared["indicators"] = indicator_figures(level="cluster", division=division, data_dir=data_dir)
+            except Exception as exc:  # noqa: BLE001 - raised again for the second kind, without recomputing
+                shared["indicators"] = exc
+        every = shared["indicators"]
+        if isinstance(every, Exception):
+            raise every
+        if kind == "division_indicators":
+            return {division: every}
+        out = {}
+        for unit in units:  # as indicator_figures(cluster=unit) selects its rows from the same table
+            rows = every[every["entity_id"] == unit].reset_index(drop=True)
+            rows.attrs = dict(every.attrs)
+            out[unit] = rows
+        return out
+    if kind == "division_keyfigures":
+        from klyngedata.division_figures import division_key_figures
+
+        return {division: division_key_figures(division, period, data_dir)}
+    if kind == "peer_features":
+        from klyngedata.peers import peer_features
+
+        return {division: peer_features(division, "latest", data_dir)}
+    raise ValueError(f"unknown table kind {kind!r}")
+
+
+def read_table(kind: str, key: str, *, division: str, period: str | None,
+               data_dir: str | os.PathLike[str] | None) -> pd.DataFrame | None:
+    """The batch's ``kind`` table of ``key`` (a unit id, or the division id for division-wide tables), or
+    None: not in a batch, not computed, or made for another division, period or data directory (the caller
+    then computes it).
+
+    Example
+    -------
+    >>> read_table("keyfigures", "nordjylland-nord", division="sundhedsklynger-2022", period="latest",
+    ...            data_dir=None) is None  # outside a batch
+    True
+    """
+    where = os.environ.get(ENV_TABLES)
+    if not where:
+        return None
+    path = _path(where, kind, key)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            stored = pickle.load(fh)  # noqa: S301 - written by this batch into its private directory
+    except Exception as exc:  # noqa: BLE001 - unreadable: compute instead
+        log.warning("batch table %s not used: %s", path.name, exc)
+        return None
+    meta = stored.get("meta", {})
+    if (meta.get("division"), meta.get("period"), meta.get("data_root")) != (
+            division, period or "latest", _root(data_dir)):
+        return None
+    frame = stored["frame"]
+    return frame if isinstance(frame, pd.DataFrame) else None
