@@ -47,7 +47,7 @@ _LAZY: dict[str, str] = {
     "Cluster": "klyngedata.registry",
     "Municipality": "klyngedata.registry",
     "cluster": "klyngedata.registry",
-    "clusters": "klyngedata.registry",
+    "clusters": "klyngedata.api",
     "conflicts": "klyngedata.registry",
     "divisions": "klyngedata.registry",
     "hospitals": "klyngedata.registry",
@@ -64,6 +64,7 @@ _LAZY: dict[str, str] = {
 """Public name -> the module that defines it (imported when the name is first used)."""
 
 if TYPE_CHECKING:  # static analysers and IDEs see the real objects
+    from klyngedata.api import clusters
     from klyngedata.crosswalks import crosswalk
     from klyngedata.geo import boundaries, choropleth, cluster_map
     from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
@@ -74,7 +75,6 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real objects
         Cluster,
         Municipality,
         cluster,
-        clusters,
         conflicts,
         divisions,
         hospitals,
