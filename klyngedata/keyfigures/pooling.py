@@ -1,0 +1,317 @@
+"""Clusters, regions and Denmark pooled from their municipalities (no partial sums), loading the frames
+key figures are computed from, and the comparison frame of a unit."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from klyngedata import catalogue
+from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.keyfigures.compute import _miss, compute_figures
+from klyngedata.keyfigures.frame import (
+    CHRISTIANSOE,
+    CHRISTIANSOE_REGION,
+    COUNTRY_ID,
+    COUNTRY_NAME,
+    _periods_per_year,
+    _provenance_list,
+    normalize_population_frame,
+    to_period,
+)
+from klyngedata.outcomes import PUBLISHED_COLUMNS
+
+# --------------------------------------------------------------------------------------------------
+# clusters, regions and Denmark from municipalities
+# --------------------------------------------------------------------------------------------------
+
+_GROUP_KEYS = ["period", "sex", "age_lo", "age_hi", "age_total"]
+
+
+def _aggregate(muni: pd.DataFrame, level: str, entity_id: str, entity_name: str,
+               weights: Mapping[str, float]) -> pd.DataFrame:
+    """Sum municipality rows (times weight) into one entity; keep only cells every member has."""
+    rows = muni[(muni["level"] == "municipality") & muni["entity_id"].isin(set(weights))]
+    if rows.empty:
+        return rows.iloc[0:0]
+    w = rows["entity_id"].map(dict(weights)).astype("float64")
+    tmp = rows.assign(population=rows["population"] * w, _na=rows["population"].isna())
+    g = tmp.groupby(_GROUP_KEYS, dropna=False, sort=False)
+    has_na = g["_na"].any()
+    summed = g["population"].sum().where(~has_na)  # a missing member makes the sum missing, never partial
+    complete = g["entity_id"].nunique() == len(weights)
+    out = summed[complete].reset_index()
+    out["reason_da"] = pd.array([pd.NA] * len(out), dtype="string")
+    if has_na[complete].any():
+        names = (tmp[tmp["_na"]].drop_duplicates("entity_id")["entity_name"].fillna(tmp["entity_id"])
+                 if "entity_name" in tmp.columns else tmp.loc[tmp["_na"], "entity_id"].drop_duplicates())
+        who = ", ".join(sorted(str(n) for n in names))
+        out.loc[out["population"].isna(), "reason_da"] = (
+            f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {who} (markeret '..' i kilden), "
+            f"så tallet for {entity_name} kan ikke beregnes uden at gætte")
+    out.insert(0, "level", level)
+    out.insert(1, "entity_id", entity_id)
+    out.insert(2, "entity_name", entity_name)
+    out["age_lo"] = out["age_lo"].astype("Int64")
+    out["age_hi"] = out["age_hi"].astype("Int64")
+    out["age_total"] = out["age_total"].astype(bool)
+    return out[["level", "entity_id", "entity_name", *_GROUP_KEYS, "population", "reason_da"]]
+
+
+def _region_name(code: str) -> str:
+    from klyngedata import registry
+
+    r = registry.regions()
+    hit = r[r["region_key"] == code]
+    return str(hit.iloc[0]["name"]) if len(hit) else code
+
+
+def _entity_rows(norm: pd.DataFrame, level: str, entity_id: str, entity_name: str,
+                 weights: Mapping[str, float] | None) -> tuple[pd.DataFrame, str]:
+    """Rows of one entity: as given in the frame, else summed from municipalities. Returns (rows, how)."""
+    given = norm[(norm["level"] == level) & (norm["entity_id"] == entity_id)]
+    if not given.empty:
+        return given.assign(entity_name=entity_name), "given"
+    if weights is None:
+        return given, "none"
+    agg = _aggregate(norm, level, entity_id, entity_name, weights)
+    return agg, "summed"
+
+
+def _cluster_weights(cl: Any) -> tuple[dict[str, float] | None, str]:
+    """Municipality weights of a cluster from its membership rows, or (None, reason)."""
+    weights: dict[str, float] = {}
+    for r in cl.members.to_dict("records"):
+        code = r["municipality_code"]
+        alloc = r["allocation"]
+        share = r.get("share")
+        if alloc == "whole":
+            weights[code] = 1.0
+        elif alloc == "share" and share is not None and not pd.isna(share):
+            weights[code] = weights.get(code, 0.0) + float(share)
+        else:
+            name = r.get("municipality_name") or code
+            return None, (f"{name} ({code}) er delt mellem klynger efter {r.get('unit_type') or 'enheder'}, og "
+                          f"der er ikke befolkningstal for disse enheder i data; klyngens tal kan ikke beregnes "
+                          f"af kommunetal")
+    return weights, ""
+
+
+def _region_weights(region_code: str, norm: pd.DataFrame) -> dict[str, float]:
+    from klyngedata import registry
+
+    codes = set(registry.region_municipalities(region_code))  # Region Østdanmark: Hovedstaden + Sjælland
+    if CHRISTIANSOE_REGION in registry.region_parts(region_code) and (norm["entity_id"] == CHRISTIANSOE).any():
+        codes.add(CHRISTIANSOE)
+    return dict.fromkeys(sorted(codes), 1.0)
+
+
+def _country_weights(norm: pd.DataFrame) -> dict[str, float]:
+    from klyngedata import registry
+
+    codes = set(registry.municipalities()["municipality_code"])
+    if ((norm["level"] == "municipality") & (norm["entity_id"] == CHRISTIANSOE)).any():
+        codes.add(CHRISTIANSOE)  # national reconciliation includes Christiansø, as Statistics Denmark does
+    return dict.fromkeys(sorted(codes), 1.0)
+
+
+
+
+
+def format_value(value: float | None, decimals: int, unit: str, signed: bool = False) -> str:
+    """Danish display text: thousands separator ``.``, decimal comma, ``%`` with a space.
+
+    Example
+    -------
+    >>> format_value(591740, 0, "personer"), format_value(12.345, 1, "%"), format_value(-18, 0, "personer", True)
+    ('591.740', '12,3 %', '-18')
+    """
+    if value is None or pd.isna(value):
+        return ""
+    text = f"{value:,.{decimals}f}".replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    if signed and value > 0:
+        text = "+" + text
+    if text.lstrip("+-") in {"0", "0," + "0" * decimals} and text.startswith("-"):
+        text = text[1:]
+    return f"{text} %" if unit == "%" else text
+
+
+def _cached_projection(data_dir: object) -> bool:
+    """True if a population projection (``population/FRKM1yy``) is in the local cache."""
+    from klyngedata.cache import Cache
+
+    try:
+        keys = Cache(data_dir).keys()
+    except (OSError, KlyngedataError):
+        return False
+    return any(re.fullmatch(r"population/FRKM1\d\d", k) for k in keys)
+
+
+def _load_frame(kind: str, division: str | None, data_dir: object) -> pd.DataFrame:
+    """Load municipality and cluster rows (``kind="observed"|"projection"``) via klyngedata.population.
+
+    By sex and age when the data have it, else totals. Regions and Denmark come from the population layer
+    when the source has its own rows for them (used, never overridden by a sum); otherwise they are summed
+    here from the municipalities. Cluster rows come from the population layer so that split municipalities
+    are allocated with unit data where it exists.
+    """
+    from klyngedata.population import population as load
+
+    frames = []
+    errors: list[str] = []
+    for level in ("municipality", "cluster"):
+        kwargs: dict[str, Any] = {"level": level, "kind": kind, "data_dir": data_dir, "period": "all"}
+        if level == "cluster":
+            kwargs["division"] = division
+        got = None
+        for by in (("sex", "age"), ()):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # unallocated split rows are handled in _drop_unallocated
+                    got = load(**kwargs, by=by)
+                break
+            except DataNotAvailable as exc:
+                errors.append(f"{level}: {exc}")
+        if got is not None and len(got):
+            frames.append(got)
+    # regions and Denmark: the source's own rows where it has them (never overridden by a sum); otherwise they
+    # are summed here from complete municipalities
+    by_used = ("sex", "age") if frames and "age" in frames[0].columns else ()
+    for level in ("region", "country"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = load(level=level, kind=kind, data_dir=data_dir, period="all", by=by_used)
+        except DataNotAvailable:
+            continue
+        if got.attrs.get("own_rows") and len(got):
+            frames.append(got)
+    if not frames:
+        raise DataNotAvailable(
+            f"no {kind} population data found ({'; '.join(errors[:2])}); import or fetch it first "
+            f"(klyngedata data fetch / klyngedata data import) or pass population="
+        )
+    prov: list[dict] = []
+    for f in frames:
+        for p in _provenance_list(f.attrs.get("provenance")):
+            if p not in prov:
+                prov.append(p)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["provenance"] = prov
+    return out
+
+
+_FINAL_COLUMNS = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
+                  "base_period", "region_value", "country_value", "rank", "suppressed", "display", "note_da",
+                  "provenance", "numerator", "denominator", *PUBLISHED_COLUMNS]
+
+TREND_YEARS = 4
+"""Trends of the population figures use the report period and the same month/quarter up to 4 years before."""
+
+
+def _trend_series(ent: pd.DataFrame, figs: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """The figures in the report period and the same month/quarter of up to :data:`TREND_YEARS` earlier
+    years (those in the data), for the trend columns."""
+    if period is None or figs.empty:
+        return figs
+    p = to_period(period)
+    have = set(ent["period"])
+    parts = [figs]
+    for years in range(1, TREND_YEARS + 1):
+        q = p - years * _periods_per_year(p)
+        if q in have:
+            parts.append(compute_figures(ent, q))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _drop_unallocated(norm: pd.DataFrame, cl: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Drop cluster periods in which part of a split municipality is not allocated to any cluster.
+
+    :func:`klyngedata.population.population` puts the part of a unit-split municipality (København by
+    bydel) that unit data do not cover in an explicit row ``"<code>:ikke-fordelt"``; a cluster total for such
+    a period would silently miss those persons, so it is not used.
+    """
+    split = cl.members.loc[cl.members["allocation"] == "unit", "municipality_code"].unique()
+    if len(split) == 0:
+        return rows, ""
+    rest = norm[(norm["level"] == "cluster") & norm["entity_id"].isin({f"{c}:ikke-fordelt" for c in split})
+                & (norm["population"] > 0)]
+    if rest.empty:
+        return rows, ""
+    bad = set(rest["period"])
+    names = cl.members.drop_duplicates("municipality_code").set_index("municipality_code")["municipality_name"]
+    parts = ", ".join(f"{names.get(c, c)} ({c})" for c in split)
+    reason = (f"{parts} er delt mellem klynger, og befolkningstal for enhederne (bydele) mangler for "
+              f"{len(bad)} periode(r); klyngens tal ville mangle en del af kommunen og vises ikke")
+    return rows[~rows["period"].isin(bad)], reason
+
+
+def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows for the cluster, its member municipalities, its region and Denmark (in that order)."""
+    from klyngedata import registry
+
+    parts = []
+    how: dict[str, str] = {}
+    weights, reason = _cluster_weights(cl)
+    rows, h = _entity_rows(norm, "cluster", cl.id, cl.name, weights)
+    how[cl.id] = h
+    if h == "given" and not rows.empty:
+        rows, partial = _drop_unallocated(norm, cl, rows)
+        if partial and rows.empty:
+            reason = partial
+    if rows.empty:
+        missing += _miss(("cluster", cl.id, cl.name), catalogue.POPULATION_FIGURES,
+                         reason or "klyngens kommuner mangler i data")
+    parts.append(rows)
+    names = dict(zip(registry.municipalities()["municipality_code"], registry.municipalities()["name"],
+                     strict=True))
+    for code in cl.municipality_codes:
+        rows = norm[(norm["level"] == "municipality") & (norm["entity_id"] == code)]
+        if rows.empty:
+            missing += _miss(("municipality", code, names.get(code, code)), catalogue.POPULATION_FIGURES,
+                             "kommunen mangler i data")
+        parts.append(rows.assign(entity_name=names.get(code, code)))
+        how[code] = "given"
+    if cl.region_code:
+        rname = _region_name(cl.region_code)
+        rows, h = _entity_rows(norm, "region", cl.region_code, rname, _region_weights(cl.region_code, norm))
+        how[cl.region_code] = h
+        if rows.empty:
+            missing += _miss(("region", cl.region_code, rname), catalogue.POPULATION_FIGURES,
+                             "regionen mangler i data, og ikke alle dens kommuner er med")
+        parts.append(rows)
+    rows, h = _entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME, _country_weights(norm))
+    how[COUNTRY_ID] = h
+    if rows.empty:
+        missing += _miss(("country", COUNTRY_ID, COUNTRY_NAME), catalogue.POPULATION_FIGURES,
+                         "hele landet mangler i data, og ikke alle kommuner er med")
+    parts.append(rows)
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return norm.iloc[0:0], how
+    return pd.concat(parts, ignore_index=True), how
+
+
+def comparison_frame(cluster: Any, population: pd.DataFrame, division: str | None = None) -> pd.DataFrame:
+    """The population rows of a cluster, its municipalities, its region and Denmark (internal tidy form).
+
+    Cluster, region and Denmark rows are taken from ``population`` when present, otherwise summed from the
+    municipalities (see the module docstring). ``attrs["missing"]`` names entities that could not be built.
+
+    Example
+    -------
+    >>> f = comparison_frame("nordjylland-nord", frame)  # doctest: +SKIP
+    >>> growth(f, from_period="2022M01", period="2024M01")  # doctest: +SKIP
+    """
+    from klyngedata import registry
+
+    cl = registry.cluster(cluster, division=division)
+    missing: list[dict] = []
+    out, _ = _entities_frame(normalize_population_frame(population), cl, missing)
+    out.attrs["missing"] = missing
+    out.attrs["provenance"] = _provenance_list(population.attrs.get("provenance"))
+    return out
