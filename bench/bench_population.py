@@ -43,8 +43,8 @@ def timed(fn, runs):
 
 def real_data(runs: int) -> None:
     from klyngedata.cache import Cache
+    from klyngedata.importing import import_file
     from klyngedata.population import population
-    from klyngedata.sources import import_file
 
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()

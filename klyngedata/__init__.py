@@ -59,7 +59,7 @@ _LAZY: dict[str, str] = {
     "regions": "klyngedata.registry",
     "seats": "klyngedata.registry",
     "successors": "klyngedata.registry",
-    "import_file": "klyngedata.sources",
+    "import_file": "klyngedata.importing",
 }
 """Public name -> the module that defines it (imported when the name is first used)."""
 
@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.api import clusters
     from klyngedata.crosswalks import crosswalk
     from klyngedata.geo import boundaries, choropleth, cluster_map
+    from klyngedata.importing import import_file
     from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
     from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking
     from klyngedata.peers import peers
@@ -87,7 +88,6 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real objects
         seats,
         successors,
     )
-    from klyngedata.sources import import_file
 
 __all__ = [
     "CacheCorrupt",

@@ -573,18 +573,24 @@ _LOADED = False
 
 
 def _ensure_loaded() -> None:
-    """Register the built-in population entries, then let the indicators module add its own."""
+    """Register the built-in population entries, then the health indicators' definitions."""
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
     for d in _population_entries():
         register(d)
-    try:  # the health indicators register themselves on import (klyngedata.indicators)
-        import klyngedata.indicators  # noqa: F401
-    except ModuleNotFoundError as exc:  # not written yet / not installed: population figures only
-        if exc.name != "klyngedata.indicators":
-            raise
+    from klyngedata.indicator_defs import INDICATORS
+
+    for ind in INDICATORS.values():
+        register(
+            figure_id=ind.id, label_da=ind.label_da, unit=ind.unit, definition_da=ind.definition_da,
+            group="health", decimals=ind.decimals, higher_is_better=ind.higher_is_better,
+            source_da=ind.source_da,
+            extra={"numerator_da": ind.numerator_da, "denominator_da": ind.denominator_da,
+                   "population_group": ind.population_group, "kind": ind.kind, "per": ind.per,
+                   "verified": ind.verified, "bounded": ind.bounded},
+        )
 
 
 POPULATION_FIGURES: tuple[str, ...] = tuple(d.figure_id for d in _population_entries())

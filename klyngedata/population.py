@@ -614,7 +614,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
         out.attrs["division"] = division_used
     if geometry:
         try:
-            from klyngedata.geo import attach_geometry
+            from klyngedata.geo.catchment import attach_geometry
         except ImportError as exc:
             raise KlyngedataError(f"geometry=True needs klyngedata.geo.attach_geometry: {exc}") from exc
         out = attach_geometry(out, level=level, division=division_used, data_dir=data_dir)

@@ -1,4 +1,5 @@
-"""Parsers for population files a user downloaded, and the file import into the local cache.
+"""Parsers for population files a user downloaded and their storage in the cache (the import dispatcher
+over all kinds of files is :mod:`klyngedata.importing`).
 
 One tidy schema for every population source (StatBank CSV exports in any value presentation, the
 FOLK1AM area export, the derived monthly municipality file, API pulls):
@@ -38,11 +39,8 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -66,12 +64,10 @@ from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' his
     read_records,
 )
 from klyngedata.dst.parse import finish as _finish
+from klyngedata.dst.totals import complete_age_totals, complete_totals  # noqa: F401  (re-exported)
 from klyngedata.exceptions import (
-    CacheCorrupt,
-    CacheWriteError,
     DataFormatError,
     ImportRefused,
-    KlyngedataError,
 )
 from klyngedata.merge import MergeReport, merge_by_key
 
@@ -180,151 +176,6 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     out.attrs["provenance"] = {"table": "units", "presentation": "tidy", "file": file,
                                "periods": sorted({format_period(p) for p in out["period"].unique()})}
     return out
-
-
-def complete_totals(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the ``sex == "total"`` rows where a file has only male and female (e.g. FRKM projections).
-
-    Existing totals are kept. Rows are only added for (area, age, period) cells where *both* sexes exist.
-
-    Example
-    -------
-    >>> complete_totals(parse_statbank_csv(b"KOMMUNEDK;K\\xc3\\x98N;ALDER;TID;INDHOLD\\n851;M;0;2030;5\\n"
-    ...                                    b"851;K;0;2030;4\\n", file="constructed example"))["sex"].tolist()
-    ['male', 'female', 'total']
-    """
-    keys = ["area_level", "area_code", "age", "age_open", "period"]
-    has_total = df[df["sex"] == "total"][keys].drop_duplicates()
-    parts = df[df["sex"].isin(["male", "female"])]
-    if parts.empty:
-        return df
-    counts = parts.groupby(keys, dropna=False, sort=False)["sex"].nunique()
-    summed = parts.groupby(keys, dropna=False, sort=False)["population"].sum(min_count=2)
-    summed = summed[counts == 2].reset_index()
-    if not has_total.empty:
-        summed = summed.merge(has_total, on=keys, how="left", indicator=True)
-        summed = summed[summed["_merge"] == "left_only"].drop(columns="_merge")
-    if summed.empty:
-        return df
-    summed["sex"] = "total"
-    summed["municipality_code"] = pd.NA
-    attrs = df.attrs
-    out = pd.concat([df, _finish(summed)], ignore_index=True)
-    out.attrs = attrs
-    return out
-
-
-def complete_age_totals(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the all-ages rows (``age`` NA) where a file has single years only (an export without ``IALT``).
-
-    A cell (area, sex, period) gets a total only when its ages run without a gap from 0 to an open top group
-    or to at least 100, so a partial age selection is never passed off as the whole population.
-
-    Example
-    -------
-    >>> ages = "".join(f"851;TOT;{a};2024K1;1\\n" for a in range(0, 126))
-    >>> out = complete_age_totals(parse_statbank_csv(("OMR\u00c5DE;K\u00d8N;ALDER;TID;INDHOLD\\n" + ages).encode(),
-    ...                                              file="constructed example"))
-    >>> int(out.loc[out["age"].isna(), "population"].iloc[0])
-    126
-    """
-    keys = ["area_level", "area_code", "sex", "period"]
-    singles = df[df["age"].notna()]
-    if singles.empty:
-        return df
-    have_total = df[df["age"].isna()][keys].drop_duplicates()
-    singles = singles.assign(_na=singles["population"].isna())
-    g = singles.groupby(keys, dropna=False, sort=False)
-    stats = g.agg(n=("age", "nunique"), lo=("age", "min"), hi=("age", "max"), top_open=("age_open", "any"),
-                  population=("population", "sum"), n_missing=("_na", "sum"))
-    stats = stats.reset_index()
-    # a '..' year makes the total missing, never a partial sum
-    stats["population"] = stats["population"].astype("Int64").where(stats["n_missing"] == 0, pd.NA)
-    complete = (stats["lo"] == 0) & (stats["n"] == stats["hi"] + 1) & (stats["top_open"] | (stats["hi"] >= 100))
-    summed = stats[complete][keys + ["population"]]
-    if not have_total.empty:
-        summed = summed.merge(have_total, on=keys, how="left", indicator=True)
-        summed = summed[summed["_merge"] == "left_only"].drop(columns="_merge")
-    if summed.empty:
-        return df
-    summed["age"] = pd.array([pd.NA] * len(summed), dtype="Int64")
-    summed["age_open"] = False
-    summed["municipality_code"] = pd.NA
-    attrs = df.attrs
-    out = pd.concat([df, _finish(summed)], ignore_index=True)
-    out.attrs = attrs
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# sniffing and import
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class ImportResult:
-    """Outcome of importing one file: ``status`` is ``"imported"``, ``"skipped"``, ``"failed"`` (the file is
-    wrong) or ``"refused"`` (importing it would lose cached data; ``replace=True`` overrides)."""
-
-    path: str
-    status: str
-    kind: str | None = None
-    key: str | None = None
-    rows: int | None = None
-    message: str = ""
-
-
-def _first_line(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    # a UTF-16 export is recognised by its header, so that the parser can say which encoding it refuses
-    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if head.startswith(bom):
-            return head[2:].decode(encoding, errors="replace").split("\n", 1)[0].strip()
-    return head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()
-
-
-def sniff(path: str | os.PathLike[str]) -> str | None:
-    """Classify a file: ``"statbank_csv"``, ``"tidy_population"``, ``"unit_population"``,
-    ``"boundaries"``, ``"municipality_groups"``, ``"indicator"`` or ``None`` (not recognised).
-
-    Example
-    -------
-    >>> sniff("README.md") is None  # doctest: +SKIP
-    True
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in BOUNDARY_SUFFIXES:
-        return "boundaries"
-    if suffix == ".json":
-        try:
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:200_000]
-        except OSError:
-            return None
-        if '"geometry"' in head or '"FeatureCollection"' in head or '"Topology"' in head:
-            return "boundaries"
-        from klyngedata.municipality_groups import is_municipality_groups_file
-
-        if is_municipality_groups_file(path):
-            return "municipality_groups"
-    if suffix in {".csv", ".txt", ".json"}:
-        if suffix in {".csv", ".txt"}:
-            first = _first_line(path)
-            cols = [c.strip().upper() for c in re.split(r"[;,]", first)]
-            if ";" in first and "INDHOLD" in cols or (cols and cols[-1] in {"INDHOLD", "CONTENT"}):
-                return "statbank_csv"
-            lower = [c.lower() for c in cols]
-            if {"municipality_code", "unit_type", "unit_code", "period", "population"} <= set(lower):
-                return "unit_population"
-            if {"municipality_code", "period", "population"} <= set(lower):
-                return "tidy_population"
-        try:
-            from klyngedata import indicators
-        except ImportError:
-            return None
-        is_ind = getattr(indicators, "is_indicator_file", None)
-        if is_ind is not None and is_ind(path):
-            return "indicator"
-    return None
 
 
 def _now() -> str:
@@ -437,102 +288,3 @@ def _store_units(frame: pd.DataFrame, path: Path, data_dir, *, replace: bool = F
                                   "periods": sorted({format_period(p) for p in merged["period"].unique()}),
                                   "source": f"unit population file {path.name}"})
     return key, report
-
-
-def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
-    kind = sniff(path)
-    if kind is None:
-        return ImportResult(str(path), "skipped",
-                            message="not a recognised population, boundary or indicator file")
-    try:
-        if kind in {"statbank_csv", "tidy_population"}:
-            frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
-            frame = complete_totals(frame)
-            key, report = _store_population(frame, data_dir, replace=replace)
-            return ImportResult(str(path), "imported", kind, key, len(frame),
-                                f"table {frame.attrs['provenance']['table']}: {report}")
-        if kind == "unit_population":
-            frame = parse_unit_population_csv(path)
-            key, report = _store_units(frame, path, data_dir, replace=replace)
-            return ImportResult(str(path), "imported", kind, key, len(frame), str(report))
-        if kind == "municipality_groups":
-            from klyngedata.municipality_groups import import_municipality_groups
-
-            key = import_municipality_groups(path, data_dir)
-            rows = (Cache(data_dir).meta(key) or {}).get("rows")
-            return ImportResult(str(path), "imported", kind, key, rows, "municipality groups (DST)")
-        if kind in ("boundaries", "indicator"):
-            if kind == "boundaries":
-                from klyngedata.geo.boundaries import import_boundaries as importer
-            else:
-                from klyngedata.indicators import import_indicator_file as importer
-            res = importer(path, data_dir=data_dir, replace=replace)
-            return ImportResult(str(path), "imported", kind, getattr(res, "key", None), getattr(res, "rows", None),
-                                str(res))
-    except CacheWriteError:
-        raise  # the data directory cannot be written: no file can be imported, say it once
-    except (ImportRefused, CacheCorrupt) as exc:
-        return ImportResult(str(path), "refused", kind, message=str(exc))
-    except KlyngedataError as exc:
-        return ImportResult(str(path), "failed", kind, message=str(exc))
-    except (OSError, UnicodeError) as exc:
-        return ImportResult(str(path), "failed", kind, message=f"{path}: cannot be read ({exc})")
-    return ImportResult(str(path), "skipped", kind, message="unhandled kind")
-
-
-def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
-                *, strict: bool = False, replace: bool = False) -> list[ImportResult]:
-    """Import a file (or every recognised file under a directory) into the cache.
-
-    Population files (StatBank CSV exports, the derived tidy file, unit populations) are parsed here;
-    boundary files go to ``klyngedata.geo.boundaries.import_boundaries`` and health-indicator files to
-    ``klyngedata.indicators.import_indicator_file``. Returns one :class:`ImportResult` per file
-    (skipped files included). A single file that is not recognised or fails raises
-    :class:`DataFormatError` (:class:`ImportRefused` when importing it would lose cached data); with
-    ``strict=True`` so does any failure in a directory.
-
-    Import rules: tables are merged by key (a file's rows replace cached rows with the same key, other cached
-    rows are kept); an import that would drop cached data (a boundary layer with fewer units) is refused.
-    ``replace=True`` (``klyngedata data import --replace``) replaces each cached table or layer by the file's
-    contents and the result says what was dropped. A data directory that cannot be written raises
-    :class:`~klyngedata.exceptions.CacheWriteError`.
-
-    Example
-    -------
-    >>> [r.key for r in import_file("../shared/data/population", data_dir="/tmp/kd")]  # doctest: +SKIP
-    ['population/FOLK1AM', 'population/FOLK1AM']
-    """
-    path = Path(path)
-    if not path.exists():
-        raise DataFormatError(f"{path}: no such file or directory")
-    if path.is_dir():
-        files: Iterable[Path] = sorted(
-            p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-        )
-        results = [_import_one(p, data_dir, replace) for p in files]
-        failed = [r for r in results if r.status == "failed"]
-        if strict and failed:
-            raise DataFormatError("; ".join(f"{r.path}: {r.message}" for r in failed))
-        return results
-    result = _import_one(path, data_dir, replace)
-    if result.status != "imported":
-        message = result.message if result.message.startswith(str(path)) else f"{path}: {result.message}"
-        raise (ImportRefused if result.status == "refused" else DataFormatError)(message)
-    return [result]
-
-
-def results_frame(results: list[ImportResult]) -> pd.DataFrame:
-    """Import results as a DataFrame (path, status, kind, key, rows, message).
-
-    Example
-    -------
-    >>> results_frame([ImportResult("a.csv", "skipped")])["status"].tolist()
-    ['skipped']
-    """
-    return pd.DataFrame([r.__dict__ for r in results],
-                        columns=["path", "status", "kind", "key", "rows", "message"])
-
-
-def to_json(results: list[ImportResult]) -> str:
-    """Import results as JSON text (for logs)."""
-    return json.dumps([r.__dict__ for r in results], ensure_ascii=False)

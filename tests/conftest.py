@@ -4,7 +4,7 @@
   overrides it); the test is skipped with a clear reason if the folder is absent.
 * ``population_dir`` – ``shared_data / "population"``.
 * ``imported_data_dir`` – a session-scoped temporary data directory into which the real population
-  files were imported through :func:`klyngedata.sources.import_file` (the normal import path).
+  files were imported through :func:`klyngedata.importing.import_file` (the normal import path).
   Pass it as ``data_dir=`` to :func:`klyngedata.population.population` and friends.
 
 * "Today" is fixed for the whole session (``TEST_TODAY``, via ``$KLYNGEDATA_TODAY``, see
@@ -54,8 +54,8 @@ def population_dir(shared_data: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def imported_data_dir(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the real population files imported by ``klyngedata.sources.import_file``."""
-    from klyngedata.sources import import_file
+    """A data dir with the real population files imported by ``klyngedata.importing.import_file``."""
+    from klyngedata.importing import import_file
 
     target = tmp_path_factory.mktemp("klyngedata_data")
     import_file(population_dir, data_dir=target)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import klyngedata as kd
 from klyngedata import registry
 from klyngedata.cli import main
-from klyngedata.sources import import_file
+from klyngedata.importing import import_file
 
 OLD, NEW = "sundhedsklynger-2022", "sundhedsraad-2027"
 

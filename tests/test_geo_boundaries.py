@@ -90,7 +90,7 @@ def test_import_into_cache_and_read_back(geo_dir: Path, tmp_path: Path) -> None:
 
 
 def test_data_import_dispatches_boundary_files(geo_dir: Path, tmp_path: Path) -> None:
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     results = import_file(geo_dir / "regioner.geojson", data_dir=tmp_path)
     assert [r.status for r in results] == ["imported"]

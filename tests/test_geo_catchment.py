@@ -171,7 +171,7 @@ def test_population_and_clusters_with_geometry(shared_data: Path, geo_dir: Path,
     import warnings
 
     import klyngedata
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     import_file(shared_data / "population", data_dir=tmp_path)
     import_file(geo_dir / "kommuner.geojson", data_dir=tmp_path)

@@ -23,8 +23,8 @@ from klyngedata.cache import Cache
 from klyngedata.cli import main
 from klyngedata.exceptions import BoundaryError, CacheCorrupt, DataFormatError, ImportRefused
 from klyngedata.geo.boundaries import IncompleteLayerWarning, import_boundaries
+from klyngedata.importing import import_file
 from klyngedata.indicators import load_indicators
-from klyngedata.sources import import_file
 
 # --------------------------------------------------------------------------------------------------
 # helpers

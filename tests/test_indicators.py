@@ -1,7 +1,7 @@
 """Tests for klyngedata.indicators: catalogue, validation, real published files pooled to clusters.
 
 Constructed examples are named as such (``CONSTRUCTED_*``); the real files are read from the shared data
-folder through the normal import path (``klyngedata.sources.import_file``) into a temporary cache, and the
+folder through the normal import path (``klyngedata.importing.import_file``) into a temporary cache, and the
 expected pooled values are recomputed here from the raw CSV rows with the ``csv`` module.
 """
 
@@ -220,7 +220,7 @@ def test_expected_counts_klynge_syd_one_call(tmp_path):
 
 @pytest.fixture(scope="module")
 def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     if not (shared_data / "indicators").is_dir():
         pytest.skip("indicators folder missing in the shared data")
@@ -414,7 +414,7 @@ CONSTRUCTED_UNITS_CSV = "municipality_code,unit_type,unit_code,period,population
 
 
 def test_split_copenhagen_allocated_by_unit_population(tmp_path, monkeypatch):
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     units = tmp_path / "bydele_constructed.csv"

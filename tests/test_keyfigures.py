@@ -480,7 +480,7 @@ def test_split_cluster_with_unit_population(population_dir, tmp_path, monkeypatc
     """København split by bydel: with unit populations the population layer allocates it, key_figures uses it."""
     pytest.importorskip("klyngedata.population", reason="klyngedata.population not written yet")
     from klyngedata import registry
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     raw = _raw_municipalities(population_dir)

@@ -20,7 +20,7 @@ DIVISION = "sundhedsklynger-2022"
 
 @pytest.fixture(scope="module")
 def data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     target = tmp_path_factory.mktemp("peers_data")
     import_file(shared_data / "population", data_dir=target)
@@ -93,7 +93,7 @@ def test_peer_distance_recomputed_from_the_raw_features(shared_data, data_dir):
 
 
 def test_peers_without_groups_say_which_features_were_used(shared_data, tmp_path):
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     import_file(shared_data / "population", data_dir=tmp_path)
     out = kd.peers("nordjylland-vest", n=3, division=DIVISION, data_dir=tmp_path)

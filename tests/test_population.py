@@ -9,8 +9,9 @@ import pytest
 
 from klyngedata import registry
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.importing import import_file
 from klyngedata.population import PopulationWarning, population
-from klyngedata.sources import import_file, parse_statbank_csv
+from klyngedata.sources import parse_statbank_csv
 
 FOLK1AM_FILE = "dst_FOLK1AM_area_2021M10-2024M04.csv"
 NORD = ["0860", "0810", "0813", "0825"]  # Klynge Nord (registry contract)

@@ -7,13 +7,12 @@ import pytest
 
 from klyngedata.cache import Cache
 from klyngedata.exceptions import DataFormatError
+from klyngedata.importing import import_file, sniff
 from klyngedata.sources import (
-    import_file,
     parse_age,
     parse_period,
     parse_statbank_csv,
     parse_tidy_municipality_csv,
-    sniff,
 )
 
 FOLK1AM_FILE = "dst_FOLK1AM_area_2021M10-2024M04.csv"

@@ -125,7 +125,7 @@ CONSTRUCTED_FOLK1A_CSV = (
 
 
 def test_direct_default_standard_is_denmark_in_reference_period(tmp_path, monkeypatch):
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     src = tmp_path / "FOLK1A_constructed.csv"

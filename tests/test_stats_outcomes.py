@@ -27,7 +27,7 @@ VEST = ["0773", "0787"]  # Klynge Vest: Morsø, Thisted
 
 @pytest.fixture(scope="module")
 def data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     if not (shared_data / "indicators").is_dir():
         pytest.skip("indicators folder missing in the shared data")

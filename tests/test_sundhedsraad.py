@@ -303,7 +303,7 @@ def test_key_figures_of_a_2027_unit_compare_with_oestdanmark(imported_data_dir, 
 
 
 def test_indicators_of_a_council_and_of_an_ended_cluster_in_2027(shared_data, imported_data_dir, tmp_path, today_at):
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     d = tmp_path / "d"
     import_file(shared_data / "population", data_dir=d)

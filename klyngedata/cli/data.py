@@ -72,7 +72,7 @@ def import_(paths: tuple[str, ...], data_dir: str | None, replace: bool) -> None
     cached row is kept. An import that would drop cached data (e.g. a boundary file with 3 of the 98
     municipalities) is refused unless --replace is given.
     """
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     failed = refused = 0
     for path in paths:

@@ -6,7 +6,7 @@
 * ``FRKM1yy`` – the municipal population projection of year 20yy (KOMMUNEDK, KØN, ALDER, Tid = years).
   The id is resolved at run time from ``/tables`` (the highest ``^FRKM1\\d\\d$`` listed as *active*) because
   Statistics Denmark replaces the table every spring. It has **no both-sexes total**: both sexes are fetched and
-  added (:func:`klyngedata.sources.complete_totals`). ALDER has an open top group (``100-``).
+  added (:func:`klyngedata.dst.totals.complete_totals`). ALDER has an open top group (``100-``).
 
 Total codes are never hard-coded blindly: the selection is built from ``/tableinfo`` (value ids
 ``TOT``/``IALT`` or texts "I alt"/"Alder i alt"). Data are pulled in the streaming ``BULK`` format
@@ -169,7 +169,7 @@ def fetch_table(table: str, client: StatBankClient | None = None, *, periods: Se
     -------
     >>> fetch_table("FOLK1A", periods="latest", by_sex_age=False)  # doctest: +SKIP
     """
-    from klyngedata.sources import complete_totals
+    from klyngedata.dst.totals import complete_totals
 
     client = client or StatBankClient()
     listing = listing if listing is not None else client.tables()

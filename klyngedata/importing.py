@@ -1,0 +1,204 @@
+"""One dispatcher for every file a user downloaded: population (StatBank exports, the tidy file, unit
+populations), boundaries, municipality groups and health indicators, each handed to its importer.
+
+It sits above the loaders it dispatches to (``klyngedata.sources``, ``klyngedata.geo.boundaries``,
+``klyngedata.municipality_groups``, ``klyngedata.indicators``), so none of them imports another's.
+
+Example
+-------
+>>> import klyngedata as kd
+>>> [r.key for r in kd.import_file("../shared/data/population", data_dir="/tmp/kd")]  # doctest: +SKIP
+['population/FOLK1AM', 'population/FOLK1AM']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from klyngedata.cache import Cache
+from klyngedata.exceptions import (
+    CacheCorrupt,
+    CacheWriteError,
+    DataFormatError,
+    ImportRefused,
+    KlyngedataError,
+)
+from klyngedata.indicators import import_indicator_file, is_indicator_file
+from klyngedata.sources import (
+    BOUNDARY_SUFFIXES,
+    _store_population,
+    _store_units,
+    complete_totals,
+    parse_statbank_csv,
+    parse_tidy_municipality_csv,
+    parse_unit_population_csv,
+)
+
+
+@dataclass
+class ImportResult:
+    """Outcome of importing one file: ``status`` is ``"imported"``, ``"skipped"``, ``"failed"`` (the file is
+    wrong) or ``"refused"`` (importing it would lose cached data; ``replace=True`` overrides)."""
+
+    path: str
+    status: str
+    kind: str | None = None
+    key: str | None = None
+    rows: int | None = None
+    message: str = ""
+
+
+def _first_line(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    # a UTF-16 export is recognised by its header, so that the parser can say which encoding it refuses
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[2:].decode(encoding, errors="replace").split("\n", 1)[0].strip()
+    return head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()
+
+
+def sniff(path: str | os.PathLike[str]) -> str | None:
+    """Classify a file: ``"statbank_csv"``, ``"tidy_population"``, ``"unit_population"``,
+    ``"boundaries"``, ``"municipality_groups"``, ``"indicator"`` or ``None`` (not recognised).
+
+    Example
+    -------
+    >>> sniff("README.md") is None  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in BOUNDARY_SUFFIXES:
+        return "boundaries"
+    if suffix == ".json":
+        try:
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:200_000]
+        except OSError:
+            return None
+        if '"geometry"' in head or '"FeatureCollection"' in head or '"Topology"' in head:
+            return "boundaries"
+        from klyngedata.municipality_groups import is_municipality_groups_file
+
+        if is_municipality_groups_file(path):
+            return "municipality_groups"
+    if suffix in {".csv", ".txt", ".json"}:
+        if suffix in {".csv", ".txt"}:
+            first = _first_line(path)
+            cols = [c.strip().upper() for c in re.split(r"[;,]", first)]
+            if ";" in first and "INDHOLD" in cols or (cols and cols[-1] in {"INDHOLD", "CONTENT"}):
+                return "statbank_csv"
+            lower = [c.lower() for c in cols]
+            if {"municipality_code", "unit_type", "unit_code", "period", "population"} <= set(lower):
+                return "unit_population"
+            if {"municipality_code", "period", "population"} <= set(lower):
+                return "tidy_population"
+        if is_indicator_file(path):
+            return "indicator"
+    return None
+
+
+def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
+    kind = sniff(path)
+    if kind is None:
+        return ImportResult(str(path), "skipped",
+                            message="not a recognised population, boundary or indicator file")
+    try:
+        if kind in {"statbank_csv", "tidy_population"}:
+            frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
+            frame = complete_totals(frame)
+            key, report = _store_population(frame, data_dir, replace=replace)
+            return ImportResult(str(path), "imported", kind, key, len(frame),
+                                f"table {frame.attrs['provenance']['table']}: {report}")
+        if kind == "unit_population":
+            frame = parse_unit_population_csv(path)
+            key, report = _store_units(frame, path, data_dir, replace=replace)
+            return ImportResult(str(path), "imported", kind, key, len(frame), str(report))
+        if kind == "municipality_groups":
+            from klyngedata.municipality_groups import import_municipality_groups
+
+            key = import_municipality_groups(path, data_dir)
+            rows = (Cache(data_dir).meta(key) or {}).get("rows")
+            return ImportResult(str(path), "imported", kind, key, rows, "municipality groups (DST)")
+        if kind in ("boundaries", "indicator"):
+            if kind == "boundaries":
+                from klyngedata.geo.boundaries import import_boundaries as importer
+            else:
+                importer = import_indicator_file
+            res = importer(path, data_dir=data_dir, replace=replace)
+            return ImportResult(str(path), "imported", kind, getattr(res, "key", None), getattr(res, "rows", None),
+                                str(res))
+    except CacheWriteError:
+        raise  # the data directory cannot be written: no file can be imported, say it once
+    except (ImportRefused, CacheCorrupt) as exc:
+        return ImportResult(str(path), "refused", kind, message=str(exc))
+    except KlyngedataError as exc:
+        return ImportResult(str(path), "failed", kind, message=str(exc))
+    except (OSError, UnicodeError) as exc:
+        return ImportResult(str(path), "failed", kind, message=f"{path}: cannot be read ({exc})")
+    return ImportResult(str(path), "skipped", kind, message="unhandled kind")
+
+
+def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None,
+                *, strict: bool = False, replace: bool = False) -> list[ImportResult]:
+    """Import a file (or every recognised file under a directory) into the cache.
+
+    Population files (StatBank CSV exports, the derived tidy file, unit populations) are parsed here;
+    boundary files go to ``klyngedata.geo.boundaries.import_boundaries`` and health-indicator files to
+    ``klyngedata.indicators.import_indicator_file``. Returns one :class:`ImportResult` per file
+    (skipped files included). A single file that is not recognised or fails raises
+    :class:`DataFormatError` (:class:`ImportRefused` when importing it would lose cached data); with
+    ``strict=True`` so does any failure in a directory.
+
+    Import rules: tables are merged by key (a file's rows replace cached rows with the same key, other cached
+    rows are kept); an import that would drop cached data (a boundary layer with fewer units) is refused.
+    ``replace=True`` (``klyngedata data import --replace``) replaces each cached table or layer by the file's
+    contents and the result says what was dropped. A data directory that cannot be written raises
+    :class:`~klyngedata.exceptions.CacheWriteError`.
+
+    Example
+    -------
+    >>> [r.key for r in import_file("../shared/data/population", data_dir="/tmp/kd")]  # doctest: +SKIP
+    ['population/FOLK1AM', 'population/FOLK1AM']
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError(f"{path}: no such file or directory")
+    if path.is_dir():
+        files: Iterable[Path] = sorted(
+            p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )
+        results = [_import_one(p, data_dir, replace) for p in files]
+        failed = [r for r in results if r.status == "failed"]
+        if strict and failed:
+            raise DataFormatError("; ".join(f"{r.path}: {r.message}" for r in failed))
+        return results
+    result = _import_one(path, data_dir, replace)
+    if result.status != "imported":
+        message = result.message if result.message.startswith(str(path)) else f"{path}: {result.message}"
+        raise (ImportRefused if result.status == "refused" else DataFormatError)(message)
+    return [result]
+
+
+def results_frame(results: list[ImportResult]) -> pd.DataFrame:
+    """Import results as a DataFrame (path, status, kind, key, rows, message).
+
+    Example
+    -------
+    >>> results_frame([ImportResult("a.csv", "skipped")])["status"].tolist()
+    ['skipped']
+    """
+    return pd.DataFrame([r.__dict__ for r in results],
+                        columns=["path", "status", "kind", "key", "rows", "message"])
+
+
+def to_json(results: list[ImportResult]) -> str:
+    """Import results as JSON text (for logs)."""
+    return json.dumps([r.__dict__ for r in results], ensure_ascii=False)
