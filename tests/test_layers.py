@@ -20,7 +20,7 @@ MAX_LINES = 600
 KNOWN_UPWARD: set[tuple[str, str]] = {("klyngedata.indicators", "klyngedata.outcomes")}
 KNOWN_LONG: set[str] = {
     "klyngedata.indicators", "klyngedata.population", "klyngedata.geo.maps",
-    "klyngedata.dst.parse", "klyngedata.reports.context",
+    "klyngedata.reports.context",
 }
 
 

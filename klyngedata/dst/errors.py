@@ -134,7 +134,7 @@ def no_answer(attempts: int, problem: str, *, table: str | None, endpoint: str,
 
     Example
     -------
-    >>> str(no_answer(3, "ReadTimeout: x", table="FOLK1A", endpoint="data", request={}))[:95]
+    >>> str(no_answer(3, "ReadTimeout: x", table="FOLK1A", endpoint="data", request={}))[:94]
     'Statistikbanken (tabel FOLK1A) svarede ikke efter 3 forsøg (sidste gang: svaret kom ikke inden'
     """
     msg = (f"Statistikbanken{_on_table(table)} svarede ikke efter {attempts} forsøg (sidste gang: "

@@ -27,12 +27,12 @@ Example
 >>> CONSTRUCTED = "OMRÅDE;KØN;ALDER;TID;INDHOLD\\n851 Aalborg;1 Mænd;80 80 år;2025K3 2025K3;3\\n".encode()
 >>> parse_statbank_csv(CONSTRUCTED, file="constructed example")["population"].tolist()
 [3]
+
+The cell parsers and the decoding are in :mod:`klyngedata.dst.cells` (re-exported here).
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import os
 import re
 from pathlib import Path
@@ -40,348 +40,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
+from klyngedata.dst.cells import (  # noqa: F401  (re-exported: the parsers' one home)
+    _CIVIL_PARTS,
+    _ROLE,
+    _TABLE_RE,
+    CHRISTIANSOE,
+    KEY_COLUMNS,
+    MISSING_MARK,
+    TIDY_COLUMNS,
+    ZERO_MARK,
+    decode_export,
+    format_period,
+    parse_age,
+    parse_area,
+    parse_civil,
+    parse_period,
+    parse_sex,
+    read_records,
+)
 from klyngedata.exceptions import DataFormatError, LookupFailed
-
-TIDY_COLUMNS = ["area_level", "area_code", "municipality_code", "sex", "age", "age_open", "period",
-                "population"]
-KEY_COLUMNS = ["area_level", "area_code", "sex", "age", "age_open", "period"]
-
-CHRISTIANSOE = "0411"
-MISSING_MARK = ".."  # StatBank: the figure is not available / not published
-ZERO_MARK = "-"  # StatBank: nil
-
-_COUNTRY_NAMES = {"hele landet", "all denmark", "denmark", "danmark"}
-_REGION_NAMES = {
-    "region hovedstaden": "1084", "capital region of denmark": "1084",
-    "region sjælland": "1085", "region zealand": "1085",
-    "region syddanmark": "1083", "region of southern denmark": "1083",
-    "region midtjylland": "1082", "central denmark region": "1082",
-    "region nordjylland": "1081", "north denmark region": "1081",
-}
-_SEX_CODES = {"TOT": "total", "1": "male", "2": "female", "M": "male", "K": "female"}
-_SEX_TEXTS = {"i alt": "total", "køn i alt": "total", "total": "total", "sex, total": "total",
-              "mænd": "male", "men": "male", "males": "male", "kvinder": "female", "women": "female",
-              "females": "female"}
-_AGE_TOTAL_CODES = {"IALT", "TOT"}
-_AGE_TOTAL_TEXTS = {"alder i alt", "i alt", "age, total", "total", "alder, i alt"}
-_AGE_CODE = re.compile(r"^(\d{1,3})(-)?$")
-_AGE_TEXT = re.compile(r"^(\d{1,3}) (år|years?)$", re.IGNORECASE)
-_AGE_TEXT_OPEN = re.compile(r"^(\d{1,3}) (år og derover|år og over|years and over|years or more)$", re.IGNORECASE)
-_CIVIL_CODES = {"TOT": "TOT", "U": "U", "G": "G", "E": "E", "F": "F"}
-_CIVIL_TEXTS = {"i alt": "TOT", "total": "TOT", "ugift": "U", "gift/separeret": "G", "enke/enkemand": "E",
-                "fraskilt": "F", "never married": "U", "married/separated": "G", "widowed": "E",
-                "divorced": "F"}
-_CIVIL_PARTS = ("U", "G", "E", "F")
-_PERIOD_Q = re.compile(r"^(\d{4})[KQ]([1-4])$", re.IGNORECASE)
-_PERIOD_M = re.compile(r"^(\d{4})M(\d{2})$", re.IGNORECASE)
-_PERIOD_Y = re.compile(r"^(\d{4})$")
-_TABLE_RE = re.compile(r"(FOLK1AM|FOLK1A|FRKM1\d\d|FRDK1\d\d|BEF\w*)", re.IGNORECASE)
-
-# header (upper-cased) -> role
-_ROLE = {
-    "OMRÅDE": "area", "OMRADE": "area", "KOMMUNEDK": "area", "KOMMUNE": "area", "REGION": "area",
-    "AREA": "area", "MUNICIPALITY": "area",
-    "KØN": "sex", "KON": "sex", "SEX": "sex",
-    "ALDER": "age", "AGE": "age",
-    "CIVILSTAND": "civil", "MARITAL STATUS": "civil", "MARITALSTATUS": "civil",
-    "TID": "time", "TIME": "time",
-    "INDHOLD": "value", "CONTENT": "value", "VALUE": "value",
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# bytes -> text
-# ---------------------------------------------------------------------------------------------
-def decode_export(raw: bytes, file: str) -> tuple[str, str]:
-    """Decode a StatBank export: UTF-8 (with or without BOM) or Windows-1252; returns ``(text, encoding)``.
-
-    Any other encoding is refused naming it (UTF-16 and UTF-32 are recognised by their BOM or NUL bytes).
-
-    Example
-    -------
-    >>> decode_export("Mænd".encode("cp1252"), "constructed example")
-    ('Mænd', 'Windows-1252')
-    """
-    for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
-                      (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16")):
-        if raw.startswith(bom):
-            raise DataFormatError(f"{file}: the file is encoded as {name}; klyngedata reads StatBank exports in "
-                                  "UTF-8 or Windows-1252. Save or export the file again as UTF-8 (CSV).")
-    if b"\x00" in raw[:4096]:
-        raise DataFormatError(f"{file}: the file contains NUL bytes, so it looks UTF-16 encoded without a byte "
-                              "order mark (or is not a text file); klyngedata reads StatBank exports in UTF-8 or "
-                              "Windows-1252. Save or export the file again as UTF-8 (CSV).")
-    try:
-        text = raw.decode("utf-8-sig")
-        return text, "UTF-8 with BOM" if raw.startswith(b"\xef\xbb\xbf") else "UTF-8"
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return raw.decode("cp1252"), "Windows-1252"
-        except UnicodeDecodeError:
-            pos = utf8_error.start
-            raise DataFormatError(
-                f"{file}: the file is neither UTF-8 nor Windows-1252 (byte 0x{raw[pos]:02x} at offset {pos}); "
-                "save or export it again as UTF-8 (CSV)") from None
-
-
-def read_records(source: str | os.PathLike[str] | bytes, file: str | None = None, *,
-                 sep: str | None = ";", categorical: bool = False) -> tuple[pd.DataFrame, str, str]:
-    """Read a delimited population file as strings, refusing what is not a complete, regular table.
-
-    Returns ``(frame, file, encoding)``; row ``i`` of ``frame`` is line ``i + 2`` of the file. ``sep=None``
-    picks ``;`` or ``,`` from the header line; ``categorical=True`` gives category columns (fast for the
-    millions of rows of a StatBank answer).
-
-    Example
-    -------
-    >>> read_records(b"A;B\\n1;2\\n", "constructed example")[0].to_dict("records")
-    [{'A': '1', 'B': '2'}]
-    """
-    if isinstance(source, bytes):
-        raw, file = source, file or "<bytes>"
-    else:
-        path = Path(source)
-        raw, file = path.read_bytes(), file or str(path)
-    text, encoding = decode_export(raw, file)
-    if not text.strip():
-        raise DataFormatError(f"{file}: the file is empty")
-    if text.lstrip().startswith(("{", "[")):
-        raise DataFormatError(f"{file}: expected a StatBank CSV but got a JSON body: {text.strip()[:200]!r}")
-    body = text.rstrip("\r\n")
-    if body == text:
-        last = text.count("\n") + 1
-        raise DataFormatError(f"{file}, row {last}: the file does not end with a line break, so its last row may "
-                              "be cut off (an interrupted download or export). Download it again; if the file is "
-                              "complete, add a line break after the last row.")
-    first_line = body.split("\n", 1)[0]
-    if "\n" not in body:
-        raise DataFormatError(f"{file}: the file has a header ({first_line.strip()[:120]!r}) but no data rows")
-    if blank := re.search(r"\n[ \t\r]*\n", body):
-        row = body.count("\n", 0, blank.start()) + 2
-        raise DataFormatError(f"{file}, row {row}: empty line inside the table")
-    if sep is None:
-        sep = ";" if first_line.count(";") >= first_line.count(",") else ","
-    n_fields = first_line.count(sep) + 1
-    fields = _fields_per_line(body, sep)
-    if (fields != n_fields).any():
-        i = int(np.flatnonzero(fields != n_fields)[0])
-        what = "fewer" if fields[i] < n_fields else "more"
-        raise DataFormatError(f"{file}, row {i + 1}: {what} fields than the header's {n_fields} (saw {fields[i]}); "
-                              "the row is incomplete or malformed")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype="category" if categorical else str,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
-    except (ValueError, UnicodeError) as exc:  # ParserError is a ValueError
-        raise DataFormatError(f"{file}: not a '{sep}'-separated table: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, file, encoding
-
-
-# ---------------------------------------------------------------------------------------------
-# cells
-# ---------------------------------------------------------------------------------------------
-def _fields_per_line(body: str, sep: str) -> np.ndarray:
-    """The number of fields on each line (StatBank files never quote a separator)."""
-    arr = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    ends = np.append(np.flatnonzero(arr == 10), len(arr))
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    cum = np.concatenate([[0], np.cumsum(arr == ord(sep))])
-    return cum[ends] - cum[starts] + 1
-
-
-def parse_period(value: object) -> pd.Period:
-    """Parse a StatBank period cell: ``2024K1`` / ``2024Q1`` (quarter), ``2024M01`` (month), ``2035`` (year),
-    also in ``CodeAndValue`` form (``2025K3 2025K3``, ``2026K1 2026Q1``: code and text must agree).
-
-    Example
-    -------
-    >>> parse_period("2024K1"), parse_period("2026K1 2026Q1"), parse_period("2035")
-    (Period('2024Q1', 'Q-DEC'), Period('2026Q1', 'Q-DEC'), Period('2035', 'Y-DEC'))
-    """
-    if isinstance(value, pd.Period):
-        return value
-    s = str(value).strip()
-    parts = s.split(" ")
-    if len(parts) == 2:
-        code, text = (_one_period(p, value) for p in parts)
-        if code != text:
-            raise ValueError(f"code {parts[0]!r} and text {parts[1]!r} name different periods: {value!r}")
-        return code
-    return _one_period(s, value)
-
-
-def _one_period(s: str, value: object) -> pd.Period:
-    if m := _PERIOD_Q.match(s):
-        return pd.Period(year=int(m.group(1)), quarter=int(m.group(2)), freq="Q")
-    if m := _PERIOD_M.match(s):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"not a month: {value!r}")
-        return pd.Period(year=int(m.group(1)), month=month, freq="M")
-    if m := _PERIOD_Y.match(s):
-        return pd.Period(year=int(m.group(1)), freq="Y")
-    raise ValueError(f"not a StatBank period (expected 2024K1, 2024M01, 2024, or code and text as in "
-                     f"'2025K3 2025K3'): {value!r}")
-
-
-def format_period(period: pd.Period) -> str:
-    """StatBank notation of a period (``2024K1``, ``2024M01``, ``2035``).
-
-    Example
-    -------
-    >>> format_period(parse_period("2024Q2"))
-    '2024K2'
-    """
-    code = period.freqstr[0]
-    if code == "Q":
-        return f"{period.year}K{period.quarter}"
-    if code == "M":
-        return f"{period.year}M{period.month:02d}"
-    return f"{period.year}"
-
-
-def _code_and_text(value: object, codes: dict, texts: dict, what: str):
-    """Shared logic of the dimension cells: a code, a text, or ``code text`` that must agree."""
-    s = str(value).strip()
-    if s.upper() in codes:
-        return codes[s.upper()]
-    if s.lower() in texts:
-        return texts[s.lower()]
-    parts = s.split(" ", 1)
-    if len(parts) == 2 and parts[0].upper() in codes and parts[1].strip().lower() in texts:
-        by_code, by_text = codes[parts[0].upper()], texts[parts[1].strip().lower()]
-        if by_code != by_text:
-            raise ValueError(f"code {parts[0]!r} and text {parts[1]!r} disagree ({by_code} vs {by_text})")
-        return by_code
-    raise ValueError(f"unknown {what} value {value!r}")
-
-
-def parse_sex(value: object) -> str:
-    """``"TOT"``/``"I alt"``/``"1 Mænd"``/``"M"``/``"Women"`` ... -> ``"total"``/``"male"``/``"female"``.
-
-    Example
-    -------
-    >>> parse_sex("1 Mænd"), parse_sex("Kvinder"), parse_sex("TOT"), parse_sex("K Kvinder")
-    ('male', 'female', 'total', 'female')
-    """
-    return _code_and_text(value, _SEX_CODES, _SEX_TEXTS, "sex")
-
-
-def _age_code(s: str) -> tuple[int | None, bool] | None:
-    if s.upper() in _AGE_TOTAL_CODES:
-        return None, False
-    if m := _AGE_CODE.match(s):
-        return int(m.group(1)), bool(m.group(2))
-    return None
-
-
-def _age_text(s: str) -> tuple[int | None, bool] | None:
-    if s.lower() in _AGE_TOTAL_TEXTS:
-        return None, False
-    if m := _AGE_TEXT_OPEN.match(s):
-        return int(m.group(1)), True
-    if m := _AGE_TEXT.match(s):
-        return int(m.group(1)), False
-    return None
-
-
-def parse_age(value: object) -> tuple[int | None, bool]:
-    """Return ``(age, open)``; ``(None, False)`` for the all-ages total.
-
-    Codes (``IALT``, ``TOT``, ``7``, ``100-``), texts (``Alder i alt``, ``7 år``, ``100 år og derover``,
-    ``7 years``) and ``CodeAndValue`` (``IALT Alder i alt``, ``7 7 år``) are accepted; code and text must agree.
-
-    Example
-    -------
-    >>> parse_age("IALT"), parse_age("0 år"), parse_age("100-"), parse_age("100- 100 år og derover")
-    ((None, False), (0, False), (100, True), (100, True))
-    """
-    s = str(value).strip()
-    if (code := _age_code(s)) is not None:
-        return code
-    if (text := _age_text(s)) is not None:
-        return text
-    parts = s.split(" ", 1)
-    if len(parts) == 2:
-        code, text = _age_code(parts[0]), _age_text(parts[1].strip())
-        if code is not None and text is not None:
-            if code != text:
-                raise ValueError(f"code {parts[0]!r} and text {parts[1]!r} disagree: {value!r}")
-            return code
-    raise ValueError(f"unknown age value {value!r} (expected a single year, an open top group such as 100-, "
-                     "or the total)")
-
-
-def parse_civil(value: object) -> str:
-    """A CIVILSTAND cell -> ``"TOT"``, ``"U"``, ``"G"``, ``"E"`` or ``"F"``.
-
-    Example
-    -------
-    >>> parse_civil("TOT I alt"), parse_civil("Ugift"), parse_civil("G")
-    ('TOT', 'U', 'G')
-    """
-    return _code_and_text(value, _CIVIL_CODES, _CIVIL_TEXTS, "civil status")
-
-
-def _lookup_municipality(name: str) -> str:
-    if name.strip().lower() in {"christiansø", "christiansoe", "ertholmene"}:
-        return CHRISTIANSOE
-    from klyngedata import registry
-
-    return registry.municipality(name.strip()).code
-
-
-@functools.lru_cache(maxsize=4096)
-def _area_from_code(code: str) -> tuple[str, str]:
-    n = int(code)
-    if n == 0:
-        return "country", "DK"
-    if 81 <= n <= 85 or 1081 <= n <= 1085:
-        return "region", normalize_region_code(code)
-    mcode = normalize_municipality_code(code)
-    if mcode != CHRISTIANSOE:
-        from klyngedata import registry
-
-        registry.municipality(mcode)  # raises LookupFailed for a code that is not a municipality
-    return "municipality", mcode
-
-
-@functools.lru_cache(maxsize=4096)
-def _area_from_text(text: str) -> tuple[str, str]:
-    low = text.strip().lower()
-    if low in _COUNTRY_NAMES:
-        return "country", "DK"
-    if low in _REGION_NAMES:
-        return "region", _REGION_NAMES[low]
-    return "municipality", _lookup_municipality(text)
-
-
-def parse_area(value: object) -> tuple[str, str, str]:
-    """Return ``(area_level, area_code, presentation)`` for an OMRÅDE/KOMMUNEDK cell.
-
-    Codes (``000``, ``084``, ``851``), CodeAndValue (``851 Aalborg``: a text naming another area is refused)
-    and names (``Hele landet``, ``Region Nordjylland``, ``Høje-Taastrup``, ``Copenhagen``) are accepted.
-
-    Example
-    -------
-    >>> parse_area("000"), parse_area("081 Region Nordjylland")
-    (('country', 'DK', 'Code'), ('region', '1081', 'CodeAndValue'))
-    """
-    s = str(value).strip()
-    if re.fullmatch(r"\d{1,4}", s):
-        return (*_area_from_code(s), "Code")
-    m = re.fullmatch(r"(\d{1,4}) (.+)", s)
-    if m:
-        level, code = _area_from_code(m.group(1))
-        try:
-            by_text = _area_from_text(m.group(2))
-        except LookupFailed:
-            by_text = None  # a text klyngedata does not know (e.g. an English name): the code decides
-        if by_text is not None and by_text != (level, code):
-            raise ValueError(f"code {m.group(1)!r} and text {m.group(2)!r} name different areas")
-        return level, code, "CodeAndValue"
-    return (*_area_from_text(s), "Value")
 
 
 # ---------------------------------------------------------------------------------------------

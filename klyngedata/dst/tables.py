@@ -102,7 +102,7 @@ def build_selection(info: dict, spec: TableSpec, *, by_sex_age: bool = True,
     ...   {"id": "ALDER", "values": [{"id": "IALT", "text": "Alder i alt"}, {"id": "0", "text": "0 år"}]},
     ...   {"id": "Tid", "time": True, "values": [{"id": "2024M01", "text": "2024M01"}]}]}
     >>> build_selection(INFO, FOLK1AM, by_sex_age=False)
-    {'OMRÅDE': ['*'], 'KØN': ['TOT'], 'ALDER': ['IALT'], 'Tid': ['2024M01']}
+    {'OMRÅDE': ['*'], 'KØN': ['TOT'], 'ALDER': ['IALT'], 'Tid': ['*']}
     """
     sel: dict[str, list[str]] = {}
     for v in info.get("variables", []):
