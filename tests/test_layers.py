@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from import_graph import cycles, import_edges, layer_of, read_layers, upward_imports
 
 ROOT = Path(__file__).resolve().parent.parent
