@@ -413,8 +413,12 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
 
     div = registry.resolve_division(division)
     mem = registry.membership(div)
+    group = _group_cols(mun.drop(columns=["region_code"], errors="ignore"))
+    # an absent member makes its unit's count missing (units without any data are left out, as before)
+    with_data = set(mem.loc[mem["municipality_code"].isin(set(mun["entity_id"].unique())), "cluster_id"])
+    mun = _with_absent_members(mun, group, names, regions,
+                               mem.loc[mem["cluster_id"].isin(with_data), "municipality_code"].unique())
     mun = mun.drop(columns=["region_code"], errors="ignore")
-    group = _group_cols(mun)
     parts = []
     # whole municipalities
     whole = mem[mem["allocation"] == "whole"][["cluster_id", "cluster_name", "region_code", "municipality_code"]]
@@ -580,6 +584,12 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     unknown = mun.loc[mun["region_code"].isna(), "entity_id"].unique()
     if len(unknown):
         raise KlyngedataError(f"{meta.get('table')}: municipality codes not in the registry: {list(unknown)[:5]}")
+    # an absent member makes the count of its region (of a region with data) and of Denmark missing
+    if level == "region":
+        with_data = {regions.get(c) for c in mun["entity_id"].unique()}
+        mun = _with_absent_members(mun, group, names, regions, [c for c in names if regions.get(c) in with_data])
+    elif level == "country":
+        mun = _with_absent_members(mun, group, names, regions, list(names))
     division_used = None
     if level == "municipality":
         out = mun.assign(entity_name=mun["entity_id"].map(names))
@@ -670,12 +680,62 @@ def _join_da(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
 
 
+ABSENT = "\x1f"
+"""Prefix of a name in the internal missing-member lists: the member has no row in the data at all (as opposed
+to a row marked '..')."""
+
+
+def _with_absent_members(mun: pd.DataFrame, group: list[str], names: dict, regions: dict,
+                         expected: Iterable[str]) -> pd.DataFrame:
+    """Add a missing row for every ``expected`` municipality that has no row for a cell (period, sex, age …)
+    the data have for others, so that every sum over it is missing with the reason, never partial.
+
+    Fast path: when every expected municipality has as many rows as there are cells, nothing is absent.
+    """
+    cells = mun[group].drop_duplicates(ignore_index=True)
+    counts = mun["entity_id"].astype(str).value_counts()
+    short = [c for c in expected if counts.get(c, 0) < len(cells)]
+    if not short:
+        return mun
+    extra = []
+    for code in short:
+        have = mun.loc[mun["entity_id"] == code, group]
+        absent = cells.merge(have.drop_duplicates(), on=group, how="left", indicator=True)
+        absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+        if len(absent):
+            extra.append(absent.assign(entity_id=code, population=pd.NA, region_code=regions.get(code),
+                                       _missing=[(ABSENT + names[code],)] * len(absent)))
+    if not extra:
+        return mun
+    add = pd.concat(extra, ignore_index=True)
+    mun = mun.copy(deep=False)
+    if isinstance(mun["entity_id"].dtype, pd.CategoricalDtype):
+        new_codes = sorted(set(add["entity_id"]) - set(mun["entity_id"].cat.categories))
+        mun["entity_id"] = mun["entity_id"].cat.add_categories(new_codes)
+    for c in ("entity_id", *group):  # keep categorical columns categorical (ordered age groups)
+        if isinstance(mun[c].dtype, pd.CategoricalDtype):
+            add[c] = pd.Categorical(add[c], dtype=mun[c].dtype)
+    out = pd.concat([mun, add], ignore_index=True)
+    out["population"] = out["population"].astype("Int64")
+    return out
+
+
 def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
     """The Danish reason for each missing count (NA where the count is there)."""
     reasons = pd.Series(pd.NA, index=out.index, dtype="string")
     for i in np.flatnonzero(out["_missing"].notna().to_numpy()):
         who, name = out["_missing"].iloc[i], out["entity_name"].iloc[i]
-        text = f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {_join_da(who)} ({MISSING_DA})"
+        dots = tuple(n for n in who if not n.startswith(ABSENT))
+        absent = tuple(n[1:] for n in who if n.startswith(ABSENT))
+        parts = []
+        if dots:
+            parts.append(f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {_join_da(dots)} "
+                         f"({MISSING_DA})")
+        if absent:
+            parts.append(f"befolkningstallet for {_join_da(absent)} findes ikke i de indlæste data"
+                         if parts else
+                         f"Befolkningstallet for {_join_da(absent)} findes ikke i de indlæste data")
+        text = "; ".join(parts)
         if level != "municipality" and tuple(who) != (name,):
             text += f", så tallet for {name} kan ikke beregnes uden at gætte"
         reasons.iloc[i] = text

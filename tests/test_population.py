@@ -331,3 +331,49 @@ def test_unpublished_age_makes_age_groups_and_totals_missing(tmp_path):
     # without a total row, the all-ages total of Hjørring women is missing too (never the sum of the other years)
     tot = population("municipality", by=["sex"], data_dir=tmp_path / "d")
     assert pd.isna(tot[(tot["entity_id"] == "0860") & (tot["sex"] == "female")]["population"].iloc[0])
+
+
+def _real_file_without(population_dir, tmp_path, name: str, drop_first_field: str):
+    """A real population file with every row of one municipality removed (constructed variation, tmp only)."""
+    raw = (population_dir / name).read_bytes().decode("utf-8-sig")
+    sep = ";" if name.startswith("dst_") else ","
+    lines = [line for line in raw.splitlines() if line.split(sep, 1)[0] != drop_first_field]
+    path = tmp_path / f"constructed_without_{drop_first_field}_{name}"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def test_absent_member_makes_the_cluster_missing_not_a_partial_sum(population_dir, tmp_path):
+    """Issue 11, principle 2: a file without Aalborg's rows gave Klynge Midt 38,159 (Jammerbugt alone). The
+    cluster is missing with the reason; region and Denmark come from the file's own rows (real values)."""
+    path = _real_file_without(population_dir, tmp_path, FOLK1AM_FILE, "Aalborg")
+    import_file(path, data_dir=tmp_path / "d")
+    cl = population("cluster", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    midt = cl.loc["nordjylland-midt"]
+    assert pd.isna(midt["population"])
+    assert midt["reason_da"] == ("Befolkningstallet for Aalborg findes ikke i de indlæste data, så tallet for "
+                                 "Klynge Midt kan ikke beregnes uden at gætte")
+    assert cl.loc["nordjylland-nord", "population"] == 160246  # the clusters without Aalborg are unchanged
+    reg = population("region", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    assert reg.loc["1081", "population"] == 592831 and pd.isna(reg.loc["1081", "reason_da"])
+    assert population("country", period="2024M04", data_dir=tmp_path / "d")["population"].tolist() == [5967824]
+    from klyngedata.keyfigures import key_figures, missing_figures
+
+    kf = key_figures("nordjylland-midt", period="2024M04", data_dir=tmp_path / "d")
+    assert not ((kf["entity_id"] == "nordjylland-midt") & (kf["figure_id"] == "population")).any()
+    miss = missing_figures(kf)
+    row = miss[(miss["entity_id"] == "nordjylland-midt") & (miss["figure_id"] == "population")]
+    assert len(row) == 1 and "Aalborg findes ikke i de indlæste data" in row["reason_da"].iloc[0]
+
+
+def test_absent_member_without_own_rows_makes_region_and_denmark_missing(population_dir, tmp_path):
+    """The derived monthly file has no region or Denmark rows: without Aalborg both are missing, not sums of
+    the other 98 areas; the other regions are real sums."""
+    name = "derived_municipality_population_monthly_2021M10-2024M04.csv"
+    path = _real_file_without(population_dir, tmp_path, name, "0851")
+    import_file(path, data_dir=tmp_path / "d")
+    reg = population("region", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    assert pd.isna(reg.loc["1081", "population"]) and "Aalborg findes ikke" in reg.loc["1081", "reason_da"]
+    assert reg.loc["1082", "population"] == 1366507 and pd.isna(reg.loc["1082", "reason_da"])
+    dk = population("country", period="2024M04", data_dir=tmp_path / "d")
+    assert pd.isna(dk["population"].iloc[0]) and "Aalborg" in dk["reason_da"].iloc[0]
