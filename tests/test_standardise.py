@@ -113,10 +113,14 @@ def test_indirect_missing_reference_stratum():
         )
 
 
-# Constructed example in the StatBank FOLK1A export format (sex x age, two municipalities); imported through
-# the normal import path so that the default standard population (Denmark in a reference period) is used.
+# Constructed example in the StatBank FOLK1A export format (sex x age: Denmark's own rows and two municipalities,
+# as a selection of "Hele landet" and two areas gives them); imported through the normal import path so that the
+# default standard population (Denmark in a reference period) is used. Denmark is taken from its own rows: a sum
+# of two municipalities would be a partial sum (missing, issue 11).
 CONSTRUCTED_FOLK1A_CSV = (
     "OMRÅDE;KØN;ALDER;TID;INDHOLD\n"
+    "Hele landet;Mænd;10 år;2024K1;300\nHele landet;Mænd;70 år;2024K1;150\n"
+    "Hele landet;Kvinder;10 år;2024K1;270\nHele landet;Kvinder;70 år;2024K1;180\n"
     "Aalborg;Mænd;10 år;2024K1;100\nAalborg;Mænd;70 år;2024K1;50\n"
     "Aalborg;Kvinder;10 år;2024K1;90\nAalborg;Kvinder;70 år;2024K1;60\n"
     "Morsø;Mænd;10 år;2024K1;200\nMorsø;Mænd;70 år;2024K1;100\n"
@@ -131,7 +135,7 @@ def test_direct_default_standard_is_denmark_in_reference_period(tmp_path, monkey
     src = tmp_path / "FOLK1A_constructed.csv"
     src.write_text(CONSTRUCTED_FOLK1A_CSV, encoding="utf-8")
     import_file(src, data_dir=tmp_path / "data")
-    # Standard (country = sum of the two): male 0-64 300, male 65+ 150, female 0-64 270, female 65+ 180;
+    # Standard (Denmark's own rows): male 0-64 300, male 65+ 150, female 0-64 270, female 65+ 180;
     # total 900 -> weights 1/3, 1/6, 0.3, 0.2
     data = pd.DataFrame({"sex": ["female", "female", "male", "male"], "age_group": ["0-64", "65+"] * 2,
                          "numerator": [2, 10, 3, 12], "denominator": [1000, 500, 1000, 400]})
