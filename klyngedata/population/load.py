@@ -1,0 +1,257 @@
+"""The population tables in the cache: which table serves a request (FOLK1A, FOLK1AM, the newest FRKM),
+fetching from StatBank when online, the daily re-check, and reading only the rows a selection uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from klyngedata.cache import HOW_TO_GET_DATA, Cache
+from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
+from klyngedata.sources import (
+    parse_period,
+    population_key,
+    store_population,
+)
+
+LEVELS = ("municipality", "cluster", "region", "country")
+ENV_OFFLINE = "KLYNGEDATA_OFFLINE"
+RECHECK_AFTER = dt.timedelta(days=1)
+SHARE_TOLERANCE = 1e-6
+AGE_GROUPS = {
+    "broad": [0, 18, 65, 80],
+    "5y": list(range(0, 101, 5)),
+}
+UNALLOCATED_SUFFIX = ":ikke-fordelt"
+NO_CLUSTER_SUFFIX = ":ingen-klynge"
+# what `klyngedata data fetch` pulls by default: table -> by sex and age?
+DEFAULT_FETCH = {"FOLK1A": True, "FOLK1AM": False, "FRKM": True}
+
+
+class PopulationWarning(UserWarning):
+    """Warnings about population data (stale cache, unallocated split municipalities, source mismatches)."""
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# cache and fetching
+# ---------------------------------------------------------------------------------------------
+def _offline() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _age_text(meta: dict) -> str:
+    stamp = meta.get("fetched_at") or meta.get("imported_at") or meta.get("written_at")
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+        days = (dt.datetime.now(dt.UTC) - when).total_seconds() / 86400
+        newest = max(meta.get("periods") or ["?"])
+        return f"{meta.get('table')} cached {stamp} ({days:.1f} days old; newest period {newest})"
+    except (TypeError, ValueError):
+        return f"{meta.get('table')} cached (age unknown)"
+
+
+def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None,
+                     client: Any = None, progress: Any = None, by_sex_age: bool | None = None) -> list[str]:
+    """Fetch population tables from StatBank into the cache; returns the cache keys written.
+
+    ``tables`` default: FOLK1A (by sex and age), FOLK1AM (totals), the newest active FRKM projection.
+    ``/tables`` is asked once; then each table's ``/tableinfo`` and ``/data`` (BULK, in chunks of periods).
+    ``progress(table, done, total)`` is called after each chunk. The cache metadata keep the table's
+    ``updated`` (Danish local time made explicit) and ``footnote``.
+
+    Example
+    -------
+    >>> fetch_population(["FOLK1A"], data_dir="/tmp/kd")  # doctest: +SKIP
+    ['population/FOLK1A']
+    """
+    from klyngedata.dst.client import StatBankClient
+    from klyngedata.dst.tables import fetch_table
+
+    client = client or StatBankClient()
+    wanted = list(tables) if tables else list(DEFAULT_FETCH)
+    try:
+        listing = client.tables()
+    except DstApiError as exc:  # name what was being fetched
+        if getattr(exc, "table", "") is None:
+            exc.table = ", ".join(t.upper() for t in wanted)
+        raise
+    keys = []
+    for table in wanted:
+        detail = by_sex_age if by_sex_age is not None else DEFAULT_FETCH.get(table.upper(), True)
+        cb = (lambda i, n, t=table: progress(t, i, n)) if progress else None
+        frame = fetch_table(table, client, by_sex_age=detail, progress=cb, listing=listing)
+        prov = frame.attrs["provenance"]
+        keys.append(store_population(frame, data_dir, merge=False,
+                                     extra_meta={"updated": prov.get("updated"), "footnote": prov.get("footnote")}))
+    return keys
+
+
+def _cached_tables(cache: Cache, kind: str) -> list[str]:
+    keys = [k for k in cache.keys() if k.startswith("population/")]  # corrupt ones too: reading names them
+    tables = [k.split("/", 1)[1] for k in keys]
+    if kind == "projection":
+        return sorted((t for t in tables if re.fullmatch(r"FRKM1\d\d", t)), reverse=True)
+    return [t for t in ("FOLK1A", "FOLK1AM") if t in tables]
+
+
+_CATEGORICAL = ("area_level", "area_code", "municipality_code", "sex")
+"""String columns of a cached population table read as categoricals (FOLK1A by sex and single age has millions of
+rows with a few hundred distinct values: selecting and grouping on codes, not strings)."""
+
+
+def _load_table(cache: Cache, table: str, refresh: bool, rows: list[tuple] | None = None) -> pd.DataFrame:
+    """The cached table (fetched or refreshed as the module docstring says). ``rows``: read only the rows
+    matching these filters (the whole table if none match, so that checks and messages see what is cached)."""
+    frame = _load_table_rows(cache, table, refresh, rows)
+    if rows and frame.empty:
+        frame = _load_table_rows(cache, table, False, None)
+    return frame
+
+
+def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
+    frame = cache.read(key, categorical=_CATEGORICAL, filters=rows)
+    try:  # the parquet decoding buffers go back to the system before pandas allocates the aggregation's arrays
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
+    return frame
+
+
+def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] | None) -> pd.DataFrame:
+    key = population_key(table)
+    meta = cache.meta(key)
+    if meta is None and cache.state(key)[0] == "corrupt":
+        if _offline():
+            _read(cache, key, rows)  # raises CacheCorrupt naming this table and what is wrong
+        try:  # online a fetch replaces the damaged entry
+            fetch_population([table], data_dir=cache.data_dir)
+        except (DstApiError, OSError):
+            _read(cache, key, rows)
+        warnings.warn(f"the cached {table} was corrupt and has been fetched again", PopulationWarning, stacklevel=3)
+        return _read(cache, key, rows)
+    if meta is not None and not refresh:
+        stale = False
+        if meta.get("fetched_at") and not _offline():
+            try:  # the last fetch or the last check that found the cache current
+                last = max(dt.datetime.fromisoformat(meta[k]) for k in ("fetched_at", "checked_at") if meta.get(k))
+                stale = dt.datetime.now(dt.UTC) - last > RECHECK_AFTER
+            except ValueError:
+                stale = True
+        if not stale:
+            return _read(cache, key, rows)
+        try:
+            from klyngedata.dst.client import StatBankClient
+            from klyngedata.dst.tables import latest_published_period
+
+            newest = latest_published_period(table, StatBankClient(retries=1, timeout=(5.0, 30.0)))
+            if newest not in (meta.get("periods") or []):
+                fetch_population([table], data_dir=cache.data_dir,
+                                 by_sex_age=bool(meta.get("by_sex_age", DEFAULT_FETCH.get(table, True))))
+                return _read(cache, key, rows)
+        except (DstApiError, OSError) as exc:
+            warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
+                          PopulationWarning, stacklevel=3)
+            return _read(cache, key, rows)
+        checked = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        try:  # current: note the check so that the next one is a day later, not on every call
+            cache.update_meta(key, checked_at=checked)  # meta only: never rewrites rows an import just merged
+        except OSError:  # a read-only cache is simply re-checked next time
+            pass
+        return _read(cache, key, rows)
+    if _offline():
+        if meta is not None:  # refresh=True offline: the cache is all there is
+            warnings.warn(f"offline (${ENV_OFFLINE} is set): not refreshing; using {_age_text(meta)}",
+                          PopulationWarning, stacklevel=3)
+            return _read(cache, key, rows)
+        raise DataNotAvailable(f"No cached population table {table} in {cache.root} and offline "
+                               f"(${ENV_OFFLINE} is set). {HOW_TO_GET_DATA}")
+    try:
+        fetch_population([table], data_dir=cache.data_dir)
+    except (DstApiError, OSError) as exc:
+        if meta is not None:
+            warnings.warn(f"refresh failed ({exc}); using {_age_text(meta)}", PopulationWarning, stacklevel=3)
+        else:
+            raise DataNotAvailable(f"No cached population table {table} in {cache.root}, and fetching it from "
+                                   f"StatBank failed: {exc}. {HOW_TO_GET_DATA}") from exc
+    return _read(cache, _cached_key(cache, "projection") if table.upper() == "FRKM" else population_key(table), rows)
+
+
+def _cached_key(cache: Cache, kind: str) -> str:
+    tables = _cached_tables(cache, kind)
+    if not tables:
+        raise DataNotAvailable(f"no {kind} population in {cache.root}. {HOW_TO_GET_DATA}")
+    return population_key(tables[0])
+
+
+def _parse_periods(period: Any) -> list[pd.Period] | str:
+    if isinstance(period, str) and period in {"latest", "all"}:
+        return period
+    items = [period] if isinstance(period, (str, int, pd.Period)) else list(period)
+    try:
+        return [parse_period(p) for p in items]
+    except ValueError as exc:
+        raise KlyngedataError(f"period {period!r}: {exc}") from exc
+
+
+def _align_quarters_to_months(base: pd.DataFrame, periods: list[pd.Period] | str) -> list[pd.Period] | str:
+    """FOLK1A's quarter ``2024K1`` counts the population on 1 January 2024, the same day as FOLK1AM's
+    ``2024M01``; when only the monthly table is cached, ask it for the first month of each quarter."""
+    if isinstance(periods, str) or not len(base) or base["period"].iloc[0].freqstr[0] != "M":
+        return periods
+    return [p.asfreq("M", how="start") if p.freqstr[0] == "Q" else p for p in periods]
+
+
+def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_detail: bool,
+                 refresh: bool, rows: list[tuple] | None = None) -> pd.DataFrame:
+    if kind == "projection":
+        tables = _cached_tables(cache, "projection")
+        table = tables[0] if tables else "FRKM"
+        return _load_table(cache, table, refresh, rows)
+    if kind != "observed":
+        raise KlyngedataError(f"kind must be 'observed' or 'projection', not {kind!r}")
+    cached = _cached_tables(cache, "observed")
+    freq = None if isinstance(periods, str) else periods[0].freqstr[0]
+    if freq == "M":
+        order = ["FOLK1AM"]
+    elif freq == "Q":
+        order = ["FOLK1A", "FOLK1AM"]  # a quarter's reference date is the 1st day of its first month
+    else:
+        order = ["FOLK1A", "FOLK1AM"]
+    candidates = [t for t in order if t in cached] or order[:1]
+    last_error = None
+    for table in candidates:
+        try:
+            frame = _load_table(cache, table, refresh, rows)
+        except DataNotAvailable as exc:
+            last_error = exc
+            continue
+        if need_detail and frame["age"].notna().sum() == 0 and (frame["sex"] != "total").sum() == 0:
+            last_error = DataNotAvailable(
+                f"the cached {table} has no sex/age breakdown (the shared FOLK1AM files are totals only). "
+                "Run `klyngedata data fetch --tables FOLK1A` or import a StatBank export by sex and age.")
+            continue
+        return frame
+    raise last_error or DataNotAvailable(HOW_TO_GET_DATA)
+
+
+
+
+def _compact(base: pd.DataFrame) -> pd.DataFrame:
+    """String columns as categories: selecting and grouping millions of rows (FOLK1A by sex and age) on
+    integer codes instead of strings. The output is converted back to strings."""
+    out = base.copy(deep=False)
+    for c in ("area_level", "area_code", "municipality_code", "sex"):
+        if c in out.columns and not isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("category")
+    out.attrs = base.attrs
+    return out

@@ -1,0 +1,296 @@
+"""Municipalities pooled to units, regions and Denmark: whole, share- and unit-defined members, the
+remainder rows, absent and unpublished members (missing with a Danish reason, never a partial sum) and the
+source's own region/Denmark rows."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from klyngedata.cache import Cache
+from klyngedata.exceptions import KlyngedataError
+from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
+from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
+
+
+def _largest_remainder(values: pd.Series, shares: pd.Series, groups: pd.Series) -> pd.Series:
+    """Round ``values * shares`` so that each group (one municipality cell) keeps its exact total."""
+    exact = values.astype("float64") * shares.astype("float64")
+    floor = np.floor(exact)
+    rem = exact - floor
+    short = (values.astype("float64").groupby(groups).transform("first") - floor.groupby(groups).transform("sum"))
+    rank = rem.groupby(groups).rank(method="first", ascending=False)
+    return (floor + (rank <= short).astype("float64")).round().astype("Int64")
+
+
+def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict, regions: dict,
+                 provenance: list) -> tuple[pd.DataFrame, str]:
+    from klyngedata import registry
+
+    div = registry.resolve_division(division)
+    mem = registry.membership(div)
+    group = _group_cols(mun.drop(columns=["region_code"], errors="ignore"))
+    # an absent member makes its unit's count missing (units without any data are left out, as before)
+    with_data = set(mem.loc[mem["municipality_code"].isin(set(mun["entity_id"].unique())), "cluster_id"])
+    mun = _with_absent_members(mun, group, names, regions,
+                               mem.loc[mem["cluster_id"].isin(with_data), "municipality_code"].unique())
+    mun = mun.drop(columns=["region_code"], errors="ignore")
+    parts = []
+    # whole municipalities
+    whole = mem[mem["allocation"] == "whole"][["cluster_id", "cluster_name", "region_code", "municipality_code"]]
+    w = mun.merge(whole.rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
+    parts.append(w[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    # share-defined splits
+    shares = mem[mem["allocation"] == "share"]
+    if not shares.empty:
+        tot = shares.groupby("municipality_code")["share"].sum()
+        off = tot[(tot - 1).abs() > SHARE_TOLERANCE]
+        if not off.empty:
+            raise KlyngedataError(f"division {div}: shares of municipality {off.index[0]} add up to "
+                                  f"{float(off.iloc[0])}, not 1")
+        s = mun.merge(shares[["cluster_id", "cluster_name", "region_code", "municipality_code", "share"]]
+                      .rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
+        key = s[["entity_id", *group]].astype(str).agg("|".join, axis=1)
+        s["population"] = _largest_remainder(s["population"], s["share"], key)
+        parts.append(s[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    # unit-defined splits
+    units_mem = mem[mem["allocation"] == "unit"]
+    unallocated = []
+    if not units_mem.empty:
+        cache = Cache(data_dir)
+        unit_pop = cache.read("population/units") if cache.exists("population/units") else None
+        if unit_pop is not None:
+            provenance.append({k: unit_pop.attrs["provenance"].get(k) for k in ("table", "file", "periods",
+                                                                                "source")})
+        for code, m in units_mem.groupby("municipality_code"):
+            mrows = mun[mun["entity_id"] == code]
+            if mrows.empty:
+                continue
+            allocated = None
+            if unit_pop is not None:
+                u = unit_pop[(unit_pop["municipality_code"] == code)
+                             & unit_pop["unit_type"].isin(m["unit_type"].unique())]
+                u = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
+                u = _unit_cells(u, mun, group)
+                if not u.empty:
+                    u = u.assign(_missing=_missing_names(u["population"], u["unit_name"]))
+                    allocated = _aggregate(u, ["cluster_id", "cluster_name", "region_code", *group])
+                    parts.append(allocated)
+            rest = mrows[[*group, "population", "_missing"]].reset_index(drop=True)
+            if allocated is not None:
+                alloc_sum = _aggregate(allocated, group)
+                rest = rest.merge(alloc_sum, on=group, how="left", suffixes=("", "_units"))
+                rest["population"] = rest["population"] - rest["population_units"].fillna(0).astype("Int64")
+                rest["population"] = rest["population"].where(rest["_missing_units"].isna(), pd.NA)
+                rest["_missing"] = rest["_missing"].where(rest["_missing"].notna(), rest["_missing_units"])
+            known = rest["population"].notna()
+            if (rest.loc[known, "population"] != 0).any():
+                n_periods = rest.loc[known & (rest["population"] != 0), "period"].nunique()
+                warnings.warn(
+                    f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
+                    f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
+                    f"reported in the row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. "
+                    "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
+                    "`klyngedata data import PATH`.", PopulationWarning, stacklevel=3)
+            rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
+            rest["cluster_name"] = f"{names.get(code, code)} (ikke fordelt på klynger)"
+            rest["region_code"] = regions.get(code)
+            unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    # Christiansø and any other area outside the division
+    covered = set(mem["municipality_code"])
+    outside = mun[~mun["entity_id"].isin(covered)]
+    for code, rows in outside.groupby("entity_id"):
+        rows = rows.copy()
+        rows["cluster_id"] = f"{code}{NO_CLUSTER_SUFFIX}"
+        outside_da = "ikke i et sundhedsråd" if registry.division(div)["unit_da"] == "sundhedsråd" \
+            else "ikke i en sundhedsklynge"
+        rows["cluster_name"] = f"{names.get(code, code)} ({outside_da})"
+        rows["region_code"] = regions.get(code)
+        unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    allc = pd.concat(parts, ignore_index=True)
+    out = _aggregate(allc, ["cluster_id", "cluster_name", "region_code", *group])
+    out["is_cluster"] = True
+    if unallocated:
+        extra = pd.concat(unallocated, ignore_index=True)
+        extra["is_cluster"] = False
+        out = pd.concat([out, extra], ignore_index=True)
+    out = out.rename(columns={"cluster_id": "entity_id", "cluster_name": "entity_name"})
+    return out, div
+
+
+def _unit_cells(u: pd.DataFrame, mun: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """Unit rows at the same sex/age granularity and periods as ``mun``."""
+    periods = set(mun["period"].unique())
+    u = u[u["period"].isin(periods)]
+    sexes = set(mun["sex"].unique())
+    u = u[u["sex"].isin(sexes)]
+    if "age_group" in group:
+        u = u[u["age"].notna()]
+        edges_labels = mun["age_group"].cat.categories
+        edges = [int(lbl.split("-")[0].rstrip("+")) for lbl in edges_labels]
+        u = _apply_age_groups(u, edges)
+    elif "age" in group:
+        u = u[u["age"].notna()]
+    else:
+        u = u[u["age"].isna()]
+    return u
+
+
+
+
+MISSING_DA = "markeret '..' i kilden"
+
+
+
+
+def _missing_names(population: pd.Series, names: pd.Series) -> pd.Series:
+    """``(name,)`` where the count is missing ('..'), None elsewhere: the seed of the missing-member lists."""
+    out = pd.Series([None] * len(population), index=population.index, dtype=object)
+    na = population.isna().to_numpy()
+    if na.any():
+        out[na] = [(str(n),) for n in names[na]]
+    return out
+
+
+def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum ``population`` over ``keys``; a group with a missing member is missing, never a partial sum.
+
+    ``_missing`` (a tuple of names, None when complete) collects the names of the missing members.
+    """
+    out = df.groupby(keys, observed=True, as_index=False, dropna=False, sort=False)["population"].sum()
+    na = df["population"].isna()
+    if not na.any():
+        out["_missing"] = None
+        return out
+    miss = df[na]
+    who = miss.groupby(keys, observed=True, dropna=False, sort=False)["_missing"].agg(
+        lambda s: tuple(sorted({n for t in s if t for n in t}))).reset_index()
+    out = out.merge(who, on=keys, how="left")
+    out["population"] = out["population"].astype("Int64").where(out["_missing"].isna(), pd.NA)
+    out["_missing"] = out["_missing"].astype(object).where(out["_missing"].notna(), None)
+    return out
+
+
+def _join_da(names: tuple[str, ...]) -> str:
+    names = tuple(names)
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} og {len(names) - 3} andre"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
+
+
+ABSENT = "\x1f"
+"""Prefix of a name in the internal missing-member lists: the member has no row in the data at all (as opposed
+to a row marked '..')."""
+
+
+def _with_absent_members(mun: pd.DataFrame, group: list[str], names: dict, regions: dict,
+                         expected: Iterable[str]) -> pd.DataFrame:
+    """Add a missing row for every ``expected`` municipality that has no row for a cell (period, sex, age …)
+    the data have for others, so that every sum over it is missing with the reason, never partial.
+
+    Fast path: when every expected municipality has as many rows as there are cells, nothing is absent.
+    """
+    cells = mun[group].drop_duplicates(ignore_index=True)
+    counts = mun["entity_id"].astype(str).value_counts()
+    short = [c for c in expected if counts.get(c, 0) < len(cells)]
+    if not short:
+        return mun
+    extra = []
+    for code in short:
+        have = mun.loc[mun["entity_id"] == code, group]
+        absent = cells.merge(have.drop_duplicates(), on=group, how="left", indicator=True)
+        absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+        if len(absent):
+            extra.append(absent.assign(entity_id=code, population=pd.NA, region_code=regions.get(code),
+                                       _missing=[(ABSENT + names[code],)] * len(absent)))
+    if not extra:
+        return mun
+    add = pd.concat(extra, ignore_index=True)
+    mun = mun.copy(deep=False)
+    if isinstance(mun["entity_id"].dtype, pd.CategoricalDtype):
+        new_codes = sorted(set(add["entity_id"]) - set(mun["entity_id"].cat.categories))
+        mun["entity_id"] = mun["entity_id"].cat.add_categories(new_codes)
+    for c in ("entity_id", *group):  # keep categorical columns categorical (ordered age groups)
+        if isinstance(mun[c].dtype, pd.CategoricalDtype):
+            add[c] = pd.Categorical(add[c], dtype=mun[c].dtype)
+    out = pd.concat([mun, add], ignore_index=True)
+    out["population"] = out["population"].astype("Int64")
+    return out
+
+
+def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
+    """The Danish reason for each missing count (NA where the count is there)."""
+    reasons = pd.Series(pd.NA, index=out.index, dtype="string")
+    for i in np.flatnonzero(out["_missing"].notna().to_numpy()):
+        who, name = out["_missing"].iloc[i], out["entity_name"].iloc[i]
+        dots = tuple(n for n in who if not n.startswith(ABSENT))
+        absent = tuple(n[1:] for n in who if n.startswith(ABSENT))
+        parts = []
+        if dots:
+            parts.append(f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {_join_da(dots)} "
+                         f"({MISSING_DA})")
+        if absent:
+            parts.append(f"befolkningstallet for {_join_da(absent)} findes ikke i de indlæste data"
+                         if parts else
+                         f"Befolkningstallet for {_join_da(absent)} findes ikke i de indlæste data")
+        text = "; ".join(parts)
+        if level != "municipality" and tuple(who) != (name,):
+            text += f", så tallet for {name} kan ikke beregnes uden at gætte"
+        reasons.iloc[i] = text
+    return reasons
+
+
+def _complete_members(mun: pd.DataFrame, regions: dict, key: str) -> set[tuple[str, pd.Period]]:
+    """(entity, period) pairs for which every municipality of the region (or of Denmark: all 98 and
+    Christiansø) is in the data."""
+    expected: dict[str, set[str]] = {}
+    for code, region in regions.items():
+        expected.setdefault(region if key != "_all" else "DK", set()).add(code)
+    have = mun.groupby([key, "period"], observed=True)["entity_id"].nunique()
+    return {(e, p) for (e, p), n in have.items() if n == len(expected.get(str(e), ()))}
+
+
+def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: Any, by: set[str], age_groups: Any,
+                  group: list[str], complete: set[tuple[str, pd.Period]]) -> pd.DataFrame:
+    """Where the source has its own region/country rows, use them; where the sum of its municipalities is
+    complete too (``complete``: (entity, period) pairs), check it against them (a warning names both if they
+    differ)."""
+    area = "region" if level == "region" else "country"
+    own = _select(base, list(periods), by, age_groups, area_level=area)
+    out.attrs["own_rows"] = not own.empty
+    if own.empty:
+        return out
+    names = _region_names() if level == "region" else {"DK": "Hele landet"}
+    own["_missing"] = _missing_names(own["population"], own["entity_id"].map(names).fillna(own["entity_id"]))
+    if age_groups is not None:
+        own = _aggregate(own, ["entity_id", *group])
+    own = own[own["entity_id"].isin(names.keys())]
+    if level == "region":  # only the regions of the division (from 2027 Østdanmark, which has no own row)
+        own = own[own["entity_id"].isin(set(out["entity_id"]))]
+    keys = ["entity_id", *group]
+    merged = out.merge(own[[*keys, "population", "_missing"]], on=keys, how="outer", suffixes=("", "_own"),
+                       indicator=True)
+    has_own = (merged["_merge"] != "left_only").to_numpy()
+    both = has_own & merged["population"].notna().to_numpy() & merged["population_own"].notna().to_numpy()
+    diff = both & (merged["population"].fillna(0) != merged["population_own"].fillna(0)).to_numpy()
+    diff &= np.array([(e, p) in complete for e, p in zip(merged["entity_id"], merged["period"], strict=True)],
+                     dtype=bool)
+    if diff.any():
+        r = merged[diff].iloc[0]
+        warnings.warn(f"{area} {r['entity_id']} {r['period']}: sum of municipalities {r['population']} differs "
+                      f"from the source's own row {r['population_own']}; the source's row is used",
+                      PopulationWarning, stacklevel=3)
+    merged.loc[has_own, "population"] = merged.loc[has_own, "population_own"]
+    merged.loc[has_own, "_missing"] = merged.loc[has_own, "_missing_own"]
+    merged["entity_name"] = merged["entity_id"].map(names)
+    if level == "region":
+        merged["region_code"] = merged["entity_id"]
+    else:
+        merged["region_code"] = pd.NA
+    out = merged.drop(columns=["population_own", "_missing_own", "_merge"])
+    out.attrs["own_rows"] = True
+    return out
