@@ -18,7 +18,7 @@ MAX_LINES = 600
 # shrink): indicators still publishes its figures (outcomes) from the frames layer.
 KNOWN_UPWARD: set[tuple[str, str]] = {("klyngedata.indicators", "klyngedata.outcomes")}
 KNOWN_LONG: set[str] = {
-    "klyngedata.indicators", "klyngedata.geo.maps",
+    "klyngedata.indicators",
     "klyngedata.reports.context",
 }
 
