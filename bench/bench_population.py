@@ -141,7 +141,7 @@ print(json.dumps(out))
 
 
 def full_detail(runs: int) -> None:
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "constructed_FOLK1A_full_detail_2008K1-2026K4.csv"

@@ -30,7 +30,7 @@ from klyngedata.exceptions import (
     ImportRefused,
     KlyngedataError,
 )
-from klyngedata.indicators import import_indicator_file, is_indicator_file
+from klyngedata.indicators.files import import_indicator_file, is_indicator_file
 from klyngedata.sources import (
     BOUNDARY_SUFFIXES,
     _store_population,

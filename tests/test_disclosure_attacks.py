@@ -153,7 +153,7 @@ def test_attack_member_without_a_row(tmp_path):
 def test_attack_split_copenhagen_unit_shares(tmp_path):
     # Constructed: København split by bydel between Klynge Byen (60 %) and Klynge Syd (40 %); Frederiksberg
     # has 3. Before: "Frederiksberg = 3 from Byen's and Syd's values and the bydel share".
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     pops = dict.fromkeys(BYEN_UNITS, 10000) | dict.fromkeys(SYD_UNITS, 10000)
     (tmp_path / "units").mkdir()
@@ -227,8 +227,8 @@ def test_report_publishes_only_the_controlled_output(tmp_path, monkeypatch):
     # Constructed: Klynge Nord's men have 3 preventable admissions (Brønderslev, Frederikshavn and Læsø 1
     # each, Hjørring 0), imported into a data directory as a user would. The report's indicator table must
     # show exactly what indicator_figures publishes: the men "<5" and the women (total - men) hidden too.
+    from klyngedata.importing import import_file
     from klyngedata.reports import ClusterReport
-    from klyngedata.sources import import_file
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     members = ["0810", "0813", "0825", "0860"]
@@ -292,7 +292,7 @@ def test_threshold_patterns_are_nested_and_below_five_refused(tmp_path):
 def test_every_numeric_column_of_a_hidden_row_is_missing(tmp_path, monkeypatch):
     # Any numeric column -- also one added later, e.g. an interval -- is hidden in a suppressed row; only the
     # comparison values of the region and Denmark (which belong to those rows) are kept.
-    import klyngedata.indicators as ind
+    import klyngedata.indicators.figures as ind
 
     cons = constructed_cells("forebyggelige_indlaeggelser_65", NORD, ["all"], {"2024": ["2024"]},
                              {(LAESOE, "male", "all", "2024"): (3, 400)}, seed=8)
@@ -378,7 +378,7 @@ def _property_settings() -> settings:
 @_property_settings()
 @given(constructed_datasets())
 def test_property_nothing_published_pins_a_small_count(tmp_path_factory, dataset):
-    from klyngedata.sources import import_file
+    from klyngedata.importing import import_file
 
     cons, rows = dataset
     tmp = tmp_path_factory.mktemp("constructed")

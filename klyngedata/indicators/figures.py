@@ -1,0 +1,219 @@
+"""The published health-indicator figures (:func:`indicator_figures`): intervals, outcomes and trends on every
+row, and disclosure control over everything published (one controlled universe per data set)."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Iterable
+
+import pandas as pd
+
+from klyngedata.cache import Cache
+from klyngedata.disclosure import (
+    DEFAULT_THRESHOLD,
+    NOTE_DA,
+    mask_suppressed,
+    suppress_published,
+)
+from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataError
+from klyngedata.indicator_defs import (
+    INDICATORS,
+    indicator,
+)
+from klyngedata.indicators.files import _PERIOD_RE, _sort_key, load_indicators
+from klyngedata.indicators.pooling import _LEVELS, _fill_totals, _long_table, _select_periods
+from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
+
+_OUT = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
+        "region_value", "country_value", "suppressed", "display", "provenance", "numerator", "denominator",
+        "method_da", "sex", "age_group", "verified", "region_code", *PUBLISHED_COLUMNS]
+
+
+def indicator_figures(
+    cluster: str | None = None,
+    level: str = "cluster",
+    indicators: Iterable[str] | None = None,
+    period: object = "latest",
+    division: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    data: pd.DataFrame | None = None,
+    population: pd.DataFrame | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Health indicators by cluster (or municipality/region/Denmark) in the key-figure schema.
+
+    Pooled from the municipality rows (sum of numerators and denominators; published rates via estimated
+    counts; survey shares as population-weighted averages – the method is in ``method_da``), with the
+    region and Denmark values for comparison (``region_value``, ``country_value``) and disclosure control
+    applied to everything the data can publish at once – every period, level, stratum and the clusters of
+    every division (:func:`klyngedata.disclosure.suppress_published`) – before rows are selected, so no
+    combination of calls reveals a count of 1-4; there is no way to get unsuppressed counts from this
+    function, and ``threshold`` can only be raised.
+
+    ``level``: ``"cluster"`` (all clusters, or ``cluster``), ``"municipality"`` (all, or the members of
+    ``cluster``), ``"region"`` or ``"country"``. ``data``: an indicator frame (as from
+    :func:`read_indicator_file`) instead of the cache; ``population``: a population frame instead of the
+    cache (municipality totals with ``period`` and ``population``).
+
+    Example
+    -------
+    >>> indicator_figures("nordjylland-vest", indicators=["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
+    """
+    from klyngedata import registry
+
+    if level not in _LEVELS:
+        raise KlyngedataError(f"unknown level {level!r}; use one of {list(_LEVELS)}")
+    frame = data.copy() if data is not None else load_indicators(data_dir)
+    if indicators is not None:
+        wanted = [indicator(i).id for i in indicators]
+        frame = frame[frame["indicator"].isin(wanted)]
+        if frame.empty:
+            raise DataNotAvailable(f"no data for indicator(s) {wanted}")
+    selected = _select_periods(frame, period)
+    if cluster is not None and division is None:
+        division = registry.cluster(cluster).division  # an id names its division (e.g. a 2022 id in 2027)
+    division = registry.resolve_division(division)
+    # everything this data can publish, disclosure-controlled as one table (every period: the series too)
+    out = _published(frame, division, data_dir, population, threshold)
+    failed = out.attrs.get("failed_periods", {})
+    for p in sorted(set(selected["period"])):
+        if p in failed:
+            raise DataNotAvailable(f"indicators of period {p} cannot be pooled: {failed[p]}")
+    chosen = set(zip(selected["indicator"], selected["period"], strict=True))
+    last = {ind: max(map(_sort_key, g["period"])) for ind, g in selected.groupby("indicator")}
+    in_series = [ind in last and _sort_key(p) <= last[ind] for ind, p in zip(out["figure_id"], out["period"],
+                                                                              strict=True)]
+    out = out[in_series].copy()
+    out["_selected"] = [k in chosen for k in zip(out["figure_id"], out["period"], strict=True)]
+    history_error = ""
+    if any(_sort_key(p) < max(last.values()) for p in failed):
+        warnings.warn(f"indicator trends: earlier periods cannot be pooled: {failed}", stacklevel=2)
+        history_error = ("Udviklingen kan ikke beregnes, fordi tallene for de tidligere perioder ikke kan puljes "
+                         "med de tilgængelige data.")
+    out["label_da"] = out["figure_id"].map(lambda i: INDICATORS[i].label_da)
+    out["unit"] = out["figure_id"].map(lambda i: INDICATORS[i].unit)
+    out["verified"] = out["figure_id"].map(lambda i: INDICATORS[i].verified)
+    nan_value = out["value"].isna() & ~out["suppressed"]
+    out.loc[nan_value, "display"] = "–"
+    out["period"] = out["period"].map(lambda p: _to_period(p))
+    series = out
+    out = out[out["_selected"].astype(bool)]
+    if level == "cluster":
+        sel = out["entity_level"] == "cluster"
+        if cluster is not None:
+            sel &= out["entity_id"] == registry.cluster(cluster, division=division).id
+    elif level == "municipality":
+        sel = out["entity_level"] == "municipality"
+        if cluster is not None:
+            codes = registry.cluster(cluster, division=division).municipality_codes
+            sel &= out["entity_id"].isin(codes)
+    else:
+        sel = out["entity_level"] == level
+    order = {k: i for i, k in enumerate(INDICATORS)}
+    res = published_outcomes(out.loc[sel], series=series,
+                             keys=("entity_level", "entity_id", "figure_id", "sex", "age_group"),
+                             series_error_da=history_error)[_OUT]
+    res["_order"] = res["figure_id"].map(order)
+    # periods of different indicators may be of different kinds (years, quarters): sort by their dates
+    res["_start"] = res["period"].map(lambda p: p.start_time)
+    res["_end"] = res["period"].map(lambda p: p.end_time)
+    res = res.sort_values(["_order", "_start", "_end", "entity_id"], kind="stable")
+    res = res.drop(columns=["_order", "_start", "_end"])
+    res = mask_suppressed(res.reset_index(drop=True))  # every numeric column of a hidden row, whatever it is
+    res.attrs["disclosure_note_da"] = NOTE_DA
+    res.attrs["division"] = division
+    return res
+
+
+_PUBLISHED: collections.OrderedDict[str, pd.DataFrame] = collections.OrderedDict()
+
+
+def _published_key(frame: pd.DataFrame, data_dir, population, threshold: int) -> str:
+    """What the published universe depends on: the data, the population/unit-population entries of the cache
+    (their metadata) or the population frame, the threshold."""
+    h = hashlib.sha256()
+    for part in (frame, population):
+        if part is not None:
+            cols = sorted(map(str, part.columns))
+            h.update(repr(cols).encode())
+            h.update(pd.util.hash_pandas_object(part[cols].astype(str), index=False).to_numpy().tobytes())
+    cache = Cache(data_dir)
+    metas = {k: cache.meta(k) for k in cache.keys() if k.startswith("population")}
+    h.update(json.dumps([str(cache.root), metas, threshold], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _published(frame: pd.DataFrame, division: str, data_dir, population, threshold: int) -> pd.DataFrame:
+    """The rows of ``division`` (municipalities, its clusters, regions, Denmark; with ``decimals``) from
+    :func:`_universe`. The last few universes are kept in memory (other levels, periods or divisions of the
+    same data are one computation)."""
+    key = _published_key(frame, data_dir, population, threshold)
+    if key not in _PUBLISHED:
+        _PUBLISHED[key] = _universe(frame, data_dir, population, threshold)
+        while len(_PUBLISHED) > 4:
+            _PUBLISHED.popitem(last=False)
+    _PUBLISHED.move_to_end(key)
+    out = _PUBLISHED[key]
+    if division not in out.attrs["divisions"]:
+        raise DataNotAvailable(f"the indicators cannot be pooled to the clusters of {division}: "
+                               f"{out.attrs['failed'].get(division, 'unknown division')}")
+    rows = out[out["_division"] == division].drop(columns="_division").reset_index(drop=True)
+    rows.attrs = {"failed_periods": dict(out.attrs.get("failed_periods", {}))}
+    return rows
+
+
+def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.DataFrame:
+    """Every row any call can publish from ``frame`` – all periods, all levels and strata, the clusters of
+    every division – pooled and disclosure-controlled as one table
+    (:func:`klyngedata.disclosure.suppress_published`), so that what one call shows never combines with
+    what another call shows (another period, level or division) to reveal a small count."""
+    from klyngedata import registry
+
+    universe = _fill_totals(frame)
+    parts, done, failed = [], [], {}
+    failed_periods: dict[str, str] = {}
+    for div in registry.divisions()["division"]:
+        try:
+            table, _ = _long_table(universe, div, data_dir, population)
+        except (DataNotAvailable, DataFormatError):
+            # pool period by period: a period that cannot be pooled (e.g. no population) publishes nothing
+            pieces = []
+            for p, part in universe.groupby("period", sort=False):
+                try:
+                    pieces.append(_long_table(part, div, data_dir, population)[0])
+                except (DataNotAvailable, DataFormatError) as exc:
+                    failed_periods[str(p)] = str(exc)
+            if not pieces:
+                failed[div] = "; ".join(sorted(set(failed_periods.values())))
+                continue
+            table = pd.concat(pieces, ignore_index=True)
+        except KlyngedataError as exc:
+            failed[div] = str(exc)  # a division that cannot be computed publishes nothing
+            continue
+        parts.append(table.assign(_division=div))  # regions (and region codes) differ between divisions
+        done.append(div)
+    if not parts:
+        raise DataNotAvailable(f"the indicators cannot be pooled: {failed}")
+    table = pd.concat(parts, ignore_index=True)
+    table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
+    out = suppress_published(table, bounded=lambda i: INDICATORS[i].bounded, threshold=threshold,
+                             decimals="decimals")
+    out.attrs["divisions"] = done
+    out.attrs["failed"] = failed
+    out.attrs["failed_periods"] = failed_periods
+    return out
+
+
+def _to_period(label: str) -> pd.Period:
+    m = _PERIOD_RE.match(str(label))
+    year, _, q, month = m.groups()
+    if q:
+        return pd.Period(f"{year}Q{q}", freq="Q")
+    if month:
+        return pd.Period(f"{year}-{month}", freq="M")
+    return pd.Period(year, freq="Y")
