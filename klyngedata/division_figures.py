@@ -39,13 +39,13 @@ def division_key_figures(division: str | None = None, period: object = "latest",
     Example: see the module docstring.
     """
     from klyngedata import catalogue, registry
-    from klyngedata import keyfigures as kf
+    from klyngedata.keyfigures import compute, frame, pooling
     from klyngedata.outcomes import published_outcomes
 
     division = registry.resolve_division(division)
     if population is None:
-        population = kf._load_frame("observed", division, data_dir)
-    norm = kf.normalize_population_frame(population)
+        population = pooling._load_frame("observed", division, data_dir)
+    norm = frame.normalize_population_frame(population)
     units = registry.clusters(division=division)
     mem = registry.membership(division)
     parts: list[pd.DataFrame] = []
@@ -61,24 +61,26 @@ def division_key_figures(division: str | None = None, period: object = "latest",
             else:
                 weights = None
                 break
-        rows, how = kf._entity_rows(norm, "cluster", u.cluster_id, u.name, weights)
+        rows, how = pooling._entity_rows(norm, "cluster", u.cluster_id, u.name, weights)
         reason = ""
         if how == "given" and not rows.empty:
-            rows, reason = kf._drop_unallocated(norm, SimpleNamespace(members=m), rows)
+            rows, reason = pooling._drop_unallocated(norm, SimpleNamespace(members=m), rows)
         if rows.empty:
-            missing += kf._miss(("cluster", u.cluster_id, u.name), catalogue.POPULATION_FIGURES,
+            missing += compute._miss(("cluster", u.cluster_id, u.name), catalogue.POPULATION_FIGURES,
                                 reason or "enhedens kommuner mangler i data, eller en delt kommune kan ikke fordeles")
         parts.append(rows)
     for code in sorted({c for c in units["region_code"].dropna()}):
-        rows, _ = kf._entity_rows(norm, "region", code, kf._region_name(code), kf._region_weights(code, norm))
+        rows, _ = pooling._entity_rows(norm, "region", code, pooling._region_name(code),
+                                       pooling._region_weights(code, norm))
         parts.append(rows)
-    rows, _ = kf._entity_rows(norm, "country", kf.COUNTRY_ID, kf.COUNTRY_NAME, kf._country_weights(norm))
+    rows, _ = pooling._entity_rows(norm, "country", frame.COUNTRY_ID, frame.COUNTRY_NAME,
+                                   pooling._country_weights(norm))
     parts.append(rows)
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise DataNotAvailable(f"no population data for the units of {division}")
     ent = pd.concat(parts, ignore_index=True)
-    figs = kf.compute_figures(ent, period)
+    figs = compute.compute_figures(ent, period)
     missing += [m for m in figs.attrs.get("missing", []) if m.get("entity_level") == "cluster"]
     p_label = figs.attrs.get("period")
     by = figs.set_index(["entity_level", "entity_id", "figure_id"])["value"]
@@ -87,16 +89,17 @@ def division_key_figures(division: str | None = None, period: object = "latest",
                for lv, e in zip(figs["entity_level"], figs["entity_id"], strict=True)]
     figs["region_value"] = [by.get(("region", r, f), np.nan) if r else np.nan
                             for r, f in zip(regions, figs["figure_id"], strict=True)]
-    figs["country_value"] = [by.get(("country", kf.COUNTRY_ID, f), np.nan) for f in figs["figure_id"]]
+    figs["country_value"] = [by.get(("country", frame.COUNTRY_ID, f), np.nan) for f in figs["figure_id"]]
     figs["region_value"] = figs["region_value"].astype("float64")
     figs["country_value"] = figs["country_value"].astype("float64")
     figs["rank"] = pd.array([pd.NA] * len(figs), dtype="Int64")
     figs["suppressed"] = False  # public population counts
-    figs["display"] = [kf.format_value(v, catalogue.figure(f).decimals, u, signed=f.startswith(("growth_", "proj_")))
+    figs["display"] = [pooling.format_value(v, catalogue.figure(f).decimals, u,
+                                            signed=f.startswith(("growth_", "proj_")))
                        for v, f, u in zip(figs["value"], figs["figure_id"], figs["unit"], strict=True)]
-    prov = kf._provenance_list(population.attrs.get("provenance"))
-    figs["provenance"] = kf._provenance_text(prov, "brugerleveret befolkningstabel (uden kildeangivelse)")
-    figs = published_outcomes(figs, series=kf._trend_series(ent, figs, p_label))
-    out = figs[figs["entity_level"] == "cluster"][kf._FINAL_COLUMNS].reset_index(drop=True)
+    prov = frame._provenance_list(population.attrs.get("provenance"))
+    figs["provenance"] = frame._provenance_text(prov, "brugerleveret befolkningstabel (uden kildeangivelse)")
+    figs = published_outcomes(figs, series=pooling._trend_series(ent, figs, p_label))
+    out = figs[figs["entity_level"] == "cluster"][pooling._FINAL_COLUMNS].reset_index(drop=True)
     out.attrs.update(missing=missing, division=division, period=p_label, provenance=prov)
     return out
