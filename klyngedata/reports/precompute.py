@@ -116,7 +116,8 @@ def _compute(kind: str, division: str, units: list[str], *, period: str, data_di
     """The tables of one kind for a division's units: {unit id or division id: frame}."""
     if kind == "keyfigures":
         from klyngedata.exceptions import DataNotAvailable
-        from klyngedata.keyfigures import _cached_projection, _load_frame, key_figures
+        from klyngedata.keyfigures import key_figures
+        from klyngedata.keyfigures.pooling import _cached_projection, _load_frame
 
         # what key_figures(unit, period, division, data_dir) loads for every unit, loaded once
         population = _load_frame("observed", division, data_dir)
