@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--small", type=float, default=0.2, help="share of finest cells with 0-4")
     args = ap.parse_args()
     import klyngedata.indicators.figures as ind
-    import klyngedata.indicators.pooling as pooling
+    import klyngedata.indicators.pooling as pool
     from klyngedata import registry
 
     print(f"{'design':<22}{'rows':>7}{'hidden':>8}{'pooling s':>11}{'total s':>9}{'control share':>15}")
@@ -60,9 +60,9 @@ def main() -> None:
         data = constructed(design, args.small)
         ind._PUBLISHED.clear()
         t = time.perf_counter()
-        universe = pooling._fill_totals(data)
+        universe = pool._fill_totals(data)
         for div in registry.divisions()["division"]:
-            pooling._long_table(universe, div, None, None)
+            pool._long_table(universe, div, None, None)
         pooling = time.perf_counter() - t
         ind._PUBLISHED.clear()
         t = time.perf_counter()
