@@ -14,12 +14,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browser import headless_chrome
 from click.testing import CliRunner
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 CLUSTER = "nordjylland-nord"
 MEMBERS_DST = {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}
 
@@ -51,20 +50,7 @@ def full_data_dir(shared_data, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("Debian chromium + chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1300,1000"):
-        opts.add_argument(arg)
-    opts.binary_location = CHROMIUM
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    yield driver
-    driver.quit()
+    yield from headless_chrome("1300,1000")
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,13 @@ import re
 from pathlib import Path
 
 import pytest
+from browser import headless_chrome
 from click.testing import CliRunner
 
 from klyngedata.cli import main
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 COUNCIL, CLUSTER = "sundhedsraad-limfjorden", "nordjylland-nord"
 DAYS = ("2026-12-15", "2027-01-02")
 NOTEBOOKS = ("befolkningsdashboard", "noegletalsrapport")
@@ -62,19 +61,7 @@ def reports(full_data_dir, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("Debian chromium + chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1300,1000"):
-        opts.add_argument(arg)
-    opts.binary_location = CHROMIUM
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    yield driver
-    driver.quit()
+    yield from headless_chrome("1300,1000", console_log=False)
 
 
 def _page(browser, path: Path) -> dict:
