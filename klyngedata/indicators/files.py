@@ -213,6 +213,16 @@ def _finish(rows: list[dict], path: Path, fmt: str) -> pd.DataFrame:
     return out
 
 
+def _records(rdr, header: list[str], reader: _Reader):
+    """(line number, record) of every non-blank data line; a line with the wrong number of fields is refused."""
+    for line, rec in enumerate(rdr, start=2):
+        if not any(x.strip() for x in rec):
+            continue
+        if len(rec) != len(header):
+            raise reader.fail(line, None, f"expected {len(header)} fields, got {len(rec)}")
+        yield line, rec
+
+
 def _read_long(path: Path, text: str, delim: str, reader: _Reader) -> pd.DataFrame:
     rdr = csv.reader(io.StringIO(text), delimiter=delim)
     header = [c.strip().lower() for c in next(rdr)]
@@ -223,11 +233,7 @@ def _read_long(path: Path, text: str, delim: str, reader: _Reader) -> pd.DataFra
     idx = {c: header.index(c) for c in header}
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
-    for line, rec in enumerate(rdr, start=2):
-        if not any(x.strip() for x in rec):
-            continue
-        if len(rec) != len(header):
-            raise reader.fail(line, None, f"expected {len(header)} fields, got {len(rec)}")
+    for line, rec in _records(rdr, header, reader):
 
         def get(col: str, rec: list[str] = rec) -> str:
             return rec[idx[col]] if col in idx else ""
@@ -278,11 +284,7 @@ def _read_doughnut_wide(path: Path, text: str, reader: _Reader) -> pd.DataFrame:
     if not published:
         raise reader.fail(1, None, "no published (*_pct / *_raw) column")
     rows = []
-    for line, rec in enumerate(rdr, start=2):
-        if not any(x.strip() for x in rec):
-            continue
-        if len(rec) != len(header):
-            raise reader.fail(line, None, f"expected {len(header)} fields, got {len(rec)}")
+    for line, rec in _records(rdr, header, reader):
         code = reader.municipality(rec[0], line, "kommune_kode")
         for j, col, ind in published:
             if not rec[j].strip():
@@ -302,11 +304,7 @@ def _read_doughnut_history(path: Path, text: str, reader: _Reader) -> pd.DataFra
     ix = {c: header.index(c) for c in ("kommune_kode", "indicator_id", "aar", "raw_value")}
     rows = []
     seen: dict[tuple, int] = {}
-    for line, rec in enumerate(rdr, start=2):
-        if not any(x.strip() for x in rec):
-            continue
-        if len(rec) != len(header):
-            raise reader.fail(line, None, f"expected {len(header)} fields, got {len(rec)}")
+    for line, rec in _records(rdr, header, reader):
         ind_id = f"sundhedsprofil_{rec[ix['indicator_id']].strip()}"
         if ind_id not in INDICATORS:
             raise reader.fail(line, "indicator_id", f"unknown indicator {rec[ix['indicator_id']]!r}")
