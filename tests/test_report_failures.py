@@ -18,7 +18,6 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 from click.testing import CliRunner
 
@@ -28,7 +27,7 @@ from klyngedata.dst.parse import format_period
 from klyngedata.exceptions import ReportDataError
 from klyngedata.reports import ClusterReport
 from klyngedata.reports.runner import cap_jobs, keep_failed_notebook
-from tests.test_reports import KERNEL_META, _write_constructed_notebook
+from tests.test_reports import _write_constructed_notebook
 
 EARLIER = "rapport fra en tidligere kørsel"
 
@@ -40,13 +39,7 @@ HEADER_ONLY = [  # a constructed notebook whose only data cell is the real repor
 
 
 def _header_notebook(path: Path) -> Path:
-    nb = nbformat.v4.new_notebook(metadata=KERNEL_META)
-    nb.cells = [nbformat.v4.new_markdown_cell("# Konstrueret rapport")]
-    for src, tags in HEADER_ONLY:
-        nb.cells.append(nbformat.v4.new_code_cell(src, metadata={"tags": tags} if tags else {}))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return _write_constructed_notebook(path, cells=HEADER_ONLY)
 
 
 def _earlier(out: Path, *stems: str) -> dict[Path, str]:

@@ -41,10 +41,11 @@ CONSTRUCTED_CELLS = [
 ]
 
 
-def _write_constructed_notebook(path: Path, heading: str = "# Konstrueret rapport") -> Path:
+def _write_constructed_notebook(path: Path, heading: str = "# Konstrueret rapport", cells=None) -> Path:
+    """A constructed notebook: a heading, then ``cells`` as (source, tags) pairs (default CONSTRUCTED_CELLS)."""
     nb = nbformat.v4.new_notebook(metadata=KERNEL_META)
     nb.cells = [nbformat.v4.new_markdown_cell(heading)]
-    for src, tags in CONSTRUCTED_CELLS:
+    for src, tags in CONSTRUCTED_CELLS if cells is None else cells:
         nb.cells.append(nbformat.v4.new_code_cell(src, metadata={"tags": tags} if tags else {}))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from klyngedata.reports.execute import cell_timings
 from klyngedata.reports.runner import run
-from tests.test_reports import KERNEL_META
+from tests.test_reports import _write_constructed_notebook
 
 UNITS = ["nordjylland-nord", "hovedstaden-byen", "sundhedsraad-vendsyssel"]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -125,13 +125,7 @@ PROBE = [
 
 
 def _probe_notebook(path: Path) -> Path:
-    nb = nbformat.v4.new_notebook(metadata=KERNEL_META)
-    nb.cells = [nbformat.v4.new_markdown_cell("# Konstrueret rapport")]
-    for src, tags in PROBE:
-        nb.cells.append(nbformat.v4.new_code_cell(src, metadata={"tags": tags} if tags else {}))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return _write_constructed_notebook(path, cells=PROBE)
 
 
 def test_warm_kernel_is_reused_reset_and_replaced_after_a_failure(tmp_path, monkeypatch):
