@@ -12,7 +12,7 @@ import functools
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -159,6 +159,9 @@ class Registry:
     council_seats: pd.DataFrame
     conflicts: pd.DataFrame
     name_index: dict[str, str]
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    """Tables derived from these (a division's units and members), built once per registry: the registry
+    does not change while it is loaded, and a report asks for the same units many times."""
 
 
 def load_registry(directory: str | os.PathLike[str] | None = None) -> Registry:

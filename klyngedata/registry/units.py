@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -60,6 +62,18 @@ class Cluster:
 
 
 
+def _memo(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``build()`` once per loaded registry and ``key``; every caller gets its own copy (lists too)."""
+    memo = _reg().memo
+    if key not in memo:
+        memo[key] = build()
+    frame = memo[key].copy()
+    for col in frame.select_dtypes(include="object").columns:
+        if frame[col].map(lambda v: isinstance(v, list)).any():
+            frame[col] = frame[col].map(lambda v: list(v) if isinstance(v, list) else v)
+    return frame
+
+
 def membership(division: str | None = None, date: object = None) -> pd.DataFrame:
     """Tidy membership table: one row per cluster x municipality (x unit for split municipalities).
 
@@ -73,8 +87,12 @@ def membership(division: str | None = None, date: object = None) -> pd.DataFrame
     >>> m.loc[m.municipality_code == "0101", "allocation"].unique().tolist()
     ['unit']
     """
-    reg = _reg()
     div = resolve_division(division, date)
+    return _memo(("membership", div), lambda: _membership(div))
+
+
+def _membership(div: str) -> pd.DataFrame:
+    reg = _reg()
     mem = reg.memberships[reg.memberships["division"] == div]
     cl = reg.clusters[reg.clusters["division"] == div][["cluster_id", "name", "region_code", "region_id"]]
     names = dict(zip(reg.municipalities["municipality_code"], reg.municipalities["name"], strict=True))
@@ -105,11 +123,15 @@ def clusters(division: str | None = None, date: object = None, region: str | Non
     >>> len(clusters("sundhedsraad-2027"))
     17
     """
-    reg = _reg()
     div = resolve_division(division, date)
+    rid = _region_id(region) if region is not None else None
+    return _memo(("clusters", div, rid), lambda: _clusters(div, rid))
+
+
+def _clusters(div: str, rid: str | None) -> pd.DataFrame:
+    reg = _reg()
     cl = reg.clusters[reg.clusters["division"] == div]
-    if region is not None:
-        rid = _region_id(region)
+    if rid is not None:
         cl = cl[cl["region_id"] == rid]
     mem = membership(div)
     hosp_names = dict(zip(reg.hospitals["hospital_id"], reg.hospitals["name"], strict=True))
@@ -216,6 +238,16 @@ def cluster(key: str | Cluster, region: str | None = None, division: str | None 
     if isinstance(key, Cluster):
         return key
     r = _find(key, region, division, date)
+    memo = _reg().memo
+    built = memo.get(("cluster", r["cluster_id"]))
+    if built is None:
+        built = memo[("cluster", r["cluster_id"])] = _cluster(r)
+    return dataclasses.replace(built, hospitals=built.hospitals.copy(), members=built.members.copy(),
+                               municipality_codes=list(built.municipality_codes),
+                               municipality_names=list(built.municipality_names))
+
+
+def _cluster(r: pd.Series) -> Cluster:
     div = r["division"]
     row = clusters(div).set_index("cluster_id").loc[r["cluster_id"]]
     members = membership(div)
