@@ -247,7 +247,8 @@ def _engine_class() -> type:
             self.kc = kc
 
     class WarmKernelEngine(NBClientEngine):
-        """:class:`papermill.engines.NBClientEngine` with ``kc`` passed on to the notebook client."""
+        """:class:`papermill.engines.NBClientEngine` with ``kc`` passed on to the notebook client, writing the
+        executed notebook once at the end instead of at every cell."""
 
         @classmethod
         def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
@@ -260,7 +261,13 @@ def _engine_class() -> type:
                                         startup_timeout=start_timeout, kernel_name=kernel_name,
                                         log=logger, log_output=log_output,
                                         stdout_file=stdout_file, stderr_file=stderr_file)
-            return WarmClient(nb_man, **final_kwargs).execute()
+            # papermill writes the whole notebook at every cell's start and end, so that a long run can be
+            # watched; a report's notebook is written once, when it ends (also when a cell failed)
+            nb_man.save = lambda **kw: None
+            try:
+                return WarmClient(nb_man, **final_kwargs).execute()
+            finally:
+                del nb_man.save  # papermill's own save() again, for the final write
 
     return WarmKernelEngine
 
