@@ -99,7 +99,7 @@ def _breakdown(label: str, result) -> str:
     n = len(result.results) or 1
     sums = {s: sum(r.timings.get(s, 0.0) for r in result.results) for s in STAGES}
     rest = sum(r.timings.get("notebook", 0.0) - r.timings.get("data_load", 0.0) - r.timings.get("compute", 0.0)
-               - r.timings.get("kernel_start", 0.0) for r in result.results)
+               for r in result.results)
     once = result.timings.get("precompute", 0.0)
     kinds = ", ".join(f"{k.removeprefix('precompute ')} {v:.1f}" for k, v in result.timings.items()
                       if k.startswith("precompute "))

@@ -64,6 +64,9 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
     --period is not written and the previous one is kept; errors writing to OUT (read-only, disk full) are
     listed per report in the summary. --jobs above the number of CPUs is lowered to it (with a note).
     """
+    from klyngedata.reports.execute import skip_iri_grammar
+
+    skip_iri_grammar()  # this process only runs reports (see there)
     from klyngedata.reports.runner import run
 
     if all_clusters and clusters:

@@ -95,7 +95,7 @@ def run_one(
     import nbformat
     import papermill as pm
 
-    from klyngedata.reports.html import REPORT_ENV, atomic_write_text, notebook_to_html, read_recorded
+    from klyngedata.reports.html import atomic_write_text, notebook_to_html, read_recorded
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # "unknown parameter" etc. are not report errors
     t0 = time.perf_counter()
@@ -103,11 +103,7 @@ def run_one(
     src = Path(notebooks_path) / f"{notebook}.ipynb"
     stem = f"{cluster_id}-{notebook}"
     result = ReportResult(cluster_id=cluster_id, notebook=notebook, ok=False)
-    os.environ[REPORT_ENV] = "1"
-    if offline:  # data were loaded into the cache once by run(); notebooks must not fetch again
-        os.environ["KLYNGEDATA_OFFLINE"] = "1"
-    if data_dir is not None:
-        os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
+    report_environment(data_dir, offline)
     failed_dir = out / "_failed"
     with tempfile.TemporaryDirectory(prefix="klyngedata-report-") as tmp:
         executed = Path(tmp) / f"{stem}.ipynb"
@@ -117,7 +113,8 @@ def run_one(
             t_nb = time.perf_counter()
             try:
                 with _engine(src.parent, result.timings) as engine:
-                    pm.execute_notebook(
+                    t_nb = time.perf_counter()  # a kernel started for this report is in "kernel_start"
+                    nb = pm.execute_notebook(
                         str(src),
                         str(executed),
                         parameters=parameters,
@@ -130,8 +127,7 @@ def run_one(
                     )
             finally:
                 result.timings["notebook"] = time.perf_counter() - t_nb
-            t_export = time.perf_counter()
-            nb = nbformat.read(executed, as_version=4)
+            t_export = time.perf_counter()  # the executed notebook papermill returned is the one it wrote
             result.timings.update(cell_timings(nb))
             result.recorded = read_recorded(nb)
             title = f"{NOTEBOOK_TITLES.get(notebook, notebook)} – {result.recorded.get('cluster_name', cluster_id)}"
@@ -164,6 +160,53 @@ def run_one(
                     result.evalue = f"{result.evalue}; the executed notebook could not be kept ({kept_error})"
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def report_environment(data_dir: str | None, offline: bool = True) -> None:
+    """Set the environment the report kernels of this process run in: report mode, the data directory and,
+    with ``offline``, no fetching (run() loaded the data into the cache once; notebooks read the cache)."""
+    from klyngedata.reports.html import REPORT_ENV
+
+    os.environ[REPORT_ENV] = "1"
+    if offline:
+        os.environ["KLYNGEDATA_OFFLINE"] = "1"
+    if data_dir is not None:
+        os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
+
+
+def skip_iri_grammar() -> None:
+    """Spare this process the 2 s that ``import nbformat`` spends building an IRI grammar it never uses.
+
+    nbformat validates notebooks with jsonschema, whose format checkers import ``rfc3987_syntax`` when it is
+    installed; that module compiles a grammar at import (jsonschema issue 1428). The notebook schema checks
+    no IRI, so the processes that only run reports (batch workers, the ``klyngedata report`` command) mark
+    it unavailable before jsonschema is imported, and jsonschema leaves the ``iri`` format unchecked. Not
+    done in a user's own Python session (``run()`` from a notebook), where other code may want the check.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+
+def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = True) -> None:
+    """Initializer of a batch's worker processes: everything a report needs before its notebook runs —
+    the export machinery and this worker's warm kernel (:mod:`klyngedata.reports.kernels`) — so that it is
+    done while the parent computes the batch's shared tables. Never raises: a kernel that cannot start here
+    is started (or replaced by a new kernel per report) when the first report runs."""
+    skip_iri_grammar()
+    report_environment(data_dir, offline)
+    try:
+        import papermill  # noqa: F401 - imported once, here
+
+        from klyngedata.reports.html import _exporter
+        from klyngedata.reports.kernels import cold, worker_kernel
+
+        _exporter()
+        if not cold():
+            worker_kernel(KERNEL_NAME, notebooks_path)
+    except Exception as exc:  # noqa: BLE001 - the first report tries again and reports what fails
+        log.info("batch worker: warm-up incomplete (%s: %s)", type(exc).__name__, exc)
 
 
 def keep_failed_notebook(executed: Path, target: Path) -> tuple[Path | None, str | None]:

@@ -33,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +46,7 @@ from klyngedata.reports.execute import (  # noqa: F401 - KERNEL_NAME, run_one, k
     KERNEL_NAME,
     ReportResult,
     keep_failed_notebook,
+    prepare_worker,
     run_one,
 )
 from klyngedata.reports.index import update_index
@@ -347,8 +348,9 @@ def run(
     batch_timings: dict[str, float] = {}
     bar = tqdm(total=len(tasks), desc="Rapporter", unit="rapport", disable=not progress, file=sys.stderr)
     try:
-        with _batch_tables(units, names, period, data_dir_s, batch_timings):
-            results = _execute(tasks, jobs, bar)
+        with _batch_tables(units, names, period, data_dir_s, batch_timings) as fill_tables:
+            results = _execute(tasks, jobs, bar, prepare=fill_tables,
+                               worker_args=(str(nb_path), data_dir_s, True))
     finally:
         bar.close()
     order = {(t["cluster_id"], t["notebook"]): i for i, t in enumerate(tasks)}
@@ -374,10 +376,21 @@ def _run_task(kwargs: dict) -> ReportResult:
     return run_one(**kwargs)  # looked up here, so that tests can replace runner.run_one
 
 
-def _execute(tasks: list[dict], jobs: int, bar: Any) -> list[ReportResult]:
-    """Run the report tasks in this process (``jobs`` 1) or in a pool of ``jobs`` worker processes."""
+def _ready() -> None:
+    """A task that does nothing: submitted once per worker, it makes the pool start its workers at once."""
+
+
+def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[[], None] = lambda: None,
+             worker_args: tuple | None = None) -> list[ReportResult]:
+    """Run the report tasks in this process (``jobs`` 1) or in a pool of ``jobs`` worker processes.
+
+    ``prepare()`` (the batch's shared tables) runs before the first report; with a pool it runs in this
+    process while the workers start (:func:`~klyngedata.reports.execute.prepare_worker` with ``worker_args``:
+    imports, HTML exporter, warm kernel), so the two overlap.
+    """
     results: list[ReportResult] = []
     if jobs <= 1 or len(tasks) <= 1:
+        prepare()
         saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
         try:
             for task in tasks:
@@ -395,7 +408,11 @@ def _execute(tasks: list[dict], jobs: int, bar: Any) -> list[ReportResult]:
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        init = {"initializer": prepare_worker, "initargs": worker_args} if worker_args is not None else {}
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, **init) as pool:
+            for _ in range(jobs):
+                pool.submit(_ready)  # start every worker now: they warm up while prepare() runs here
+            prepare()
             futures = {pool.submit(_run_task, task): task for task in tasks}
             for fut in as_completed(futures):
                 task = futures[fut]
@@ -419,29 +436,35 @@ def _execute(tasks: list[dict], jobs: int, bar: Any) -> list[ReportResult]:
 
 @contextlib.contextmanager
 def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | None, data_dir: str | None,
-                  timings: dict[str, float]) -> Iterator[None]:
-    """What the batch's reports share, computed once (:mod:`klyngedata.reports.precompute`) into a private
-    temporary directory that the report kernels read through ``$KLYNGEDATA_BATCH_TABLES``; removed afterwards.
-    Nothing is precomputed when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``)."""
+                  timings: dict[str, float]) -> Iterator[Callable[[], None]]:
+    """A private temporary directory for what the batch's reports share, named to the report kernels in
+    ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards; yields the function that computes the tables into it
+    once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs. Nothing is
+    precomputed when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
     from klyngedata.reports.precompute import ENV_TABLES, needed_kinds, precompute
 
     if cold() or not needed_kinds(names):
-        yield
+        yield lambda: None
         return
     saved = os.environ.get(ENV_TABLES)
     with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
-        t0 = time.perf_counter()
-        with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
-            done = precompute(units, names, period=period, data_dir=data_dir, tables_dir=tables)
-        for kind, seconds in done.items():
-            timings[f"precompute {kind}"] = seconds
-        timings["precompute"] = time.perf_counter() - t0
-        logger.info("computed once for the batch in %.1f s: %s", timings["precompute"],
-                    ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "precompute"))
-        os.environ[ENV_TABLES] = tables
+
+        def fill() -> None:
+            if "precompute" in timings:
+                return
+            t0 = time.perf_counter()
+            with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
+                done = precompute(units, names, period=period, data_dir=data_dir, tables_dir=tables)
+            for kind, seconds in done.items():
+                timings[f"precompute {kind}"] = seconds
+            timings["precompute"] = time.perf_counter() - t0
+            logger.info("computed once for the batch in %.1f s: %s", timings["precompute"],
+                        ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "precompute"))
+
+        os.environ[ENV_TABLES] = tables  # before the workers start: their kernels inherit it
         try:
-            yield
+            yield fill
         finally:
             if saved is None:
                 os.environ.pop(ENV_TABLES, None)
