@@ -86,6 +86,7 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
     figs = compute_figures(ent, period, proj_ent, projection_base=projection_base)
     missing = missing + figs.attrs.get("missing", [])
     p_label = figs.attrs.get("period")
+    figs.attrs = {}  # set again on the result: pandas deep-copies attrs into every intermediate frame
 
     # comparisons
     def values_of(level: str, eid: str | None) -> pd.Series:
