@@ -173,17 +173,26 @@ def _entities(division: str | None, data_dir=None):
     return weights, names, cluster_region, muni_region, not_computable, split_munis, split_notes
 
 
-def _pool(data: pd.DataFrame, ind: Indicator, pop_note: str) -> dict:
-    """Pool municipality rows (with a ``weight`` column) of one indicator/slice into one value.
+def _slice_columns(part: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of one slice's municipality rows that pooling reads, as arrays converted once (a slice is
+    pooled to every cluster, region and Denmark): codes as strings, numbers as floats (NaN where missing)."""
+    cols = {name: pd.to_numeric(part[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            for name in ("numerator", "denominator", "value", "population") if name in part.columns}
+    cols["municipality_code"] = part["municipality_code"].astype(str).to_numpy()
+    return cols
+
+
+def _pool(cols: dict[str, np.ndarray], rows: np.ndarray, w: np.ndarray, ind: Indicator, pop_note: str) -> dict:
+    """Pool the municipality rows ``rows`` (positions in :func:`_slice_columns`' arrays) with weights ``w``
+    of one indicator/slice into one value.
 
     ``members``: the ``(municipality_code, weight)`` pairs the value is computed from (disclosure control).
     """
 
     def col(name: str) -> np.ndarray:
-        return pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return cols[name][rows]
 
-    w = col("weight")
-    members = tuple(zip(data["municipality_code"].astype(str), w.tolist(), strict=True))
+    members = tuple(zip(col("municipality_code").tolist(), w.tolist(), strict=True))
     if ind.kind == "counts":
         num = float(np.nansum(col("numerator") * w))
         den = float(np.nansum(col("denominator") * w))
@@ -306,6 +315,8 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
                                            members=((code, 1.0),)),
                 muni_region.get(code))
         present = set(part["municipality_code"])
+        cols = _slice_columns(part)
+        codes = cols["municipality_code"]
         for cid, wmap in cluster_weights.items():
             if cid in not_comp:
                 add("cluster", cid, dict(numerator=np.nan, denominator=np.nan, value=np.nan,
@@ -317,15 +328,16 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
                                          method_da="Mangler tal for kommune(r): "
                                          + ", ".join(sorted(members - present))), cluster_region[cid])
                 continue
-            sub = part[part["municipality_code"].isin(members)]
-            sub = sub.assign(weight=sub["municipality_code"].map(wmap))
-            pooled = _pool(sub, ind, pop_note)
+            rows_of = np.flatnonzero(np.isin(codes, list(members)))
+            pooled = _pool(cols, rows_of, np.array([wmap[c] for c in codes[rows_of]], dtype=float), ind, pop_note)
             if cid in split_notes:
                 pooled["method_da"] += " " + split_notes[cid]
             add("cluster", cid, pooled, cluster_region[cid])
-        for reg, sub in part.groupby("region_code"):
-            add("region", reg, _pool(sub, ind, pop_note), reg)
-        add("country", "DK", _pool(part, ind, pop_note), None)
+        region_of = part["region_code"].to_numpy(dtype=object)
+        for reg in sorted({r for r in region_of if not pd.isna(r)}):  # as groupby("region_code"): sorted, no NA
+            rows_of = np.flatnonzero(region_of == reg)
+            add("region", reg, _pool(cols, rows_of, np.ones(len(rows_of)), ind, pop_note), reg)
+        add("country", "DK", _pool(cols, np.arange(len(part)), np.ones(len(part)), ind, pop_note), None)
         if part["municipality_code"].nunique() < 98:
             for row in rows[-(len(part["region_code"].unique()) + 1):]:
                 row["method_da"] += " Bemærk: ikke alle 98 kommuner har tal."
