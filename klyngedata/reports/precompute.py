@@ -75,39 +75,75 @@ def _store(tables_dir, kind: str, key: str, frame: pd.DataFrame, meta: dict) -> 
     os.replace(tmp, target)
 
 
-def precompute(units: Sequence[tuple[str, str]], notebooks: Iterable[str], *, period: str | None,
-               data_dir: str | os.PathLike[str] | None, tables_dir: str | os.PathLike[str]) -> dict[str, float]:
-    """Compute and store the tables the ``notebooks`` of ``units`` ((unit id, division) pairs) read.
+def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str], parts: int = 1) -> list[tuple]:
+    """The batch's tables as independent jobs ``(kinds, division, unit ids)``: per division one job for its
+    division-wide tables and the units' indicators (one computation), and the units' key figures in
+    ``parts`` jobs of about equal size, so that a pool can compute them side by side.
 
-    Never raises: a table that cannot be computed is not stored (the notebook computes it and reports the
-    problem itself). Returns the seconds spent per kind, for the batch's time breakdown.
+    Example
+    -------
+    >>> plan([("nordjylland-nord", "sundhedsklynger-2022"), ("nordjylland-syd", "sundhedsklynger-2022")],
+    ...      ["befolkningsdashboard"], parts=2)  # doctest: +NORMALIZE_WHITESPACE
+    [(('keyfigures',), 'sundhedsklynger-2022', ('nordjylland-nord',)),
+     (('keyfigures',), 'sundhedsklynger-2022', ('nordjylland-syd',))]
     """
     kinds = needed_kinds(notebooks)
-    seconds: dict[str, float] = {}
     by_division: dict[str, list[str]] = {}
     for uid, div in units:
         by_division.setdefault(div, [])
         if uid not in by_division[div]:
             by_division[div].append(uid)
-    meta = {"period": period or "latest", "data_root": _root(data_dir)}
+    jobs: list[tuple] = []
+    for division, ids in by_division.items():
+        if "keyfigures" in kinds:
+            n = max(1, min(parts, len(ids)))
+            jobs += [(("keyfigures",), division, tuple(ids[i::n])) for i in range(n)]
+        rest = tuple(k for k in kinds if k != "keyfigures")
+        if rest:
+            jobs.append((rest, division, tuple(ids)))
+    return jobs
+
+
+def compute_job(job: tuple, *, period: str | None, data_dir: str | os.PathLike[str] | None,
+                tables_dir: str | os.PathLike[str]) -> dict[str, float]:
+    """Compute and store the tables of one job of :func:`plan` (in any process); seconds per kind.
+
+    Never raises: a table that cannot be computed is not stored (the notebook computes it and reports the
+    problem itself).
+    """
+    kinds, division, ids = job
+    seconds: dict[str, float] = {}
+    meta = {"period": period or "latest", "data_root": _root(data_dir), "division": division}
+    shared: dict[str, object] = {}  # the division's indicators, computed once for both kinds
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # each notebook shows (or logs) the warnings of its own data
-        for division, ids in by_division.items():
-            shared: dict[str, object] = {}  # the division's indicators, computed once for both kinds
-            for kind in kinds:
-                t0 = time.perf_counter()
+        for kind in kinds:
+            t0 = time.perf_counter()
+            try:
+                tables = _compute(kind, division, list(ids), period=period or "latest", data_dir=data_dir,
+                                  shared=shared)
+            except Exception as exc:  # noqa: BLE001 - the notebooks compute (and report) it themselves
+                log.info("batch: %s of %s not precomputed (%s: %s)", kind, division, type(exc).__name__, exc)
+                tables = {}
+            for key, frame in tables.items():
                 try:
-                    tables = _compute(kind, division, ids, period=period or "latest", data_dir=data_dir,
-                                      shared=shared)
-                except Exception as exc:  # noqa: BLE001 - the notebooks compute (and report) it themselves
-                    log.info("batch: %s of %s not precomputed (%s: %s)", kind, division, type(exc).__name__, exc)
-                    tables = {}
-                for key, frame in tables.items():
-                    try:
-                        _store(tables_dir, kind, key, frame, {**meta, "division": division})
-                    except Exception as exc:  # noqa: BLE001 - not stored: the notebook computes it
-                        log.info("batch: %s of %s not stored (%s)", kind, key, exc)
-                seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - t0
+                    _store(tables_dir, kind, key, frame, meta)
+                except Exception as exc:  # noqa: BLE001 - not stored: the notebook computes it
+                    log.info("batch: %s of %s not stored (%s)", kind, key, exc)
+            seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - t0
+    return seconds
+
+
+def precompute(units: Sequence[tuple[str, str]], notebooks: Iterable[str], *, period: str | None,
+               data_dir: str | os.PathLike[str] | None, tables_dir: str | os.PathLike[str]) -> dict[str, float]:
+    """Compute and store, in this process, the tables the ``notebooks`` of ``units`` ((unit id, division)
+    pairs) read: every job of :func:`plan`. Never raises (see :func:`compute_job`). Returns the seconds
+    spent per kind, for the batch's time breakdown.
+    """
+    seconds: dict[str, float] = {}
+    for job in plan(units, notebooks):
+        for kind, s in compute_job(job, period=period, data_dir=data_dir, tables_dir=tables_dir).items():
+            seconds[kind] = seconds.get(kind, 0.0) + s
     return seconds
 
 

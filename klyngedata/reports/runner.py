@@ -380,13 +380,13 @@ def _ready() -> None:
     """A task that does nothing: submitted once per worker, it makes the pool start its workers at once."""
 
 
-def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[[], None] = lambda: None,
+def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[..., None] = lambda *a: None,
              worker_args: tuple | None = None) -> list[ReportResult]:
     """Run the report tasks in this process (``jobs`` 1) or in a pool of ``jobs`` worker processes.
 
-    ``prepare()`` (the batch's shared tables) runs before the first report; with a pool it runs in this
-    process while the workers start (:func:`~klyngedata.reports.execute.prepare_worker` with ``worker_args``:
-    imports, HTML exporter, warm kernel), so the two overlap.
+    ``prepare()`` (the batch's shared tables) runs before the first report; with a pool, ``prepare(pool,
+    jobs)`` runs while the workers start (:func:`~klyngedata.reports.execute.prepare_worker` with
+    ``worker_args``: imports, HTML exporter, warm kernel) and hands part of its work to them.
     """
     results: list[ReportResult] = []
     if jobs <= 1 or len(tasks) <= 1:
@@ -412,7 +412,7 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[[], None]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, **init) as pool:
             for _ in range(jobs):
                 pool.submit(_ready)  # start every worker now: they warm up while prepare() runs here
-            prepare()
+            prepare(pool, jobs)
             futures = {pool.submit(_run_task, task): task for task in tasks}
             for fut in as_completed(futures):
                 task = futures[fut]
@@ -436,28 +436,40 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[[], None]
 
 @contextlib.contextmanager
 def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | None, data_dir: str | None,
-                  timings: dict[str, float]) -> Iterator[Callable[[], None]]:
+                  timings: dict[str, float]) -> Iterator[Callable[..., None]]:
     """A private temporary directory for what the batch's reports share, named to the report kernels in
     ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards; yields the function that computes the tables into it
-    once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs. Nothing is
+    once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs: ``fill()`` here,
+    or ``fill(pool, parts)`` with the units' key figures in ``parts`` jobs of the worker pool. Nothing is
     precomputed when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
-    from klyngedata.reports.precompute import ENV_TABLES, needed_kinds, precompute
+    from klyngedata.reports.precompute import ENV_TABLES, compute_job, needed_kinds, plan
 
     if cold() or not needed_kinds(names):
-        yield lambda: None
+        yield lambda *a: None
         return
     saved = os.environ.get(ENV_TABLES)
     with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
 
-        def fill() -> None:
+        def fill(pool: Any = None, parts: int = 1) -> None:
             if "precompute" in timings:
                 return
             t0 = time.perf_counter()
+            where = dict(period=period, data_dir=data_dir, tables_dir=tables)
+            jobs = plan(units, names, parts=parts if pool is not None else 1)
+            remote = [job for job in jobs if pool is not None and job[0] == ("keyfigures",)]
+            done = []
             with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
-                done = precompute(units, names, period=period, data_dir=data_dir, tables_dir=tables)
-            for kind, seconds in done.items():
-                timings[f"precompute {kind}"] = seconds
+                futures = [pool.submit(compute_job, job, **where) for job in remote]  # the units' key figures
+                done += [compute_job(job, **where) for job in jobs if job not in remote]  # the rest, here
+                for fut in futures:
+                    try:
+                        done.append(fut.result())
+                    except Exception as exc:  # noqa: BLE001 - not precomputed: the notebooks compute them
+                        log.info("batch: key figures not precomputed in a worker (%s: %s)", type(exc).__name__, exc)
+            for seconds in done:
+                for kind, s in seconds.items():
+                    timings[f"precompute {kind}"] = timings.get(f"precompute {kind}", 0.0) + s
             timings["precompute"] = time.perf_counter() - t0
             logger.info("computed once for the batch in %.1f s: %s", timings["precompute"],
                         ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "precompute"))
