@@ -11,7 +11,9 @@ Measures on the same notebooks and data:
 3. the full batch of both divisions (every cluster of sundhedsklynger-2022 and every council of
    sundhedsraad-2027, two reports each, HTML only, the new way) with ``--jobs``;
 4. report file sizes, self-contained versus ``--shared-assets``;
-5. the breakdown of each batch: computed once (per kind of table), kernel start, data load (the first data
+5. the breakdown of each batch: computed once (per kind of table; with a pool the units' key figures are
+   computed by the workers, so the per-kind seconds add up work done side by side, and the workers' warm
+   kernels start during this step), kernel start, data load (the first data
    cell), compute (the other cells), HTML export, and the rest of papermill's work per report (summed over
    reports: with 2 workers the sum is about twice the wall time).
 
@@ -82,6 +84,14 @@ def _naive(clusters: list[str], notebooks: list[str], nb_dir: Path, data_dir: Pa
     return time.perf_counter() - t0, failures
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (workers, and the kernels they waited for)."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def _batch(units, *, cold: bool, out: Path, data_dir: Path, jobs: int, **kw):
     from klyngedata.reports import run
 
@@ -89,10 +99,13 @@ def _batch(units, *, cold: bool, out: Path, data_dir: Path, jobs: int, **kw):
         os.environ["KLYNGEDATA_COLD_BATCH"] = "1"
     else:
         os.environ.pop("KLYNGEDATA_COLD_BATCH", None)
+    cpu = _cpu()
     try:
-        return run(units, out=out, data_dir=data_dir, jobs=jobs, progress=False, **kw)
+        result = run(units, out=out, data_dir=data_dir, jobs=jobs, progress=False, **kw)
     finally:
         os.environ.pop("KLYNGEDATA_COLD_BATCH", None)
+    result.timings["cpu"] = _cpu() - cpu
+    return result
 
 
 def _breakdown(label: str, result) -> str:
@@ -103,7 +116,10 @@ def _breakdown(label: str, result) -> str:
     once = result.timings.get("precompute", 0.0)
     kinds = ", ".join(f"{k.removeprefix('precompute ')} {v:.1f}" for k, v in result.timings.items()
                       if k.startswith("precompute "))
-    parts = [f"computed once {once:.1f} s" + (f" ({kinds})" if kinds else "")]
+    cpu = result.timings.get("cpu", 0.0)
+    parts = [f"CPU of all processes {cpu:.1f} s ({cpu / n:.2f}/report; {cpu / result.seconds:.2f} of the "
+             f"{os.cpu_count()} cores busy on average)"]
+    parts += [f"computed once {once:.1f} s" + (f" ({kinds})" if kinds else "")]
     parts += [f"{s.replace('_', ' ')} {sums[s]:.1f} s ({sums[s] / n:.2f}/report)" for s in STAGES]
     parts.append(f"papermill and kernel I/O {rest:.1f} s ({rest / n:.2f}/report)")
     return f"    breakdown {label}: " + " | ".join(parts)
