@@ -71,11 +71,18 @@ def crosswalk(from_division: str, to_division: str, population: bool = False, pe
     >>> cw.query("to_cluster_id == 'sundhedsraad-limfjorden'")["share_of_to"].sum()  # doctest: +SKIP
     1.0
     """
-    table = registry.crosswalk(from_division, to_division)
     if not population:
-        return table
+        return registry.crosswalk(from_division, to_division)
+    from klyngedata.population.memo import remembered
+
+    return remembered("crosswalk", _with_population, {"from_division": from_division, "to_division": to_division,
+                                                      "period": period, "data_dir": data_dir})
+
+
+def _with_population(from_division: str, to_division: str, period: Any, data_dir: Any) -> pd.DataFrame:
     from klyngedata.population import population as population_frame
 
+    table = registry.crosswalk(from_division, to_division)
     mun = population_frame(level="municipality", period=period, data_dir=data_dir)
     mun = mun[mun["sex"] == "total"] if "sex" in mun.columns else mun
     units = _unit_population(data_dir)

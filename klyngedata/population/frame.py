@@ -50,6 +50,16 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     -------
     >>> population("cluster", period="2035", kind="projection", age_groups="broad")  # doctest: +SKIP
     """
+    from klyngedata.population.memo import remembered
+
+    return remembered("population", _population, {"level": level, "division": division, "period": period, "by": by,
+                                    "age_groups": age_groups, "kind": kind, "geometry": geometry,
+                                    "data_dir": data_dir, "refresh": refresh})
+
+
+def _population(level: str, division: str | None, period: Any, by: Sequence[str],
+                age_groups: str | Sequence[int] | None, kind: str, geometry: bool,
+                data_dir: str | os.PathLike[str] | None, refresh: bool) -> pd.DataFrame:
     if level not in LEVELS:
         raise KlyngedataError(f"level must be one of {LEVELS}, not {level!r}")
     by_set = set(by)

@@ -1,0 +1,89 @@
+"""Results of :func:`klyngedata.population.population` (and of the frames built only from it and the registry, such
+as the population crosswalk) kept for the same question on the same data, offline only.
+
+A report asks for the same population frames many times (the unit's rows, its region, Denmark, the member
+municipalities; the two reports of a unit, and every report of a batch, the same region and country tables),
+and each answer reads the cached parquet, checks its checksum and aggregates again. Offline
+(``$KLYNGEDATA_OFFLINE``, as every report batch runs) the answer depends only on the arguments, the data
+directory, the population entries of its cache, the registry and the day (the default division), so it is kept
+under exactly that key:
+
+* the function and its arguments as given (for population ``level``, ``division``, ``period``, ``by``,
+  ``age_groups``, ``kind``) and ``today``;
+* the resolved data directory, and the state of every ``population/*`` entry of its cache (each metadata
+  file's inode, size and modification time: every write or import replaces it, see :mod:`klyngedata.cache`);
+* the registry object in use.
+
+Online, with ``refresh``/``geometry``, or for large frames (full national detail), nothing is kept. Every caller
+gets its own copy, and the warnings the computation gave are given again.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+MAX_ENTRIES = 48
+MAX_ROWS = 200_000
+"""Frames larger than this (population by single age at full detail) are not kept: memory, not time, is the
+limit there."""
+
+_memo: OrderedDict[tuple, tuple[pd.DataFrame, list[warnings.WarningMessage]]] = OrderedDict()
+
+
+def _population_state(root: Any) -> tuple:
+    try:
+        with os.scandir(os.path.join(root, "population")) as it:
+            files = [(e.name, e.inode(), e.stat().st_size, e.stat().st_mtime_ns) for e in it
+                     if e.name.endswith(".meta.json")]
+    except OSError:
+        return ()
+    return tuple(sorted(files))
+
+
+def _key(name: str, args: dict[str, Any]) -> tuple | None:
+    from klyngedata import clock
+    from klyngedata.cache import Cache
+    from klyngedata.population.load import _offline
+    from klyngedata.registry.load import _reg
+
+    if not _offline() or args.get("refresh") or args.get("geometry"):
+        return None
+    frozen = tuple((k, repr(v)) for k, v in sorted(args.items()) if k != "data_dir")
+    root = Cache(args.get("data_dir")).root
+    return name, frozen, clock.today(), str(os.path.abspath(root)), _population_state(root), id(_reg())
+
+
+def remembered(name: str, compute: Callable[..., pd.DataFrame], args: dict[str, Any]) -> pd.DataFrame:
+    """``compute(**args)``, or a copy of its earlier answer to the same question on the same data (``name``
+    names the question: the function; ``args`` must hold ``data_dir``)."""
+    key = _key(name, args)
+    if key is None:
+        return compute(**args)
+    hit = _memo.get(key)
+    if hit is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = compute(**args)
+        hit = (frame, list(caught))
+        if len(frame) <= MAX_ROWS:
+            _memo[key] = hit
+            while len(_memo) > MAX_ENTRIES:
+                _memo.popitem(last=False)
+    else:
+        _memo.move_to_end(key)
+    frame, caught = hit
+    registry = globals().setdefault("__warningregistry__", {})
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=registry)
+    return frame.copy()
+
+
+def forget() -> None:
+    """Drop every kept answer (tests; an analyst never needs it: the key follows the data)."""
+    _memo.clear()
