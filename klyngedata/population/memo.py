@@ -1,12 +1,12 @@
 """Results of :func:`klyngedata.population.population` (and of the frames built only from it and the registry, such
-as the population crosswalk) kept for the same question on the same data, offline only.
+as the population crosswalk) kept for the same question on the same data, in a report batch only.
 
 A report asks for the same population frames many times (the unit's rows, its region, Denmark, the member
 municipalities; the two reports of a unit, and every report of a batch, the same region and country tables),
-and each answer reads the cached parquet, checks its checksum and aggregates again. Offline
-(``$KLYNGEDATA_OFFLINE``, as every report batch runs) the answer depends only on the arguments, the data
-directory, the population entries of its cache, the registry and the day (the default division), so it is kept
-under exactly that key:
+and each answer reads the cached parquet, checks its checksum and aggregates again. In a report batch (report
+mode, ``$KLYNGEDATA_REPORT``, and offline, ``$KLYNGEDATA_OFFLINE``: the runner sets both for its notebooks) the
+answer depends only on the arguments, the data directory, the population entries of its cache, the registry
+and the day (the default division), so it is kept under exactly that key:
 
 * the function and its arguments as given (for population ``level``, ``division``, ``period``, ``by``,
   ``age_groups``, ``kind``) and ``today``;
@@ -14,7 +14,8 @@ under exactly that key:
   file's inode, size and modification time: every write or import replaces it, see :mod:`klyngedata.cache`);
 * the registry object in use.
 
-Online, with ``refresh``/``geometry``, or for large frames (full national detail), nothing is kept. Every caller
+Outside a report batch (online, where a stale cache is re-checked, or interactively), with
+``refresh``/``geometry``, or for large frames (full national detail), nothing is kept. Every caller
 gets its own copy, and the warnings the computation gave are given again.
 """
 
@@ -32,6 +33,9 @@ MAX_ENTRIES = 48
 MAX_ROWS = 200_000
 """Frames larger than this (population by single age at full detail) are not kept: memory, not time, is the
 limit there."""
+
+REPORT_ENV = "KLYNGEDATA_REPORT"
+"""Set by the report runner for its notebooks (:data:`klyngedata.reports.html.REPORT_ENV`, a layer above)."""
 
 _memo: OrderedDict[tuple, tuple[pd.DataFrame, list[warnings.WarningMessage]]] = OrderedDict()
 
@@ -52,7 +56,8 @@ def _key(name: str, args: dict[str, Any]) -> tuple | None:
     from klyngedata.population.load import _offline
     from klyngedata.registry.load import _reg
 
-    if not _offline() or args.get("refresh") or args.get("geometry"):
+    in_batch = os.environ.get(REPORT_ENV, "").strip().lower() not in ("", "0", "false", "no") and _offline()
+    if not in_batch or args.get("refresh") or args.get("geometry"):
         return None
     frozen = tuple((k, repr(v)) for k, v in sorted(args.items()) if k != "data_dir")
     root = Cache(args.get("data_dir")).root
