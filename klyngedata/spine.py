@@ -36,7 +36,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from klyngedata.exceptions import DataNotAvailable
-from klyngedata.figures import SEPARATORS, format_number
+from klyngedata.figures import SEPARATORS, format_number, set_template
 from klyngedata.formatting import figure_number
 
 __all__ = ["OUTCOME_COLORS", "OUTCOME_LABELS_DA", "spine_chart", "spine_data"]
@@ -71,6 +71,11 @@ def _hidden(row: pd.Series) -> bool:
     return bool(v) if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA else False
 
 
+_SPINE_COLUMNS = ("entity_id", "figure_id", "value", "suppressed", "unit", "label_da", "period", "display",
+                  "ci95_low", "ci95_high", "polarity", "trend_da")
+"""The columns :func:`spine_data` reads (besides the benchmark's value and outcome)."""
+
+
 def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
                figure_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """The numbers a spine chart of ``unit_id`` shows, one row per figure (also what its CSV download holds).
@@ -87,8 +92,10 @@ def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
         raise DataNotAvailable(f"spine chart: the table lacks column(s) {missing}")
     rows = []
     ids = list(figure_ids) if figure_ids is not None else list(dict.fromkeys(table["figure_id"]))
+    used = [c for c in table.columns if c in _SPINE_COLUMNS or c in need]
+    parts = dict(iter(table[used].groupby("figure_id", sort=False, dropna=True)))  # one pass, not one per figure
     for fid in ids:
-        part = table[table["figure_id"] == fid]
+        part = parts.get(fid, table.iloc[:0][used])
         own = part[part["entity_id"].astype(str) == str(unit_id)]
         if own.empty:
             continue
@@ -142,17 +149,19 @@ def _scale(v: float, centre: float, half: float, flip: bool) -> float:
 
 def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, unit_name: str | None = None,
                 spread_name: str = "klyngerne", source_da: str | None = None,
-                figure_ids: Sequence[str] | None = None) -> go.Figure:
+                figure_ids: Sequence[str] | None = None, data: pd.DataFrame | None = None) -> go.Figure:
     """Spine chart of ``unit_id`` against all units in ``table`` and the country (see the module docstring).
 
     ``spread_name`` names the units of the spread in Danish ("klyngerne", "sundhedsrådene"). Rows whose
     country value is missing are drawn without a scale (only the values in the table beside the chart).
+    ``data``: :func:`spine_data` of the same arguments, when the caller has it already (it is not computed again).
 
     Example
     -------
     >>> fig = spine_chart(indicator_figures(level="cluster"), "nordjylland-vest")  # doctest: +SKIP
     """
-    data = spine_data(table, unit_id, figure_ids=figure_ids)
+    if data is None:
+        data = spine_data(table, unit_id, figure_ids=figure_ids)
     if data.empty:
         raise DataNotAvailable(f"spine chart: no figures for {unit_id}")
     name = unit_name or unit_id
@@ -216,8 +225,10 @@ def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, 
     plot_px = row_px * n
     fig.update_layout(
         title={"text": title or f"{name} sammenlignet med {spread_name} og hele landet", "x": 0.0,
-               "xanchor": "left"},
-        template="plotly_white", separators=SEPARATORS, barmode="overlay",
+               "xanchor": "left"})
+    set_template(fig, "plotly_white")
+    fig.update_layout(
+        separators=SEPARATORS, barmode="overlay",
         height=top + bottom + plot_px, margin={"l": 20, "r": 20, "t": top, "b": bottom},
         xaxis={"range": [-0.02, 1.02], "showticklabels": False, "showgrid": False, "zeroline": False,
                "fixedrange": True},

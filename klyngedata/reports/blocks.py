@@ -52,6 +52,20 @@ COUNT_UNITS = frozenset({"personer", "antal", "borgere", "indlæggelser", "konta
 esc = _html.escape
 
 
+def bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its ``attrs`` (same columns and rows, no copy of the data): pandas deep-copies ``attrs``
+    into every intermediate result, and a key-figure table carries large ones (the missing figures with their
+    reasons), so the table builders work on the bare frame.
+
+    Example
+    -------
+    >>> f = pd.DataFrame({"a": [1]}); f.attrs["missing"] = [{"figure_id": "x"}]
+    >>> bare(f).attrs, f.attrs["missing"][0]["figure_id"]
+    ({}, 'x')
+    """
+    return pd.DataFrame(frame, copy=False)
+
+
 def style() -> HTML:
     """The ``<style>`` element for the blocks (the report header emits it once)."""
     return HTML(f"<style>{CSS}</style>")
@@ -147,7 +161,7 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
     -------
     >>> keyfigure_tiles(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
     """
-    rows = keyfigures
+    rows = bare(keyfigures)
     if "entity_level" in rows.columns:
         rows = rows[rows["entity_level"].astype(str) == "cluster"]
     items = []
@@ -175,7 +189,7 @@ def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: 
     -------
     >>> keyfigure_table(kf)  # doctest: +SKIP
     """
-    rows = keyfigures
+    rows = bare(keyfigures)
     if "entity_level" in rows.columns:
         rows = rows[rows["entity_level"].astype(str) == level]
     if rows.empty:
@@ -207,7 +221,7 @@ def member_table(keyfigures: pd.DataFrame, figure_ids: Sequence[str] | None = No
     -------
     >>> member_table(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
     """
-    rows = keyfigures
+    rows = bare(keyfigures)
     if "entity_level" in rows.columns:
         rows = rows[rows["entity_level"].astype(str) == "municipality"]
     if rows.empty:

@@ -403,9 +403,9 @@ class Sections(UnitData):
 
         try:
             table = self._division_table()
-            fig = spine.spine_chart(table, self.cluster.id, unit_name=self.cluster.name,
-                                    spread_name=self._spread_name(), source_da=_sources_text(table))
             data = spine.spine_data(table, self.cluster.id)
+            fig = spine.spine_chart(table, self.cluster.id, unit_name=self.cluster.name,
+                                    spread_name=self._spread_name(), source_da=_sources_text(table), data=data)
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Barometeret", exc)
         return with_download(fig, _spine_csv(data, self.cluster.name), f"barometer-{self.cluster.id}.csv")

@@ -29,6 +29,7 @@ import pandas as pd
 
 from klyngedata.figures import format_number, period_label
 from klyngedata.formatting import figure_number, percent
+from klyngedata.reports.blocks import bare
 from klyngedata.vocabulary import UnitWords
 from klyngedata.vocabulary import words as unit_words
 
@@ -139,6 +140,7 @@ def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
     out: list[str] = []
     if rows is None or rows.empty:
         return out
+    rows = bare(rows)
     have = [c for c in ("vs_country", "vs_region") if c in rows.columns]
     vs_c = rows["vs_country"].astype(str) if "vs_country" in have else pd.Series("", index=rows.index)
     vs_r = rows["vs_region"].astype(str) if "vs_region" in have else pd.Series("", index=rows.index)
@@ -195,7 +197,7 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
     w = words or unit_words("sundhedsklynger-2022")
     if keyfigures is None or keyfigures.empty:
         return [w.fill("Der er ingen nøgletal for {klyngen} i de tilgængelige data.")]
-    kf = _shown(keyfigures)
+    kf = _shown(bare(keyfigures))
     level = kf["entity_level"].astype(str) if "entity_level" in kf.columns else pd.Series("cluster", kf.index)
     cluster = kf[level == "cluster"]
     members = kf[level == "municipality"]

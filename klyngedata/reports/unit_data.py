@@ -199,6 +199,7 @@ class UnitData:
         self.data_dir = None if data_dir in (None, "") else str(data_dir)
         self._frames: dict[str, Any] = {}
         self._periods: dict[str, pd.DataFrame] = {}  # level -> (entity_id, period) in the data, any period
+        self._derived: dict[str, Any] = {}  # tables built from the frames above (not sources: not in the footer)
         self.started_at = clock.now()
 
     # ------------------------------------------------------------------ data
@@ -281,7 +282,13 @@ class UnitData:
         return self._frames["division_keyfigures"]
 
     def _division_table(self) -> pd.DataFrame:
-        """Health indicators (both sexes, all ages) and the barometer's population figures of all units."""
+        """Health indicators (both sexes, all ages) and the barometer's population figures of all units (built
+        once: the barometer and the peers both show it; callers do not change it)."""
+        if "division_table" not in self._derived:
+            self._derived["division_table"] = self._build_division_table()
+        return self._derived["division_table"]
+
+    def _build_division_table(self) -> pd.DataFrame:
         parts = []
         try:
             ind = self.division_indicators()
