@@ -371,7 +371,7 @@ def population_trend(
     for i, (_eid, grp) in enumerate(data.groupby("entity_id", sort=False)):
         grp = grp.sort_values("period")
         xs, labels = _x(grp["period"])
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=xs, y=grp["population"].astype("float64"), mode="lines+markers", name=str(grp["entity_name"].iloc[0]),
             customdata=labels, line={"color": COLORS[i % len(COLORS)]}, marker={"size": 4},
             hovertemplate="%{fullData.name}<br>%{customdata}: %{y:,.0f} personer<extra></extra>",
@@ -419,7 +419,7 @@ def indexed_trend(
         level = str(grp["level"].iloc[0]) if "level" in grp.columns else ""
         color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)]) if level not in used_levels else COLORS[4]
         used_levels.add(level)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=xs, y=idx, mode="lines", name=str(grp["entity_name"].iloc[0]), customdata=labels,
             line={"color": color, "width": 3 if level == "cluster" else 2},
             hovertemplate="%{fullData.name}<br>%{customdata}: indeks %{y:.2f}<extra></extra>",
@@ -494,7 +494,7 @@ def comparison_bars(
         ("country_value", "Hele landet", ENTITY_COLORS["country"]),
     ):
         vals = pd.to_numeric(rows[col], errors="coerce").astype("float64")
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(type="bar",
             x=labels, y=vals, name=series_name, marker={"color": color},
             text=[format_number(v, 1) for v in vals], textposition="outside",
             hovertemplate=f"{series_name}<br>%{{x}}: %{{text}} {unit}<extra></extra>",
@@ -535,7 +535,7 @@ def age_pyramid(
     for sex, sign, color in (("male", -1, COLORS[0]), ("female", 1, COLORS[1])):
         part = data[data["sex"] == sex].set_index(data[data["sex"] == sex]["age_group"].astype(str))
         vals = pd.to_numeric(part[value_col].reindex(order), errors="coerce").astype("float64")
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(type="bar",
             y=order, x=sign * vals, orientation="h", name=SEX_DA[sex], marker={"color": color},
             customdata=[format_number(v, 1 if unit == "%" else 0) for v in vals],
             hovertemplate=f"{SEX_DA[sex]}, %{{y}} år: %{{customdata}} {unit}<extra></extra>",
@@ -567,7 +567,7 @@ def projection_65_80(
         if part.empty:
             raise DataNotAvailable(f"projection_65_80: no projected rows for age group {group}")
         years = [p.year if isinstance(p, pd.Period) else p for p in part["period"]]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=years, y=part["population"].astype("float64"), mode="lines+markers", name=f"{group}-årige",
             line={"color": COLORS[i + 1]},
             hovertemplate=f"{group}-årige<br>%{{x}}: %{{y:,.0f}} personer<extra></extra>",

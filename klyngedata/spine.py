@@ -181,10 +181,10 @@ def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, 
         hi_q.append(max(qa, qb))
         xs.append(_scale(r.value, c, half, flip) if np.isfinite(c) else np.nan)
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=ys, x=np.array(hi_r) - np.array(lo_r), base=lo_r, orientation="h",
+    fig.add_trace(dict(type="bar", y=ys, x=np.array(hi_r) - np.array(lo_r), base=lo_r, orientation="h",
                          marker={"color": _RANGE}, width=0.62, hoverinfo="skip",
                          name=f"Spredning blandt {spread_name} (laveste–højeste)"))
-    fig.add_trace(go.Bar(y=ys, x=np.array(hi_q) - np.array(lo_q), base=lo_q, orientation="h",
+    fig.add_trace(dict(type="bar", y=ys, x=np.array(hi_q) - np.array(lo_q), base=lo_q, orientation="h",
                          marker={"color": _IQR}, width=0.62, hoverinfo="skip",
                          name=f"Den midterste halvdel af {spread_name}"))
     hover = []
@@ -202,7 +202,7 @@ def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, 
         sel = [i for i, o in enumerate(data["outcome"]) if o == outcome]
         if not sel:
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             y=[ys[i] for i in sel], x=[xs[i] if np.isfinite(xs[i]) else 0.5 for i in sel], mode="markers",
             name=label, marker={"color": OUTCOME_COLORS[outcome], "size": 15, "line": {"color": "#24292f",
                                                                                       "width": 1.2}},

@@ -71,3 +71,16 @@ def test_nothing_is_kept_outside_a_batch(tmp_path, monkeypatch):
     monkeypatch.delenv("KLYNGEDATA_OFFLINE")
     _ask(a)
     assert not memo._memo
+
+
+def test_data_that_do_not_have_it_are_told_so_every_time(tmp_path, batch):
+    from klyngedata.exceptions import DataNotAvailable
+
+    a = _import(tmp_path, "a")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(DataNotAvailable) as err:
+            population("cluster", kind="projection", period="all", data_dir=a)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "FRKM" in messages[0]
+    assert len(memo._memo) == 1

@@ -136,8 +136,9 @@ class _Canvas:
                 legendgroup=legendgroup, marker={"line": {"color": line, "width": width}}, hoverinfo="skip"))
             return
         xs, ys = _paths(sub.geometry.values)
-        self.fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself" if fill != "none" else None,
+        # as a dict, not go.Scatter: the long coordinate lists are validated once (add_trace validates again)
+        self.fig.add_trace(dict(
+            type="scatter", x=xs, y=ys, mode="lines", fill="toself" if fill != "none" else None,
             fillcolor=fill if fill != "none" else None, line={"color": line, "width": width}, name=name,
             showlegend=showlegend, legendgroup=legendgroup, hoverinfo="skip"))
 
@@ -152,7 +153,7 @@ class _Canvas:
         labelled = {"mode": "markers"} if labels is None else {
             "mode": "markers+text", "texttemplate": labels, "textposition": "middle right",
             "textfont": {"size": 10, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}}
-        self.fig.add_trace(go.Scatter(
+        self.fig.add_trace(dict(type="scatter",
             x=np.round(xy_m[:, 0] / _KM, 2), y=np.round(xy_m[:, 1] / _KM, 2), name=name,
             showlegend=showlegend, marker=marker, text=text, hovertemplate=f"%{{text}}<extra>{extra}</extra>",
             **labelled))
@@ -191,7 +192,8 @@ class _Canvas:
 def _hover_points(canvas: _Canvas, gdf: Any, id_col: str, texts: Mapping[str, str]) -> None:
     keyed = gdf[gdf[id_col].isin(list(texts))]
     pts = keyed.geometry.representative_point()
-    lonlat = np.c_[pts.to_crs(4326).x, pts.to_crs(4326).y]
+    wgs84 = pts.to_crs(4326)
+    lonlat = np.c_[wgs84.x, wgs84.y]
     canvas.points(np.c_[pts.x, pts.y], lonlat, text=[texts[k] for k in keyed[id_col]], name="Oplysninger",
                   marker={"size": 6, "color": "rgba(0,0,0,0)"}, showlegend=False)
 

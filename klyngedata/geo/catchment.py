@@ -88,7 +88,19 @@ def municipality_layer(data_dir: str | os.PathLike[str] | None = None, tolerance
     -------
     >>> kommuner = municipality_layer(tolerance=500)  # doctest: +SKIP
     """
-    gdf = municipalities if municipalities is not None else boundaries("kommune", data_dir=data_dir)
+    if municipalities is None:  # the cached layer: the same for every map of a report batch
+        from klyngedata.population.memo import remembered
+
+        return remembered("municipality_layer", _cached_layer, {"data_dir": data_dir, "tolerance": tolerance},
+                          folders=("boundaries",))
+    return _layer(municipalities, tolerance)
+
+
+def _cached_layer(data_dir: str | os.PathLike[str] | None, tolerance: float | None) -> gpd.GeoDataFrame:
+    return _layer(boundaries("kommune", data_dir=data_dir), tolerance)
+
+
+def _layer(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame:
     gdf = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None and gdf.crs.to_epsg() != STORAGE_CRS else gdf
     gdf = gdf.reset_index(drop=True)
     return simplify_coverage(gdf, tolerance) if tolerance else gdf

@@ -122,8 +122,9 @@ def _inset_frame(canvas: _Canvas, muni: Any) -> None:
     pad = 4.0
     xs = [x0 - pad, x1 + pad, x1 + pad, x0 - pad, x0 - pad]
     ys = [y0 - pad, y0 - pad, y1 + pad, y1 + pad, y0 - pad]
-    canvas.fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#8c959f", "width": 1, "dash": "dot"},
-                                    name="Bornholm (flyttet tættere på)", showlegend=False, hoverinfo="skip"))
+    canvas.fig.add_trace(dict(type="scatter", x=xs, y=ys, mode="lines",
+                              line={"color": "#8c959f", "width": 1, "dash": "dot"},
+                              name="Bornholm (flyttet tættere på)", showlegend=False, hoverinfo="skip"))
 
 
 def _labels(canvas: _Canvas, polygons: Any, ids: list[str], names: Mapping[str, str], id_col: str) -> None:
@@ -132,7 +133,7 @@ def _labels(canvas: _Canvas, polygons: Any, ids: list[str], names: Mapping[str, 
     if sub.empty:
         return
     pts = sub.geometry.representative_point()
-    canvas.fig.add_trace(go.Scatter(
+    canvas.fig.add_trace(dict(type="scatter",
         x=np.round(pts.x.to_numpy(float) / _KM, 2), y=np.round(pts.y.to_numpy(float) / _KM, 2), mode="text",
         text=[short_name(names.get(i, i)) for i in sub[id_col]], name="Navne", showlegend=False, hoverinfo="skip",
         textfont={"size": 11, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}))

@@ -144,6 +144,8 @@ def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
     have = [c for c in ("vs_country", "vs_region") if c in rows.columns]
     vs_c = rows["vs_country"].astype(str) if "vs_country" in have else pd.Series("", index=rows.index)
     vs_r = rows["vs_region"].astype(str) if "vs_region" in have else pd.Series("", index=rows.index)
+    named = (vs_c.isin([o for o, _ in _OUTCOME_GROUPS]) | vs_r.isin([o for o, _ in _OUTCOME_GROUPS])).to_numpy()
+    rows_all, rows, vs_c, vs_r = rows, rows[named], vs_c[named], vs_r[named]  # only the rows an outcome names
     for outcome, word in _OUTCOME_GROUPS:
         both = rows[(vs_c == outcome) & (vs_r == outcome)]
         if len(both):
@@ -157,6 +159,7 @@ def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
         if len(only_r):
             out.append(f"Statistisk sikkert {word} end regionen: "
                        + _join([_pair(r, "region_value") for _, r in only_r.iterrows()]) + ".")
+    rows = rows_all
     if "trend" in rows.columns:
         trends, caveats = [], []
         for _, r in rows[rows["trend"].astype(str).isin(["increasing", "decreasing"])].iterrows():

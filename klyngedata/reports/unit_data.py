@@ -161,8 +161,11 @@ def _name_of(unit_id: str) -> str:
 def _peer_frame(table: pd.DataFrame, ids: list[str], names: dict[str, str]) -> pd.DataFrame:
     """Figures (rows) x the unit, its peers and Denmark (columns), as the texts shown."""
     rows = []
+    used = [c for c in ("figure_id", "entity_id", "label_da", "unit", "value", "display", "suppressed",
+                        "country_value") if c in table.columns]
+    parts = dict(iter(table[used].groupby("figure_id", sort=False, dropna=True)))  # one pass, not one per figure
     for fid in dict.fromkeys(table["figure_id"]):
-        part = table[table["figure_id"] == fid].set_index("entity_id")
+        part = parts.get(fid, table.iloc[:0][used]).set_index("entity_id")
         first = part.iloc[0]
         unit = str(first.get("unit", ""))
         rec = {"Nøgletal": str(first["label_da"]) + (f" ({unit})" if unit and unit not in str(first["label_da"])
