@@ -189,6 +189,11 @@ def skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 
+WORKER_NICENESS = 5
+"""Scheduling priority lowered for a batch's workers and their kernels: while they start, the parent computes the
+division-wide tables every report waits for; afterwards only the workers run, so it costs them nothing."""
+
+
 def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = True) -> None:
     """Initializer of a batch's worker processes: everything a report needs before its notebook runs —
     the export machinery and this worker's warm kernel (:mod:`klyngedata.reports.kernels`) — so that it is
@@ -196,6 +201,10 @@ def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = Tr
     is started (or replaced by a new kernel per report) when the first report runs."""
     skip_iri_grammar()
     report_environment(data_dir, offline)
+    try:  # the parent computes what the first reports wait for; the workers (and their kernels) yield to it
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # no nice() on this system
+        pass
     try:
         import papermill  # noqa: F401 - imported once, here
 
