@@ -214,6 +214,10 @@ def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = Tr
         _exporter()
         if not cold():
             worker_kernel(KERNEL_NAME, notebooks_path)
+            import klyngedata.keyfigures  # noqa: F401 - for the key-figure jobs the parent may hand over
+            from klyngedata import registry
+
+            registry.load_registry()
     except Exception as exc:  # noqa: BLE001 - the first report tries again and reports what fails
         log.info("batch worker: warm-up incomplete (%s: %s)", type(exc).__name__, exc)
 
