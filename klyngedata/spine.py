@@ -92,18 +92,20 @@ def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
         raise DataNotAvailable(f"spine chart: the table lacks column(s) {missing}")
     rows = []
     ids = list(figure_ids) if figure_ids is not None else list(dict.fromkeys(table["figure_id"]))
-    used = [c for c in table.columns if c in _SPINE_COLUMNS or c in need]
-    parts = dict(iter(table[used].groupby("figure_id", sort=False, dropna=True)))  # one pass, not one per figure
+    narrow = table[[c for c in table.columns if c in _SPINE_COLUMNS or c in need]]
+    at = narrow.groupby("figure_id", sort=False, dropna=True).indices  # one pass, not a selection per figure
+    entity = narrow["entity_id"].astype(str).to_numpy()
+    number = pd.to_numeric(narrow["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    hidden = (narrow["suppressed"].astype("boolean").fillna(False).astype(bool).to_numpy()
+              if "suppressed" in narrow.columns else np.zeros(len(narrow), bool))
     for fid in ids:
-        part = parts.get(fid, table.iloc[:0][used])
-        own = part[part["entity_id"].astype(str) == str(unit_id)]
-        if own.empty:
+        pos = at.get(fid)
+        own = pos[entity[pos] == str(unit_id)] if pos is not None else ()
+        if not len(own):
             continue
-        r = own.iloc[0]
-        shown = part
-        if "suppressed" in part.columns:
-            shown = part[~part["suppressed"].astype("boolean").fillna(False).astype(bool)]
-        vals = pd.to_numeric(shown["value"], errors="coerce").dropna().astype(float)
+        r = narrow.iloc[own[0]]
+        vals = number[pos[~hidden[pos]]]
+        vals = vals[~np.isnan(vals)]  # the spread: the units with a shown value
         unit = str(r.get("unit", ""))
         value = float(pd.to_numeric(pd.Series([r["value"]]), errors="coerce").astype(float).iloc[0])
         outcome = str(r.get(f"vs_{benchmark}", "not_compared"))
@@ -116,7 +118,8 @@ def spine_data(table: pd.DataFrame, unit_id: str, *, benchmark: str = "country",
             "country_value": float(pd.to_numeric(pd.Series([r[f"{benchmark}_value"]]), errors="coerce")
                                    .astype(float).iloc[0]),
             "n_units": len(vals), "min": vals.min() if len(vals) else np.nan,
-            "q25": vals.quantile(0.25) if len(vals) else np.nan, "q75": vals.quantile(0.75) if len(vals) else np.nan,
+            "q25": np.percentile(vals, 25.0) if len(vals) else np.nan,  # as pandas' Series.quantile(0.25)
+            "q75": np.percentile(vals, 75.0) if len(vals) else np.nan,
             "max": vals.max() if len(vals) else np.nan, "polarity": str(r.get("polarity", "neutral")),
             "outcome": outcome, "outcome_da": _SHORT_DA.get(outcome, outcome),
             "trend_da": str(r.get("trend_da", "")) if pd.notna(r.get("trend_da", "")) else "",

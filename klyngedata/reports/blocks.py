@@ -226,22 +226,27 @@ def member_table(keyfigures: pd.DataFrame, figure_ids: Sequence[str] | None = No
         rows = rows[rows["entity_level"].astype(str) == "municipality"]
     if rows.empty:
         return note_da("Der er ingen nøgletal for medlemskommunerne.")
-    ids = list(figure_ids) if figure_ids else list(dict.fromkeys(rows["figure_id"]))
-    ids = [f for f in ids if f in set(rows["figure_id"])]
-    labels = {f: str(rows.loc[rows["figure_id"] == f, "label_da"].iloc[0]) for f in ids}
-    units = {f: str(rows.loc[rows["figure_id"] == f, "unit"].iloc[0]) for f in ids}
+    at: dict[str, int] = {}  # each figure's first row
+    for i, f in enumerate(rows["figure_id"]):
+        at.setdefault(f, i)
+    ids = list(figure_ids) if figure_ids else list(at)
+    ids = [f for f in ids if f in at]
+    labels = {f: str(rows["label_da"].iloc[at[f]]) for f in ids}
+    units = {f: str(rows["unit"].iloc[at[f]]) for f in ids}
     head = "<th>Kommune</th>" + "".join(
         f"<th>{esc(labels[f])}{' (' + esc(units[f]) + ')' if units[f] not in ('%', '') else ''}</th>" for f in ids
     )
     body = []
     for (_eid, name), grp in rows.groupby(["entity_id", "entity_name"], sort=False):
+        first: dict[str, int] = {}  # each figure's first row (one pass, not a selection per figure)
+        for i, f in enumerate(grp["figure_id"]):
+            first.setdefault(f, i)
         cells = []
         for f in ids:
-            sel = grp[grp["figure_id"] == f]
-            if sel.empty:
+            if f not in first:
                 cells.append("<td>–</td>")
                 continue
-            r = sel.iloc[0]
+            r = grp.iloc[first[f]]
             text = value_text(r["value"], units[f], _decimals(f, units[f]), r.get("display"),
                               r.get("suppressed", False))
             cells.append(_num_td(text, f, units[f]))
