@@ -285,15 +285,16 @@ def _split_note(rows: pd.DataFrame, pair: tuple[str, str]) -> str:
     """Danish note on municipalities split by bydel in either division: allocated with bydel figures, or not
     (then the figures that depend on the split are not shown, and nothing is guessed)."""
     split: dict[str, str] = {}
+    members = {div: registry.membership(div) for div in dict.fromkeys(pair)}  # each division's table once
     for div in pair:
-        m = registry.membership(div)
+        m = members[div]
         for code, name in m.loc[m["allocation"] != "whole", ["municipality_code", "municipality_name"]].values:
             split[code] = name
     involved = {c for codes in rows["municipality_codes"] for c in str(codes).split(",")} & set(split)
     if not involved:
         return ""
     names = _names(sorted(split[c] for c in involved))
-    units = _names([words(d).units_definite for d in pair if (registry.membership(d)["allocation"] != "whole").any()])
+    units = _names([words(d).units_definite for d in pair if (members[d]["allocation"] != "whole").any()])
     if bool(rows["complete"].all()):
         return (f"{names} er delt efter bydel mellem {units}; de fælles indbyggere er opgjort med bydelenes "
                 "befolkningstal.")

@@ -167,12 +167,16 @@ def _peer_frame(table: pd.DataFrame, ids: list[str], names: dict[str, str]) -> p
     for fid in dict.fromkeys(table["figure_id"]):
         part = parts.get(fid, table.iloc[:0][used]).set_index("entity_id")
         first = part.iloc[0]
+        where = {e: i for i, e in enumerate(part.index)} if part.index.is_unique else None  # row look-ups
         unit = str(first.get("unit", ""))
         rec = {"Nøgletal": str(first["label_da"]) + (f" ({unit})" if unit and unit not in str(first["label_da"])
                                                      else "")}
         dec = blocks._decimals(fid, unit)
         for u in ids:
-            r = part.loc[u] if u in part.index else None
+            if where is not None:
+                r = part.iloc[where[u]] if u in where else None
+            else:
+                r = part.loc[u] if u in part.index else None
             rec[names[u]] = "–" if r is None else blocks.value_text(r["value"], unit, dec, r.get("display"),
                                                                      r.get("suppressed", False))
         rec["Hele landet"] = blocks.value_text(first.get("country_value"), unit, dec)
