@@ -113,6 +113,19 @@ def _paths(geoms: Any) -> tuple[list, list]:
     return xs, ys
 
 
+def _set_coordinates(trace: Any, xs: list, ys: list) -> None:
+    """Put the path lists (plain floats and ``None``, from :func:`_paths`) into ``trace`` without plotly
+    checking each of their thousands of values (as it does for the template of a figure, see
+    :func:`klyngedata.figures.set_template`): validation would return the same lists. The trace was added with
+    empty ``x``/``y``, so they keep their place in the figure's JSON."""
+    trace._validate = False
+    try:
+        trace.x = xs
+        trace.y = ys
+    finally:
+        trace._validate = True
+
+
 def _has_holes(geoms: Any) -> bool:
     return any(len(p.interiors) for g in geoms for p in shapely.get_parts(g) if p.geom_type == "Polygon")
 
@@ -136,11 +149,11 @@ class _Canvas:
                 legendgroup=legendgroup, marker={"line": {"color": line, "width": width}}, hoverinfo="skip"))
             return
         xs, ys = _paths(sub.geometry.values)
-        # as a dict, not go.Scatter: the long coordinate lists are validated once (add_trace validates again)
         self.fig.add_trace(dict(
-            type="scatter", x=xs, y=ys, mode="lines", fill="toself" if fill != "none" else None,
+            type="scatter", x=[], y=[], mode="lines", fill="toself" if fill != "none" else None,
             fillcolor=fill if fill != "none" else None, line={"color": line, "width": width}, name=name,
             showlegend=showlegend, legendgroup=legendgroup, hoverinfo="skip"))
+        _set_coordinates(self.fig.data[-1], xs, ys)
 
     def points(self, xy_m: np.ndarray, lonlat: np.ndarray, *, text: list[str], name: str, marker: dict,
                showlegend: bool, extra: str = "", labels: list[str] | None = None) -> None:
