@@ -189,7 +189,7 @@ def skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 
-WORKER_NICENESS = 5
+WORKER_NICENESS = 10
 """Scheduling priority lowered for a batch's workers and their kernels: while they start, the parent computes the
 division-wide tables every report waits for; afterwards only the workers run, so it costs them nothing."""
 

@@ -35,13 +35,17 @@ ENV_COLD = "KLYNGEDATA_COLD_BATCH"
 (:mod:`klyngedata.reports.precompute`); benchmarks and tests compare both ways."""
 
 PRELOAD = """\
+from klyngedata.reports.execute import skip_iri_grammar
+skip_iri_grammar()  # plotly's notebook renderers import nbformat (and so jsonschema) in the first report
+import nbformat
 import klyngedata, klyngedata.registry, klyngedata.population, klyngedata.keyfigures, klyngedata.figures
 import klyngedata.indicators
 import klyngedata.reports.context, klyngedata.reports.blocks, klyngedata.reports.text, klyngedata.geo.maps
 import plotly.graph_objects
 klyngedata.registry.load_registry()
 """
-"""Run once in a new warm kernel: what every report imports (nothing of a unit's data)."""
+"""Run once in a new warm kernel: what every report imports (nothing of a unit's data). A batch kernel only
+runs reports, so it skips jsonschema's IRI grammar (:func:`~klyngedata.reports.execute.skip_iri_grammar`)."""
 
 RESET = """\
 import unittest.mock as _mock
