@@ -154,7 +154,7 @@ def describe(frame: pd.DataFrame, root: str) -> dict[str, Any]:
         text = json.dumps([_text(v) for v in frame[c].astype(object)], ensure_ascii=False)
         values[c] = hashlib.sha256(text.encode()).hexdigest()
     attrs = json.loads(json.dumps(frame.attrs, default=str, ensure_ascii=False).replace(root, "<tmp>"))
-    return {"columns": list(frame.columns), "dtypes": dtypes, "rows": len(frame),
+    return {"columns": list(frame.columns), "dtypes": dtypes, "rows": len(frame), "attrs_order": list(frame.attrs),
             "index": f"{type(frame.index).__name__}({frame.index.min() if len(frame) else ''}..)",
             "attrs": attrs, "values_sha256": values,
             "population_total": int(frame["population"].sum()) if "population" in frame else None}
@@ -196,7 +196,8 @@ def test_population_frames_are_the_same_as_before(scenario, monkeypatch, group):
     for name, kw in calls.items():
         got = run_call(kw, scenario)
         want = expected[name]
-        for part in ("error", "columns", "dtypes", "rows", "index", "attrs", "population_total", "warnings"):
+        for part in ("error", "columns", "dtypes", "rows", "index", "attrs", "attrs_order", "population_total",
+                     "warnings"):
             assert got.get(part) == want.get(part), f"{name}: {part} differs"
         for col, digest in (want.get("values_sha256") or {}).items():
             assert got["values_sha256"][col] == digest, f"{name}: values of column {col!r} differ"
