@@ -53,7 +53,8 @@ Conservation: for every period and group, the cluster-level rows of a region (in
 rows) add up to the region, the regions to Denmark, and a cluster to its member municipalities.
 
 Modules: :mod:`~klyngedata.population.load` (tables in the cache, fetching), :mod:`~klyngedata.population.shape`
-(selection, age groups, names), :mod:`~klyngedata.population.pooling` (units, regions, Denmark) and
+(selection, age groups, names), :mod:`~klyngedata.population.pooling` (units, regions, Denmark),
+:mod:`~klyngedata.population.groups` (grouping, joining and summing on integer codes) and
 :mod:`~klyngedata.population.frame` (:func:`population`).
 
 Example

@@ -246,6 +246,14 @@ def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_d
 
 
 
+class SharedMeta(dict):
+    """A table's cache metadata in ``attrs``, shared by the frames derived from it instead of copied: pandas
+    deep-copies ``attrs`` at every operation, which for millions of rows costs more than some operations."""
+
+    def __deepcopy__(self, memo: dict) -> SharedMeta:
+        return self
+
+
 def _compact(base: pd.DataFrame) -> pd.DataFrame:
     """String columns as categories: selecting and grouping millions of rows (FOLK1A by sex and age) on
     integer codes instead of strings. The output is converted back to strings."""
@@ -253,5 +261,6 @@ def _compact(base: pd.DataFrame) -> pd.DataFrame:
     for c in ("area_level", "area_code", "municipality_code", "sex"):
         if c in out.columns and not isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype("category")
-    out.attrs = base.attrs
+    out.attrs = {**base.attrs, "provenance": SharedMeta(base.attrs.get("provenance", {}))} \
+        if "provenance" in base.attrs else base.attrs
     return out

@@ -13,18 +13,47 @@ import pandas as pd
 
 from klyngedata.cache import Cache
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.population.groups import count_groups, group_ids, group_sums, join_rows
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
 from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
 
 
-def _largest_remainder(values: pd.Series, shares: pd.Series, groups: pd.Series) -> pd.Series:
-    """Round ``values * shares`` so that each group (one municipality cell) keeps its exact total."""
-    exact = values.astype("float64") * shares.astype("float64")
+def _largest_remainder(values: pd.Series, shares: pd.Series, groups: np.ndarray) -> pd.Series:
+    """Round ``values * shares`` so that each group (one municipality cell; ``groups``: integer ids) keeps its
+    exact total: the parts with the largest remainders (ties: the first part) get the persons left over."""
+    value = values.astype("float64").to_numpy()
+    exact = value * shares.astype("float64").to_numpy()
     floor = np.floor(exact)
     rem = exact - floor
-    short = (values.astype("float64").groupby(groups).transform("first") - floor.groupby(groups).transform("sum"))
-    rank = rem.groupby(groups).rank(method="first", ascending=False)
-    return (floor + (rank <= short).astype("float64")).round().astype("Int64")
+    n, k = len(value), int(groups.max()) + 1 if len(groups) else 0
+    known = ~np.isnan(value)
+    first = np.full(k, n, dtype=np.int64)  # each group's first known value
+    np.minimum.at(first, groups[known], np.flatnonzero(known))
+    group_value = np.where(first < n, value[np.minimum(first, n - 1)] if n else first, np.nan)
+    short = group_value[groups] - np.bincount(groups, weights=np.nan_to_num(floor), minlength=k)[groups]
+    order = np.lexsort((np.arange(n), -rem, groups))  # within a group: largest remainder first, then by position
+    ranked = groups[order]
+    rank = np.empty(n, dtype=np.float64)
+    rank[order] = np.arange(n) - np.searchsorted(ranked, ranked, side="left") + 1
+    rank[np.isnan(rem)] = np.nan
+    return pd.Series(floor + (rank <= short).astype("float64"), index=values.index).round().astype("Int64")
+
+
+_CLUSTER = ["cluster_id", "cluster_name", "region_code"]
+
+
+def _joined(mun: pd.DataFrame, members: pd.DataFrame, cols: list[str], dtypes: dict,
+            extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of ``mun.merge(members, on entity_id == municipality_code, how="inner")``: the members'
+    cluster columns (categorical, ``dtypes``), ``cols`` of ``mun``, then the members' ``extra`` columns."""
+    left, right = join_rows(mun["entity_id"], members["municipality_code"].tolist())
+    out = mun[cols].take(left).reset_index(drop=True)
+    for i, c in enumerate(_CLUSTER):
+        codes = pd.Categorical(members[c], dtype=dtypes[c]).codes
+        out.insert(i, c, pd.Categorical.from_codes(codes[right], dtype=dtypes[c]))
+    for c in extra:
+        out[c] = members[c].iloc[right].reset_index(drop=True)
+    return out
 
 
 def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict, regions: dict,
@@ -40,10 +69,11 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                                mem.loc[mem["cluster_id"].isin(with_data), "municipality_code"].unique())
     mun = mun.drop(columns=["region_code"], errors="ignore")
     parts = []
+    # the cluster columns as categories while millions of rows are joined and summed (strings at the end)
+    dtypes = {c: pd.CategoricalDtype(pd.unique(mem[c].dropna())) for c in _CLUSTER}
     # whole municipalities
-    whole = mem[mem["allocation"] == "whole"][["cluster_id", "cluster_name", "region_code", "municipality_code"]]
-    w = mun.merge(whole.rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
-    parts.append(w[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    whole = mem[mem["allocation"] == "whole"]
+    parts.append(_joined(mun, whole, [*group, "population", "_missing"], dtypes))
     # share-defined splits
     shares = mem[mem["allocation"] == "share"]
     if not shares.empty:
@@ -52,11 +82,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
         if not off.empty:
             raise KlyngedataError(f"division {div}: shares of municipality {off.index[0]} add up to "
                                   f"{float(off.iloc[0])}, not 1")
-        s = mun.merge(shares[["cluster_id", "cluster_name", "region_code", "municipality_code", "share"]]
-                      .rename(columns={"municipality_code": "entity_id"}), on="entity_id", how="inner")
-        key = s[["entity_id", *group]].astype(str).agg("|".join, axis=1)
-        s["population"] = _largest_remainder(s["population"], s["share"], key)
-        parts.append(s[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+        s = _joined(mun, shares, ["entity_id", *group, "population", "_missing"], dtypes, extra=("share",))
+        s["population"] = _largest_remainder(s["population"], s["share"], group_ids(s, ["entity_id", *group])[0])
+        parts.append(s[[*_CLUSTER, *group, "population", "_missing"]])
     # unit-defined splits
     units_mem = mem[mem["allocation"] == "unit"]
     unallocated = []
@@ -79,7 +107,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                 if not u.empty:
                     u = u.assign(_missing=_missing_names(u["population"], u["unit_name"]))
                     allocated = _aggregate(u, ["cluster_id", "cluster_name", "region_code", *group])
-                    parts.append(allocated)
+                    parts.append(allocated.astype(dtypes))
             rest = mrows[[*group, "population", "_missing"]].reset_index(drop=True)
             if allocated is not None:
                 alloc_sum = _aggregate(allocated, group)
@@ -113,6 +141,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
         unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     allc = pd.concat(parts, ignore_index=True)
     out = _aggregate(allc, ["cluster_id", "cluster_name", "region_code", *group])
+    out = out.astype({c: mem[c].dtype for c in _CLUSTER})
     out["is_cluster"] = True
     if unallocated:
         extra = pd.concat(unallocated, ignore_index=True)
@@ -149,18 +178,48 @@ MISSING_DA = "markeret '..' i kilden"
 
 def _missing_names(population: pd.Series, names: pd.Series) -> pd.Series:
     """``(name,)`` where the count is missing ('..'), None elsewhere: the seed of the missing-member lists."""
-    out = pd.Series([None] * len(population), index=population.index, dtype=object)
+    out = np.full(len(population), None, dtype=object)
     na = population.isna().to_numpy()
     if na.any():
-        out[na] = [(str(n),) for n in names[na]]
-    return out
+        for i, name in zip(np.flatnonzero(na), names[na], strict=True):  # one by one: tuples stay tuples
+            out[i] = (str(name),)
+    return pd.Series(out, index=population.index, dtype=object)
 
 
 def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Sum ``population`` over ``keys``; a group with a missing member is missing, never a partial sum.
 
-    ``_missing`` (a tuple of names, None when complete) collects the names of the missing members.
+    ``_missing`` (a tuple of names, None when complete) collects the names of the missing members. The frame is
+    that of ``groupby(keys, observed=True, as_index=False, dropna=False, sort=False)`` (grouped on integer
+    codes: :mod:`klyngedata.population.groups`).
     """
+    ids, first = group_ids(df, keys)
+    sums = group_sums(df["population"], ids, len(first))
+    if sums is None:
+        return _aggregate_pandas(df, keys)
+    total, has_na = sums
+    out = df[keys].take(first).reset_index(drop=True)
+    dtype = df["population"].dtype
+    out["population"] = pd.array(total, dtype=dtype) if isinstance(dtype, pd.api.extensions.ExtensionDtype) \
+        else total.astype(dtype, copy=False)
+    if not has_na.any():
+        out["_missing"] = None
+        return out
+    na = df["population"].isna().to_numpy()
+    names: dict[int, set] = {int(g): set() for g in np.flatnonzero(has_na)}
+    for g, t in zip(ids[na], df["_missing"].to_numpy()[na], strict=True):
+        if t:
+            names[int(g)].update(t)
+    missing = np.full(len(first), None, dtype=object)
+    for g, who in names.items():
+        missing[g] = tuple(sorted(who))
+    out["_missing"] = missing
+    out["population"] = out["population"].astype("Int64").where(~has_na, pd.NA)
+    return out
+
+
+def _aggregate_pandas(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:func:`_aggregate` by pandas' groupby (a population column that is not integer)."""
     out = df.groupby(keys, observed=True, as_index=False, dropna=False, sort=False)["population"].sum()
     na = df["population"].isna()
     if not na.any():
@@ -194,11 +253,19 @@ def _with_absent_members(mun: pd.DataFrame, group: list[str], names: dict, regio
 
     Fast path: when every expected municipality has as many rows as there are cells, nothing is absent.
     """
-    cells = mun[group].drop_duplicates(ignore_index=True)
-    counts = mun["entity_id"].astype(str).value_counts()
-    short = [c for c in expected if counts.get(c, 0) < len(cells)]
+    entity = mun["entity_id"]
+    if isinstance(entity.dtype, pd.CategoricalDtype):  # rows per municipality, counted on the codes
+        codes = entity.cat.codes.to_numpy()
+        counts = dict(zip(entity.cat.categories.astype(str),
+                          np.bincount(codes[codes >= 0], minlength=len(entity.cat.categories)).tolist(),
+                          strict=True))
+    else:
+        counts = entity.astype(str).value_counts()
+    n_cells = count_groups(mun, group)
+    short = [c for c in expected if counts.get(c, 0) < n_cells]
     if not short:
         return mun
+    cells = mun[group].drop_duplicates(ignore_index=True)
     extra = []
     for code in short:
         have = mun.loc[mun["entity_id"] == code, group]
