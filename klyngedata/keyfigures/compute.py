@@ -3,9 +3,7 @@ the missing-figure list, growth and projection figures."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,88 +14,17 @@ from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataE
 from klyngedata.keyfigures.frame import (
     _BANDS,
     _OUT_COLUMNS,
-    MISSING_REASON,
     _periods_per_year,
     normalize_population_frame,
     period_label,
     to_period,
 )
-from klyngedata.stats.ages import Band, age_range_sum, median_age, old_age_dependency_ratio
+from klyngedata.keyfigures.profiles import Segments, _profile
+from klyngedata.stats.ages import age_range_sum, median_age, old_age_dependency_ratio
 
 # --------------------------------------------------------------------------------------------------
 # per entity/period profiles
 # --------------------------------------------------------------------------------------------------
-
-@dataclass
-class _Profile:
-    total: float | None
-    bands: list[Band] | None  # both sexes, sorted; None = no age breakdown
-    reason_age: str = ""
-    reason_total: str = ""
-
-
-def _first_reason(rows: pd.DataFrame) -> str:
-    """The Danish reason of the first missing count in ``rows``."""
-    miss = rows[rows["population"].isna()]
-    if "reason_da" in miss.columns and miss["reason_da"].notna().any():
-        return str(miss["reason_da"].dropna().iloc[0])
-    return MISSING_REASON
-
-
-def _sum_sexes(rows: pd.DataFrame) -> pd.DataFrame | None:
-    """Rows for both sexes together: the ``total`` rows, else male+female summed (both required)."""
-    if rows.empty:
-        return None
-    tot = rows[rows["sex"] == "total"]
-    if not tot.empty:
-        return tot
-    sexes = set(rows["sex"])
-    if {"male", "female"} <= sexes:
-        keys = ["age_lo", "age_hi", "age_total"]
-        rows = rows.assign(_na=rows["population"].isna())
-        g = rows.groupby(keys, dropna=False, sort=False)
-        s = g["population"].sum().where(~g["_na"].any())  # one sex missing -> both sexes missing
-        cnt = g["sex"].nunique()
-        out = pd.DataFrame({"population": s, "reason_da": g["reason_da"].first() if "reason_da" in rows.columns
-                            else pd.NA})[cnt == 2]
-        return out.reset_index()
-    return None
-
-
-def _profile(rows: pd.DataFrame) -> _Profile:
-    both = _sum_sexes(rows)
-    if both is None or both.empty:
-        return _Profile(None, None, "ingen data for begge køn", "ingen data for begge køn")
-    totals = both[both["age_total"]]
-    ages = both[~both["age_total"]]
-    bands: list[Band] | None = None
-    reason = ""
-    if ages["population"].isna().any():  # a missing year: no age figure, never one from the other years
-        reason = _first_reason(ages)
-        ages = ages.iloc[0:0]
-        if totals.empty:
-            return _Profile(None, None, reason, reason)
-    if totals["population"].isna().any():
-        why = _first_reason(totals)
-        return _Profile(None, None, why, why)
-    if not ages.empty:
-        bands = sorted(
-            ((int(lo), None if pd.isna(hi) else int(hi), float(v))
-             for lo, hi, v in zip(ages["age_lo"], ages["age_hi"], ages["population"], strict=True)),
-            key=lambda b: b[0],
-        )
-        # bands must not overlap
-        prev_top = -1
-        for lo, hi, _ in bands:
-            if lo <= prev_top:
-                raise DataFormatError(f"population frame: overlapping age groups at age {lo}")
-            prev_top = math.inf if hi is None else hi
-    elif not reason:
-        reason = "data har kun befolkningstal i alt (ingen aldersfordeling)"
-    total = float(totals["population"].sum()) if not totals.empty else (
-        sum(b[2] for b in bands) if bands else None)
-    return _Profile(total, bands, reason)
-
 
 # --------------------------------------------------------------------------------------------------
 # figures for every entity in a frame
@@ -106,7 +33,11 @@ def _profile(rows: pd.DataFrame) -> _Profile:
 def _resolve_period(norm: pd.DataFrame, period: object, what: str = "population") -> pd.Period:
     if norm.empty:
         raise DataNotAvailable(f"the {what} frame is empty")
-    uniq = pd.unique(norm["period"])
+    return _resolve_period_in(pd.unique(norm["period"]), period, what)
+
+
+def _resolve_period_in(uniq: Any, period: object, what: str = "population") -> pd.Period:
+    """The period ``period`` names ("latest": the newest) among the distinct periods ``uniq`` of a frame."""
     freqs = sorted({p.freqstr for p in uniq})
     if period is None or (isinstance(period, str) and period.strip().lower() == "latest"):
         if len(freqs) > 1:
@@ -170,21 +101,23 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
             projection, name="projection frame")
     rows: list[dict] = []
     missing: list[dict] = []
-    for (level, eid), g in norm.groupby(["level", "entity_id"], sort=False):
-        names = g["entity_name"].dropna()
-        entity = (level, eid, str(names.iloc[0]) if len(names) else eid)
-        gp = g[g["period"] == p]
-        if gp.empty:
+    seg = Segments(norm)
+    pseg = Segments(proj) if proj is not None else None
+    for key in seg.keys:
+        level, eid = key
+        name = seg.name(key)
+        entity = (level, eid, str(name) if name is not None else eid)
+        if not seg.has(key, p):
             missing += _miss(entity, catalogue.POPULATION_FIGURES,
                              f"ingen befolkningstal for {period_label(p)}")
             continue
-        prof = _profile(gp)
+        prof = seg.profile(key, p)
         if prof.total is None:
             missing += _miss(entity, catalogue.POPULATION_FIGURES, prof.reason_total or prof.reason_age)
             continue
         rows.append(_row(entity, "population", prof.total, p, numerator=prof.total))
         # growth
-        have = set(g["period"])
+        have = seg.periods(key)
         first = min(q for q in have if q.freqstr == p.freqstr)
         for years in (1, 5, 10):
             base = p - years * ppy
@@ -194,7 +127,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
                                  f"{years}-års udvikling kræver data for {period_label(base)}; data går kun "
                                  f"tilbage til {period_label(first)}")
                 continue
-            bprof = _profile(g[g["period"] == base])
+            bprof = seg.profile(key, base)
             if bprof.total is None:
                 missing += _miss(entity, fids, f"ingen befolkningstal i alt for {period_label(base)}"
                                  + (f": {bprof.reason_total}" if bprof.reason_total else ""))
@@ -239,11 +172,10 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
         # projections
         proj_fids = [f"proj_{g_}_change_{y}y{s}" for g_ in ("65_plus", "80_plus") for y in (5, 10)
                      for s in ("", "_pct")]
-        if proj is None:
+        if pseg is None:
             missing += _miss(entity, proj_fids, "ingen befolkningsfremskrivning i data")
             continue
-        rows_, miss_ = _projection_rows(entity, proj[(proj["level"] == level) & (proj["entity_id"] == eid)],
-                                        projection_base)
+        rows_, miss_ = _projection_rows(entity, pseg, key, projection_base)
         rows += rows_
         missing += miss_
     out = pd.DataFrame(rows, columns=_OUT_COLUMNS)
@@ -255,21 +187,21 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
     return out
 
 
-def _projection_rows(entity: tuple[str, str, str], g: pd.DataFrame,
+def _projection_rows(entity: tuple[str, str, str], seg: Segments, key: tuple[str, str],
                      base_year: object) -> tuple[list[dict], list[dict]]:
     rows: list[dict] = []
     missing: list[dict] = []
     all_fids = [f"proj_{g_}_change_{y}y{s}" for g_ in ("65_plus", "80_plus") for y in (5, 10)
                 for s in ("", "_pct")]
-    if g.empty:
+    if not seg.periods(key):
         return rows, _miss(entity, all_fids, "enheden findes ikke i befolkningsfremskrivningen")
-    years = sorted(g["period"].unique())
+    years = sorted(seg.periods(key))
     if any(q.freqstr[0] not in ("Y", "A") for q in years):
         return rows, _miss(entity, all_fids, "befolkningsfremskrivningen skal have årlige perioder")
     base = years[0] if base_year is None else to_period(int(to_period(base_year).year))
     if base not in set(years):
         return rows, _miss(entity, all_fids, f"basisåret {period_label(base)} er ikke i fremskrivningen")
-    bprof = _profile(g[g["period"] == base])
+    bprof = seg.profile(key, base)
     for label_, gid, lo in (("65+", "65_plus", 65), ("80+", "80_plus", 80)):
         b = age_range_sum(bprof.bands, lo, None) if bprof.bands else None
         for y in (5, 10):
@@ -282,7 +214,7 @@ def _projection_rows(entity: tuple[str, str, str], g: pd.DataFrame,
                 missing += _miss(entity, fids, f"fremskrivningen rækker ikke til {period_label(target)} "
                                                f"(sidste år {period_label(years[-1])})")
                 continue
-            tprof = _profile(g[g["period"] == target])
+            tprof = seg.profile(key, target)
             t = age_range_sum(tprof.bands, lo, None) if tprof.bands else None
             if t is None:
                 missing += _miss(entity, fids, f"fremskrivningen har ingen aldersfordeling for {label_} i "

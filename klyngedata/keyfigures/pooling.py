@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from klyngedata import catalogue
@@ -218,14 +219,23 @@ def _trend_series(ent: pd.DataFrame, figs: pd.DataFrame, period: str | None) -> 
     years (those in the data), for the trend columns."""
     if period is None or figs.empty:
         return figs
+    return pd.concat([figs, *_trend_parts(ent, period)], ignore_index=True)
+
+
+def trend_periods(period: str, have: Any) -> list[pd.Period]:
+    """The same month/quarter of up to :data:`TREND_YEARS` years before ``period`` that are in ``have``."""
     p = to_period(period)
-    have = set(ent["period"])
-    parts = [figs]
+    out = []
     for years in range(1, TREND_YEARS + 1):
         q = p - years * _periods_per_year(p)
         if q in have:
-            parts.append(compute_figures(ent, q))
-    return pd.concat(parts, ignore_index=True)
+            out.append(q)
+    return out
+
+
+def _trend_parts(ent: pd.DataFrame, period: str) -> list[pd.DataFrame]:
+    """The figures of ``ent`` in each of :func:`trend_periods` (the earlier years of the trend)."""
+    return [compute_figures(ent, q) for q in trend_periods(period, set(ent["period"]))]
 
 
 def _drop_unallocated(norm: pd.DataFrame, cl: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -250,11 +260,22 @@ def _drop_unallocated(norm: pd.DataFrame, cl: Any, rows: pd.DataFrame) -> tuple[
     return rows[~rows["period"].isin(bad)], reason
 
 
-def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rows for the cluster, its member municipalities, its region and Denmark (in that order)."""
-    from klyngedata import registry
+def _entity_parts(norm: pd.DataFrame, cl: Any, missing: list[dict],
+                  memo: dict | None = None) -> tuple[list[tuple[tuple[str, str], pd.DataFrame]], dict[str, str]]:
+    """The rows of the cluster, its member municipalities, its region and Denmark (in that order), each as
+    ``((level, entity_id), rows)``; entities without rows are left out (and listed in ``missing``).
 
-    parts = []
+    ``memo``: a dict shared by calls on the same ``norm`` (one division's units), which then build the rows of
+    a municipality, region or Denmark once (the same rows every call would build).
+    """
+    def shared(key: tuple[str, str], make: Any) -> tuple[pd.DataFrame, str]:
+        if memo is None:
+            return make()
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    parts: list[tuple[tuple[str, str], pd.DataFrame]] = []
     how: dict[str, str] = {}
     weights, reason = _cluster_weights(cl)
     rows, h = _entity_rows(norm, "cluster", cl.id, cl.name, weights)
@@ -266,34 +287,64 @@ def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[p
     if rows.empty:
         missing += _miss(("cluster", cl.id, cl.name), catalogue.POPULATION_FIGURES,
                          reason or "klyngens kommuner mangler i data")
-    parts.append(rows)
-    names = dict(zip(registry.municipalities()["municipality_code"], registry.municipalities()["name"],
-                     strict=True))
+    parts.append((("cluster", cl.id), rows))
+    names = shared(("names", ""), lambda: (_municipality_names(), ""))[0]
+    by_code = shared(("municipality rows", ""), lambda: (_municipality_index(norm), ""))[0] if memo is not None \
+        else None
     for code in cl.municipality_codes:
-        rows = norm[(norm["level"] == "municipality") & (norm["entity_id"] == code)]
+        name = names.get(code, code)
+
+        def muni(code: str = code, name: str = name) -> tuple[pd.DataFrame, str]:
+            if by_code is not None:
+                sel = norm.take(by_code[code]) if code in by_code else norm.iloc[0:0]
+            else:
+                sel = norm[(norm["level"] == "municipality") & (norm["entity_id"] == code)]
+            return sel.assign(entity_name=name), "given"
+
+        rows, _ = shared(("municipality", code), muni)
         if rows.empty:
-            missing += _miss(("municipality", code, names.get(code, code)), catalogue.POPULATION_FIGURES,
-                             "kommunen mangler i data")
-        parts.append(rows.assign(entity_name=names.get(code, code)))
+            missing += _miss(("municipality", code, name), catalogue.POPULATION_FIGURES, "kommunen mangler i data")
+        parts.append((("municipality", code), rows))
         how[code] = "given"
     if cl.region_code:
         rname = _region_name(cl.region_code)
-        rows, h = _entity_rows(norm, "region", cl.region_code, rname, _region_weights(cl.region_code, norm))
+        rows, h = shared(("region", cl.region_code), lambda: _entity_rows(
+            norm, "region", cl.region_code, rname, _region_weights(cl.region_code, norm)))
         how[cl.region_code] = h
         if rows.empty:
             missing += _miss(("region", cl.region_code, rname), catalogue.POPULATION_FIGURES,
                              "regionen mangler i data, og ikke alle dens kommuner er med")
-        parts.append(rows)
-    rows, h = _entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME, _country_weights(norm))
+        parts.append((("region", cl.region_code), rows))
+    rows, h = shared(("country", COUNTRY_ID), lambda: _entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME,
+                                                                    _country_weights(norm)))
     how[COUNTRY_ID] = h
     if rows.empty:
         missing += _miss(("country", COUNTRY_ID, COUNTRY_NAME), catalogue.POPULATION_FIGURES,
                          "hele landet mangler i data, og ikke alle kommuner er med")
-    parts.append(rows)
-    parts = [p for p in parts if not p.empty]
+    parts.append((("country", COUNTRY_ID), rows))
+    return [(k, p) for k, p in parts if not p.empty], how
+
+
+def _municipality_names() -> dict[str, str]:
+    from klyngedata import registry
+
+    m = registry.municipalities()
+    return dict(zip(m["municipality_code"], m["name"], strict=True))
+
+
+def _municipality_index(norm: pd.DataFrame) -> dict[str, Any]:
+    """Positions of each municipality's rows in ``norm`` (ascending, as a boolean selection keeps them)."""
+    pos = np.flatnonzero((norm["level"] == "municipality").to_numpy())
+    groups = pd.Series(pos).groupby(norm["entity_id"].to_numpy()[pos], sort=False).indices
+    return {code: pos[idx] for code, idx in groups.items()}
+
+
+def _entities_frame(norm: pd.DataFrame, cl: Any, missing: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows for the cluster, its member municipalities, its region and Denmark (in that order)."""
+    parts, how = _entity_parts(norm, cl, missing)
     if not parts:
         return norm.iloc[0:0], how
-    return pd.concat(parts, ignore_index=True), how
+    return pd.concat([p for _, p in parts], ignore_index=True), how
 
 
 def comparison_frame(cluster: Any, population: pd.DataFrame, division: str | None = None) -> pd.DataFrame:

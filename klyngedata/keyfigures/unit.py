@@ -31,7 +31,7 @@ from klyngedata.keyfigures.pooling import (
     _load_frame,
     _region_name,
     _region_weights,
-    _trend_series,
+    _trend_parts,
     format_value,
 )
 from klyngedata.outcomes import published_outcomes
@@ -87,7 +87,15 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
     missing = missing + figs.attrs.get("missing", [])
     p_label = figs.attrs.get("period")
     figs.attrs = {}  # set again on the result: pandas deep-copies attrs into every intermediate frame
+    trend = _trend_parts(ent, p_label) if p_label is not None and not figs.empty else None
+    return _finish(cl, figs, trend, missing, how, p_label, obs_prov, proj_prov)
 
+
+def _finish(cl: Any, figs: pd.DataFrame, trend: list[pd.DataFrame] | None, missing: list[dict], how: dict[str, str],
+            p_label: str | None, obs_prov: list[dict], proj_prov: list[dict]) -> pd.DataFrame:
+    """The key-figure table of ``cl`` from its entities' figures (``figs``: cluster, municipalities, region,
+    Denmark) and the same figures of earlier years (``trend``; None: no trend series): comparisons, ranks,
+    outcomes, display texts, provenance, order."""
     # comparisons
     def values_of(level: str, eid: str | None) -> pd.Series:
         sub = figs[(figs["entity_level"] == level) & (figs["entity_id"] == eid)]
@@ -107,7 +115,8 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
         figs.loc[is_m, "rank"] = ranks.astype("Int64")
 
     figs["suppressed"] = False  # public population counts; see module docstring
-    figs = published_outcomes(figs, series=_trend_series(ent, figs, p_label))
+    series = figs if trend is None else pd.concat([figs, *trend], ignore_index=True)
+    figs = published_outcomes(figs, series=series)
     decimals = {fid: catalogue.figure(fid).decimals for fid in figs["figure_id"].unique()}
     figs["display"] = [
         format_value(v, decimals[f], u, signed=f.startswith(("growth_", "proj_")))

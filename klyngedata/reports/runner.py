@@ -440,8 +440,9 @@ def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | 
     """A private temporary directory for what the batch's reports share, named to the report kernels in
     ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards; yields the function that computes the tables into it
     once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs: ``fill()`` here,
-    or ``fill(pool, parts)`` with the units' key figures in ``parts`` jobs of the worker pool. Nothing is
-    precomputed when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``)."""
+    or ``fill(pool)``: one division-wide job here and the others (each division's units' key figures, the
+    other divisions' tables) in the worker pool at the same time. Nothing is precomputed when the batch runs
+    the old way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
     from klyngedata.reports.precompute import ENV_TABLES, compute_job, needed_kinds, plan
 
@@ -451,22 +452,26 @@ def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | 
     saved = os.environ.get(ENV_TABLES)
     with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
 
-        def fill(pool: Any = None, parts: int = 1) -> None:
+        def fill(pool: Any = None, *_: Any) -> None:
             if "precompute" in timings:
                 return
             t0 = time.perf_counter()
             where = dict(period=period, data_dir=data_dir, tables_dir=tables)
-            jobs = plan(units, names, parts=parts if pool is not None else 1)
-            remote = [job for job in jobs if pool is not None and job[0] == ("keyfigures",)]
+            jobs = plan(units, names)  # per division: its units' key figures, and its division-wide tables
+            # with a pool: the first division-wide job here, every other job in the workers, side by side
+            here = [next((job for job in jobs if job[0] != ("keyfigures",)), jobs[0])] if pool is not None \
+                else jobs
+            remote = [job for job in jobs if job not in here]
+            remote.sort(key=lambda job: job[0] == ("keyfigures",))  # the larger division-wide jobs first
             done = []
             with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
-                futures = [pool.submit(compute_job, job, **where) for job in remote]  # the units' key figures
-                done += [compute_job(job, **where) for job in jobs if job not in remote]  # the rest, here
+                futures = [pool.submit(compute_job, job, **where) for job in remote]
+                done += [compute_job(job, **where) for job in here]
                 for fut in futures:
                     try:
                         done.append(fut.result())
                     except Exception as exc:  # noqa: BLE001 - not precomputed: the notebooks compute them
-                        log.info("batch: key figures not precomputed in a worker (%s: %s)", type(exc).__name__, exc)
+                        log.info("batch: tables not precomputed in a worker (%s: %s)", type(exc).__name__, exc)
             for seconds in done:
                 for kind, s in seconds.items():
                     timings[f"precompute {kind}"] = timings.get(f"precompute {kind}", 0.0) + s

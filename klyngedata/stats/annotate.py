@@ -260,10 +260,10 @@ def add_trends(frame: pd.DataFrame, series: pd.DataFrame, specs: Mapping[str, Fi
     ser.loc[ser_hidden, ["value", "numerator", "denominator"]] = np.nan
     ser = ser.sort_values("_t", kind="stable")
     groups: dict[tuple, dict[str, np.ndarray]] = {}
+    columns = {c: ser[c].to_numpy() for c in ("_t", "_f", "_c", "value", "numerator", "denominator")}
     for k, idx in ser.groupby(keys, sort=False, dropna=False).indices.items():
-        g = ser.iloc[np.sort(idx)]
-        groups[k if isinstance(k, tuple) else (k,)] = {
-            c: g[c].to_numpy() for c in ("_t", "_f", "_c", "value", "numerator", "denominator")}
+        rows = np.sort(idx)
+        groups[k if isinstance(k, tuple) else (k,)] = {c: v[rows] for c, v in columns.items()}
     hidden = _hidden(out)
     value = _num(out, "value")
     trends, labels, pvals, notes = [], [], [], []
