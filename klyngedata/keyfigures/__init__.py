@@ -44,14 +44,17 @@ Example
 
 Modules: :mod:`~klyngedata.keyfigures.frame` (periods, normalising the input frame),
 :mod:`~klyngedata.keyfigures.compute` (figures per entity), :mod:`~klyngedata.keyfigures.pooling` (units,
-regions and Denmark from municipalities) and :mod:`~klyngedata.keyfigures.unit` (a unit against its region
-and Denmark, ranking, age pyramid); the age arithmetic is in :mod:`klyngedata.stats.ages`.
+regions and Denmark from municipalities), :mod:`~klyngedata.keyfigures.unit` (a unit against its region
+and Denmark, ranking, age pyramid), :mod:`~klyngedata.keyfigures.many` (many units at once) and
+:mod:`~klyngedata.keyfigures.profiles` (an entity's population in one period); the age arithmetic is in
+:mod:`klyngedata.stats.ages`.
 """
 
 from __future__ import annotations
 
 from klyngedata.keyfigures.compute import compute_figures, growth, missing_figures
 from klyngedata.keyfigures.frame import normalize_population_frame, period_label, to_period
+from klyngedata.keyfigures.many import key_figures_many
 from klyngedata.keyfigures.pooling import comparison_frame, format_value
 from klyngedata.keyfigures.unit import age_pyramid, key_figures, municipality_ranking
 from klyngedata.stats.ages import age_range_sum, median_age, old_age_dependency_ratio
@@ -64,6 +67,7 @@ __all__ = [
     "format_value",
     "growth",
     "key_figures",
+    "key_figures_many",
     "median_age",
     "municipality_ranking",
     "missing_figures",

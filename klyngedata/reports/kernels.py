@@ -180,7 +180,7 @@ class WarmKernel:
         kc = self.km.client()
         kc.start_channels()
         try:
-            run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+            run_sync(_connected)(kc, self.startup_timeout)
         except Exception:
             kc.stop_channels()
             raise
@@ -220,6 +220,37 @@ class WarmKernel:
             yield {"engine_name": register_engine(), "km": self.km, "kc": kc}
         finally:
             kc.stop_channels()
+
+
+async def _connected(kc: Any, timeout: float) -> None:
+    """Wait until a new client of the running kernel gets answers on its shell and IOPub channels.
+
+    As jupyter_client's ``wait_for_ready`` (a kernel_info request answered on the shell channel and an IOPub
+    message received, so that no output of the next execution is lost), without its final wait for 0.2 s of
+    silence on IOPub (0.2 s of every report): the clients here and nbclient read only the messages of their
+    own requests, so earlier messages left on the channel are ignored anyway.
+    """
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            msg = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            msg = None
+        if msg is not None and msg["msg_type"] == "kernel_info_reply":
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass
+            else:
+                kc._handle_kernel_info_reply(msg)  # the protocol version, as wait_for_ready sets it
+                return
+        if not await kc._async_is_alive():
+            raise RuntimeError("the kernel died before it answered kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not answer in {timeout:.0f} s")
 
 
 # ---------------------------------------------------------------------- papermill engine

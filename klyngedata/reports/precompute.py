@@ -76,9 +76,10 @@ def _store(tables_dir, kind: str, key: str, frame: pd.DataFrame, meta: dict) -> 
 
 
 def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str], parts: int = 1) -> list[tuple]:
-    """The batch's tables as independent jobs ``(kinds, division, unit ids)``: per division one job for its
-    division-wide tables and the units' indicators (one computation), and the units' key figures in
-    ``parts`` jobs of about equal size, so that a pool can compute them side by side.
+    """The batch's tables as independent jobs ``(kinds, division, unit ids)``: per division one job for all
+    its tables (one load of its population for the units' and the division's key figures, one computation
+    of the indicators for the units' and the division's tables); with ``parts`` > 1 the units' key figures
+    in ``parts`` jobs of about equal size instead, so that a pool can compute them side by side.
 
     Example
     -------
@@ -95,6 +96,9 @@ def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str], parts: int 
             by_division[div].append(uid)
     jobs: list[tuple] = []
     for division, ids in by_division.items():
+        if parts <= 1:
+            jobs.append((tuple(kinds), division, tuple(ids)))
+            continue
         if "keyfigures" in kinds:
             n = max(1, min(parts, len(ids)))
             jobs += [(("keyfigures",), division, tuple(ids[i::n])) for i in range(n)]
@@ -152,24 +156,23 @@ def _compute(kind: str, division: str, units: list[str], *, period: str, data_di
     """The tables of one kind for a division's units: {unit id or division id: frame}."""
     if kind == "keyfigures":
         from klyngedata.exceptions import DataNotAvailable
-        from klyngedata.keyfigures import key_figures
+        from klyngedata.keyfigures.many import key_figures_many
         from klyngedata.keyfigures.pooling import _cached_projection, _load_frame
 
-        # what key_figures(unit, period, division, data_dir) loads for every unit, loaded once
-        population = _load_frame("observed", division, data_dir)
+        # what key_figures(unit, period, division, data_dir) loads for every unit, loaded once; the units'
+        # tables computed together (each equal to its key_figures call)
+        population = _observed(division, data_dir, shared)
         projection = None
         if _cached_projection(data_dir):
             try:
                 projection = _load_frame("projection", division, data_dir)
             except DataNotAvailable:
                 projection = None
-        out = {}
-        for unit in units:
-            try:
-                out[unit] = key_figures(unit, period=period, division=division, population=population,
-                                        projection=projection)
-            except Exception as exc:  # noqa: BLE001 - per unit: the notebook computes (and reports) it
-                log.info("batch: key figures of %s not precomputed (%s)", unit, exc)
+        errors: dict[str, Exception] = {}
+        out = key_figures_many(units, period=period, division=division, population=population,
+                               projection=projection, errors=errors)
+        for unit, exc in errors.items():  # per unit: the notebook computes (and reports) it
+            log.info("batch: key figures of %s not precomputed (%s)", unit, exc)
         return out
     if kind in ("indicators", "division_indicators"):
         from klyngedata.indicators import indicator_figures
@@ -193,12 +196,23 @@ def _compute(kind: str, division: str, units: list[str], *, period: str, data_di
     if kind == "division_keyfigures":
         from klyngedata.division_figures import division_key_figures
 
-        return {division: division_key_figures(division, period, data_dir)}
+        # as division_key_figures(division, period, data_dir) loads it (the same load as the units' key figures)
+        return {division: division_key_figures(division, period, data_dir,
+                                               population=_observed(division, data_dir, shared))}
     if kind == "peer_features":
         from klyngedata.peers import peer_features
 
         return {division: peer_features(division, "latest", data_dir)}
     raise ValueError(f"unknown table kind {kind!r}")
+
+
+def _observed(division: str, data_dir, shared: dict[str, object]) -> pd.DataFrame:
+    """The division's observed population frame, as key figures load it (once per job)."""
+    from klyngedata.keyfigures.pooling import _load_frame
+
+    if "population" not in shared:
+        shared["population"] = _load_frame("observed", division, data_dir)
+    return shared["population"]  # type: ignore[return-value]
 
 
 def read_table(kind: str, key: str, *, division: str, period: str | None,

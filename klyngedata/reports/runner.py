@@ -440,8 +440,8 @@ def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | 
     """A private temporary directory for what the batch's reports share, named to the report kernels in
     ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards; yields the function that computes the tables into it
     once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs: ``fill()`` here,
-    or ``fill(pool)``: one division-wide job here and the others (each division's units' key figures, the
-    other divisions' tables) in the worker pool at the same time. Nothing is precomputed when the batch runs
+    or ``fill(pool)``: each division's units' key figures in the worker pool, the division-wide tables here,
+    at the same time. Nothing is precomputed when the batch runs
     the old way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
     from klyngedata.reports.precompute import ENV_TABLES, compute_job, needed_kinds, plan
@@ -457,12 +457,11 @@ def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | 
                 return
             t0 = time.perf_counter()
             where = dict(period=period, data_dir=data_dir, tables_dir=tables)
-            jobs = plan(units, names)  # per division: its units' key figures, and its division-wide tables
-            # with a pool: the first division-wide job here, every other job in the workers, side by side
-            here = [next((job for job in jobs if job[0] != ("keyfigures",)), jobs[0])] if pool is not None \
-                else jobs
-            remote = [job for job in jobs if job not in here]
-            remote.sort(key=lambda job: job[0] == ("keyfigures",))  # the larger division-wide jobs first
+            # per division one job, here, while the pool's workers warm up (their kernels start meanwhile): the
+            # divisions share the indicator universe, computed once in this process
+            jobs = plan(units, names)
+            remote: list[tuple] = []
+            here = jobs
             done = []
             with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
                 futures = [pool.submit(compute_job, job, **where) for job in remote]
