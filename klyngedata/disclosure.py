@@ -55,12 +55,14 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.lazy import module
 from klyngedata.stats.disclosure_lp import LinearTable
 from klyngedata.stats.disclosure_model import indicator_model
 from klyngedata.stats.disclosure_search import suppress_linear
+
+sp = module("scipy.sparse")  # imported when a table is first checked
 
 __all__ = [
     "COMPARISON_COLUMNS",

@@ -48,3 +48,30 @@ class _LazyPackage(types.ModuleType):
 def install(module: types.ModuleType, mapping: Mapping[str, str]) -> None:
     """Make ``module`` resolve ``mapping``'s names lazily (see the module docstring)."""
     module.__class__ = type(f"Lazy_{module.__name__.replace('.', '_')}", (_LazyPackage,), {"_lazy": dict(mapping)})
+
+
+class _LazyModule:
+    """A module imported when one of its attributes is first used (see :func:`module`)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+    def __repr__(self) -> str:
+        return f"<module {self._name!r}, imported on first use>"
+
+
+def module(name: str) -> Any:
+    """``name`` as a module-level stand-in that imports it on first attribute use (``sp = module("scipy.sparse")``;
+    ``sp.csr_matrix(...)`` imports scipy.sparse then): modules that only sometimes need a heavy dependency
+    (scipy: ~0.7 s a process) do not make every importer pay for it.
+
+    Example
+    -------
+    >>> json = module("json")
+    >>> json.dumps([1])
+    '[1]'
+    """
+    return _LazyModule(name)

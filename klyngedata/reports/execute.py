@@ -214,7 +214,6 @@ def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = Tr
         _exporter()
         if not cold():
             worker_kernel(KERNEL_NAME, notebooks_path)
-            import klyngedata.keyfigures  # noqa: F401 - for the key-figure jobs the parent may hand over
             from klyngedata import registry
 
             registry.load_registry()

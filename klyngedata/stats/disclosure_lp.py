@@ -40,11 +40,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.lazy import module
+
+sp = module("scipy.sparse")  # scipy: imported when a table is first checked
+_optimize = module("scipy.optimize")
+_csgraph = module("scipy.sparse.csgraph")
 
 __all__ = ["LinearTable", "feasible_interval", "max_value"]
 
@@ -194,7 +196,7 @@ class _System:
         cols = np.concatenate([n + eq_rows[Ae.row], n + k + Gi.row])
         size = n + k + self.G.shape[0]
         graph = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
-        _, labels = connected_components(graph, directed=False)
+        _, labels = _csgraph.connected_components(graph, directed=False)
         self.var_label = labels[:n]
         self.fact_label = labels[n:n + k]
         self.ineq_label = labels[n + k:]
@@ -267,7 +269,7 @@ class _System:
         if not isinstance(prob, tuple):
             return prob, none, none
         V, E, I_, c, const, A_e, b_e, G_i, h_i, ub = prob
-        res = linprog(c, A_ub=G_i if len(I_) else None, b_ub=h_i if len(I_) else None,
+        res = _optimize.linprog(c, A_ub=G_i if len(I_) else None, b_ub=h_i if len(I_) else None,
                       A_eq=A_e if len(E) else None, b_eq=b_e if len(E) else None,
                       bounds=np.column_stack([np.zeros(len(V)), ub]), method="highs")
         if res.status == 3:
@@ -291,7 +293,7 @@ class _System:
         if not isinstance(prob, tuple):
             return prob, None
         V, E, I_, c, const, A_e, b_e, G_i, h_i, ub = prob
-        res = linprog(c, A_ub=G_i if len(I_) else None, b_ub=h_i if len(I_) else None,
+        res = _optimize.linprog(c, A_ub=G_i if len(I_) else None, b_ub=h_i if len(I_) else None,
                       A_eq=A_e if len(E) else None, b_eq=b_e if len(E) else None,
                       bounds=np.column_stack([np.zeros(len(V)), ub]), method="highs")
         if res.status == 3:
@@ -317,7 +319,7 @@ class _System:
             G_i = self.G[:, V]
             h_i = self.h - self.G @ x
         ub = self.upper[V]
-        res = linprog(np.zeros(len(V)), A_ub=G_i, b_ub=h_i, A_eq=A_e[:, V] if len(E) else None,
+        res = _optimize.linprog(np.zeros(len(V)), A_ub=G_i, b_ub=h_i, A_eq=A_e[:, V] if len(E) else None,
                       b_eq=b_e if len(E) else None, bounds=np.column_stack([np.zeros(len(V)), ub]),
                       method="highs")
         if res.status != 0:
@@ -373,7 +375,7 @@ class _System:
         hi = np.tile(self.upper[J] - x0[J], k)
         bounds = np.vstack([np.column_stack([lo, hi]), np.column_stack([np.zeros(nz), np.full(nz, np.inf)])])
         c = np.concatenate([np.zeros(k * nJ), weight[ur]])
-        res = linprog(c, A_ub=sp.vstack(ub_rows).tocsr(), b_ub=np.concatenate(ub_rhs), A_eq=A_eq,
+        res = _optimize.linprog(c, A_ub=sp.vstack(ub_rows).tocsr(), b_ub=np.concatenate(ub_rhs), A_eq=A_eq,
                       b_eq=np.zeros(A_eq.shape[0]) if A_eq is not None else None, bounds=bounds, method="highs")
         if res.status != 0:
             return None

@@ -55,10 +55,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.lazy import module
 from klyngedata.stats.disclosure_lp import LinearTable, _System
+
+sp = module("scipy.sparse")  # imported when a model is first built
 
 __all__ = ["IndicatorModel", "age_interval", "indicator_model"]
 

@@ -34,10 +34,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.lazy import module
 from klyngedata.stats.disclosure_lp import LinearTable, _csr, _System
+
+sp = module("scipy.sparse")  # imported when first needed
 
 __all__ = ["SuppressionResult", "suppress_linear"]
 

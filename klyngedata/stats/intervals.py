@@ -37,7 +37,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats as _st
+
+from klyngedata.lazy import module
+
+_st = module("scipy.stats")  # imported when an interval first needs it
 
 __all__ = [
     "CONF_LEVELS",

@@ -39,10 +39,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from klyngedata.exceptions import DataFormatError, KlyngedataError
+from klyngedata.lazy import module
 from klyngedata.stats.intervals import gamma_interval, poisson_interval
+
+stats = module("scipy.stats")  # imported when first needed
 
 __all__ = [
     "direct_standardise",

@@ -44,7 +44,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as _st
+
+from klyngedata.lazy import module
+
+_st = module("scipy.stats")  # imported when a test first needs it
 
 __all__ = [
     "TRENDS",
