@@ -123,6 +123,7 @@ def run_one(
                         log_output=False,
                         cwd=str(src.parent),
                         execution_timeout=timeout,
+                        request_save_on_cell_execute=False,  # written once, at the end (or on failure)
                         **engine,
                     )
             finally:
