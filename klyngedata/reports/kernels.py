@@ -42,7 +42,7 @@ import klyngedata, klyngedata.registry, klyngedata.population, klyngedata.keyfig
 import klyngedata.indicators
 import klyngedata.reports.context, klyngedata.reports.blocks, klyngedata.reports.text, klyngedata.geo.maps
 import plotly.graph_objects
-klyngedata.registry.load_registry()
+klyngedata.registry.load_registry();  # (no output)
 """
 """Run once in a new warm kernel: what every report imports (nothing of a unit's data). A batch kernel only
 runs reports, so it skips jsonschema's IRI grammar (:func:`~klyngedata.reports.execute.skip_iri_grammar`)."""
