@@ -11,15 +11,15 @@ Measures on the same notebooks and data:
 3. the full batch of both divisions (every cluster of sundhedsklynger-2022 and every council of
    sundhedsraad-2027, two reports each, HTML only, the new way) with ``--jobs``;
 4. report file sizes, self-contained versus ``--shared-assets``;
-5. the breakdown of each batch: computed once (per kind of table; with a pool the units' key figures are
-   computed by the workers, so the per-kind seconds add up work done side by side, and the workers' warm
-   kernels start during this step), kernel start, data load (the first data
-   cell), compute (the other cells), HTML export, and the rest of papermill's work per report (summed over
-   reports: with 2 workers the sum is about twice the wall time).
+5. the breakdown of each batch: computed once (per kind of table, in the parent while the workers and their
+   warm kernels start), kernel start, data load (the first data cell), compute (the other cells), HTML export,
+   and the rest of papermill's work per report (summed over reports: with 2 workers the sum is about twice
+   the wall time), and the CPU seconds of all processes;
+6. PDFs, timed separately: the reports of step 2 printed by headless Chromium (one browser), as
+   ``klyngedata report --pdf`` prints them after the HTML.
 
-PDFs are not part of these figures (``klyngedata report --pdf`` prints them after the HTML; see
-``bench/bench_geo.py`` and the PDF tests). Data: the real shared files, imported into a temporary data
-directory with ``klyngedata data import`` (unless ``--data-dir`` is given). Network is never used.
+Data: the real shared files, imported into a temporary data directory with ``klyngedata data import``
+(unless ``--data-dir`` is given). Network is never used.
 
 Usage::
 
@@ -134,6 +134,7 @@ def main() -> None:
     ap.add_argument("--keep", default=None, help="keep outputs in this directory")
     ap.add_argument("--skip-naive", action="store_true", help="no naive papermill + nbconvert loop")
     ap.add_argument("--skip-full", action="store_true", help="no full batch of both divisions")
+    ap.add_argument("--skip-pdf", action="store_true", help="no PDF step")
     args = ap.parse_args()
 
     os.environ["KLYNGEDATA_OFFLINE"] = "1"
@@ -194,6 +195,16 @@ def main() -> None:
     print(f"[4] sizes: self-contained {_sizes(embedded)} | shared-assets {_sizes(shared_html)}"
           + (f" + plotly.min.js {js.stat().st_size / 1e6:.2f} MB" if js.exists() else "")
           + ("" if shared.ok else " (shared-assets batch failed)"))
+    if not args.skip_pdf:  # reported separately from the HTML batch, as `klyngedata report --pdf` runs it after it
+        from klyngedata.reports.pdf import print_reports
+
+        t = time.perf_counter()
+        print_reports(new.results)
+        pdf_s = time.perf_counter() - t
+        pdfs = [r.pdf_path for r in new.results if r.pdf_path is not None]
+        print(f"[6] PDF (headless Chromium, one browser) of the {n} reports of [2]: {pdf_s:.1f} s "
+              f"({pdf_s / max(len(pdfs), 1):.2f} s/report; {len(pdfs)} written, "
+              f"{sum(r.pdf_error is not None for r in new.results)} failed) | {_sizes(pdfs)}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

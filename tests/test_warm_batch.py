@@ -157,3 +157,39 @@ def test_cell_timings_from_the_recorded_timestamps():
         nbformat.v4.new_code_cell("x", metadata={"execution": {"iopub.execute_input": a, "shell.execute_reply": b}})
         for a, b in ts]
     assert cell_timings(nb) == {"data_load": 0.5, "compute": 2.5}
+
+
+def test_a_report_waits_for_an_announced_table_and_computes_it_when_none_comes(tmp_path, monkeypatch):
+    """Reports start while the batch still computes tables: an announced table is waited for (CONSTRUCTED
+    frame stored by a thread a moment later); a table whose job ended without it is not waited for."""
+    import threading
+    import time
+
+    from klyngedata.reports import precompute as pc
+
+    monkeypatch.setenv(pc.ENV_TABLES, str(tmp_path))
+    division = "sundhedsklynger-2022"
+    job = (("keyfigures",), division, ("nordjylland-nord", "nordjylland-syd"))
+    assert pc.job_tables(job) == [("keyfigures", "nordjylland-nord"), ("keyfigures", "nordjylland-syd")]
+    pc.announce([job], tmp_path)
+    meta = {"period": "latest", "data_root": pc._root(tmp_path / "data"), "division": division}
+    constructed = pd.DataFrame({"value": [1.0]})
+
+    def store_later() -> None:
+        time.sleep(0.3)
+        pc._store(tmp_path, "keyfigures", "nordjylland-nord", constructed, meta)
+        (tmp_path / "keyfigures--nordjylland-nord.pending").unlink()
+
+    threading.Thread(target=store_later).start()
+    t0 = time.monotonic()
+    got = pc.read_table("keyfigures", "nordjylland-nord", division=division, period="latest",
+                        data_dir=tmp_path / "data")
+    assert got is not None and got.equals(constructed) and time.monotonic() - t0 >= 0.25  # it waited
+    threading.Timer(0.2, pc.release, args=(tmp_path,)).start()  # the batch gives up on the other table
+    assert pc.read_table("keyfigures", "nordjylland-syd", division=division, period="latest",
+                         data_dir=tmp_path / "data") is None
+    assert not list(tmp_path.glob("*.pending"))
+    # a job removes the marks of the tables it could not compute (here: no data at all)
+    pc.announce([job], tmp_path)
+    pc.compute_job(job, period=None, data_dir=tmp_path / "empty", tables_dir=tmp_path)
+    assert not list(tmp_path.glob("*.pending"))

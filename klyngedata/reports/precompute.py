@@ -50,11 +50,14 @@ KINDS_BY_NOTEBOOK: dict[str, tuple[str, ...]] = {
 DIVISION_WIDE = ("division_indicators", "division_keyfigures", "peer_features")
 """Tables of a whole division (stored under the division's id instead of a unit's)."""
 
+KINDS_ORDER = ("keyfigures", "indicators", "division_indicators", "division_keyfigures", "peer_features")
+"""The order a batch computes the kinds in: first what the population dashboards need."""
+
 
 def needed_kinds(notebooks: Iterable[str]) -> list[str]:
     """The kinds of table the ``notebooks`` read (see :data:`KINDS_BY_NOTEBOOK`)."""
     kinds = {k for nb in notebooks for k in KINDS_BY_NOTEBOOK.get(nb, ())}
-    return [k for k in ("keyfigures", "indicators", *DIVISION_WIDE) if k in kinds]
+    return [k for k in KINDS_ORDER if k in kinds]
 
 
 def _root(data_dir: str | os.PathLike[str] | None) -> str:
@@ -65,6 +68,37 @@ def _root(data_dir: str | os.PathLike[str] | None) -> str:
 
 def _path(tables_dir: str | os.PathLike[str], kind: str, key: str) -> Path:
     return Path(tables_dir) / f"{kind}--{key}.pickle"
+
+
+WAIT_SECONDS = 900.0
+"""How long a report waits for a table the batch announced (:func:`announce`) before computing it itself."""
+
+
+def _pending(tables_dir: str | os.PathLike[str], kind: str, key: str) -> Path:
+    return Path(tables_dir) / f"{kind}--{key}.pending"
+
+
+def job_tables(job: tuple) -> list[tuple[str, str]]:
+    """The tables ``(kind, key)`` a job of :func:`plan` stores (if it can compute them)."""
+    kinds, division, ids = job
+    return [(kind, division) if kind in DIVISION_WIDE else (kind, uid) for kind in kinds
+            for uid in ((division,) if kind in DIVISION_WIDE else ids)]
+
+
+def announce(jobs: Iterable[tuple], tables_dir: str | os.PathLike[str]) -> None:
+    """Mark the tables of ``jobs`` as coming: a report that needs one of them waits for it (:func:`read_table`)
+    instead of computing it, so reports can start while the batch still computes the tables they do not need.
+    Every mark is removed when its table is stored or its job ends (:func:`compute_job`), and by
+    :func:`release`."""
+    for job in jobs:
+        for kind, key in job_tables(job):
+            _pending(tables_dir, kind, key).touch()
+
+
+def release(tables_dir: str | os.PathLike[str]) -> None:
+    """Remove every mark of a coming table (the batch computes nothing more: waiting reports compute it)."""
+    for marker in Path(tables_dir).glob("*.pending"):
+        marker.unlink(missing_ok=True)
 
 
 def _store(tables_dir, kind: str, key: str, frame: pd.DataFrame, meta: dict) -> None:
@@ -109,16 +143,27 @@ def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str], parts: int 
 
 
 def compute_job(job: tuple, *, period: str | None, data_dir: str | os.PathLike[str] | None,
-                tables_dir: str | os.PathLike[str]) -> dict[str, float]:
+                tables_dir: str | os.PathLike[str], shared: dict[str, object] | None = None) -> dict[str, float]:
     """Compute and store the tables of one job of :func:`plan` (in any process); seconds per kind.
+    ``shared``: what the job's kinds share (the division's population and indicators), kept by the caller
+    when it computes a division's kinds in several calls.
 
     Never raises: a table that cannot be computed is not stored (the notebook computes it and reports the
-    problem itself).
+    problem itself), and its mark (:func:`announce`) is removed.
     """
+    try:
+        return _compute_job(job, period=period, data_dir=data_dir, tables_dir=tables_dir,
+                            shared={} if shared is None else shared)
+    finally:
+        for kind, key in job_tables(job):
+            _pending(tables_dir, kind, key).unlink(missing_ok=True)
+
+
+def _compute_job(job: tuple, *, period: str | None, data_dir, tables_dir, shared: dict[str, object]
+                 ) -> dict[str, float]:
     kinds, division, ids = job
     seconds: dict[str, float] = {}
     meta = {"period": period or "latest", "data_root": _root(data_dir), "division": division}
-    shared: dict[str, object] = {}  # the division's indicators, computed once for both kinds
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # each notebook shows (or logs) the warnings of its own data
         for kind in kinds:
@@ -134,6 +179,7 @@ def compute_job(job: tuple, *, period: str | None, data_dir: str | os.PathLike[s
                     _store(tables_dir, kind, key, frame, meta)
                 except Exception as exc:  # noqa: BLE001 - not stored: the notebook computes it
                     log.info("batch: %s of %s not stored (%s)", kind, key, exc)
+                _pending(tables_dir, kind, key).unlink(missing_ok=True)  # a waiting report reads it now
             seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - t0
     return seconds
 
@@ -206,6 +252,17 @@ def _compute(kind: str, division: str, units: list[str], *, period: str, data_di
     raise ValueError(f"unknown table kind {kind!r}")
 
 
+def _wait_for(path: Path, pending: Path) -> bool:
+    """Wait while the batch still computes the table at ``path`` (its mark ``pending`` exists): True once it
+    is stored, False when it will not come (mark removed without a table) or after :data:`WAIT_SECONDS`."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if path.is_file():
+            return True
+    return path.is_file()
+
+
 def _observed(division: str, data_dir, shared: dict[str, object]) -> pd.DataFrame:
     """The division's observed population frame, as key figures load it (once per job)."""
     from klyngedata.keyfigures.pooling import _load_frame
@@ -231,7 +288,7 @@ def read_table(kind: str, key: str, *, division: str, period: str | None,
     if not where:
         return None
     path = _path(where, kind, key)
-    if not path.is_file():
+    if not path.is_file() and not _wait_for(path, _pending(where, kind, key)):
         return None
     try:
         with open(path, "rb") as fh:

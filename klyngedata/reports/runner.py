@@ -33,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -348,8 +348,8 @@ def run(
     batch_timings: dict[str, float] = {}
     bar = tqdm(total=len(tasks), desc="Rapporter", unit="rapport", disable=not progress, file=sys.stderr)
     try:
-        with _batch_tables(units, names, period, data_dir_s, batch_timings) as fill_tables:
-            results = _execute(tasks, jobs, bar, prepare=fill_tables,
+        with _batch_tables(units, names, period, data_dir_s, batch_timings) as tables:
+            results = _execute(tasks, jobs, bar, tables=tables,
                                worker_args=(str(nb_path), data_dir_s, True))
     finally:
         bar.close()
@@ -380,17 +380,18 @@ def _ready() -> None:
     """A task that does nothing: submitted once per worker, it makes the pool start its workers at once."""
 
 
-def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[..., None] = lambda *a: None,
+def _execute(tasks: list[dict], jobs: int, bar: Any, tables: _Tables | None = None,
              worker_args: tuple | None = None) -> list[ReportResult]:
     """Run the report tasks in this process (``jobs`` 1) or in a pool of ``jobs`` worker processes.
 
-    ``prepare()`` (the batch's shared tables) runs before the first report; with a pool, ``prepare(pool,
-    jobs)`` runs while the workers start (:func:`~klyngedata.reports.execute.prepare_worker` with
-    ``worker_args``: imports, HTML exporter, warm kernel) and hands part of its work to them.
+    ``tables`` (the batch's shared tables) are computed before the first report; with a pool, while the workers
+    start (:func:`~klyngedata.reports.execute.prepare_worker` with ``worker_args``: imports, HTML exporter, warm
+    kernel) and take the reports whose tables are ready (the others wait for theirs).
     """
     results: list[ReportResult] = []
     if jobs <= 1 or len(tasks) <= 1:
-        prepare()
+        if tables is not None:
+            tables.fill()
         saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
         try:
             for task in tasks:
@@ -411,9 +412,13 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[..., None
         init = {"initializer": prepare_worker, "initargs": worker_args} if worker_args is not None else {}
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, **init) as pool:
             for _ in range(jobs):
-                pool.submit(_ready)  # start every worker now: they warm up while prepare() runs here
-            prepare(pool, jobs)
+                pool.submit(_ready)  # start every worker now: they warm up while the tables are computed here
+            if tables is not None:
+                tables.announce()  # before any report starts: a report waits for an announced table
+                tasks = tables.ready_first(tasks)
             futures = {pool.submit(_run_task, task): task for task in tasks}
+            if tables is not None:
+                tables.fill()
             for fut in as_completed(futures):
                 task = futures[fut]
                 try:
@@ -434,53 +439,71 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, prepare: Callable[..., None
     return results
 
 
+class _Tables:
+    """The batch's shared tables (:mod:`klyngedata.reports.precompute`): :meth:`announce` marks them as coming
+    (reports that need one wait for it), :meth:`fill` computes them here, in one process (the divisions share
+    the indicator universe): first every division's units' key figures (all a population dashboard needs),
+    then the division-wide tables, while the pool's workers warm up and start on the reports whose tables are
+    ready."""
+
+    def __init__(self, units: list[tuple[str, str]], names: list[str], period: str | None, data_dir: str | None,
+                 tables_dir: str | None, timings: dict[str, float]) -> None:
+        from klyngedata.reports.precompute import plan
+
+        self.jobs = plan(units, names) if tables_dir else []
+        self.where = dict(period=period, data_dir=data_dir, tables_dir=tables_dir)
+        self.timings = timings
+
+    def announce(self) -> None:
+        from klyngedata.reports.precompute import announce
+
+        if self.jobs:
+            announce(self.jobs, self.where["tables_dir"])
+
+    def fill(self) -> None:
+        from klyngedata.reports.precompute import KINDS_ORDER, compute_job, release
+
+        if not self.jobs or "precompute" in self.timings:
+            return
+        t0 = time.perf_counter()
+        shared: dict[str, dict] = {division: {} for _, division, _ in self.jobs}
+        steps = [((kind,), division, ids) for kind in KINDS_ORDER for kinds, division, ids in self.jobs
+                 if kind in kinds]
+        try:
+            with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
+                for step in steps:
+                    for kind, sec in compute_job(step, shared=shared[step[1]], **self.where).items():
+                        self.timings[f"precompute {kind}"] = self.timings.get(f"precompute {kind}", 0.0) + sec
+        finally:
+            release(self.where["tables_dir"])  # whatever was not computed, the reports compute themselves
+        self.timings["precompute"] = time.perf_counter() - t0
+        logger.info("computed once for the batch in %.1f s: %s", self.timings["precompute"],
+                    ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items() if k != "precompute"))
+
+    def ready_first(self, tasks: list[dict]) -> list[dict]:
+        """``tasks`` with the reports that need the fewest tables first (they can start soonest)."""
+        from klyngedata.reports.precompute import KINDS_BY_NOTEBOOK
+
+        return sorted(tasks, key=lambda t: len(KINDS_BY_NOTEBOOK.get(t["notebook"], ())))
+
+
 @contextlib.contextmanager
 def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | None, data_dir: str | None,
-                  timings: dict[str, float]) -> Iterator[Callable[..., None]]:
-    """A private temporary directory for what the batch's reports share, named to the report kernels in
-    ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards; yields the function that computes the tables into it
-    once (:mod:`klyngedata.reports.precompute`), to be called before the first report runs: ``fill()`` here,
-    or ``fill(pool)``: each division's units' key figures in the worker pool, the division-wide tables here,
-    at the same time. Nothing is precomputed when the batch runs
-    the old way (``$KLYNGEDATA_COLD_BATCH``)."""
+                  timings: dict[str, float]) -> Iterator[_Tables]:
+    """The batch's :class:`_Tables` in a private temporary directory, named to the report kernels in
+    ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards. Nothing is computed once when the batch runs the old
+    way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
-    from klyngedata.reports.precompute import ENV_TABLES, compute_job, needed_kinds, plan
+    from klyngedata.reports.precompute import ENV_TABLES, needed_kinds
 
     if cold() or not needed_kinds(names):
-        yield lambda *a: None
+        yield _Tables(units, names, period, data_dir, None, timings)
         return
     saved = os.environ.get(ENV_TABLES)
     with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
-
-        def fill(pool: Any = None, *_: Any) -> None:
-            if "precompute" in timings:
-                return
-            t0 = time.perf_counter()
-            where = dict(period=period, data_dir=data_dir, tables_dir=tables)
-            # per division one job, here, while the pool's workers warm up (their kernels start meanwhile): the
-            # divisions share the indicator universe, computed once in this process
-            jobs = plan(units, names)
-            remote: list[tuple] = []
-            here = jobs
-            done = []
-            with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
-                futures = [pool.submit(compute_job, job, **where) for job in remote]
-                done += [compute_job(job, **where) for job in here]
-                for fut in futures:
-                    try:
-                        done.append(fut.result())
-                    except Exception as exc:  # noqa: BLE001 - not precomputed: the notebooks compute them
-                        log.info("batch: tables not precomputed in a worker (%s: %s)", type(exc).__name__, exc)
-            for seconds in done:
-                for kind, s in seconds.items():
-                    timings[f"precompute {kind}"] = timings.get(f"precompute {kind}", 0.0) + s
-            timings["precompute"] = time.perf_counter() - t0
-            logger.info("computed once for the batch in %.1f s: %s", timings["precompute"],
-                        ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "precompute"))
-
         os.environ[ENV_TABLES] = tables  # before the workers start: their kernels inherit it
         try:
-            yield fill
+            yield _Tables(units, names, period, data_dir, tables, timings)
         finally:
             if saved is None:
                 os.environ.pop(ENV_TABLES, None)
