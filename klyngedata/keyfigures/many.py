@@ -107,16 +107,22 @@ def key_figures_many(units: Iterable[Any], period: object = "latest", division: 
     plans = []
     for given, cl in clusters:
         missing: list[dict] = []
-        parts, how = _entity_parts(norm, cl, missing, memo)
+        try:
+            parts, how = _entity_parts(norm, cl, missing, memo)
+            pparts = _entity_parts(pnorm, cl, [], pmemo)[0] if pnorm is not None else []
+        except Exception as exc:
+            if errors is None:
+                raise
+            errors[str(given)] = exc
+            continue
         keys = [k for k, _ in parts]
         if len(set(keys)) < len(keys) or cl.division != div:  # not the shape computed here: the single call
             plans.append((given, cl, None, None, None))
             continue
         for k, p in parts:
             rows.setdefault(k, p)
-        if pnorm is not None:
-            for k, p in _entity_parts(pnorm, cl, [], pmemo)[0]:
-                prows.setdefault(k, p)
+        for k, p in pparts:
+            prows.setdefault(k, p)
         plans.append((given, cl, keys, missing, how))
 
     ent = pd.concat(list(rows.values()), ignore_index=True) if rows else norm.iloc[0:0]
