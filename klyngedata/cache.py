@@ -128,9 +128,10 @@ def _periods_summary(periods: Any) -> str | None:
     return f"{ordered[0]}..{ordered[-1]} ({len(ordered)})"
 
 
-def _dictionary_columns(data: bytes, wanted: Sequence[str]) -> dict[str, Any]:
-    """``read_dictionary`` for those of ``wanted`` that are string columns of the parquet ``data``."""
-    if not wanted:
+def _dictionary_columns(data: bytes, wanted: Sequence[str], columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """``read_dictionary`` for those of ``wanted`` that are string columns of the parquet ``data``, and
+    ``columns``: those of ``columns`` it has."""
+    if not wanted and columns is None:
         return {}
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -138,7 +139,8 @@ def _dictionary_columns(data: bytes, wanted: Sequence[str]) -> dict[str, Any]:
     schema = pq.read_schema(io.BytesIO(data))
     cols = [c for c in wanted if c in schema.names
             and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
-    return {"read_dictionary": cols} if cols else {}
+    return ({"read_dictionary": cols} if cols else {}) | \
+        ({"columns": [c for c in columns if c in schema.names]} if columns is not None else {})
 
 
 def _file_lock(path: Path) -> Any:
@@ -473,12 +475,13 @@ class Cache:
         )
 
     def read(self, key: str, hint: str | None = None, *, categorical: Sequence[str] = (),
-             filters: list[tuple] | None = None) -> pd.DataFrame:
+             filters: list[tuple] | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Load entry ``key``; ``.attrs["provenance"]`` holds its metadata.
 
         ``categorical``: string columns to return as pandas categoricals, read straight from the parquet
         dictionary (much faster and smaller for millions of rows with a few distinct values). ``filters``:
         only the rows matching these pyarrow filters (e.g. ``[("sex", "in", ["male", "female"])]``) are read.
+        ``columns``: only these columns (of those the entry has) are read.
 
         Raises :class:`DataNotAvailable` (with a how-to-get message, or ``hint``) if it is not cached, and
         :class:`CacheCorrupt` (naming the entry and what is wrong) if it is damaged.
@@ -518,7 +521,7 @@ class Cache:
 
                 frame = geopandas.read_parquet(io.BytesIO(data))
             else:
-                frame = pd.read_parquet(io.BytesIO(data), **_dictionary_columns(data, categorical),
+                frame = pd.read_parquet(io.BytesIO(data), **_dictionary_columns(data, categorical, columns),
                                         **({"filters": filters} if filters else {}))
         except Exception as exc:  # noqa: BLE001 - damaged despite a matching checksum
             raise self._corrupt(key, meta, f"its data cannot be read as parquet ({exc})") from exc

@@ -20,6 +20,18 @@ CONSTRUCTED_FRAME = pd.DataFrame(
 )
 
 
+def test_read_only_some_columns_and_rows(tmp_path):
+    """``columns`` reads those of the named columns the entry has; ``filters`` and ``categorical`` still apply."""
+    c = Cache(tmp_path)
+    c.write("population/demo", CONSTRUCTED_FRAME, {"source": "constructed"})
+    out = c.read("population/demo", columns=["municipality_code", "population", "not_there"],
+                 categorical=["municipality_code"], filters=[("population", ">=", 15)])
+    assert list(out.columns) == ["municipality_code", "population"]
+    assert out["municipality_code"].astype(str).tolist() == ["0860"]
+    assert isinstance(out["municipality_code"].dtype, pd.CategoricalDtype)
+    assert out.attrs["provenance"]["rows"] == 2
+
+
 def test_roundtrip_preserves_dtypes_and_provenance(tmp_path):
     c = Cache(tmp_path)
     meta = {"table": "DEMO", "periods": ["2024K1"], "source": "constructed"}

@@ -27,7 +27,7 @@ def _int_codes(values: np.ndarray, na: np.ndarray | None) -> tuple[np.ndarray, i
     lo, hi = int(ok.min()), int(ok.max())
     if hi - lo >= _DENSE_MAX:
         return None
-    codes = values.astype(np.int64) - (lo - 1)
+    codes = np.subtract(values, lo - 1, dtype=np.int64)
     if na is not None:
         codes[na] = 0
     return codes, hi - lo + 2
@@ -37,9 +37,10 @@ def column_codes(col: pd.Series) -> tuple[np.ndarray, int]:
     """``(codes, n)``: integer codes ``0..n-1`` of a column's values, equal codes for equal values (NA too)."""
     dtype = col.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy().astype(np.int64) + 1, len(dtype.categories) + 1
+        return np.add(col.cat.codes.to_numpy(), 1, dtype=np.int64), len(dtype.categories) + 1
     if isinstance(dtype, pd.PeriodDtype):
-        out = _int_codes(col.array.asi8, col.isna().to_numpy())
+        na = col.isna().to_numpy()
+        out = _int_codes(col.array.asi8, na if na.any() else None)
         if out is not None:
             return out
     elif pd.api.types.is_bool_dtype(dtype) and not col.hasnans:
@@ -74,7 +75,8 @@ def _combined(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int
         codes, k = column_codes(frame[key])
         if size * k > cap and size > 1:  # keep the combination ids small: only those that occur
             gid, size = _renumber(gid, size)
-        gid = gid * k + codes
+        gid *= k
+        gid += codes
         size *= k
     return gid, size
 
@@ -91,10 +93,12 @@ def group_ids(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.
     dense, k = _renumber(*_combined(frame, keys))
     first = np.full(k, n, dtype=np.int64)
     np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
-    order = np.argsort(first, kind="stable")  # groups numbered by their first row
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first] = True
+    first = np.flatnonzero(is_first)  # the groups' first rows in row order: groups numbered by their first row
     rank = np.empty(k, dtype=np.int64)
-    rank[order] = np.arange(k, dtype=np.int64)
-    return rank[dense], first[order]
+    rank[dense[first]] = np.arange(k, dtype=np.int64)
+    return rank[dense], first
 
 
 def join_rows(keys: pd.Series, targets: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
@@ -126,10 +130,20 @@ def group_sums(values: pd.Series, ids: np.ndarray, k: int) -> tuple[np.ndarray, 
         return None
     na = values.isna().to_numpy()
     v = values.to_numpy(dtype=np.int64, na_value=0)
-    if float(np.abs(v).sum(dtype=np.float64)) >= _EXACT:
+    if len(v) and max(-int(v.min()), int(v.max())) * float(len(v)) >= _EXACT:  # float sums might round
         sums = np.zeros(k, dtype=np.int64)
         np.add.at(sums, ids, v)
     else:
         sums = np.bincount(ids, weights=v, minlength=k).astype(np.int64)
     has_na = np.bincount(ids[na], minlength=k) > 0 if na.any() else np.zeros(k, dtype=bool)
     return sums, has_na
+
+
+def decategorized(col: pd.Series, dtype: object) -> pd.Series:
+    """``col.astype(dtype)`` of a categorical column (strings or objects), taken from its categories."""
+    codes = col.cat.codes.to_numpy()
+    plain = pd.api.types.is_object_dtype(dtype)
+    if (codes < 0).any() or not (plain or isinstance(dtype, pd.StringDtype)):
+        return col.astype(dtype)
+    values = col.cat.categories.astype(dtype).take(codes)
+    return pd.Series(values.to_numpy() if plain else values.array, index=col.index, name=col.name)

@@ -116,8 +116,12 @@ def _load_table(cache: Cache, table: str, refresh: bool, rows: list[tuple] | Non
     return frame
 
 
+_COLUMNS = ("area_level", "area_code", "sex", "age", "age_open", "period", "population")
+"""The columns of a cached population table that :func:`~klyngedata.population.population` uses."""
+
+
 def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
-    frame = cache.read(key, categorical=_CATEGORICAL, filters=rows)
+    frame = cache.read(key, categorical=_CATEGORICAL, filters=rows, columns=_COLUMNS)
     try:  # the parquet decoding buffers go back to the system before pandas allocates the aggregation's arrays
         import pyarrow
 

@@ -5,7 +5,7 @@ source's own region/Denmark rows."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ import pandas as pd
 
 from klyngedata.cache import Cache
 from klyngedata.exceptions import KlyngedataError
-from klyngedata.population.groups import count_groups, group_ids, group_sums, join_rows
+from klyngedata.population.groups import count_groups, decategorized, group_ids, group_sums, join_rows
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
 from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
 
@@ -141,7 +141,8 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
         unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     allc = pd.concat(parts, ignore_index=True)
     out = _aggregate(allc, ["cluster_id", "cluster_name", "region_code", *group])
-    out = out.astype({c: mem[c].dtype for c in _CLUSTER})
+    for c in _CLUSTER:
+        out[c] = decategorized(out[c], mem[c].dtype)
     out["is_cluster"] = True
     if unallocated:
         extra = pd.concat(unallocated, ignore_index=True)
@@ -176,12 +177,14 @@ MISSING_DA = "markeret '..' i kilden"
 
 
 
-def _missing_names(population: pd.Series, names: pd.Series) -> pd.Series:
-    """``(name,)`` where the count is missing ('..'), None elsewhere: the seed of the missing-member lists."""
+def _missing_names(population: pd.Series, names: pd.Series | Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``(name,)`` where the count is missing ('..'), None elsewhere: the seed of the missing-member lists.
+    ``names``: the names of all rows, or a function giving them for the rows it is given (the missing ones)."""
     out = np.full(len(population), None, dtype=object)
     na = population.isna().to_numpy()
     if na.any():
-        for i, name in zip(np.flatnonzero(na), names[na], strict=True):  # one by one: tuples stay tuples
+        which = names(population.index[na]) if callable(names) else names[na]
+        for i, name in zip(np.flatnonzero(na), which, strict=True):  # one by one: tuples stay tuples
             out[i] = (str(name),)
     return pd.Series(out, index=population.index, dtype=object)
 

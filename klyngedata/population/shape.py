@@ -38,8 +38,14 @@ def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.D
         edges = [0, *edges]
     labels = _age_labels(edges)
     ages = df["age"].astype("float64").to_numpy()
-    idx = np.searchsorted(np.asarray(edges), ages, side="right") - 1
-    bad = df["age_open"].to_numpy() & (df["age"].to_numpy(dtype="float64", na_value=np.nan) < edges[-1])
+    top = int(np.nanmax(ages)) if len(ages) and not np.isnan(ages).all() else -1
+    if 0 <= top < 1000 and len(ages) > 1000 and not np.isnan(ages).any() and ages.min() >= 0:
+        # single years: the group of every year up to the oldest, looked up (not searched for millions of rows)
+        lookup = np.searchsorted(np.asarray(edges), np.arange(top + 1, dtype="float64"), side="right") - 1
+        idx = lookup[ages.astype(np.int64)]
+    else:
+        idx = np.searchsorted(np.asarray(edges), ages, side="right") - 1
+    bad = df["age_open"].to_numpy() & (ages < edges[-1])
     if bad.any():
         raise KlyngedataError(f"the open age group {int(df.loc[bad, 'age'].iloc[0])}+ cannot be split by the "
                               f"age group edges {edges}; use a last edge of at most that age")
@@ -78,7 +84,8 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
         raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
                                f"age_groups={age_groups!r}. {HOW_TO_GET_DATA}")
     cols = ["area_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
-    df = base.loc[mask, cols].rename(columns={"area_code": "entity_id"})
+    # every row selected (a table read with the selection's filters): no copy of millions of rows
+    df = (base[cols] if mask.all() else base.loc[mask, cols]).rename(columns={"area_code": "entity_id"})
     if age_groups is not None:
         df = _apply_age_groups(df, age_groups)
         if "age" in by:
