@@ -95,7 +95,8 @@ def _population(level: str, division: str | None, period: Any, by: Sequence[str]
         **({"file": meta["file"]} if meta.get("file") else {}),
         "source": meta.get("source"),
     }]
-    mun["_missing"] = _missing_names(mun["population"], lambda rows: mun.loc[rows, "entity_id"].map(names))
+    if age_groups is None or mun["population"].hasnans:  # (summed without '..' years: no list to seed)
+        mun["_missing"] = _missing_names(mun["population"], lambda rows: mun.loc[rows, "entity_id"].map(names))
     if age_groups is not None:  # single years -> groups; a group with a '..' year is missing
         mun = _aggregate(mun, ["entity_id", *group])
     mun["region_code"] = mun["entity_id"].map(regions)
