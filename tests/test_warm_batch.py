@@ -168,6 +168,7 @@ def test_a_report_waits_for_an_announced_table_and_computes_it_when_none_comes(t
     from klyngedata.reports import precompute as pc
 
     monkeypatch.setenv(pc.ENV_TABLES, str(tmp_path))
+    monkeypatch.setattr(pc, "WAIT_SECONDS", 20.0)  # a wait that never ends fails the test instead of hanging
     division = "sundhedsklynger-2022"
     job = (("keyfigures",), division, ("nordjylland-nord", "nordjylland-syd"))
     assert pc.job_tables(job) == [("keyfigures", "nordjylland-nord"), ("keyfigures", "nordjylland-syd")]
@@ -185,7 +186,11 @@ def test_a_report_waits_for_an_announced_table_and_computes_it_when_none_comes(t
     got = pc.read_table("keyfigures", "nordjylland-nord", division=division, period="latest",
                         data_dir=tmp_path / "data")
     assert got is not None and got.equals(constructed) and time.monotonic() - t0 >= 0.25  # it waited
-    threading.Timer(0.2, pc.release, args=(tmp_path,)).start()  # the batch gives up on the other table
+    def give_up_later() -> None:  # the batch gives up on the other table
+        time.sleep(0.2)
+        pc.release(tmp_path)
+
+    threading.Thread(target=give_up_later).start()
     assert pc.read_table("keyfigures", "nordjylland-syd", division=division, period="latest",
                          data_dir=tmp_path / "data") is None
     assert not list(tmp_path.glob("*.pending"))

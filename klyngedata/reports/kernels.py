@@ -180,7 +180,10 @@ class WarmKernel:
         kc = self.km.client()
         kc.start_channels()
         try:
-            run_sync(_connected)(kc, self.startup_timeout)
+            if hasattr(kc, "_async_is_alive") and hasattr(kc, "_handle_kernel_info_reply"):
+                run_sync(_connected)(kc, self.startup_timeout)
+            else:  # another jupyter_client: its own (slower) handshake
+                run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
         except Exception:
             kc.stop_channels()
             raise
