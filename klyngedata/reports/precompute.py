@@ -17,6 +17,11 @@ read, made and deleted by the batch. A table made for another division, period o
 used; whatever could not be computed is left out, and the notebook computes it (and fails or explains
 itself) exactly as it would have without the batch.
 
+Reports start before every table is ready: the runner marks the tables it will compute (:func:`announce`), a
+report that needs a marked table waits for it (:func:`read_table`), and each mark is removed when its table is
+stored or its job ends (:func:`compute_job`, :func:`release`) — so a report never waits for a table that will
+not come.
+
 Example
 -------
 >>> needed_kinds(["befolkningsdashboard"])
@@ -109,37 +114,24 @@ def _store(tables_dir, kind: str, key: str, frame: pd.DataFrame, meta: dict) -> 
     os.replace(tmp, target)
 
 
-def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str], parts: int = 1) -> list[tuple]:
-    """The batch's tables as independent jobs ``(kinds, division, unit ids)``: per division one job for all
-    its tables (one load of its population for the units' and the division's key figures, one computation
-    of the indicators for the units' and the division's tables); with ``parts`` > 1 the units' key figures
-    in ``parts`` jobs of about equal size instead, so that a pool can compute them side by side.
+def plan(units: Sequence[tuple[str, str]], notebooks: Iterable[str]) -> list[tuple]:
+    """The batch's tables as jobs ``(kinds, division, unit ids)``: one per division, for all its tables (one
+    load of its population for the units' and the division's key figures, one computation of the indicators
+    for the units' and the division's tables).
 
     Example
     -------
     >>> plan([("nordjylland-nord", "sundhedsklynger-2022"), ("nordjylland-syd", "sundhedsklynger-2022")],
-    ...      ["befolkningsdashboard"], parts=2)  # doctest: +NORMALIZE_WHITESPACE
-    [(('keyfigures',), 'sundhedsklynger-2022', ('nordjylland-nord',)),
-     (('keyfigures',), 'sundhedsklynger-2022', ('nordjylland-syd',))]
+    ...      ["befolkningsdashboard"])  # doctest: +NORMALIZE_WHITESPACE
+    [(('keyfigures',), 'sundhedsklynger-2022', ('nordjylland-nord', 'nordjylland-syd'))]
     """
-    kinds = needed_kinds(notebooks)
+    kinds = tuple(needed_kinds(notebooks))
     by_division: dict[str, list[str]] = {}
     for uid, div in units:
         by_division.setdefault(div, [])
         if uid not in by_division[div]:
             by_division[div].append(uid)
-    jobs: list[tuple] = []
-    for division, ids in by_division.items():
-        if parts <= 1:
-            jobs.append((tuple(kinds), division, tuple(ids)))
-            continue
-        if "keyfigures" in kinds:
-            n = max(1, min(parts, len(ids)))
-            jobs += [(("keyfigures",), division, tuple(ids[i::n])) for i in range(n)]
-        rest = tuple(k for k in kinds if k != "keyfigures")
-        if rest:
-            jobs.append((rest, division, tuple(ids)))
-    return jobs
+    return [(kinds, division, tuple(ids)) for division, ids in by_division.items()]
 
 
 def compute_job(job: tuple, *, period: str | None, data_dir: str | os.PathLike[str] | None,
