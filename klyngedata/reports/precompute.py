@@ -179,13 +179,26 @@ def _compute_job(job: tuple, *, period: str | None, data_dir, tables_dir, shared
 def precompute(units: Sequence[tuple[str, str]], notebooks: Iterable[str], *, period: str | None,
                data_dir: str | os.PathLike[str] | None, tables_dir: str | os.PathLike[str]) -> dict[str, float]:
     """Compute and store, in this process, the tables the ``notebooks`` of ``units`` ((unit id, division)
-    pairs) read: every job of :func:`plan`. Never raises (see :func:`compute_job`). Returns the seconds
+    pairs) read: every job of :func:`plan` (see :func:`compute_jobs`). Never raises. Returns the seconds
     spent per kind, for the batch's time breakdown.
     """
+    return compute_jobs(plan(units, notebooks), period=period, data_dir=data_dir, tables_dir=tables_dir)
+
+
+def compute_jobs(jobs: Sequence[tuple], *, period: str | None, data_dir: str | os.PathLike[str] | None,
+                 tables_dir: str | os.PathLike[str]) -> dict[str, float]:
+    """Compute and store the tables of ``jobs`` kind by kind in :data:`KINDS_ORDER` (every division's units'
+    key figures first: all a population dashboard waits for), each division's population and indicators
+    computed once. Never raises (see :func:`compute_job`); seconds per kind."""
+    shared: dict[str, dict[str, object]] = {division: {} for _, division, _ in jobs}
     seconds: dict[str, float] = {}
-    for job in plan(units, notebooks):
-        for kind, s in compute_job(job, period=period, data_dir=data_dir, tables_dir=tables_dir).items():
-            seconds[kind] = seconds.get(kind, 0.0) + s
+    for kind in KINDS_ORDER:
+        for kinds, division, ids in jobs:
+            if kind in kinds:
+                step = compute_job(((kind,), division, ids), period=period, data_dir=data_dir,
+                                   tables_dir=tables_dir, shared=shared[division])
+                for k, sec in step.items():
+                    seconds[k] = seconds.get(k, 0.0) + sec
     return seconds
 
 

@@ -461,19 +461,15 @@ class _Tables:
             announce(self.jobs, self.where["tables_dir"])
 
     def fill(self) -> None:
-        from klyngedata.reports.precompute import KINDS_ORDER, compute_job, release
+        from klyngedata.reports.precompute import compute_jobs, release
 
         if not self.jobs or "precompute" in self.timings:
             return
         t0 = time.perf_counter()
-        shared: dict[str, dict] = {division: {} for _, division, _ in self.jobs}
-        steps = [((kind,), division, ids) for kind in KINDS_ORDER for kinds, division, ids in self.jobs
-                 if kind in kinds]
         try:
             with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
-                for step in steps:
-                    for kind, sec in compute_job(step, shared=shared[step[1]], **self.where).items():
-                        self.timings[f"precompute {kind}"] = self.timings.get(f"precompute {kind}", 0.0) + sec
+                for kind, sec in compute_jobs(self.jobs, **self.where).items():
+                    self.timings[f"precompute {kind}"] = sec
         finally:
             release(self.where["tables_dir"])  # whatever was not computed, the reports compute themselves
         self.timings["precompute"] = time.perf_counter() - t0
