@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -120,7 +121,34 @@ _COLUMNS = ("area_level", "area_code", "sex", "age", "age_open", "period", "popu
 """The columns of a cached population table that :func:`~klyngedata.population.population` uses."""
 
 
+_kept: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
+"""The last population table read in this process: ``{(cache root, key, rows): ((data file, checksum), frame)}``."""
+_kept_lock = threading.Lock()
+
+
 def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
+    """The rows of cache entry ``key`` (``rows``: pyarrow filters), parsed once for as long as the entry is
+    unchanged.
+
+    At full national detail (FOLK1A by sex and single age: ~2 M rows) parsing the parquet is a third of a
+    ``population()`` call, and a notebook or a batch asks the same table again and again (other levels, the
+    other division, other age groups). The last table read is kept — one, so memory stays bounded — under the
+    data file and checksum of its entry: before it is used again the entry's metadata is read and the data file
+    checked against its checksum (:meth:`Cache.meta`), so a new import, a fetch or a damaged file is never
+    answered from memory. Callers get a copy (shallow under pandas' copy-on-write): changing it never changes
+    the kept frame.
+    """
+    spec = (str(cache.root), key, repr(rows))
+    with _kept_lock:
+        kept = _kept.get(spec)
+    if kept is not None:
+        meta = cache.meta(key)  # None when missing or damaged: read below, which says what is wrong
+        if meta is not None and (meta.get("data_file"), meta.get("data_sha256")) == kept[0]:
+            out = _copy(kept[1])
+            out.attrs = {"provenance": meta}
+            return out
+    with _kept_lock:
+        _kept.clear()  # the table kept before is not held while another one is parsed
     frame = cache.read(key, categorical=_CATEGORICAL, filters=rows, columns=_COLUMNS)
     try:  # the parquet decoding buffers go back to the system before pandas allocates the aggregation's arrays
         import pyarrow
@@ -128,7 +156,26 @@ def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
         pyarrow.default_memory_pool().release_unused()
     except (ImportError, AttributeError):
         pass
-    return frame
+    meta = frame.attrs.get("provenance") or {}
+    with _kept_lock:
+        _kept.clear()
+        _kept[spec] = ((meta.get("data_file"), meta.get("data_sha256")), frame)
+    out = _copy(frame)
+    out.attrs = {"provenance": meta}
+    return out
+
+
+def _copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy that can be changed without changing ``frame``: shallow under copy-on-write (pandas 3, or the
+    option set), else deep."""
+    cow = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("mode.copy_on_write"))
+    return frame.copy(deep=not cow)
+
+
+def forget_tables() -> None:
+    """Drop the population table kept in memory (it is dropped anyway when its cache entry changes)."""
+    with _kept_lock:
+        _kept.clear()
 
 
 def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] | None) -> pd.DataFrame:

@@ -16,7 +16,8 @@ and the day (the default division), so it is kept under exactly that key:
 * the registry object in use.
 
 Outside a report batch (online, where a stale cache is re-checked, or interactively), with
-``refresh``/``geometry``, or for large frames (full national detail), nothing is kept. Every caller
+``refresh``/``geometry``, or for large frames (full national detail), no answer is kept (the parsed table they
+are computed from is, see :func:`klyngedata.population.load._read`). Every caller
 gets its own copy, and the warnings the computation gave are given again; a :class:`DataNotAvailable` answer
 ("the data do not have it", e.g. no breakdown by sex and age) is kept too and raised again.
 """
@@ -118,5 +119,9 @@ def _warn_again(caught: list[warnings.WarningMessage]) -> None:
 
 
 def forget() -> None:
-    """Drop every kept answer (tests; an analyst never needs it: the key follows the data)."""
+    """Drop every kept answer and the population table kept in memory (tests; an analyst never needs it: the
+    key follows the data)."""
+    from klyngedata.population.load import forget_tables
+
     _memo.clear()
+    forget_tables()
