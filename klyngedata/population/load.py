@@ -126,7 +126,7 @@ _kept: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
 _kept_lock = threading.Lock()
 
 
-def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
+def _read(cache: Cache, key: str, rows: list[tuple] | None, meta: dict | None = None) -> pd.DataFrame:
     """The rows of cache entry ``key`` (``rows``: pyarrow filters), parsed once for as long as the entry is
     unchanged.
 
@@ -136,13 +136,13 @@ def _read(cache: Cache, key: str, rows: list[tuple] | None) -> pd.DataFrame:
     data file and checksum of its entry: before it is used again the entry's metadata is read and the data file
     checked against its checksum (:meth:`Cache.meta`), so a new import, a fetch or a damaged file is never
     answered from memory. Callers get a copy (shallow under pandas' copy-on-write): changing it never changes
-    the kept frame.
+    the kept frame. ``meta``: the entry's metadata as :meth:`Cache.meta` just returned it (not checked again).
     """
     spec = (str(cache.root), key, repr(rows))
     with _kept_lock:
         kept = _kept.get(spec)
     if kept is not None:
-        meta = cache.meta(key)  # None when missing or damaged: read below, which says what is wrong
+        meta = meta or cache.meta(key)  # None when missing or damaged: read below, which says what is wrong
         if meta is not None and (meta.get("data_file"), meta.get("data_sha256")) == kept[0]:
             out = _copy(kept[1])
             out.attrs = {"provenance": meta}
@@ -199,7 +199,7 @@ def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] 
             except ValueError:
                 stale = True
         if not stale:
-            return _read(cache, key, rows)
+            return _read(cache, key, rows, meta)
         try:
             from klyngedata.dst.client import StatBankClient
             from klyngedata.dst.tables import latest_published_period
