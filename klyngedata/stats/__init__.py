@@ -6,6 +6,9 @@
 * :mod:`klyngedata.stats.annotate` – the columns every published figure row carries (intervals, outcomes,
   trend), added to a key-figure table
 * :mod:`klyngedata.stats.similarity` – nearest neighbours by standardised features (peers)
+* :mod:`klyngedata.stats.standardise` – direct and indirect age standardisation with intervals
+* :mod:`klyngedata.stats.lifetable` – abridged life tables (Chiang II), life expectancy with Chiang's interval
+* :mod:`klyngedata.stats.mortality` – age-standardised death rate (ESP 2013), premature mortality, SMR
 * :mod:`klyngedata.stats.disclosure_lp` – a published table as linear facts over latent cells; the linear
   programs of disclosure control (feasible intervals, protection patterns)
 * :mod:`klyngedata.stats.disclosure_search` – primary and secondary suppression checked by those programs
