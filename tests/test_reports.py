@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -290,6 +291,7 @@ def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):
         "befolkningsdashboard.ipynb", "noegletalsrapport.ipynb", "udforsk.ipynb"]
     cmd, env = calls[0]
     assert cmd[1:] == ["lab", f"--notebook-dir={target}", "--no-browser"]
+    assert Path(cmd[0]).parent == Path(sys.executable).parent  # the environment's own jupyter, PATH or not
     assert env["KLYNGEDATA_DATA_DIR"] == str((tmp_path / "d").resolve())
 
 

@@ -109,7 +109,8 @@ def lab(data_dir: str | None, no_browser: bool, args: tuple[str, ...]) -> None:
             if not (target / nb.name).exists():
                 shutil.copyfile(nb, target / nb.name)
                 click.echo(f"copied {nb.name} -> {target}")
-    jupyter = shutil.which("jupyter")
+    # the jupyter of the environment klyngedata runs in (e.g. .venv/bin, also when the venv is not activated)
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise ReportError("JupyterLab is not installed (the 'jupyter' command was not found); pip install jupyterlab")
     env = dict(os.environ)
