@@ -43,6 +43,13 @@ class DataFormatError(KlyngedataError):
     """An input file or API response does not have the expected format (names file/row/column)."""
 
 
+class UnknownValue(DataFormatError, ValueError):
+    """A cell or argument is in no form the vocabulary knows (a period, sex, age, level or code).
+
+    Also a :class:`ValueError`, so a caller that reads many cells can add the file, row and column.
+    """
+
+
 class CacheCorrupt(DataNotAvailable):
     """A cache entry exists but its data file is missing, damaged or unreadable (names key, table and file).
 

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 
 from klyngedata import formatting
 from klyngedata.exceptions import DataNotAvailable
+from klyngedata.vocabulary import SEX_DA, period_range_da, period_text_da
 
 __all__ = [
     "age_pyramid",
@@ -38,7 +39,6 @@ __all__ = [
     "format_number",
     "indexed_trend",
     "member_comparison",
-    "period_label",
     "population_trend",
     "projection_65_80",
     "provenance_text",
@@ -47,8 +47,6 @@ __all__ = [
 SEPARATORS = ",."  # decimal comma, thousands point (Danish)
 COLORS = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
 ENTITY_COLORS = {"cluster": "#1f5f8b", "region": "#edae49", "country": "#8d96a3"}
-SEX_DA = {"male": "Mænd", "female": "Kvinder", "total": "I alt"}
-_MONTHS_DA = formatting.MONTHS_DA
 
 
 def format_number(value: Any, decimals: int = 0) -> str:
@@ -62,56 +60,6 @@ def format_number(value: Any, decimals: int = 0) -> str:
     '−1,2'
     """
     return formatting.number(value, decimals)
-
-
-def period_label(period: Any) -> str:
-    """Danish label of a period: ``2024M04`` -> ``'1. april 2024'``, ``2024Q1`` -> ``'1. kvt. 2024'``.
-
-    Monthly and quarterly population figures refer to the first day of the month/quarter.
-
-    Example
-    -------
-    >>> period_label(pd.Period("2024-04", freq="M"))
-    '1. april 2024'
-    >>> period_label(pd.Period("2024Q1", freq="Q"))
-    '1. kvt. 2024'
-    """
-    if isinstance(period, str):
-        try:
-            period = _parse_period(period)
-        except ValueError:
-            return period
-    if isinstance(period, pd.Period):
-        freq = period.freqstr[0]
-        if freq == "M":
-            return f"1. {_MONTHS_DA[period.month - 1]} {period.year}"
-        if freq == "Q":
-            return f"{period.quarter}. kvt. {period.year}"
-        if freq in "YA":
-            return str(period.year)
-    return str(period)
-
-
-def _parse_period(text: str) -> pd.Period:
-    t = text.strip().upper()
-    if "M" in t and t[:4].isdigit():
-        return pd.Period(f"{t[:4]}-{t[5:]}", freq="M")
-    if ("K" in t or "Q" in t) and t[:4].isdigit():
-        return pd.Period(f"{t[:4]}Q{t[5:]}", freq="Q")
-    if t.isdigit() and len(t) == 4:
-        return pd.Period(t, freq="Y")
-    raise ValueError(f"not a period: {text!r}")
-
-
-def _period_code(period: Any) -> str:
-    if isinstance(period, pd.Period):
-        f = period.freqstr[0]
-        if f == "M":
-            return f"{period.year}M{period.month:02d}"
-        if f == "Q":
-            return f"{period.year}K{period.quarter}"
-        return str(period.year)
-    return str(period)
 
 
 TABLE_TITLES_DA: dict[str, str] = {
@@ -135,36 +83,6 @@ def table_title_da(table: str) -> str:
     if re.fullmatch(r"FRKM1\d\d", t):
         return f"Befolkningsfremskrivning 20{t[-2:]}"
     return ""
-
-
-def _period_text(period: Any) -> str:
-    """A period as a reader says it: ``2021M10`` -> "oktober 2021", ``2024K1`` -> "1. kvt. 2024"."""
-    try:
-        p = _parse_period(str(period)) if not isinstance(period, pd.Period) else period
-    except ValueError:
-        return str(period)
-    if p.freqstr[0] == "M":
-        return f"{_MONTHS_DA[p.month - 1]} {p.year}"
-    return period_label(p)
-
-
-def period_range_da(periods: Any) -> str:
-    """Danish text of a span of periods: ``["2021M10", ..., "2024M04"]`` -> "oktober 2021–april 2024".
-
-    Example
-    -------
-    >>> period_range_da(["2021M10", "2024M04"]), period_range_da("2021M10-2024M04"), period_range_da("2025")
-    ('oktober 2021–april 2024', 'oktober 2021–april 2024', '2025')
-    """
-    if isinstance(periods, str):  # "2021M10-2024M04", "2021M10..2024M04 (31)" (period codes hold no "-")
-        parts = re.split(r"\s*(?:–|-|\.\.)\s*", periods.split(" (")[0].strip())
-    else:
-        parts = [str(p) for p in periods]
-    parts = [p for p in parts if p]
-    if not parts:
-        return ""
-    first, last = _period_text(parts[0]), _period_text(parts[-1])
-    return first if first == last else f"{first}–{last}"
 
 
 _FILE_PART = re.compile(r"\s*[;,]?\s*\(?\bfil(?:en)?:?\s+[^;,)]+\)?", re.IGNORECASE)
@@ -346,7 +264,7 @@ def _x(periods: pd.Series) -> tuple[list, list[str]]:
     xs, labels = [], []
     for p in periods:
         xs.append(p.to_timestamp() if isinstance(p, pd.Period) else p)
-        labels.append(period_label(p))
+        labels.append(period_text_da(p, stock=True))
     return xs, labels
 
 
@@ -413,7 +331,7 @@ def indexed_trend(
                 raise DataNotAvailable(f"indexed_trend: {eid} has no population in base period {base_period}")
             base_row = sel.iloc[0]
         base = float(base_row["population"])
-        base_label = period_label(base_row["period"])
+        base_label = period_text_da(base_row["period"], stock=True)
         idx = grp["population"].astype("float64") / base * 100.0
         xs, labels = _x(grp["period"])
         level = str(grp["level"].iloc[0]) if "level" in grp.columns else ""

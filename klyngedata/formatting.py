@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from klyngedata.vocabulary.periods import MONTHS_DA
+
 MINUS = "\u2212"
 """The minus sign used in every number a reader sees."""
 
@@ -33,8 +35,7 @@ MISSING = "–"
 
 DANISH_TZ = ZoneInfo("Europe/Copenhagen")
 
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-             "november", "december")
+
 
 __all__ = ["DANISH_TZ", "MINUS", "MISSING", "MONTHS_DA", "date_da", "datetime_da", "figure_number", "local_time",
            "number", "percent", "time_da"]

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from klyngedata.dst.parse import format_period
 from klyngedata.exceptions import DataFormatError
+from klyngedata.vocabulary import period_code
 
 UNIT_COLUMNS = ("area_code", "municipality_code", "unit_code", "code")
 PERIOD_COLUMNS = ("period",)
@@ -38,7 +38,7 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 
 def _label(value: object) -> str:
     """A key value as text; periods in StatBank notation (2024K1, 2024M01, 2024) as everywhere in messages."""
-    return format_period(value) if isinstance(value, pd.Period) else str(value)
+    return period_code(value) if isinstance(value, pd.Period) else str(value)
 
 
 def _span(values: pd.Series, limit: int = 6) -> str:

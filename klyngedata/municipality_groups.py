@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.codes import normalize_municipality_code
 from klyngedata.exceptions import DataFormatError, DataNotAvailable
+from klyngedata.vocabulary.codes import normalize_municipality_code
 
 __all__ = [
     "CACHE_KEY",

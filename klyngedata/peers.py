@@ -40,6 +40,7 @@ import pandas as pd
 
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError, LookupFailed
 from klyngedata.stats.similarity import nearest
+from klyngedata.vocabulary import period_code
 
 __all__ = ["FEATURES_DA", "peer_features", "peers"]
 
@@ -55,12 +56,6 @@ FEATURES_DA = {
 
 GROUP_WEIGHT = 1.0
 MAX_GROWTH_YEARS = 5
-
-
-def _period_code(p: Any) -> str:
-    from klyngedata.keyfigures import period_label
-
-    return period_label(p)
 
 
 def _cluster_totals(division: str, data_dir: Any, by_age: bool) -> pd.DataFrame:
@@ -148,7 +143,7 @@ def peer_features(division: str | None = None, period: object = "latest",
         used += ["group_mix"]
     out.attrs["features"] = used
     out.attrs["features_da"] = [FEATURES_DA[f] for f in used]
-    out.attrs["period"] = _period_code(end)
+    out.attrs["period"] = period_code(end)
     out.attrs["growth_years"] = growth_years
     out.attrs["division"] = division
     out.attrs["by_age"] = by_age
@@ -156,9 +151,9 @@ def peer_features(division: str | None = None, period: object = "latest",
 
 
 def _match_period(periods: list, period: object) -> Any:
-    from klyngedata.keyfigures import to_period
+    from klyngedata.vocabulary import parse_period
 
-    p = to_period(period)
+    p = parse_period(period)
     if p not in set(periods):
         raise DataNotAvailable(f"period {period} is not in the population data")
     return p
@@ -189,7 +184,7 @@ def _add_group_mix(out: pd.DataFrame, mem: pd.DataFrame, data_dir: Any, end: Any
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mun = population(level="municipality", period=_period_code(end), data_dir=data_dir)
+        mun = population(level="municipality", period=period_code(end), data_dir=data_dir)
     mun_pop = dict(zip(mun["entity_id"].astype(str), mun["population"].astype(float), strict=False))
     gmap = dict(zip(groups["municipality_code"], groups["group"], strict=True))
     cols = [f"group_{g}" for g in range(1, 6)]

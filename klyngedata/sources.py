@@ -46,19 +46,14 @@ from pathlib import Path
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.codes import normalize_municipality_code
 from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' historical home)
-    CHRISTIANSOE,
     KEY_COLUMNS,
     TIDY_COLUMNS,
     check_unique,
-    format_period,
     map_unique,
     parse_age,
     parse_area,
     parse_counts,
-    parse_period,
-    parse_sex,
     parse_statbank_csv,
     period_column,
     read_records,
@@ -70,13 +65,14 @@ from klyngedata.exceptions import (
     ImportRefused,
 )
 from klyngedata.merge import MergeReport, merge_by_key
+from klyngedata.vocabulary import parse_period, parse_sex, period_code
+from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code
 
 UNIT_COLUMNS = ["municipality_code", "unit_type", "unit_code", "unit_name", "sex", "age", "age_open",
                 "period", "population"]
 
 # Statistics Denmark lists 411 Christiansø under Region Hovedstaden, and the region's total includes it
 # (row order and totals of the FOLK1AM export in shared/data/population, see its README).
-CHRISTIANSOE_DST_REGION = "1084"
 _TABLE_RE = re.compile(r"(FOLK1AM|FOLK1A|FRKM1\d\d|FRDK1\d\d|BEF\w*)", re.IGNORECASE)
 
 BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".shp", ".topojson"}
@@ -129,7 +125,7 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         else {"M": "FOLK1AM", "Q": "FOLK1A"}.get(freq, "UNKNOWN"),
         "presentation": "tidy",
         "file": file,
-        "periods": sorted({format_period(p) for p in result["period"].unique()}),
+        "periods": sorted({period_code(p) for p in result["period"].unique()}),
     }
     return result
 
@@ -174,7 +170,7 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
                   if c in frame.columns])
     out = out[UNIT_COLUMNS].reset_index(drop=True)
     out.attrs["provenance"] = {"table": "units", "presentation": "tidy", "file": file,
-                               "periods": sorted({format_period(p) for p in out["period"].unique()})}
+                               "periods": sorted({period_code(p) for p in out["period"].unique()})}
     return out
 
 
@@ -243,7 +239,7 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
             sources = list(old.attrs["provenance"].get("sources", [])) + sources
             if not replace and _period_kind(old) != _period_kind(frame):
                 raise ImportRefused(
-                    f"{where}: its periods are {_period_kind(frame)} ({format_period(frame['period'].iloc[0])}) "
+                    f"{where}: its periods are {_period_kind(frame)} ({period_code(frame['period'].iloc[0])}) "
                     f"but the cached {table} has {_period_kind(old)} periods; a table holds one kind of period. "
                     "Import it with --replace to replace the cached table (or check the file's table name)."
                 )
@@ -254,7 +250,7 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
         meta = {
             "table": table,
             "presentation": prov.get("presentation"),
-            "periods": sorted({format_period(p) for p in merged["period"].unique()}),
+            "periods": sorted({period_code(p) for p in merged["period"].unique()}),
             "source": "Statistics Denmark (Danmarks Statistik), table " + table,
             "sources": sources,
             # whether the table holds a sex/age breakdown: a refresh fetches the same detail again
@@ -285,6 +281,6 @@ def _store_units(frame: pd.DataFrame, path: Path, data_dir, *, replace: bool = F
         merged, report = merge_by_key(old, frame[UNIT_COLUMNS], UNIT_KEY, ["population", "unit_name"],
                                       replace=replace)
         cache.write(key, merged, {"table": "units", "file": str(path), "imported_at": _now(),
-                                  "periods": sorted({format_period(p) for p in merged["period"].unique()}),
+                                  "periods": sorted({period_code(p) for p in merged["period"].unique()}),
                                   "source": f"unit population file {path.name}"})
     return key, report

@@ -23,10 +23,10 @@ from click.testing import CliRunner
 
 from klyngedata.cache import Cache
 from klyngedata.cli import main
-from klyngedata.dst.parse import format_period
 from klyngedata.exceptions import ReportDataError
 from klyngedata.reports import ClusterReport
 from klyngedata.reports.runner import cap_jobs, keep_failed_notebook
+from klyngedata.vocabulary import period_code
 from tests.test_reports import _write_constructed_notebook
 
 EARLIER = "rapport fra en tidligere kørsel"
@@ -98,7 +98,7 @@ def test_period_outside_the_data_fails_and_names_the_periods_there(imported_data
 
     have = population("cluster", period="all", data_dir=imported_data_dir)
     periods = sorted(set(have.loc[have["entity_id"] == "nordjylland-nord", "period"]), key=lambda p: p.start_time)
-    span = f"{format_period(periods[0])}..{format_period(periods[-1])}"
+    span = f"{period_code(periods[0])}..{period_code(periods[-1])}"
     nb_dir = tmp_path / "templates"
     _header_notebook(nb_dir / "befolkningsdashboard.ipynb")
     out = tmp_path / "reports"
@@ -112,7 +112,7 @@ def test_period_outside_the_data_fails_and_names_the_periods_there(imported_data
             "not written") in res.output
     assert "nordjylland-syd: period 2099M01 is not in the population data" in res.output
     # a period that is in the data is written (the same notebook, the same data)
-    res = _report("nordjylland-nord", "--period", format_period(periods[-1]), "--notebook-dir", str(nb_dir),
+    res = _report("nordjylland-nord", "--period", period_code(periods[-1]), "--notebook-dir", str(nb_dir),
                   "--notebooks", "befolkningsdashboard", "--out", str(out), "--data-dir", str(imported_data_dir))
     assert res.exit_code == 0, res.output
     assert (out / "nordjylland-nord-befolkningsdashboard.html").read_text(encoding="utf-8") != EARLIER

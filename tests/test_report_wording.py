@@ -17,11 +17,11 @@ import pytest
 
 import klyngedata as kd
 from klyngedata import registry
+from klyngedata.registry.words import WORDS, division_text_da, words
 from klyngedata.reports import ClusterReport
 from klyngedata.reports.governance import council_html, governance_html
 from klyngedata.reports.index import update_index
 from klyngedata.reports.transition import neighbours_da, section, shared_population, status_da, transition_title
-from klyngedata.vocabulary import WORDS, division_text_da, words
 
 COUNCIL, CLUSTER = "sundhedsraad-limfjorden", "nordjylland-nord"
 

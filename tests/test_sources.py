@@ -230,8 +230,10 @@ def test_recorded_code_and_value_cells_english(recorded):
     assert parse_area("Copenhagen")[:2] == ("municipality", "0101")  # KM6 KOMK in English
     with pytest.raises(ValueError, match="name different periods"):
         parse_period("2026K1 2026Q2")
+    with pytest.raises(ValueError, match="read by single year of age"):
+        parse_age("0-4 years")  # an age band in a single-year population table: refused, not guessed
     with pytest.raises(ValueError, match="unknown age"):
-        parse_age("0-4 years")  # an age band, not a single year: refused, not guessed
+        parse_age("Uoplyst alder")
     with pytest.raises(DataFormatError, match="row 3, column INDHOLD: '48.58' is not a whole count"):
         parse_counts(pd.Series(["2898", "48.58"]), "KM1 percentage", "INDHOLD")
     block = text[text.index("SOGN;FKMED;TID;CONTENT_TYPE;INDHOLD"):].split("\n\n")[0] + "\n"

@@ -19,7 +19,7 @@ def _yes(flag: bool) -> str:
 
 def _plural(division: str, n: int) -> str:
     """Danish count of a division's units: "22 sundhedsklynger", "17 sundhedsråd", "4 klyngestyregrupper"."""
-    from klyngedata.vocabulary import words
+    from klyngedata.registry.words import words
 
     w = words(division)
     return f"{n} {w.unit if n == 1 else w.units}"
@@ -115,7 +115,7 @@ def cluster_cmd(cluster_id: str, region: str | None, division: str | None, date:
             columns={"hospital_id": "id", "name": "navn", "town": "by"})))
     lev = c.levels
     if lev.empty:
-        from klyngedata.vocabulary import words
+        from klyngedata.registry.words import words
 
         click.echo(f"\nIngen kommissorier for {words(c).genitive} niveauer i registret.")
         return

@@ -2,8 +2,8 @@
 refused by name), reading the records, and parsing one cell of each kind (period, sex, age, civil status, area)
 exactly or refusing it.
 
->>> parse_age("100-"), format_period(parse_period("2024K1"))
-((100, True), '2024K1')"""
+>>> parse_age("100-"), parse_area("851 Aalborg")
+((100, True), ('municipality', '0851', 'CodeAndValue'))"""
 
 from __future__ import annotations
 
@@ -16,42 +16,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
-from klyngedata.exceptions import DataFormatError, LookupFailed
+from klyngedata import vocabulary
+from klyngedata.exceptions import DataFormatError, LookupFailed, UnknownValue
+from klyngedata.vocabulary.codes import (
+    CHRISTIANSOE,
+    area_from_text,
+    normalize_municipality_code,
+    normalize_region_code,
+)
 
 TIDY_COLUMNS = ["area_level", "area_code", "municipality_code", "sex", "age", "age_open", "period",
                 "population"]
 KEY_COLUMNS = ["area_level", "area_code", "sex", "age", "age_open", "period"]
 
-CHRISTIANSOE = "0411"
-MISSING_MARK = ".."  # StatBank: the figure is not available / not published
-ZERO_MARK = "-"  # StatBank: nil
 
-_COUNTRY_NAMES = {"hele landet", "all denmark", "denmark", "danmark"}
-_REGION_NAMES = {
-    "region hovedstaden": "1084", "capital region of denmark": "1084",
-    "region sjælland": "1085", "region zealand": "1085",
-    "region syddanmark": "1083", "region of southern denmark": "1083",
-    "region midtjylland": "1082", "central denmark region": "1082",
-    "region nordjylland": "1081", "north denmark region": "1081",
-}
-_SEX_CODES = {"TOT": "total", "1": "male", "2": "female", "M": "male", "K": "female"}
-_SEX_TEXTS = {"i alt": "total", "køn i alt": "total", "total": "total", "sex, total": "total",
-              "mænd": "male", "men": "male", "males": "male", "kvinder": "female", "women": "female",
-              "females": "female"}
-_AGE_TOTAL_CODES = {"IALT", "TOT"}
-_AGE_TOTAL_TEXTS = {"alder i alt", "i alt", "age, total", "total", "alder, i alt"}
-_AGE_CODE = re.compile(r"^(\d{1,3})(-)?$")
-_AGE_TEXT = re.compile(r"^(\d{1,3}) (år|years?)$", re.IGNORECASE)
-_AGE_TEXT_OPEN = re.compile(r"^(\d{1,3}) (år og derover|år og over|years and over|years or more)$", re.IGNORECASE)
 _CIVIL_CODES = {"TOT": "TOT", "U": "U", "G": "G", "E": "E", "F": "F"}
 _CIVIL_TEXTS = {"i alt": "TOT", "total": "TOT", "ugift": "U", "gift/separeret": "G", "enke/enkemand": "E",
                 "fraskilt": "F", "never married": "U", "married/separated": "G", "widowed": "E",
                 "divorced": "F"}
 _CIVIL_PARTS = ("U", "G", "E", "F")
-_PERIOD_Q = re.compile(r"^(\d{4})[KQ]([1-4])$", re.IGNORECASE)
-_PERIOD_M = re.compile(r"^(\d{4})M(\d{2})$", re.IGNORECASE)
-_PERIOD_Y = re.compile(r"^(\d{4})$")
 _TABLE_RE = re.compile(r"(FOLK1AM|FOLK1A|FRKM1\d\d|FRDK1\d\d|BEF\w*)", re.IGNORECASE)
 
 # header (upper-cased) -> role
@@ -168,57 +151,6 @@ def _fields_per_line(body: str, sep: str) -> np.ndarray:
     return cum[ends] - cum[starts] + 1
 
 
-def parse_period(value: object) -> pd.Period:
-    """Parse a StatBank period cell: ``2024K1`` / ``2024Q1`` (quarter), ``2024M01`` (month), ``2035`` (year),
-    also in ``CodeAndValue`` form (``2025K3 2025K3``, ``2026K1 2026Q1``: code and text must agree).
-
-    Example
-    -------
-    >>> parse_period("2024K1"), parse_period("2026K1 2026Q1"), parse_period("2035")
-    (Period('2024Q1', 'Q-DEC'), Period('2026Q1', 'Q-DEC'), Period('2035', 'Y-DEC'))
-    """
-    if isinstance(value, pd.Period):
-        return value
-    s = str(value).strip()
-    parts = s.split(" ")
-    if len(parts) == 2:
-        code, text = (_one_period(p, value) for p in parts)
-        if code != text:
-            raise ValueError(f"code {parts[0]!r} and text {parts[1]!r} name different periods: {value!r}")
-        return code
-    return _one_period(s, value)
-
-
-def _one_period(s: str, value: object) -> pd.Period:
-    if m := _PERIOD_Q.match(s):
-        return pd.Period(year=int(m.group(1)), quarter=int(m.group(2)), freq="Q")
-    if m := _PERIOD_M.match(s):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"not a month: {value!r}")
-        return pd.Period(year=int(m.group(1)), month=month, freq="M")
-    if m := _PERIOD_Y.match(s):
-        return pd.Period(year=int(m.group(1)), freq="Y")
-    raise ValueError(f"not a StatBank period (expected 2024K1, 2024M01, 2024, or code and text as in "
-                     f"'2025K3 2025K3'): {value!r}")
-
-
-def format_period(period: pd.Period) -> str:
-    """StatBank notation of a period (``2024K1``, ``2024M01``, ``2035``).
-
-    Example
-    -------
-    >>> format_period(parse_period("2024Q2"))
-    '2024K2'
-    """
-    code = period.freqstr[0]
-    if code == "Q":
-        return f"{period.year}K{period.quarter}"
-    if code == "M":
-        return f"{period.year}M{period.month:02d}"
-    return f"{period.year}"
-
-
 def _code_and_text(value: object, codes: dict, texts: dict, what: str):
     """Shared logic of the dimension cells: a code, a text, or ``code text`` that must agree."""
     s = str(value).strip()
@@ -235,60 +167,26 @@ def _code_and_text(value: object, codes: dict, texts: dict, what: str):
     raise ValueError(f"unknown {what} value {value!r}")
 
 
-def parse_sex(value: object) -> str:
-    """``"TOT"``/``"I alt"``/``"1 Mænd"``/``"M"``/``"Women"`` ... -> ``"total"``/``"male"``/``"female"``.
-
-    Example
-    -------
-    >>> parse_sex("1 Mænd"), parse_sex("Kvinder"), parse_sex("TOT"), parse_sex("K Kvinder")
-    ('male', 'female', 'total', 'female')
-    """
-    return _code_and_text(value, _SEX_CODES, _SEX_TEXTS, "sex")
-
-
-def _age_code(s: str) -> tuple[int | None, bool] | None:
-    if s.upper() in _AGE_TOTAL_CODES:
-        return None, False
-    if m := _AGE_CODE.match(s):
-        return int(m.group(1)), bool(m.group(2))
-    return None
-
-
-def _age_text(s: str) -> tuple[int | None, bool] | None:
-    if s.lower() in _AGE_TOTAL_TEXTS:
-        return None, False
-    if m := _AGE_TEXT_OPEN.match(s):
-        return int(m.group(1)), True
-    if m := _AGE_TEXT.match(s):
-        return int(m.group(1)), False
-    return None
-
-
 def parse_age(value: object) -> tuple[int | None, bool]:
-    """Return ``(age, open)``; ``(None, False)`` for the all-ages total.
+    """A population table's age cell as ``(age, open)``; ``(None, False)`` for the all-ages total.
 
-    Codes (``IALT``, ``TOT``, ``7``, ``100-``), texts (``Alder i alt``, ``7 år``, ``100 år og derover``,
-    ``7 years``) and ``CodeAndValue`` (``IALT Alder i alt``, ``7 7 år``) are accepted; code and text must agree.
+    Every form of :func:`klyngedata.vocabulary.parse_age` is read (codes, Danish and English texts,
+    ``CodeAndValue``); population tables hold single years and an open top group, so a closed band of several
+    years (``0-4``) is refused here.
 
     Example
     -------
     >>> parse_age("IALT"), parse_age("0 år"), parse_age("100-"), parse_age("100- 100 år og derover")
     ((None, False), (0, False), (100, True), (100, True))
     """
-    s = str(value).strip()
-    if (code := _age_code(s)) is not None:
-        return code
-    if (text := _age_text(s)) is not None:
-        return text
-    parts = s.split(" ", 1)
-    if len(parts) == 2:
-        code, text = _age_code(parts[0]), _age_text(parts[1].strip())
-        if code is not None and text is not None:
-            if code != text:
-                raise ValueError(f"code {parts[0]!r} and text {parts[1]!r} disagree: {value!r}")
-            return code
-    raise ValueError(f"unknown age value {value!r} (expected a single year, an open top group such as 100-, "
-                     "or the total)")
+    band = vocabulary.parse_age(value)
+    if band is None:
+        return None, False
+    if band.hi is None:
+        return band.lo, True
+    if band.hi != band.lo:
+        raise UnknownValue(f"age band {value!r}: this table is read by single year of age (0, 1, 2, ..., 100-)")
+    return band.lo, False
 
 
 def parse_civil(value: object) -> str:
@@ -300,14 +198,6 @@ def parse_civil(value: object) -> str:
     ('TOT', 'U', 'G')
     """
     return _code_and_text(value, _CIVIL_CODES, _CIVIL_TEXTS, "civil status")
-
-
-def _lookup_municipality(name: str) -> str:
-    if name.strip().lower() in {"christiansø", "christiansoe", "ertholmene"}:
-        return CHRISTIANSOE
-    from klyngedata import registry
-
-    return registry.municipality(name.strip()).code
 
 
 @functools.lru_cache(maxsize=4096)
@@ -327,12 +217,11 @@ def _area_from_code(code: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=4096)
 def _area_from_text(text: str) -> tuple[str, str]:
-    low = text.strip().lower()
-    if low in _COUNTRY_NAMES:
-        return "country", "DK"
-    if low in _REGION_NAMES:
-        return "region", _REGION_NAMES[low]
-    return "municipality", _lookup_municipality(text)
+    if (area := area_from_text(text)) is not None:
+        return area
+    from klyngedata import registry  # the io layer's cells name municipalities through the registry
+
+    return "municipality", registry.municipality(text.strip()).code
 
 
 def parse_area(value: object) -> tuple[str, str, str]:

@@ -22,9 +22,8 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.dst.errors import StatBankError
-from klyngedata.dst.parse import CHRISTIANSOE, format_period
-
-CHRISTIANSOE_REGION = "1084"  # Statistics Denmark counts Christiansø in Region Hovedstaden
+from klyngedata.vocabulary import period_code
+from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION
 
 
 def _regions() -> dict[str, str]:
@@ -78,7 +77,7 @@ def check_complete_answer(frame: pd.DataFrame, answer: str, periods: Sequence[st
     the cell).
     """
     table = frame.attrs.get("provenance", {}).get("table")
-    have = {format_period(p) for p in frame["period"].unique()}
+    have = {period_code(p) for p in frame["period"].unique()}
     lost = [p for p in (periods or []) if p not in have]
     problems: list[str] = []
     if lost:
@@ -94,7 +93,7 @@ def check_complete_answer(frame: pd.DataFrame, answer: str, periods: Sequence[st
     is_mun = level == "municipality"
 
     def where(row: int, text: str) -> None:
-        problems.append(f"{area_u[area[row]]} {sex_u[sex[row]]} {format_period(per_u[per[row]])}: {text}")
+        problems.append(f"{area_u[area[row]]} {sex_u[sex[row]]} {period_code(per_u[per[row]])}: {text}")
 
     # sexes: total = male + female
     if is_total_sex.any() and not is_total_sex.all():

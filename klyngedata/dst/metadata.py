@@ -21,11 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from klyngedata.dst.errors import StatBankError
+from klyngedata.vocabulary.totals import is_total as vocabulary_is_total
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 PROJECTION_RE = re.compile(r"^FRKM1\d\d$")
-_TOTAL_IDS = {"TOT", "IALT", "I ALT"}
-_TOTAL_TEXTS = {"i alt", "alder i alt", "total", "age, total", "køn i alt", "sex, total"}
 
 
 def parse_updated(value: object) -> dt.datetime | None:
@@ -119,8 +118,7 @@ def is_total(value: Mapping[str, Any]) -> bool:
     >>> is_total({"id": "IALT", "text": "Alder i alt"}), is_total({"id": "1", "text": "Mænd"})
     (True, False)
     """
-    return (str(value.get("id", "")).upper() in _TOTAL_IDS
-            or str(value.get("text", "")).strip().lower() in _TOTAL_TEXTS)
+    return vocabulary_is_total(value.get("id"), value.get("text"))
 
 
 def total_code(info: Mapping[str, Any], var_id: str) -> str | None:

@@ -34,31 +34,26 @@ The cell parsers and the decoding are in :mod:`klyngedata.dst.cells` (re-exporte
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from klyngedata import vocabulary
 from klyngedata.dst.cells import (  # noqa: F401  (re-exported: the parsers' one home)
     _CIVIL_PARTS,
     _ROLE,
     _TABLE_RE,
-    CHRISTIANSOE,
     KEY_COLUMNS,
-    MISSING_MARK,
     TIDY_COLUMNS,
-    ZERO_MARK,
     decode_export,
-    format_period,
     parse_age,
     parse_area,
     parse_civil,
-    parse_period,
-    parse_sex,
     read_records,
 )
 from klyngedata.exceptions import DataFormatError, LookupFailed
+from klyngedata.vocabulary import CountError, parse_period, parse_sex, period_code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,50 +86,19 @@ def period_column(values: pd.Series, per_map: dict, file: str, column: str) -> p
     return values.map(per_map).astype(dtype)
 
 
-def _count_problem(v: str) -> str:
-    t = v.strip()
-    if re.fullmatch(r"[-−]\s*\d+([.,]\d+)?", t):
-        return f"negative count {v!r}"
-    if re.fullmatch(r"\d+([.,]\d+)+", t):
-        return f"{v!r} is not a whole count written as digits (a decimal or a thousands separator is ambiguous)"
-    if t == "":
-        return "empty cell (StatBank writes '..' for a figure that is not available)"
-    return f"not a count: {v!r} (expected digits, '..' for not available or '-' for nil)"
-
-
-def _counts(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(values, missing, bad)`` of a Series of count strings."""
-    s = s.astype(str).str.strip()
-    digits = (s.str.isdigit() & s.str.isascii()).to_numpy(dtype=bool)
-    missing = (s == MISSING_MARK).to_numpy(dtype=bool)
-    zero = (s == ZERO_MARK).to_numpy(dtype=bool)
-    values = s.where(digits, "0").astype("int64").to_numpy()
-    return values, missing, ~(digits | missing | zero)
-
-
 def parse_counts(values: pd.Series, file: str, column: str) -> pd.Series:
-    """Counts as StatBank writes them: digits; ``..`` -> NA (not published); ``-`` -> 0. Anything else
-    (negative, decimal, thousands separators, empty) is refused naming file, row and column.
+    """Counts as StatBank writes them (:mod:`klyngedata.vocabulary.counts`): digits; ``..`` -> NA (not
+    published); ``-`` -> 0. Anything else is refused naming file, row and column.
 
     Example
     -------
     >>> parse_counts(pd.Series(["12", "..", "-"]), "constructed example", "INDHOLD").tolist()
     [12, <NA>, 0]
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):  # parse each distinct cell once
-        codes = values.cat.codes.to_numpy()
-        cats = pd.Series(values.cat.categories, dtype=object)
-        num, missing, bad = _counts(cats)
-        if bad.any():
-            i = int(np.flatnonzero(np.isin(codes, np.flatnonzero(bad)))[0])
-            raise DataFormatError(f"{file}, row {i + 2}, column {column}: {_count_problem(str(values.iloc[i]))}")
-        num, missing = num[codes], missing[codes]
-    else:
-        num, missing, bad = _counts(values)
-        if bad.any():
-            i = int(bad.argmax())
-            raise DataFormatError(f"{file}, row {i + 2}, column {column}: {_count_problem(str(values.iloc[i]))}")
-    return pd.Series(pd.arrays.IntegerArray(num, missing), index=values.index)
+    try:
+        return vocabulary.parse_counts(values)
+    except CountError as exc:
+        raise DataFormatError(f"{file}, row {exc.row + 2}, column {column}: {exc}") from None
 
 
 def check_unique(keys: pd.DataFrame, file: str, columns: list[str], describe=None) -> None:
@@ -207,7 +171,7 @@ def _describe_key(row: pd.Series) -> str:
     parts = [str(row["area_code"]), str(row.get("sex", "total")), age]
     if "civil" in row.index:
         parts.append(str(row["civil"]))
-    return ", ".join(parts + [format_period(row["period"])])
+    return ", ".join(parts + [period_code(row["period"])])
 
 
 def _reduce_civil(out: pd.DataFrame, file: str, column: str) -> pd.DataFrame:
@@ -229,7 +193,7 @@ def _reduce_civil(out: pd.DataFrame, file: str, column: str) -> pd.DataFrame:
     if (n < len(_CIVIL_PARTS)).any():
         bad = n[n < len(_CIVIL_PARTS)].index[0]
         raise DataFormatError(
-            f"{file}, column {column}: the cell {bad[1]} {format_period(bad[5])} has neither the total (I alt) nor "
+            f"{file}, column {column}: the cell {bad[1]} {period_code(bad[5])} has neither the total (I alt) nor "
             "all four civil statuses, so its population cannot be summed; export CIVILSTAND 'I alt'")
     summed = g["population"].sum(min_count=len(_CIVIL_PARTS)).reset_index()  # one '..' makes the sum missing
     summed["municipality_code"] = pd.NA
@@ -347,6 +311,6 @@ def parse_statbank_csv(
         "presentation": presentation,
         "file": file,
         "encoding": encoding,
-        "periods": sorted({format_period(p) for p in result["period"].unique()}),
+        "periods": sorted({period_code(p) for p in result["period"].unique()}),
     }
     return result

@@ -38,8 +38,9 @@ from klyngedata.dst.metadata import (  # noqa: F401  (total_code, time_values: p
     time_values,
     total_code,
 )
-from klyngedata.dst.parse import format_period, parse_statbank_csv
+from klyngedata.dst.parse import parse_statbank_csv
 from klyngedata.exceptions import DstApiError
+from klyngedata.vocabulary import period_code
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def fetch_table(table: str, client: StatBankClient | None = None, *, periods: Se
         "source": f"Statistics Denmark StatBank API {client.base_url}, table {table_id}",
         "updated": updated.isoformat() if updated else None,
         "footnote": footnote_text(info),
-        "periods": sorted({format_period(p) for p in out["period"].unique()}),
+        "periods": sorted({period_code(p) for p in out["period"].unique()}),
         "by_sex_age": by_sex_age,
     }
     return out

@@ -3,8 +3,8 @@
 Normalised schema (one row per unit, dissolved by code), returned by every loader here:
 
 * ``level`` – ``"kommune"``, ``"region"``, ``"sogn"`` or ``"postnummer"``;
-* ``code`` – canonical code: municipality ``"0851"`` (:func:`klyngedata.codes.normalize_municipality_code`),
-  region ``"1081"`` (:func:`klyngedata.codes.normalize_region_code`), parish 4-digit ``"7033"``,
+* ``code`` – canonical code: municipality ``"0851"`` (:func:`klyngedata.vocabulary.codes.normalize_municipality_code`),
+  region ``"1081"`` (:func:`klyngedata.vocabulary.codes.normalize_region_code`), parish 4-digit ``"7033"``,
   postal code as written by DAGI (``"9000"``, also Copenhagen range codes such as ``"1000-1499"``);
 * ``name`` – the DAGI name (``"Aalborg"``, ``"Region Nordjylland"``);
 * ``geometry`` – 2-D (Multi)Polygon in **EPSG:25832** (ETRS89 / UTM 32N), used for areas and dissolves;

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
-from klyngedata.exceptions import BoundaryError, KlyngedataError
+from klyngedata.exceptions import BoundaryError, KlyngedataError, UnknownValue
 from klyngedata.geo.boundaries import STORAGE_CRS, WEB_CRS, boundaries, cached_boundaries
+from klyngedata.vocabulary import parse_level
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 #: Default tolerance (metres) of :func:`simplify_coverage` for the web layer (see bench/bench_geo.py).
 WEB_TOLERANCE_M = 150.0
@@ -48,14 +49,6 @@ WEB_TOLERANCE_M = 150.0
 WEB_DECIMALS = 4
 SPLIT_UNIT_TYPES = ("sogn", "postnummer")
 _MIN_UNIT_COVERAGE = 0.995  # units must cover this share of a municipality to cut it along them
-
-_LEVEL_ALIASES = {
-    "kommune": "kommune", "municipality": "kommune", "kommuner": "kommune",
-    "cluster": "cluster", "klynge": "cluster", "clusters": "cluster", "klynger": "cluster",
-    "region": "region", "regions": "region", "regioner": "region",
-    "country": "country", "land": "country", "dk": "country", "national": "country",
-}
-
 
 def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
     """Topology-preserving simplification of a polygon coverage (shared edges stay shared).
@@ -283,10 +276,12 @@ def cluster_web_layer(division: str | None = None, date: Any = None, *,
 
 
 def _level(level: str) -> str:
-    key = str(level).strip().lower()
-    if key not in _LEVEL_ALIASES:
-        raise BoundaryError(f"unknown level {level!r} for attach_geometry; use kommune, cluster, region or country")
-    return _LEVEL_ALIASES[key]
+    try:
+        canonical = parse_level(level)
+    except UnknownValue:
+        raise BoundaryError(f"unknown level {level!r} for attach_geometry; use kommune, cluster, region or "
+                            "country") from None
+    return "kommune" if canonical == "municipality" else canonical
 
 
 def region_polygons(data_dir: str | os.PathLike[str] | None = None, tolerance: float | None = None,

@@ -11,7 +11,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import BoundaryError, KlyngedataError
 from klyngedata.geo.canvas import (
     MISSING_COLOUR,
@@ -29,6 +28,7 @@ from klyngedata.geo.catchment import (
     region_polygons,
 )
 from klyngedata.geo.unit_map import _abbrev, _inset_shift, _move_bornholm, _tile_layout_fig
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 # --- choropleth --------------------------------------------------------------------------------------
 

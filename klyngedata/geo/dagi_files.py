@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
-from klyngedata.exceptions import BoundaryError
+from klyngedata.exceptions import BoundaryError, UnknownValue
+from klyngedata.vocabulary import BOUNDARY_LEVELS, parse_level
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,8 @@ WFS_TYPENAMES = {
     "postnummer": "dagi_v001:postnummerinddeling_current",
 }
 
-_LEVEL_ALIASES = {
-    "kommune": "kommune", "kommuner": "kommune", "municipality": "kommune", "municipalities": "kommune",
-    "region": "region", "regioner": "region", "regions": "region",
-    "sogn": "sogn", "sogne": "sogn", "parish": "sogn", "parishes": "sogn",
-    "postnummer": "postnummer", "postnumre": "postnummer", "postal": "postnummer", "postal_code": "postnummer",
-}
+#: The cache's and this package's names of the boundary layers, by canonical level (klyngedata.vocabulary.levels).
+_LAYER_NAMES = {"municipality": "kommune", "region": "region", "parish": "sogn", "postal_code": "postnummer"}
 
 # Property names per level: DAGI files as distributed (upper case), DAWA/Datafordeler style (lower case).
 # The Datafordeler WFS property names were not checked against the live service; all candidates are
@@ -85,10 +82,12 @@ def normalize_level(level: str) -> str:
     >>> normalize_level("municipality"), normalize_level("Sogne")
     ('kommune', 'sogn')
     """
-    key = str(level).strip().lower()
-    if key not in _LEVEL_ALIASES:
-        raise BoundaryError(f"unknown boundary level {level!r}; use one of {', '.join(LEVELS)}")
-    return _LEVEL_ALIASES[key]
+    if str(level).strip().lower() in LEVELS:
+        return str(level).strip().lower()
+    try:
+        return _LAYER_NAMES[parse_level(level, allowed=BOUNDARY_LEVELS)]
+    except UnknownValue:
+        raise BoundaryError(f"unknown boundary level {level!r}; use one of {', '.join(LEVELS)}") from None
 
 
 def cache_key(level: str) -> str:

@@ -31,8 +31,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code
 from klyngedata.exceptions import DataFormatError
+from klyngedata.vocabulary.codes import normalize_municipality_code
 
 LOCATIONS_FILE = "municipality_locations.csv"
 SHAPES = ("square", "hex")

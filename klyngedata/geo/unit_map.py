@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import KlyngedataError
 from klyngedata.geo.canvas import (
     _KM,
@@ -38,6 +37,7 @@ from klyngedata.geo.catchment import (
     WEB_TOLERANCE_M,
     cluster_polygons,
 )
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 # --- cluster map -------------------------------------------------------------------------------------
 
@@ -64,8 +64,8 @@ def _scope(division: str | None, date: Any, highlight: str | None, region: Any,
 
 
 def _unit_words(m: pd.DataFrame) -> Any:
-    """The Danish words for the units of the membership rows' division (:mod:`klyngedata.vocabulary`)."""
-    from klyngedata.vocabulary import words
+    """The Danish words for the units of the membership rows' division (:mod:`klyngedata.registry.words`)."""
+    from klyngedata.registry.words import words
 
     try:
         return words(str(m["division"].iloc[0]) if "division" in m.columns and len(m) else None)

@@ -24,9 +24,10 @@ from klyngedata.indicator_defs import (
     INDICATORS,
     indicator,
 )
-from klyngedata.indicators.files import _PERIOD_RE, _sort_key, load_indicators
-from klyngedata.indicators.pooling import _LEVELS, _fill_totals, _long_table, _select_periods
+from klyngedata.indicators.files import load_indicators
+from klyngedata.indicators.pooling import _fill_totals, _long_table, _select_periods
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
+from klyngedata.vocabulary import parse_level, parse_period, period_start_year
 
 _OUT = ["entity_level", "entity_id", "entity_name", "figure_id", "label_da", "value", "unit", "period",
         "region_value", "country_value", "suppressed", "display", "provenance", "numerator", "denominator",
@@ -66,8 +67,7 @@ def indicator_figures(
     """
     from klyngedata import registry
 
-    if level not in _LEVELS:
-        raise KlyngedataError(f"unknown level {level!r}; use one of {list(_LEVELS)}")
+    level = parse_level(level)
     frame = data.copy() if data is not None else load_indicators(data_dir)
     if indicators is not None:
         wanted = [indicator(i).id for i in indicators]
@@ -85,13 +85,13 @@ def indicator_figures(
         if p in failed:
             raise DataNotAvailable(f"indicators of period {p} cannot be pooled: {failed[p]}")
     chosen = set(zip(selected["indicator"], selected["period"], strict=True))
-    last = {ind: max(map(_sort_key, g["period"])) for ind, g in selected.groupby("indicator")}
-    in_series = [ind in last and _sort_key(p) <= last[ind] for ind, p in zip(out["figure_id"], out["period"],
+    last = {ind: max(map(period_start_year, g["period"])) for ind, g in selected.groupby("indicator")}
+    in_series = [ind in last and period_start_year(p) <= last[ind] for ind, p in zip(out["figure_id"], out["period"],
                                                                               strict=True)]
     out = out[in_series].copy()
     out["_selected"] = [k in chosen for k in zip(out["figure_id"], out["period"], strict=True)]
     history_error = ""
-    if any(_sort_key(p) < max(last.values()) for p in failed):
+    if any(period_start_year(p) < max(last.values()) for p in failed):
         warnings.warn(f"indicator trends: earlier periods cannot be pooled: {failed}", stacklevel=2)
         history_error = ("Udviklingen kan ikke beregnes, fordi tallene for de tidligere perioder ikke kan puljes "
                          "med de tilgængelige data.")
@@ -100,7 +100,7 @@ def indicator_figures(
     out["verified"] = out["figure_id"].map(lambda i: INDICATORS[i].verified)
     nan_value = out["value"].isna() & ~out["suppressed"]
     out.loc[nan_value, "display"] = "–"
-    out["period"] = out["period"].map(lambda p: _to_period(p))
+    out["period"] = out["period"].map(parse_period)
     series = out
     out = out[out["_selected"].astype(bool)]
     if level == "cluster":
@@ -209,11 +209,3 @@ def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.D
     return out
 
 
-def _to_period(label: str) -> pd.Period:
-    m = _PERIOD_RE.match(str(label))
-    year, _, q, month = m.groups()
-    if q:
-        return pd.Period(f"{year}Q{q}", freq="Q")
-    if month:
-        return pd.Period(f"{year}-{month}", freq="M")
-    return pd.Period(year, freq="Y")

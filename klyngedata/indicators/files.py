@@ -10,7 +10,6 @@ import difflib
 import io
 import math
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,17 +18,25 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.codes import normalize_municipality_code
-from klyngedata.exceptions import DataFormatError, DataNotAvailable, ImportRefused
+from klyngedata.exceptions import DataFormatError, DataNotAvailable, ImportRefused, UnknownValue
 from klyngedata.indicator_defs import (
     _DOUGHNUT_COLUMNS,
     INDICATORS,
     indicator,
 )
 from klyngedata.merge import MergeReport, merge_by_key
+from klyngedata.vocabulary import (
+    CountError,
+    parse_age_group,
+    parse_count,
+    parse_period,
+    parse_sex,
+    period_code,
+    period_kind,
+    period_start_year,
+)
+from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code
 
-CHRISTIANSOE = "0411"
-CHRISTIANSOE_REGION = "1084"
 CACHE_PREFIX = "indicators/"
 INDICATOR_COLUMNS = ["municipality_code", "period", "indicator", "sex", "age_group", "numerator",
                      "denominator", "value", "source_file", "source_row"]
@@ -42,13 +49,8 @@ KEY = ["municipality_code", "period", "indicator", "sex", "age_group"]
 # --------------------------------------------------------------------------------------------------
 # reading and validation
 # --------------------------------------------------------------------------------------------------
-_SEX = {"total": "total", "i alt": "total", "t": "total", "tot": "total", "begge køn": "total",
-        "male": "male", "m": "male", "mænd": "male", "mand": "male", "1": "male",
-        "female": "female", "f": "female", "k": "female", "kvinder": "female", "kvinde": "female", "2": "female"}
-_AGE_TOTAL = {"", "total", "i alt", "alder i alt", "alle", "all"}
 _LONG_REQUIRED = ["municipality", "period", "indicator", "numerator", "denominator"]
 _LONG_OPTIONAL = ["sex", "age_group"]
-_PERIOD_RE = re.compile(r"^(\d{4})(?:\s*([KQ])([1-4])|\s*M(\d{2}))?$", re.IGNORECASE)
 
 
 class _Reader:
@@ -105,34 +107,22 @@ class _Reader:
         return self._names
 
     def period(self, value: str, line: int, column: str) -> str:
-        text = (value or "").strip()
-        m = _PERIOD_RE.match(text)
-        if not m:
-            raise self.fail(line, column, f"not a period: {text!r} (use 2024, 2024K1 or 2024M01)")
-        year, _, q, month = m.groups()
-        if q:
-            return f"{year}K{q}"
-        if month:
-            if not 1 <= int(month) <= 12:
-                raise self.fail(line, column, f"month out of range in {text!r}")
-            return f"{year}M{month}"
-        return year
+        """The period's StatBank code (``2024``, ``2024K1``, ``2024M01``); other kinds are refused."""
+        try:
+            period = parse_period((value or "").strip())
+        except UnknownValue as exc:
+            raise self.fail(line, column, str(exc)) from None
+        if period_kind(period) not in ("year", "quarter", "month"):
+            raise self.fail(line, column, f"{value!r} is a {period_kind(period)}; indicator files hold years, "
+                                          "quarters or months (2024, 2024K1, 2024M01)")
+        return period_code(period)
 
     def count(self, value: str, line: int, column: str) -> int:
-        text = (value or "").strip().replace(" ", "")
-        if not text:
-            raise self.fail(line, column, "empty count")
+        """A count read exactly (:mod:`klyngedata.vocabulary.counts`): digits only; ``..`` is refused here."""
         try:
-            number = float(text.replace(",", ".")) if re.fullmatch(r"-?\d+([.,]\d+)?", text) else None
-        except ValueError:
-            number = None
-        if number is None or not math.isfinite(number):
-            raise self.fail(line, column, f"not a number: {text!r}")
-        if number < 0:
-            raise self.fail(line, column, f"negative count {text!r}")
-        if not number.is_integer():
-            raise self.fail(line, column, f"count must be an integer, got {text!r}")
-        return int(number)
+            return parse_count(value, allow_missing=False)
+        except CountError as exc:
+            raise self.fail(line, column, str(exc)) from None
 
     def number(self, value: str, line: int, column: str, lo: float = 0.0, hi: float | None = None) -> float:
         text = (value or "").strip()
@@ -146,12 +136,22 @@ class _Reader:
         return number
 
     def sex(self, value: str, line: int, column: str) -> str:
-        key = (value or "").strip().lower()
-        if key == "":
+        if (value or "").strip() == "":
             return "total"
-        if key not in _SEX:
-            raise self.fail(line, column, f"unknown sex {value!r} (use total, male or female)")
-        return _SEX[key]
+        try:
+            return parse_sex(value)
+        except UnknownValue:
+            raise self.fail(line, column, f"unknown sex {value!r} (use total, male or female)") from None
+
+    def age_group(self, value: str, line: int, column: str) -> str:
+        """The canonical age-group label (``total``, ``0-64``, ``65+``); an empty cell is the total."""
+        if (value or "").strip() == "":
+            return "total"
+        try:
+            return parse_age_group(value)
+        except UnknownValue:
+            raise self.fail(line, column, f"unknown age group {value!r}: an age group must be placed on the age "
+                                          "axis (e.g. 0-64, 65+, 80 år og derover, or total)") from None
 
 
 def _read_text(path: Path) -> str:
@@ -257,8 +257,7 @@ def _read_long(path: Path, text: str, delim: str, reader: _Reader) -> pd.DataFra
         if den == 0 and num > 0:
             raise reader.fail(line, "denominator", f"denominator is 0 but numerator is {num}")
         sex = reader.sex(get("sex"), line, "sex")
-        age = get("age_group").strip()
-        age = "total" if age.lower() in _AGE_TOTAL else age
+        age = reader.age_group(get("age_group"), line, "age_group")
         key = (code, period, ind_id, sex, age)
         if key in seen:
             raise reader.fail(line, "indicator", f"duplicate row for {key} (first on row {seen[key]})")
@@ -354,8 +353,7 @@ def _now() -> str:
 
 
 def _period_kind(label: str) -> str:
-    text = str(label)
-    return "quarterly" if "K" in text else "monthly" if "M" in text else "annual"
+    return {"quarter": "quarterly", "month": "monthly"}.get(period_kind(label), "annual")
 
 
 def _check_period_kinds(frame: pd.DataFrame, where: str, cached: pd.DataFrame | None = None) -> None:
@@ -382,7 +380,7 @@ def _check_period_kinds(frame: pd.DataFrame, where: str, cached: pd.DataFrame | 
 
 
 def _span_periods(periods: pd.Series) -> str:
-    labels = sorted(set(periods), key=_sort_key)
+    labels = sorted(set(periods), key=period_start_year)
     return labels[0] if len(labels) == 1 else f"{labels[0]}..{labels[-1]}"
 
 
@@ -450,7 +448,7 @@ def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathL
                 "file": str(p.resolve()),
                 "files": files,
                 "imported_at": _now(),
-                "periods": sorted(merged["period"].unique().tolist(), key=_sort_key),
+                "periods": sorted(merged["period"].unique().tolist(), key=period_start_year),
                 "indicators": [ind_id],
                 "source": INDICATORS[ind_id].source_da,
             }
@@ -494,17 +492,3 @@ def load_indicators(data_dir: str | os.PathLike[str] | None = None,
     out = out.sort_values(KEY, ignore_index=True)
     out.attrs["provenance"] = {"cache_keys": keys}
     return out
-
-
-
-
-def _sort_key(label: str) -> tuple[int, int]:
-    m = _PERIOD_RE.match(label)
-    if not m:
-        return (0, 0)
-    year, _, q, month = m.groups()
-    if q:
-        return (int(year), (int(q) - 1) * 3 + 1)
-    if month:
-        return (int(year), int(month))
-    return (int(year), 1)

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.codes import normalize_municipality_code
-from klyngedata.exceptions import DataNotAvailable
+from klyngedata.exceptions import DataNotAvailable, UnknownValue
 from klyngedata.indicator_defs import (
     INDICATORS,
     Indicator,
 )
-from klyngedata.indicators.files import CHRISTIANSOE, CHRISTIANSOE_REGION, _sort_key
+from klyngedata.vocabulary import is_age_total, period_code, period_start_year
+from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, normalize_municipality_code
 
 
 # --------------------------------------------------------------------------------------------------
@@ -34,9 +34,9 @@ def _population_table(data_dir, population: pd.DataFrame | None) -> pd.DataFrame
                 df = df[df[c] == v]
         for c in ("age", "age_group"):
             if c in df.columns:
-                df = df[df[c].isna() | df[c].astype("string").isin(["total", "i alt"])]
+                df = df[df[c].isna() | df[c].map(is_age_total).astype(bool)]
         df["municipality_code"] = df["municipality_code"].map(normalize_municipality_code)
-        df["period"] = df["period"].map(_period_label)
+        df["period"] = df["period"].map(period_code)
         df["table"] = population.attrs.get("table", "befolkningstabel")
         return df[["municipality_code", "period", "population", "table"]]
     from klyngedata.population import population as population_fn
@@ -51,34 +51,24 @@ def _population_table(data_dir, population: pd.DataFrame | None) -> pd.DataFrame
     prov = df.attrs.get("provenance") or [{}]
     table = (prov[0] if isinstance(prov, list) else prov).get("table") or "befolkningstabel"
     df = df[df["sex"] == "total"] if "sex" in df.columns else df
-    df = df.assign(municipality_code=df["entity_id"].astype(str), period=df["period"].map(_period_label),
+    df = df.assign(municipality_code=df["entity_id"].astype(str), period=df["period"].map(period_code),
                    table=table)
     return df[["municipality_code", "period", "population", "table"]].dropna(subset=["population"])
-
-
-def _period_label(p: object) -> str:
-    if isinstance(p, pd.Period):
-        if p.freqstr.startswith("M"):
-            return f"{p.year}M{p.month:02d}"
-        if p.freqstr.startswith("Q"):
-            return f"{p.year}K{p.quarter}"
-        return str(p.year)
-    return str(p)
 
 
 def _pick_population_period(year_label: str, available: Sequence[str]) -> tuple[str, str]:
     """Population period for an indicator period: 1 January of its year, else the nearest earlier one."""
     year = int(year_label[:4])
-    avail = sorted(set(available), key=_sort_key)
+    avail = sorted(set(available), key=period_start_year)
     for cand in (f"{year}M01", f"{year}K1", str(year)):
         if cand in avail:
             return cand, f"befolkningen 1. januar {year}"
-    earlier = [a for a in avail if _sort_key(a) < (year, 0)]
+    earlier = [a for a in avail if period_start_year(a) < year]
     if earlier:
         a = earlier[-1]
         return a, (f"befolkningen i {a} (seneste tilgængelige før {year_label}; befolkningen 1. januar {year} "
                    "findes ikke i data – en tilnærmelse)")
-    later = [a for a in avail if _sort_key(a) >= (year, 0)]
+    later = [a for a in avail if period_start_year(a) >= year]
     if later:
         a = later[0]
         return a, f"befolkningen i {a} (nærmeste tilgængelige; en tilnærmelse)"
@@ -91,7 +81,6 @@ def _pick_population_period(year_label: str, available: Sequence[str]) -> tuple[
 # --------------------------------------------------------------------------------------------------
 # pooling
 # --------------------------------------------------------------------------------------------------
-_LEVELS = ("municipality", "cluster", "region", "country")
 
 
 def _unit_shares(mem: pd.DataFrame, data_dir) -> tuple[dict[tuple[str, str], float], dict[str, str]]:
@@ -217,18 +206,25 @@ def _pool(cols: dict[str, np.ndarray], rows: np.ndarray, w: np.ndarray, ind: Ind
     return dict(numerator=np.nan, denominator=den, value=value, method_da=method, members=members)
 
 
+def _code_or_text(period: object) -> str:
+    try:
+        return period_code(period)
+    except UnknownValue:
+        return str(period)
+
+
 def _select_periods(data: pd.DataFrame, period: object) -> pd.DataFrame:
     if period is None or period == "all":
         return data
     if period == "latest":
-        latest = data.groupby("indicator")["period"].transform(lambda s: max(s, key=_sort_key))
+        latest = data.groupby("indicator")["period"].transform(lambda s: max(s, key=period_start_year))
         return data[data["period"] == latest]
     wanted = [period] if isinstance(period, (str, int, pd.Period)) else list(period)  # type: ignore[arg-type]
-    labels = {_period_label(p) if isinstance(p, pd.Period) else str(p) for p in wanted}
+    labels = {_code_or_text(p) for p in wanted}
     out = data[data["period"].isin(labels)]
     if out.empty:
         raise DataNotAvailable(f"no indicator data for period(s) {sorted(labels)}; available: "
-                               f"{sorted(data['period'].unique(), key=_sort_key)}")
+                               f"{sorted(data['period'].unique(), key=period_start_year)}")
     return out
 
 

@@ -21,11 +21,12 @@ from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.indicator_defs import (
     indicator,
 )
-from klyngedata.indicators.figures import _published, _to_period
+from klyngedata.indicators.figures import _published
 from klyngedata.indicators.files import load_indicators
 from klyngedata.indicators.pooling import _entities, _select_periods
 from klyngedata.outcomes import published_outcomes
 from klyngedata.stats import FigureStats
+from klyngedata.vocabulary import parse_period
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def standardised_figures(
     res["denominator"] = res["population"]
     out = _standardised_disclosure(res, frame, _published(everything, division, data_dir, None, threshold),
                                    threshold)
-    out["period"] = out["period"].map(_to_period)
+    out["period"] = out["period"].map(parse_period)
     out = out[out["entity_level"] == level].reset_index(drop=True)
     out = out.assign(ci95_low=out["lower"], ci95_high=out["upper"], ci998_low=out["lower998"],
                      ci998_high=out["upper998"]).drop(columns=["lower998", "upper998"])

@@ -53,7 +53,7 @@ and Denmark, ranking, age pyramid), :mod:`~klyngedata.keyfigures.many` (many uni
 from __future__ import annotations
 
 from klyngedata.keyfigures.compute import compute_figures, growth, missing_figures
-from klyngedata.keyfigures.frame import normalize_population_frame, period_label, to_period
+from klyngedata.keyfigures.frame import normalize_population_frame
 from klyngedata.keyfigures.many import key_figures_many
 from klyngedata.keyfigures.pooling import comparison_frame, format_value
 from klyngedata.keyfigures.unit import age_pyramid, key_figures, municipality_ranking
@@ -73,6 +73,4 @@ __all__ = [
     "missing_figures",
     "normalize_population_frame",
     "old_age_dependency_ratio",
-    "period_label",
-    "to_period",
 ]

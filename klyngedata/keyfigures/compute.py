@@ -14,13 +14,11 @@ from klyngedata.exceptions import DataFormatError, DataNotAvailable, KlyngedataE
 from klyngedata.keyfigures.frame import (
     _BANDS,
     _OUT_COLUMNS,
-    _periods_per_year,
     normalize_population_frame,
-    period_label,
-    to_period,
 )
 from klyngedata.keyfigures.profiles import Segments, _profile
 from klyngedata.stats.ages import age_range_sum, median_age, old_age_dependency_ratio
+from klyngedata.vocabulary import parse_period, period_code, periods_per_year
 
 # --------------------------------------------------------------------------------------------------
 # per entity/period profiles
@@ -45,11 +43,11 @@ def _resolve_period_in(uniq: Any, period: object, what: str = "population") -> p
                 f"the {what} frame mixes period frequencies {freqs}; pass an explicit period (e.g. '2024K1')"
             )
         return max(uniq)
-    p = to_period(period)
+    p = parse_period(period)
     if p not in set(uniq):
         have = sorted(q for q in uniq if q.freqstr == p.freqstr)
-        span = f"{period_label(have[0])}-{period_label(have[-1])}" if have else f"none with frequency {p.freqstr}"
-        raise DataNotAvailable(f"period {period_label(p)} is not in the {what} data (available: {span})")
+        span = f"{period_code(have[0])}-{period_code(have[-1])}" if have else f"none with frequency {p.freqstr}"
+        raise DataNotAvailable(f"period {period_code(p)} is not in the {what} data (available: {span})")
     return p
 
 
@@ -59,8 +57,8 @@ def _row(entity: tuple[str, str, str], fid: str, value: float, period: pd.Period
     d = catalogue.figure(fid)
     return {
         "entity_level": entity[0], "entity_id": entity[1], "entity_name": entity[2], "figure_id": fid,
-        "label_da": d.label_da, "value": float(value), "unit": d.unit, "period": period_label(period),
-        "base_period": period_label(base) if base is not None else pd.NA, "note_da": note,
+        "label_da": d.label_da, "value": float(value), "unit": d.unit, "period": period_code(period),
+        "base_period": period_code(base) if base is not None else pd.NA, "note_da": note,
         "numerator": np.nan if numerator is None else float(numerator),
         "denominator": np.nan if denominator is None else float(denominator),
     }
@@ -94,7 +92,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
         keep = set(entities)
         norm = norm[norm["entity_id"].isin(keep)]
     p = _resolve_period(norm, period)
-    ppy = _periods_per_year(p)
+    ppy = periods_per_year(p)
     proj = None
     if projection is not None:
         proj = projection if _is_normalized(projection) else normalize_population_frame(
@@ -109,7 +107,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
         entity = (level, eid, str(name) if name is not None else eid)
         if not seg.has(key, p):
             missing += _miss(entity, catalogue.POPULATION_FIGURES,
-                             f"ingen befolkningstal for {period_label(p)}")
+                             f"ingen befolkningstal for {period_code(p)}")
             continue
         prof = seg.profile(key, p)
         if prof.total is None:
@@ -124,16 +122,16 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
             fids = (f"growth_{years}y", f"growth_{years}y_pct")
             if base not in have:
                 missing += _miss(entity, fids,
-                                 f"{years}-års udvikling kræver data for {period_label(base)}; data går kun "
-                                 f"tilbage til {period_label(first)}")
+                                 f"{years}-års udvikling kræver data for {period_code(base)}; data går kun "
+                                 f"tilbage til {period_code(first)}")
                 continue
             bprof = seg.profile(key, base)
             if bprof.total is None:
-                missing += _miss(entity, fids, f"ingen befolkningstal i alt for {period_label(base)}"
+                missing += _miss(entity, fids, f"ingen befolkningstal i alt for {period_code(base)}"
                                  + (f": {bprof.reason_total}" if bprof.reason_total else ""))
                 continue
             change = prof.total - bprof.total
-            note = f"{period_label(base)}-{period_label(p)}"
+            note = f"{period_code(base)}-{period_code(p)}"
             rows.append(_row(entity, fids[0], change, p, base, note))
             if bprof.total > 0:
                 rows.append(_row(entity, fids[1], 100.0 * change / bprof.total, p, base, note))
@@ -183,7 +181,7 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
     out["numerator"] = out["numerator"].astype("float64")
     out["denominator"] = out["denominator"].astype("float64")
     out.attrs["missing"] = missing
-    out.attrs["period"] = period_label(p)
+    out.attrs["period"] = period_code(p)
     return out
 
 
@@ -198,9 +196,9 @@ def _projection_rows(entity: tuple[str, str, str], seg: Segments, key: tuple[str
     years = sorted(seg.periods(key))
     if any(q.freqstr[0] not in ("Y", "A") for q in years):
         return rows, _miss(entity, all_fids, "befolkningsfremskrivningen skal have årlige perioder")
-    base = years[0] if base_year is None else to_period(int(to_period(base_year).year))
+    base = years[0] if base_year is None else parse_period(int(parse_period(base_year).year))
     if base not in set(years):
-        return rows, _miss(entity, all_fids, f"basisåret {period_label(base)} er ikke i fremskrivningen")
+        return rows, _miss(entity, all_fids, f"basisåret {period_code(base)} er ikke i fremskrivningen")
     bprof = seg.profile(key, base)
     for label_, gid, lo in (("65+", "65_plus", 65), ("80+", "80_plus", 80)):
         b = age_range_sum(bprof.bands, lo, None) if bprof.bands else None
@@ -211,16 +209,16 @@ def _projection_rows(entity: tuple[str, str, str], seg: Segments, key: tuple[str
                 missing += _miss(entity, fids, f"fremskrivningen har ingen aldersfordeling for {label_}")
                 continue
             if target not in set(years):
-                missing += _miss(entity, fids, f"fremskrivningen rækker ikke til {period_label(target)} "
-                                               f"(sidste år {period_label(years[-1])})")
+                missing += _miss(entity, fids, f"fremskrivningen rækker ikke til {period_code(target)} "
+                                               f"(sidste år {period_code(years[-1])})")
                 continue
             tprof = seg.profile(key, target)
             t = age_range_sum(tprof.bands, lo, None) if tprof.bands else None
             if t is None:
                 missing += _miss(entity, fids, f"fremskrivningen har ingen aldersfordeling for {label_} i "
-                                               f"{period_label(target)}")
+                                               f"{period_code(target)}")
                 continue
-            note = f"fremskrivning {period_label(base)}-{period_label(target)}"
+            note = f"fremskrivning {period_code(base)}-{period_code(target)}"
             rows.append(_row(entity, fids[0], t - b, target, base, note))
             if b > 0:
                 rows.append(_row(entity, fids[1], 100.0 * (t - b) / b, target, base, note))
@@ -268,21 +266,21 @@ def growth(population: pd.DataFrame, years: int | None = None, *, from_period: o
     if from_period is None:
         if years is None:
             raise KlyngedataError("growth(): give years or from_period")
-        from_p = to_p - years * _periods_per_year(to_p)
+        from_p = to_p - years * periods_per_year(to_p)
     else:
-        from_p = to_period(from_period)
+        from_p = parse_period(from_period)
     out = []
     for (level, eid), g in norm.groupby(["level", "entity_id"], sort=False):
         a, b = _profile(g[g["period"] == from_p]), _profile(g[g["period"] == to_p])
         if a.total is None or b.total is None:
-            first = period_label(min(g["period"]))
+            first = period_code(min(g["period"]))
             raise DataNotAvailable(
-                f"growth {period_label(from_p)}-{period_label(to_p)} for {level} {eid}: no population for "
-                f"{period_label(from_p if a.total is None else to_p)} (data start {first}); never extrapolated"
+                f"growth {period_code(from_p)}-{period_code(to_p)} for {level} {eid}: no population for "
+                f"{period_code(from_p if a.total is None else to_p)} (data start {first}); never extrapolated"
             )
         names = g["entity_name"].dropna()
         out.append({"level": level, "entity_id": eid, "entity_name": names.iloc[0] if len(names) else eid,
-                    "from_period": period_label(from_p), "to_period": period_label(to_p),
+                    "from_period": period_code(from_p), "to_period": period_code(to_p),
                     "population_from": a.total, "population_to": b.total, "change": b.total - a.total,
                     "change_pct": 100.0 * (b.total - a.total) / a.total if a.total else np.nan})
     return pd.DataFrame(out)

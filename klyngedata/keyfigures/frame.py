@@ -1,42 +1,23 @@
-"""The key figures' input frame: periods and their labels, and normalising a tidy population frame
-(levels, sexes, single ages or age groups, periods) into one canonical form.
+"""The key figures' input frame: normalising a tidy population frame (levels, sexes, single ages or age groups,
+periods, read by :mod:`klyngedata.vocabulary`) into one canonical form.
 
->>> period_label(to_period("2024M04"))
-'2024M04'
+>>> normalize_population_frame(pd.DataFrame({"level": ["Hele landet"], "entity_id": ["DK"], "period": ["2024M04"],
+...                                        "population": [1]}))["period"].iloc[0]  # CONSTRUCTED
+Period('2024-04', 'M')
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import DataFormatError, KlyngedataError
-
-CHRISTIANSOE = "0411"
-CHRISTIANSOE_REGION = "1084"
-COUNTRY_ID = "DK"
-COUNTRY_NAME = "Hele landet"
-
-_LEVEL_ALIASES = {
-    "municipality": "municipality", "kommune": "municipality", "kommuner": "municipality",
-    "cluster": "cluster", "klynge": "cluster", "sundhedsklynge": "cluster",
-    "region": "region", "regioner": "region",
-    "country": "country", "land": "country", "national": "country", "denmark": "country",
-    "danmark": "country", "hele landet": "country",
-}
-_SEX_ALIASES = {
-    "total": "total", "tot": "total", "i alt": "total", "ialt": "total", "begge køn": "total", "t": "total",
-    "male": "male", "m": "male", "mænd": "male", "mand": "male", "1": "male",
-    "female": "female", "f": "female", "k": "female", "kvinder": "female", "kvinde": "female", "2": "female",
-}
-_SEX_DA = {"male": "Mænd", "female": "Kvinder", "total": "I alt"}
-_TOTAL_AGE = {"total", "i alt", "ialt", "alder i alt", "tot", "all", "alle"}
+from klyngedata.vocabulary import parse_age, parse_level, parse_period, parse_sex
+from klyngedata.vocabulary.codes import COUNTRY_ID, normalize_municipality_code, normalize_region_code
 
 _BANDS = {"share_0_17": (0, 17), "share_18_64": (18, 64), "share_65_plus": (65, None),
           "share_80_plus": (80, None)}
@@ -44,102 +25,16 @@ _OUT_COLUMNS = ["entity_level", "entity_id", "entity_name", "figure_id", "label_
                 "period", "base_period", "note_da", "numerator", "denominator"]
 
 
-
-
-# --------------------------------------------------------------------------------------------------
-# periods and labels
-# --------------------------------------------------------------------------------------------------
-
-_PERIOD_RE = re.compile(r"^\s*(\d{4})\s*(?:([MKQ])\s*(\d{1,2}))?\s*$", re.IGNORECASE)
-
-
-def to_period(value: object) -> pd.Period:
-    """Parse a StatBank period label (``"2024M01"``, ``"2024K1"``, ``"2024Q1"``, ``"2024"``) or a Period.
-
-    Example
-    -------
-    >>> to_period("2024M01"), to_period("2024K1"), to_period(2030)
-    (Period('2024-01', 'M'), Period('2024Q1', 'Q-DEC'), Period('2030', 'Y-DEC'))
-    """
-    if isinstance(value, pd.Period):
-        return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return pd.Period(year=int(value), freq="Y")
-    m = _PERIOD_RE.match(str(value))
-    if not m:
-        try:
-            return pd.Period(str(value))
-        except (ValueError, TypeError) as exc:
-            raise DataFormatError(f"not a period: {value!r} (expected e.g. 2024M01, 2024K1, 2024)") from exc
-    year, kind, num = m.group(1), (m.group(2) or "").upper(), m.group(3)
-    if not kind:
-        return pd.Period(year=int(year), freq="Y")
-    if kind == "M":
-        return pd.Period(year=int(year), month=int(num), freq="M")
-    return pd.Period(year=int(year), quarter=int(num), freq="Q")
-
-
-def period_label(p: object) -> str:
-    """StatBank-style label of a period: ``2024M01``, ``2024K1``, ``2024``.
-
-    Example
-    -------
-    >>> period_label(pd.Period("2024-01", "M")), period_label(pd.Period("2024Q1")), period_label("2030")
-    ('2024M01', '2024K1', '2030')
-    """
-    p = to_period(p)
-    code = p.freqstr[0]
-    if code == "M":
-        return f"{p.year}M{p.month:02d}"
-    if code == "Q":
-        return f"{p.year}K{p.quarter}"
-    if code in ("Y", "A"):
-        return f"{p.year}"
-    return str(p)
-
-
-def _periods_per_year(p: pd.Period) -> int:
-    code = p.freqstr[0]
-    if code == "M":
-        return 12
-    if code == "Q":
-        return 4
-    if code in ("Y", "A"):
-        return 1
-    raise DataFormatError(f"period {p} has frequency {p.freqstr}; expected monthly, quarterly or yearly data")
-
-
 # --------------------------------------------------------------------------------------------------
 # normalising the tidy frame
 # --------------------------------------------------------------------------------------------------
-
-_AGE_RANGE_RE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|til)\s*(\d{1,3})(?:\s*år)?$")
-_AGE_OPEN_RE = re.compile(r"^(\d{1,3})\s*(?:\+|år\s*\+|\s*år og derover|\s*og derover|\+\s*år)$")
-_AGE_SINGLE_RE = re.compile(r"^(\d{1,3})(?:\s*år)?$")
-
 
 def _parse_age(label: object) -> tuple[int, int | None] | None:
     """``(lo, hi)`` inclusive (``hi`` None = open-ended) or ``None`` for an all-ages total."""
     if label is None or label is pd.NA or (isinstance(label, float) and math.isnan(label)):
         return None
-    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
-        return int(label), int(label)
-    if isinstance(label, (float, np.floating)) and float(label).is_integer():
-        return int(label), int(label)
-    s = str(label).strip().lower()
-    if s in _TOTAL_AGE:
-        return None
-    for rx, open_ in ((_AGE_SINGLE_RE, False), (_AGE_RANGE_RE, False), (_AGE_OPEN_RE, True)):
-        m = rx.match(s)
-        if m:
-            lo = int(m.group(1))
-            if open_:
-                return lo, None
-            hi = int(m.group(2)) if m.lastindex and m.lastindex >= 2 else lo
-            if hi < lo:
-                break
-            return lo, hi
-    raise DataFormatError(f"population frame: cannot read age label {label!r} (expected e.g. 7, '0-4', '65+')")
+    band = parse_age(label)
+    return None if band is None else (band.lo, band.hi)
 
 
 MISSING_REASON = "Danmarks Statistik har ikke offentliggjort befolkningstallet (markeret '..' i kilden)"
@@ -195,10 +90,7 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
         return codes, values
 
     def level_of(u: object) -> str:
-        lvl = _LEVEL_ALIASES.get(str(u).strip().lower()) if not pd.isna(u) else None
-        if lvl is None:
-            raise ValueError(f"unknown level {u!r}")
-        return lvl
+        return parse_level(u)
 
     lcodes, lvals = mapped("level", level_of)
     level_arr = np.asarray(lvals, dtype=object)[lcodes]
@@ -229,7 +121,7 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     if isinstance(df["period"].dtype, pd.PeriodDtype):
         out["period"] = df["period"].array
     else:
-        pcodes, pvals = mapped("period", to_period)
+        pcodes, pvals = mapped("period", parse_period)
         freqs = {p.freqstr for p in pvals}
         if len(freqs) == 1 and pvals:
             out["period"] = pd.array(pvals).take(pcodes)
@@ -238,10 +130,7 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
 
     if "sex" in df.columns:
         def sex_of(u: object) -> str:
-            v = _SEX_ALIASES.get(str(u).strip().lower()) if not pd.isna(u) else None
-            if v is None:
-                raise ValueError(f"unknown value {u!r}")
-            return v
+            return parse_sex(u)
 
         scodes, svals = mapped("sex", sex_of)
         out["sex"] = np.asarray(svals, dtype=object)[scodes]

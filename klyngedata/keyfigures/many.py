@@ -26,9 +26,10 @@ import pandas as pd
 
 from klyngedata.exceptions import DataNotAvailable
 from klyngedata.keyfigures.compute import _resolve_period_in, compute_figures
-from klyngedata.keyfigures.frame import _provenance_list, normalize_population_frame, period_label
+from klyngedata.keyfigures.frame import _provenance_list, normalize_population_frame
 from klyngedata.keyfigures.pooling import _cached_projection, _entity_parts, _load_frame, trend_periods
 from klyngedata.keyfigures.unit import _finish, key_figures
+from klyngedata.vocabulary import period_code
 
 __all__ = ["key_figures_many"]
 
@@ -153,7 +154,7 @@ def key_figures_many(units: Iterable[Any], period: object = "latest", division: 
             have = set().union(*(periods_of[k] for k in keys))
             p = _resolve_period_in(np.array(list(have), dtype=object), period)
             figs, more = figures_in(p, proj_ent is not None).of(keys)
-            p_label = period_label(p)
+            p_label = period_code(p)
             trend = None
             if not figs.empty:
                 trend = [figures_in(q, False).of(keys)[0] for q in trend_periods(p_label, have)]

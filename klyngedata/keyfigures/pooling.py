@@ -15,16 +15,12 @@ from klyngedata import catalogue
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.keyfigures.compute import _miss, compute_figures
 from klyngedata.keyfigures.frame import (
-    CHRISTIANSOE,
-    CHRISTIANSOE_REGION,
-    COUNTRY_ID,
-    COUNTRY_NAME,
-    _periods_per_year,
     _provenance_list,
     normalize_population_frame,
-    to_period,
 )
 from klyngedata.outcomes import PUBLISHED_COLUMNS
+from klyngedata.vocabulary import parse_period, periods_per_year
+from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, COUNTRY_ID, COUNTRY_NAME
 
 # --------------------------------------------------------------------------------------------------
 # clusters, regions and Denmark from municipalities
@@ -224,10 +220,10 @@ def _trend_series(ent: pd.DataFrame, figs: pd.DataFrame, period: str | None) -> 
 
 def trend_periods(period: str, have: Any) -> list[pd.Period]:
     """The same month/quarter of up to :data:`TREND_YEARS` years before ``period`` that are in ``have``."""
-    p = to_period(period)
+    p = parse_period(period)
     out = []
     for years in range(1, TREND_YEARS + 1):
-        q = p - years * _periods_per_year(p)
+        q = p - years * periods_per_year(p)
         if q in have:
             out.append(q)
     return out

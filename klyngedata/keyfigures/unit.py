@@ -8,18 +8,12 @@ import numpy as np
 import pandas as pd
 
 from klyngedata import catalogue
-from klyngedata.codes import normalize_region_code
 from klyngedata.exceptions import DataNotAvailable
 from klyngedata.keyfigures.compute import _resolve_period, compute_figures
 from klyngedata.keyfigures.frame import (
-    _LEVEL_ALIASES,
-    _SEX_DA,
-    COUNTRY_ID,
-    COUNTRY_NAME,
     _provenance_list,
     _provenance_text,
     normalize_population_frame,
-    period_label,
 )
 from klyngedata.keyfigures.pooling import (
     _FINAL_COLUMNS,
@@ -35,6 +29,8 @@ from klyngedata.keyfigures.pooling import (
     format_value,
 )
 from klyngedata.outcomes import published_outcomes
+from klyngedata.vocabulary import SEX_DA, parse_level, period_code
+from klyngedata.vocabulary.codes import COUNTRY_ID, COUNTRY_NAME, normalize_region_code
 
 
 def key_figures(cluster: Any, period: object = "latest", division: str | None = None,
@@ -190,7 +186,7 @@ def _resolve_entity(entity: object, level: str | None, division: str | None) -> 
     from klyngedata.exceptions import LookupFailed
 
     text = str(entity).strip()
-    lvl = _LEVEL_ALIASES.get(level.lower(), level) if level else None
+    lvl = parse_level(level) if level else None
     if lvl in (None, "country") and text.lower() in {"dk", "danmark", "denmark", "hele landet", "land"}:
         return "country", COUNTRY_ID, COUNTRY_NAME, None
     if lvl in (None, "region"):
@@ -276,7 +272,7 @@ def age_pyramid(entity: object, period: object = "latest", division: str | None 
     rows = rows[(rows["period"] == p) & rows["sex"].isin(["male", "female"]) & ~rows["age_total"]]
     if set(rows["sex"]) != {"male", "female"}:
         raise DataNotAvailable(
-            f"age pyramid for {lvl} {eid} in {period_label(p)} needs population by sex and age; the data have "
+            f"age pyramid for {lvl} {eid} in {period_code(p)} needs population by sex and age; the data have "
             "no such breakdown (import FOLK1A/FOLK1AM by sex and age)"
         )
     bands = [_five_year(int(lo), None if pd.isna(hi) else int(hi), top)
@@ -291,8 +287,8 @@ def age_pyramid(entity: object, period: object = "latest", division: str | None 
     g["_s"] = g["sex"].map({"male": 0, "female": 1})
     g = g.sort_values(["band_lo", "_s"]).reset_index(drop=True)
     out = pd.DataFrame({
-        "entity_level": lvl, "entity_id": eid, "entity_name": name, "period": period_label(p),
-        "sex": g["sex"], "sex_da": g["sex"].map(_SEX_DA), "age_group": g["age_group"],
+        "entity_level": lvl, "entity_id": eid, "entity_name": name, "period": period_code(p),
+        "sex": g["sex"], "sex_da": g["sex"].map(SEX_DA), "age_group": g["age_group"],
         "age_lo": g["band_lo"].astype("int64"), "population": g["population"].astype("float64"),
         "share_pct": g["share_pct"],
     })

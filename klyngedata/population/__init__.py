@@ -72,7 +72,6 @@ from klyngedata.population.load import (  # noqa: F401  (re-exported)
     AGE_GROUPS,
     DEFAULT_FETCH,
     ENV_OFFLINE,
-    LEVELS,
     NO_CLUSTER_SUFFIX,
     RECHECK_AFTER,
     SHARE_TOLERANCE,
@@ -84,5 +83,6 @@ from klyngedata.population.pooling import (  # noqa: F401  (re-exported)
     ABSENT,
     MISSING_DA,
 )
+from klyngedata.vocabulary.levels import LEVELS  # noqa: F401  (re-exported)
 
 __all__ = ["DEFAULT_FETCH", "PopulationWarning", "fetch_population", "population"]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from klyngedata.cache import Cache
 from klyngedata.exceptions import KlyngedataError
-from klyngedata.population.load import LEVELS, _align_quarters_to_months, _choose_base, _compact, _parse_periods
+from klyngedata.population.load import _align_quarters_to_months, _choose_base, _compact, _parse_periods
 from klyngedata.population.pooling import (
     _aggregate,
     _complete_members,
@@ -24,8 +24,8 @@ from klyngedata.population.shape import _group_cols, _municipality_names, _regio
 from klyngedata.sources import (
     complete_age_totals,
     complete_totals,
-    format_period,
 )
+from klyngedata.vocabulary import parse_level, period_code
 
 
 def population(level: str = "cluster", division: str | None = None, period: Any = "latest",
@@ -52,6 +52,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
     """
     from klyngedata.population.memo import remembered
 
+    level = parse_level(level)
     return remembered("population", _population, {"level": level, "division": division, "period": period, "by": by,
                                     "age_groups": age_groups, "kind": kind, "geometry": geometry,
                                     "data_dir": data_dir, "refresh": refresh})
@@ -60,8 +61,6 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
 def _population(level: str, division: str | None, period: Any, by: Sequence[str],
                 age_groups: str | Sequence[int] | None, kind: str, geometry: bool,
                 data_dir: str | os.PathLike[str] | None, refresh: bool) -> pd.DataFrame:
-    if level not in LEVELS:
-        raise KlyngedataError(f"level must be one of {LEVELS}, not {level!r}")
     by_set = set(by)
     if not by_set <= {"sex", "age"}:
         raise KlyngedataError(f"by must be a subset of ('sex', 'age'), not {sorted(by_set)}")
@@ -85,7 +84,7 @@ def _population(level: str, division: str | None, period: Any, by: Sequence[str]
     del base  # millions of rows at full detail: freed before the aggregation allocates
     group = _group_cols(mun)
     names, regions = _municipality_names(division)
-    used_periods = sorted({format_period(p) for p in mun["period"].unique()})
+    used_periods = sorted({period_code(p) for p in mun["period"].unique()})
     provenance = [{
         "table": meta.get("table"),
         "presentation": meta.get("presentation"),

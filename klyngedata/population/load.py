@@ -16,12 +16,11 @@ import pandas as pd
 from klyngedata.cache import HOW_TO_GET_DATA, Cache
 from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
 from klyngedata.sources import (
-    parse_period,
     population_key,
     store_population,
 )
+from klyngedata.vocabulary import parse_period
 
-LEVELS = ("municipality", "cluster", "region", "country")
 ENV_OFFLINE = "KLYNGEDATA_OFFLINE"
 RECHECK_AFTER = dt.timedelta(days=1)
 SHARE_TOLERANCE = 1e-6

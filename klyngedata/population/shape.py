@@ -12,21 +12,16 @@ import pandas as pd
 from klyngedata.cache import HOW_TO_GET_DATA
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.population.load import AGE_GROUPS
-from klyngedata.sources import (
-    CHRISTIANSOE,
-    CHRISTIANSOE_DST_REGION,
-    format_period,
-)
+from klyngedata.vocabulary import AgeBand, period_code
+from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION
 
 
 # ---------------------------------------------------------------------------------------------
 # shaping
 # ---------------------------------------------------------------------------------------------
 def _age_labels(edges: Sequence[int]) -> list[str]:
-    labels = []
-    for lo, hi in zip(edges, list(edges[1:]) + [None], strict=True):
-        labels.append(f"{lo}+" if hi is None else f"{lo}-{hi - 1}")
-    return labels
+    return [AgeBand(lo, None if hi is None else hi - 1).label
+            for lo, hi in zip(edges, list(edges[1:]) + [None], strict=True)]
 
 
 def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.DataFrame:
@@ -70,9 +65,9 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
         if missing:
             table = base.attrs.get("provenance", {}).get("table")
             lo, hi = (min(have), max(have)) if have else ("-", "-")
-            raise DataNotAvailable(f"period(s) {', '.join(format_period(p) for p in missing)} not in the cached "
-                                   f"{table} (it has {format_period(lo) if have else '-'}..."
-                                   f"{format_period(hi) if have else '-'}). {HOW_TO_GET_DATA}")
+            raise DataNotAvailable(f"period(s) {', '.join(period_code(p) for p in missing)} not in the cached "
+                                   f"{table} (it has {period_code(lo) if have else '-'}..."
+                                   f"{period_code(hi) if have else '-'}). {HOW_TO_GET_DATA}")
         mask &= base["period"].isin(periods).to_numpy()
     want_sex = "sex" in by
     want_age = "age" in by or age_groups is not None
@@ -106,7 +101,7 @@ def _municipality_names(division: str | None = None) -> tuple[dict, dict]:
     names = dict(zip(m["municipality_code"], m["name"], strict=True))
     regions = registry.municipality_regions(division=registry.resolve_division(division))
     names[CHRISTIANSOE] = "Christiansø"
-    regions[CHRISTIANSOE] = registry.region_key_on(CHRISTIANSOE_DST_REGION,
+    regions[CHRISTIANSOE] = registry.region_key_on(CHRISTIANSOE_REGION,
                                                    division=registry.resolve_division(division))
     return names, regions
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import LookupFailed
 from klyngedata.registry.divisions import _as_date, divisions, resolve_division
 from klyngedata.registry.load import _close, _fold, _fold_keys, _reg
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def municipality_regions(division: str | None = None, date: object = None) -> di
     """Municipality code -> region key valid on ``date`` (default: the start of ``division``, else today).
 
     The region key is the DAGI code (``"1084"``) or, for Region Østdanmark, which has no official code,
-    ``"oestdanmark"`` (see :mod:`klyngedata.codes`).
+    ``"oestdanmark"`` (see :mod:`klyngedata.vocabulary.codes`).
 
     >>> municipality_regions(date="2026-12-31")["0101"], municipality_regions(date="2027-01-01")["0101"]
     ('1084', 'oestdanmark')

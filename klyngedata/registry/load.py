@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from klyngedata.codes import normalize_municipality_code, normalize_region_code
 from klyngedata.exceptions import RegistryError
+from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "registry_data"
 SHARE_TOLERANCE = 1e-9

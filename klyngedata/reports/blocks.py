@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from klyngedata.figures import format_number, period_label
+from klyngedata.figures import format_number
 from klyngedata.formatting import figure_number
+from klyngedata.vocabulary import period_text_da
 
 CSS = """
 .kd-tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 16px 0; }
@@ -174,7 +175,7 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
         text = value_text(r["value"], unit, _decimals(fid, unit), r.get("display"), r.get("suppressed", False))
         if unit == "%" and not text.startswith("<"):
             text = f"{text} %"
-        items.append((str(r["label_da"]), text, period_label(r["period"]), unit))
+        items.append((str(r["label_da"]), text, period_text_da(r["period"], stock=True), unit))
     if not items:
         return note_da("Ingen nøgletal kan vises for den valgte periode.")
     return tiles(items)
@@ -206,7 +207,7 @@ def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: 
             + f"<td>{esc(unit)}</td>"
             + _num_td(value_text(r.get("region_value"), unit, dec), fid, unit)
             + _num_td(value_text(r.get("country_value"), unit, dec), fid, unit)
-            + f"<td>{esc(period_label(r['period']))}</td>"
+            + f"<td>{esc(period_text_da(r['period'], stock=True))}</td>"
             "</tr>"
         )
     caption = f"<caption>{esc(title)}</caption>" if title else ""

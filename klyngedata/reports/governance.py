@@ -26,9 +26,9 @@ import pandas as pd
 
 from klyngedata import registry
 from klyngedata.exceptions import KlyngedataError
+from klyngedata.registry.words import words
 from klyngedata.reports import blocks
 from klyngedata.reports.reader import reader_source
-from klyngedata.vocabulary import words
 
 LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
                   "klyngestyregruppe": "Klyngestyregruppen"}

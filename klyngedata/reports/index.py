@@ -24,6 +24,7 @@ from pathlib import Path
 
 from klyngedata.formatting import datetime_da
 from klyngedata.reports.html import atomic_write_text
+from klyngedata.vocabulary import period_text_da
 
 MANIFEST_NAME = "_manifest.json"
 INDEX_NAME = "index.html"
@@ -94,12 +95,7 @@ def update_index(
 
 def period_label(period: object) -> str:
     """Danish label of a report's period (``2024M04`` -> ``1. april 2024``); unknown text is shown as it is."""
-    from klyngedata.figures import period_label as label_da
-
-    try:
-        return label_da(period)
-    except (ValueError, TypeError):
-        return str(period)
+    return period_text_da(period, stock=True)
 
 
 def _current_pdf(out: Path, entry: dict) -> str | None:
@@ -133,7 +129,7 @@ def _division_info(division_id: str) -> dict:
         import pandas as pd
 
         from klyngedata import clock, registry
-        from klyngedata.vocabulary import division_name_da, division_validity_da, words
+        from klyngedata.registry.words import division_name_da, division_validity_da, words
 
         d = registry.division(division_id)
         info.update(name=division_name_da(division_id), validity=division_validity_da(division_id),
@@ -224,7 +220,7 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
         sections = '<p class="meta">Ingen rapporter endnu.</p>'
     plural = [info["words"].units_definite for info in map(_division_info, order) if info["words"]]
     if not plural:
-        from klyngedata.vocabulary import words
+        from klyngedata.registry.words import words
 
         plural = [words().units_definite]
     title = "Rapporter for " + (" og ".join(dict.fromkeys(plural)))

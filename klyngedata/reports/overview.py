@@ -34,8 +34,9 @@ import pandas as pd
 
 from klyngedata import clock
 from klyngedata.exceptions import KlyngedataError, ReportError
+from klyngedata.registry.words import words
 from klyngedata.reports.download import download_link, safe_filename
-from klyngedata.vocabulary import words
+from klyngedata.vocabulary import period_text_da
 
 __all__ = ["DEFAULT_FIGURES", "overview_html", "write_overview"]
 
@@ -129,7 +130,6 @@ def _load(division: str, period: Any, data_dir: Any) -> tuple[pd.DataFrame | Non
 
 
 def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> tuple[str, pd.DataFrame]:
-    from klyngedata.figures import period_label
 
     ids = [f for f in DEFAULT_FIGURES if kf is not None and f in set(kf["figure_id"])]
     labels = {}
@@ -168,7 +168,7 @@ def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> t
         csv_rows.append(rec)
     period = ""
     if kf is not None and kf.attrs.get("period"):
-        period = f"<caption>Befolkningstal pr. {esc(period_label(kf.attrs['period']))}</caption>"
+        period = f"<caption>Befolkningstal pr. {esc(period_text_da(kf.attrs['period'], stock=True))}</caption>"
     table = (f'<table class="kd-table kd-overview-table">{period}<thead><tr>{head}</tr></thead>'
              f'<tbody>{"".join(body)}</tbody></table>')
     if notes:
@@ -265,14 +265,13 @@ def _pick_map_figure(figure_id: str | None, kf: pd.DataFrame | None,
 def _sources(kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> list[str]:
     """Danish source lines (publisher, table, periods in words; no file names)."""
     from klyngedata import catalogue
-    from klyngedata.stats.annotate import period_label_da
 
     out: list[str] = []
     for p in (kf.attrs.get("provenance") or []) if kf is not None else []:
         periods = p.get("periods") or []
         span = ""
         if isinstance(periods, (list, tuple)) and periods:
-            first, last = period_label_da(periods[0]), period_label_da(periods[-1])
+            first, last = period_text_da(periods[0]), period_text_da(periods[-1])
             span = f", {first}–{last}" if first != last else f", {first}"
         out.append(f"Befolkning: Danmarks Statistik, {p.get('table') or 'befolkningstabel'}{span}")
     if ind is not None:
@@ -315,7 +314,7 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     units = registry.clusters(division=division).sort_values(["region_name", "name"], kind="stable")
     kf, ind, notes = _load(division, period, data_dir)
     w = words(division)
-    plural = w.plural_definite  # "klyngerne", "rådene" (klyngedata.vocabulary)
+    plural = w.plural_definite  # "klyngerne", "rådene" (klyngedata.registry.words)
     parts = [f"<h1>Oversigt: {esc(div_name)}</h1>",
              f'<p class="kd-lead">Alle {len(units)} {esc(w.units)} side om side. Dannet {esc(datetime_da(generated))} '
              f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
@@ -423,9 +422,8 @@ def _division_name(division: str) -> str:
 def _print_pdf(path: Path, division: str, period: str | None) -> Path:
     """Print the page to an A4 PDF beside it with the reports' printer (headless Chromium)."""
     from klyngedata.formatting import datetime_da
-    from klyngedata.reports.index import period_label
     from klyngedata.reports.pdf import PrintHeader, html_to_pdf
 
-    header = PrintHeader(_division_name(division), "Oversigt", period_label(period) if period else "",
+    header = PrintHeader(_division_name(division), "Oversigt", period_text_da(period, stock=True) if period else "",
                          datetime_da(clock.now()))
     return html_to_pdf(path, header=header)

@@ -27,24 +27,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from klyngedata.formatting import MONTHS_DA, local_time
+from klyngedata.formatting import local_time
+from klyngedata.vocabulary import MONTHS_DA, periods_in_text_da
 
 _ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                    "October", "November", "December")
 _ENGLISH = re.compile(r"\b(?:the|and|of|not|from|with|by|members|name|proposal|government|confirmed|source|"
                       r"lists?|table|file)\b", re.IGNORECASE)
-
-
-def danish_periods(text: str) -> str:
-    """Period codes in ``text`` written out: ``2021M10`` -> "oktober 2021", ``2024K1`` -> "1. kvt. 2024".
-
-    Example
-    -------
-    >>> danish_periods("data går kun tilbage til 2021M10")
-    'data går kun tilbage til oktober 2021'
-    """
-    text = re.sub(r"\b(\d{4})M(\d{2})\b", lambda m: f"{MONTHS_DA[int(m.group(2)) - 1]} {m.group(1)}", text)
-    return re.sub(r"\b(\d{4})[KQ]([1-4])\b", lambda m: f"{m.group(2)}. kvt. {m.group(1)}", text)
 
 
 def reader_source(text: Any) -> str:
@@ -79,7 +68,7 @@ def reader_source(text: Any) -> str:
         t = t[1:-1]
     parts = [p.strip() for p in re.split(r";\s*", t) if p.strip()]
     parts = [p for p in parts if not _ENGLISH.search(p) and not re.search(r"\b\w+\.(?:md|csv|json)\b", p)]
-    return danish_periods("; ".join(parts))
+    return periods_in_text_da("; ".join(parts))
 
 
 def membership_source(source: Any, *, confirmed: bool, commissions: Iterable[str] = (), since: str = "") -> str:
@@ -143,9 +132,9 @@ def _reason(reason: str, names: Mapping[str, str]) -> str:
         return "befolkningstallene er uden fordeling på alder og køn"
     if "fremskrivning" in r:
         return "der er ingen befolkningsfremskrivning blandt de data, rapporten bygger på"
-    m = re.search(r"går kun tilbage til (\d{4}[MK]\d{1,2})", r)
+    m = re.search(r"går kun tilbage til (\S+)", r)
     if m:
-        return f"befolkningstallene går kun tilbage til {danish_periods(m.group(1))}"
+        return f"befolkningstallene går kun tilbage til {periods_in_text_da(m.group(1))}"
     m = re.search(r"^(.*?) \((\d{4})\) er delt mellem", r)
     if m:
         name = names.get(m.group(2), m.group(1))
@@ -153,7 +142,7 @@ def _reason(reason: str, names: Mapping[str, str]) -> str:
                 "så en samlet opgørelse ville mangle en del af kommunen")
     r = re.sub(r"\s*\(\d{4}\)", "", r)
     r = re.sub(r"\s*for \d+ periode\(r\)", "", r)
-    return danish_periods(r)
+    return periods_in_text_da(r)
 
 
 def missing_sentences(missing: Iterable[Mapping[str, Any]], *, names: Mapping[str, str] | None = None,

@@ -156,7 +156,7 @@ def units_text(units: Iterable[tuple[str, str]]) -> str:
     >>> units_text([("nordjylland-nord", "sundhedsklynger-2022")])
     '1 sundhedsklynge (sundhedsklynger-2022)'
     """
-    from klyngedata.vocabulary import words
+    from klyngedata.registry.words import words
 
     counts: dict[str, int] = {}
     for _, div in units:

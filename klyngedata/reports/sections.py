@@ -35,6 +35,7 @@ from klyngedata.reports.unit_data import (
     _technical,
     _unavailable,
 )
+from klyngedata.vocabulary import period_text_da
 
 
 class Sections(UnitData):
@@ -66,9 +67,8 @@ class Sections(UnitData):
             self.check_data()
         from IPython.display import HTML
 
-        from klyngedata.figures import period_label
+        from klyngedata.registry.words import division_text_da
         from klyngedata.reports.transition import neighbours_da, status_da
-        from klyngedata.vocabulary import division_text_da
 
         c = self.cluster
         period = self.resolved_period()
@@ -77,10 +77,10 @@ class Sections(UnitData):
                period=period, unconfirmed=unconfirmed)
         when = "ingen befolkningstal"
         if period:
-            from klyngedata.keyfigures import to_period
+            from klyngedata.vocabulary import parse_period
 
-            age = data_age_da(to_period(period).start_time.date().isoformat(), self.started_at)
-            when = period_label(period) + (f" ({age} før rapporten blev dannet)" if age else "")
+            age = data_age_da(parse_period(period).start_time.date().isoformat(), self.started_at)
+            when = period_text_da(period, stock=True) + (f" ({age} før rapporten blev dannet)" if age else "")
         facts = [
             ("Region", c.region_name),
             ("Medlemskommuner", ", ".join(c.municipality_names)),
@@ -226,7 +226,7 @@ class Sections(UnitData):
             latest.attrs.update(frame.attrs)
             return figures.member_comparison(
                 latest, value_col="population",
-                title=f"Befolkning i medlemskommunerne, {figures.period_label(max(rows['period']))}",
+                title=f"Befolkning i medlemskommunerne, {period_text_da(max(rows['period']), stock=True)}",
             )
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Sammenligningen af medlemskommunerne", exc)
@@ -464,7 +464,7 @@ class Sections(UnitData):
         import klyngedata
         from klyngedata.figures import provenance_text, readable_source
         from klyngedata.formatting import date_da, datetime_da
-        from klyngedata.reports.reader import danish_periods
+        from klyngedata.vocabulary import periods_in_text_da
 
         notes = AnalystNotes()
         stamps: dict[str, str] = {}
@@ -488,7 +488,7 @@ class Sections(UnitData):
                 shown = frame[frame["entity_level"].astype(str) == "cluster"] if "entity_level" in frame else frame
                 for text in dict.fromkeys(map(str, shown.get("provenance", pd.Series(dtype=str)).dropna())):
                     notes.add(f"indicator source: {text}")
-                    lines.append("Sundhedsindikator: " + danish_periods(readable_source(text)))
+                    lines.append("Sundhedsindikator: " + periods_in_text_da(readable_source(text)))
                 continue
             text = provenance_text(frame, prefix="Befolkningstal")
             for item in frame.attrs.get("provenance") or []:

@@ -27,11 +27,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from klyngedata.figures import format_number, period_label
+from klyngedata.figures import format_number
 from klyngedata.formatting import figure_number, percent
+from klyngedata.registry.words import UnitWords
+from klyngedata.registry.words import words as unit_words
 from klyngedata.reports.blocks import bare
-from klyngedata.vocabulary import UnitWords
-from klyngedata.vocabulary import words as unit_words
+from klyngedata.vocabulary import period_text_da
 
 _OUTCOME_GROUPS = (("worse", "dårligere"), ("better", "bedre"), ("higher", "højere"), ("lower", "lavere"))
 _SPAN_RE = re.compile(r"over \d+ perioder \(([^)]*)\)")
@@ -85,7 +86,8 @@ def _members_only(members: pd.DataFrame, split_members: Iterable[str], w: UnitWo
         if pop is None:
             continue
         name = str(pop["entity_name"]) + (" (hele kommunen)" if str(eid) in split else "")
-        sentence = f"{name} havde {format_number(pop['value'])} indbyggere pr. {period_label(pop['period'])}"
+        when = period_text_da(pop['period'], stock=True)
+        sentence = f"{name} havde {format_number(pop['value'])} indbyggere pr. {when}"
         g, gp = _get(grp, "growth_1y"), _get(grp, "growth_1y_pct")
         if g is not None and gp is not None:
             v = float(g["value"])
@@ -191,7 +193,7 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
     ``keyfigures``: the output of :func:`klyngedata.keyfigures.key_figures` (cluster rows plus member
     municipality rows with ``entity_level == "municipality"``). Without cluster rows (a member split between
     units, ``split_members``: their codes) the members' own figures are described, never as the unit's.
-    ``words``: the unit's Danish words (:func:`klyngedata.vocabulary.words`; default: a cluster's).
+    ``words``: the unit's Danish words (:func:`klyngedata.registry.words.words`; default: a cluster's).
 
     Example
     -------
@@ -213,7 +215,8 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
 
     pop = _get(cluster, "population")
     if pop is not None:
-        out.append(f"{name} havde {format_number(pop['value'])} indbyggere pr. {period_label(pop['period'])}.")
+        when = period_text_da(pop['period'], stock=True)
+        out.append(f"{name} havde {format_number(pop['value'])} indbyggere pr. {when}.")
 
     for gid in _GROWTH_IDS:
         g = _get(cluster, gid)

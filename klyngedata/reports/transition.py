@@ -24,10 +24,10 @@ import pandas as pd
 
 from klyngedata import clock, registry
 from klyngedata.disclosure import NOTE_DA, suppress
-from klyngedata.figures import period_label
 from klyngedata.formatting import date_da, percent
+from klyngedata.registry.words import words
 from klyngedata.reports import blocks
-from klyngedata.vocabulary import words
+from klyngedata.vocabulary import period_text_da
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,7 @@ def section(unit: registry.Cluster, period: Any = "latest", data_dir: str | os.P
     own = words(unit)
     other = words(transition_pair(unit.id)[1 if side == "from" else 0])
     parts = [f"<p>{blocks.esc(s)}</p>" for s in sentences(unit, rows, side)]
-    when = period_label(rows["period"].iloc[0]) if len(rows) else ""
+    when = period_text_da(rows["period"].iloc[0], stock=True) if len(rows) else ""
     table = pd.DataFrame({
         "other": rows["other_name"],
         "kommuner": [_municipalities(c) for c in rows["municipality_codes"]],

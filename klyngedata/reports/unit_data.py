@@ -12,9 +12,10 @@ import pandas as pd
 
 from klyngedata import clock
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.registry.words import UnitWords, words
 from klyngedata.reports import blocks
 from klyngedata.reports.html import setup_notebook
-from klyngedata.vocabulary import UnitWords, words
+from klyngedata.vocabulary import parse_age_group
 
 TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age",
                 "old_age_dependency")
@@ -84,8 +85,7 @@ def _given(value: Any) -> bool:
 
 
 def _age_group_label(label: str) -> str:
-    text = label.replace(" år og derover", "+").replace(" ", "")
-    return text
+    return parse_age_group(label)
 
 
 def _projection_groups(rows: pd.DataFrame) -> pd.DataFrame:
@@ -219,9 +219,9 @@ class UnitData:
             frame = population(level=level, division=self.division, period="all", data_dir=self.data_dir)
             self._periods[level] = frame[["entity_id", "period"]].drop_duplicates()  # before the cut below
             if self.period not in ("latest", "all") and len(frame):
-                from klyngedata.keyfigures import to_period
+                from klyngedata.vocabulary import parse_period
 
-                end = to_period(self.period)
+                end = parse_period(self.period)
                 keep = [p <= end if getattr(p, "freqstr", None) == end.freqstr else True for p in frame["period"]]
                 attrs = dict(frame.attrs)
                 frame = frame[keep]
@@ -313,7 +313,7 @@ class UnitData:
         return pd.concat(parts, ignore_index=True)
 
     def _spread_name(self) -> str:
-        """The units of the spread in Danish: "klyngerne", "rådene" (:mod:`klyngedata.vocabulary`)."""
+        """The units of the spread in Danish: "klyngerne", "rådene" (:mod:`klyngedata.registry.words`)."""
         return self.words.plural_definite
 
     def resolved_period(self) -> str:
@@ -321,9 +321,9 @@ class UnitData:
         try:
             rows = self._entity_rows("cluster", self.cluster.id)
             if len(rows):
-                from klyngedata.figures import _period_code
+                from klyngedata.vocabulary import period_code
 
-                return _period_code(max(rows["period"]))
+                return period_code(max(rows["period"]))
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
         return "" if self.period in ("latest", "all") else str(self.period)
@@ -331,7 +331,7 @@ class UnitData:
     # ------------------------------------------------------------------ blocks
     def fill(self, template: str) -> str:
         """``template`` in this unit's words: ``"{Klyngens} organisering"`` -> ``"Rådets organisering"`` for a
-        council (placeholders: :mod:`klyngedata.vocabulary`; also ``{navn}``, ``{akuthospital}`` and ``{fra}`` /
+        council (placeholders: :mod:`klyngedata.registry.words`; also ``{navn}``, ``{akuthospital}`` and ``{fra}`` /
         ``{til}``, the units before and after the transition the unit takes part in: sundhedsklynger, sundhedsråd)."""
         from klyngedata.reports.transition import transition_pair
 
@@ -356,12 +356,12 @@ class UnitData:
         ReportDataError: nordjylland-nord: period 2099M01 is not in the population data (...)
         """
         from klyngedata.exceptions import ReportDataError
-        from klyngedata.keyfigures import to_period
+        from klyngedata.vocabulary import parse_period
 
         want = None
         if self.period not in ("latest", "all"):
             try:
-                want = to_period(self.period)
+                want = parse_period(self.period)
             except KlyngedataError as exc:
                 raise ReportDataError(f"{self.cluster.id}: {exc}") from exc
         try:
@@ -379,9 +379,9 @@ class UnitData:
         have = set(rows["period"])
         same_day = {want, want.asfreq("M", how="start")} if want.freqstr[0] == "Q" else {want}
         if not have & same_day:
-            from klyngedata.dst.parse import format_period
+            from klyngedata.vocabulary import period_code
 
             ordered = sorted(have, key=lambda p: p.start_time)
             raise ReportDataError(
                 f"{self.cluster.id}: period {self.period} is not in the population data (it has "
-                f"{format_period(ordered[0])}..{format_period(ordered[-1])}), so the report is not written")
+                f"{period_code(ordered[0])}..{period_code(ordered[-1])}), so the report is not written")

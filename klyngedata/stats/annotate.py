@@ -37,10 +37,8 @@ Example (constructed)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +46,7 @@ import pandas as pd
 from klyngedata.stats.compare import POLARITIES, compare
 from klyngedata.stats.intervals import INTERVAL_METHODS, figure_interval
 from klyngedata.stats.trend import period_time, trend_label_da, trend_test
+from klyngedata.vocabulary import period_code, period_kind, period_text_da
 
 __all__ = [
     "OUTCOME_COLUMNS",
@@ -55,7 +54,6 @@ __all__ = [
     "FigureStats",
     "add_trends",
     "annotate",
-    "period_label_da",
 ]
 
 OUTCOME_COLUMNS = ["ci95_low", "ci95_high", "ci998_low", "ci998_high", "ci_method", "polarity", "vs_region",
@@ -185,48 +183,6 @@ def annotate(frame: pd.DataFrame, specs: Mapping[str, FigureStats],
     return out
 
 
-_MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-              "november", "december"]
-_LABEL_RE = re.compile(r"^(\d{4})(?:([KQM])(\d{1,2}))?$")
-
-
-def _code(period: Any) -> str:
-    """StatBank-style code of a period (``2024``, ``2024K1``, ``2024M04``)."""
-    freq = getattr(period, "freqstr", None)
-    if freq is not None:
-        if freq[0] == "M":
-            return f"{period.year}M{period.month:02d}"
-        if freq[0] == "Q":
-            return f"{period.year}K{period.quarter}"
-        return str(period.year)
-    return str(period).strip().upper().replace("Q", "K")
-
-
-def _freq(period: Any) -> str:
-    m = _LABEL_RE.match(_code(period))
-    return (m.group(2) or "Y") if m else "?"
-
-
-def period_label_da(period: Any) -> str:
-    """Short Danish label of a period for notes: ``2021``, ``1. kvt. 2024``, ``april 2024``.
-
-    Example
-    -------
-    >>> period_label_da("2021"), period_label_da("2024K1"), period_label_da("2024M04")
-    ('2021', '1. kvt. 2024', 'april 2024')
-    """
-    code = _code(period)
-    m = _LABEL_RE.match(code)
-    if not m:
-        return code
-    year, kind, num = m.groups()
-    if kind == "K":
-        return f"{int(num)}. kvt. {year}"
-    if kind == "M":
-        return f"{_MONTHS_DA[int(num) - 1]} {year}"
-    return year
-
-
 def add_trends(frame: pd.DataFrame, series: pd.DataFrame, specs: Mapping[str, FigureStats], *,
                keys: Sequence[str] = ("entity_level", "entity_id", "figure_id"), max_periods: int = 5,
                min_periods: int = 3, alpha: float = 0.05) -> pd.DataFrame:
@@ -252,8 +208,8 @@ def add_trends(frame: pd.DataFrame, series: pd.DataFrame, specs: Mapping[str, Fi
     wanted = set(out[keys].itertuples(index=False, name=None))
     ser = series[[k in wanted for k in series[keys].itertuples(index=False, name=None)]].copy()
     ser["_t"] = [period_time(p) for p in ser["period"]]
-    ser["_f"] = [_freq(p) for p in ser["period"]]
-    ser["_c"] = [_code(p) for p in ser["period"]]
+    ser["_f"] = [period_kind(p) for p in ser["period"]]
+    ser["_c"] = [period_code(p) for p in ser["period"]]
     for c in ("value", "numerator", "denominator"):
         ser[c] = _num(ser, c)
     ser_hidden = _hidden(ser)
@@ -281,11 +237,11 @@ def add_trends(frame: pd.DataFrame, series: pd.DataFrame, specs: Mapping[str, Fi
             if g is None:
                 pts = {c: np.array([]) for c in ("_t", "_c", "value", "numerator", "denominator")}
             else:
-                m = np.flatnonzero((g["_f"] == _freq(period)) & (g["_t"] <= period_time(period) + 1e-9))
+                m = np.flatnonzero((g["_f"] == period_kind(period)) & (g["_t"] <= period_time(period) + 1e-9))
                 m = m[-max_periods:]
                 pts = {c: v[m] for c, v in g.items()}
-            disp = [period_label_da(c) for c in pts["_c"]]
-            cav = {period_label_da(k): v for k, v in spec.caveats.items()}
+            disp = [period_text_da(c) for c in pts["_c"]]
+            cav = {period_text_da(k): v for k, v in spec.caveats.items()}
             den = pts["denominator"] if (spec.trend_method == "chi2_proportion" or spec.trend_exposure) else None
             res = trend_test(pts["_t"], pts["value"], pts["numerator"] if spec.trend_method != "ols" else None,
                              den, method=spec.trend_method, labels=disp, caveats=cav, min_periods=min_periods,

@@ -49,28 +49,22 @@ Example (constructed): Læsø's total 195 and its female stratum 192 give the ma
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from klyngedata.exceptions import KlyngedataError
+from klyngedata.exceptions import KlyngedataError, UnknownValue
 from klyngedata.lazy import module
 from klyngedata.stats.disclosure_lp import LinearTable, _System
+from klyngedata.vocabulary import parse_age, parse_period, period_code, period_kind
 
 sp = module("scipy.sparse")  # imported when a model is first built
 
 __all__ = ["IndicatorModel", "age_interval", "indicator_model"]
 
 _QUANTITIES = ("numerator", "denominator")
-_AGE_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|til)\s*(\d{1,3})(?:\s*år)?$")
-_AGE_OPEN = re.compile(r"^(\d{1,3})\s*(?:\+|år\s*\+|år\s+og\s+derover|og\s+derover|plus)$")
-_AGE_ONE = re.compile(r"^(\d{1,3})(?:\s*år)?$")
-_PERIOD = re.compile(r"^(\d{4})(?:K([1-4])|M(\d{2}))?$")
-
-
 def age_interval(label: str) -> tuple[int, float] | None:
     """The ages ``[low, high]`` of an age-group label, ``None`` if it cannot be placed on the age axis.
 
@@ -79,15 +73,13 @@ def age_interval(label: str) -> tuple[int, float] | None:
     >>> age_interval("65-74"), age_interval("75+"), age_interval("80 år og derover"), age_interval("voksne")
     ((65, 74), (75, inf), (80, inf), None)
     """
-    text = str(label).strip().lower()
-    if m := _AGE_RANGE.match(text):
-        lo, hi = int(m.group(1)), int(m.group(2))
-        return (lo, hi) if lo <= hi else None
-    if m := _AGE_OPEN.match(text):
-        return int(m.group(1)), float("inf")
-    if m := _AGE_ONE.match(text):
-        return int(m.group(1)), int(m.group(1))
-    return None
+    try:
+        band = parse_age(label)
+    except UnknownValue:
+        return None
+    if band is None:
+        return None
+    return band.lo, float("inf") if band.hi is None else band.hi
 
 
 def _sex_parents(labels: list[str]) -> dict[str, str | None]:
@@ -137,15 +129,16 @@ def _period_parents(labels: list[str]) -> dict[str, str | None]:
     present = set(labels)
     out: dict[str, str | None] = {}
     for p in labels:
-        m = _PERIOD.match(str(p))
-        if not m:
-            raise KlyngedataError(f"disclosure: not a period label: {p!r}")
-        year, q, month = m.groups()
+        try:
+            period = parse_period(p)
+        except UnknownValue:
+            raise KlyngedataError(f"disclosure: not a period label: {p!r}") from None
+        kind, year = period_kind(period), str(period.year)
         parent = None
-        if month:
-            quarter = f"{year}K{(int(month) - 1) // 3 + 1}"
+        if kind == "month":
+            quarter = period_code(period.asfreq("Q"))
             parent = quarter if quarter in present else (year if year in present else None)
-        elif q:
+        elif kind == "quarter":
             parent = year if year in present else None
         out[p] = parent
     return out

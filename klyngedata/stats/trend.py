@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from klyngedata.lazy import module
+from klyngedata.vocabulary import period_start_year
 
 _st = module("scipy.stats")  # imported when a test first needs it
 
@@ -181,22 +182,7 @@ def period_time(period: Any) -> float:
     """
     if isinstance(period, (int, float, np.integer, np.floating)):
         return float(period)
-    freq = getattr(period, "freqstr", None)
-    if freq is not None:
-        code = freq[0]
-        if code == "M":
-            return period.year + (period.month - 1) / 12
-        if code == "Q":
-            return period.year + (period.quarter - 1) / 4
-        return float(period.year)
-    text = str(period).strip().upper()
-    year = int(text[:4])
-    rest = text[4:]
-    if rest.startswith(("K", "Q")):
-        return year + (int(rest[1:]) - 1) / 4
-    if rest.startswith("M"):
-        return year + (int(rest[1:]) - 1) / 12
-    return float(year)
+    return period_start_year(period)
 
 
 def _one(method: str, t: np.ndarray, v: np.ndarray, num: np.ndarray | None,

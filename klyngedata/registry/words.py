@@ -18,7 +18,7 @@ this one.
 
 Example
 -------
->>> from klyngedata.vocabulary import words
+>>> from klyngedata.registry.words import words
 >>> words("sundhedsraad-2027").fill("{Klyngens} kommuner")
 'Rådets kommuner'
 >>> words("nordjylland-nord").definite
