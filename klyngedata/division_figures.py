@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.exceptions import DataNotAvailable
+from klyngedata.vocabulary.codes import COUNTRY_ID, COUNTRY_NAME
 
 __all__ = ["division_key_figures"]
 
@@ -73,7 +74,7 @@ def division_key_figures(division: str | None = None, period: object = "latest",
         rows, _ = pooling._entity_rows(norm, "region", code, pooling._region_name(code),
                                        pooling._region_weights(code, norm))
         parts.append(rows)
-    rows, _ = pooling._entity_rows(norm, "country", frame.COUNTRY_ID, frame.COUNTRY_NAME,
+    rows, _ = pooling._entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME,
                                    pooling._country_weights(norm))
     parts.append(rows)
     parts = [p for p in parts if not p.empty]
@@ -89,7 +90,7 @@ def division_key_figures(division: str | None = None, period: object = "latest",
                for lv, e in zip(figs["entity_level"], figs["entity_id"], strict=True)]
     figs["region_value"] = [by.get(("region", r, f), np.nan) if r else np.nan
                             for r, f in zip(regions, figs["figure_id"], strict=True)]
-    figs["country_value"] = [by.get(("country", frame.COUNTRY_ID, f), np.nan) for f in figs["figure_id"]]
+    figs["country_value"] = [by.get(("country", COUNTRY_ID, f), np.nan) for f in figs["figure_id"]]
     figs["region_value"] = figs["region_value"].astype("float64")
     figs["country_value"] = figs["country_value"].astype("float64")
     figs["rank"] = pd.array([pd.NA] * len(figs), dtype="Int64")

@@ -23,13 +23,10 @@ CONSTRUCTED_TREND.attrs["provenance"] = [{"table": "FOLK1AM", "periods": ["2024M
                                           "file": "/x/konstrueret.csv"}]
 
 
-def test_format_number_and_period_label_are_danish():
+def test_format_number_is_danish():
     assert figures.format_number(1234567.25, 1) == "1.234.567,2"
     assert figures.format_number(-892) == "\u2212892"  # the minus sign, as on the axes
     assert figures.format_number(None) == "–"
-    assert figures.period_label("2024M04") == "1. april 2024"
-    assert figures.period_label("2024K1") == "1. kvt. 2024"
-    assert figures.period_label("2035") == "2035"
 
 
 def test_population_trend_plots_the_given_values_with_danish_labels_and_source():

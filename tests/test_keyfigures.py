@@ -338,8 +338,6 @@ def test_format_value_and_periods():
     assert kf.format_value(1.26, 1, "%", signed=True) == "+1,3 %"
     assert kf.format_value(1234.5678, 2, "år") == "1.234,57"
     assert kf.format_value(float("nan"), 1, "%") == ""
-    assert kf.period_label(kf.to_period("2024M01")) == "2024M01"
-    assert kf.period_label("2024Q3") == "2024K3"
 
 
 # --------------------------------------------------------------------------------------------------

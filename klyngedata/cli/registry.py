@@ -60,11 +60,10 @@ def _validity(div) -> str:
     import pandas as pd
 
     from klyngedata import clock
+    from klyngedata.formatting import date_da
 
     def da(ts) -> str:
-        months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                  "oktober", "november", "december"]
-        return f"{ts.day}. {months[ts.month - 1]} {ts.year}"
+        return date_da(ts)
 
     text = f"Gyldig fra {da(div['valid_from'])}"
     if pd.notna(div["valid_to"]):

@@ -18,14 +18,14 @@ import shapely
 
 from klyngedata.exceptions import BoundaryError, UnknownValue
 from klyngedata.vocabulary import BOUNDARY_LEVELS, parse_level
-from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
+from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code, normalize_region_code
 
 log = logging.getLogger(__name__)
 
 LEVELS = ("kommune", "region", "sogn", "postnummer")
 STORAGE_CRS = 25832
 WEB_CRS = 4326
-NON_MUNICIPAL_CODES = frozenset({"0411"})  # Christiansø
+NON_MUNICIPAL_CODES = frozenset({CHRISTIANSOE})
 
 ENV_API_KEY = "DATAFORDELER_API_KEY"
 ENV_WFS_URL = "KLYNGEDATA_DATAFORDELER_WFS_URL"

@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from klyngedata.vocabulary import MONTHS_DA
+
 if TYPE_CHECKING:  # nbformat is imported where a notebook is read or written, not in the report kernel
     import nbformat
 
@@ -74,8 +76,7 @@ PLOTLY_LOCALE_DA: dict[str, Any] = {
     "format": {
         "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
         "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
-        "months": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-                   "november", "december"],
+        "months": list(MONTHS_DA),
         "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
         "date": "%d.%m.%Y", "decimal": ",", "thousands": ".",
     },
