@@ -165,7 +165,7 @@ def period_start_year(period: object) -> float:
     if kind == "month":
         return p.year + (p.month - 1) / 12
     start = p.start_time
-    return start.year + (start.dayofyear - 1) / (366 if start.is_leap_year else 365)
+    return start.year + (start.day_of_year - 1) / (366 if start.is_leap_year else 365)
 
 
 def period_code(period: object) -> str:
