@@ -12,6 +12,10 @@
   request on its longest explicit value list and retry the halves.
 * The base URL is overridable by argument or ``$KLYNGEDATA_STATBANK_URL`` (tests point it at a local
   server); sleeping is injectable (``sleep=``) so tests run without waiting.
+* ``database=`` talks to a statbank hosted on the same API under a path prefix, e.g. Københavns Kommune's
+  ``s30`` (``https://api.statbank.dk/v1/s30/tables``, ``/tableinfo``, ``/data``; the ``?database=`` query form
+  is refused by the API according to public notes): the same timeouts, retries and errors, with the requests
+  sent to ``<base_url>/<database>/<endpoint>``.
 
 Example
 -------
@@ -34,10 +38,12 @@ import requests
 from klyngedata.dst.errors import StatBankError, api_error, http_error, malformed, no_answer, unreachable
 from klyngedata.http import USER_AGENT, TransportError, send
 
-__all__ = ["DEFAULT_BASE_URL", "ENV_BASE_URL", "USER_AGENT", "StatBankClient", "StatBankError"]
+__all__ = ["DEFAULT_BASE_URL", "ENV_BASE_URL", "KK_DATABASE", "USER_AGENT", "StatBankClient", "StatBankError"]
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 ENV_BASE_URL = "KLYNGEDATA_STATBANK_URL"
+KK_DATABASE = "s30"
+"""Path prefix of Københavns Kommune's statbank on the StatBank API (``/v1/s30/...``)."""
 
 
 class StatBankClient:
@@ -50,17 +56,23 @@ class StatBankClient:
     retries: retries after the first attempt (on timeouts, connection errors, 5xx, 429).
     backoff: first backoff in seconds; doubles per retry, capped at ``max_backoff``.
     sleep: the sleep function (inject a no-op in tests).
+    database: a statbank hosted under a path prefix of the same API (``"s30"``: Københavns Kommune); None for
+        Statistics Denmark's own tables.
 
     Example
     -------
     >>> StatBankClient("http://127.0.0.1:9/v1").base_url
     'http://127.0.0.1:9/v1'
+    >>> StatBankClient("http://127.0.0.1:9/v1", database="s30").url
+    'http://127.0.0.1:9/v1/s30'
     """
 
     def __init__(self, base_url: str | None = None, *, timeout: float | tuple[float, float] = (10.0, 300.0),
                  retries: int = 4, backoff: float = 1.0, max_backoff: float = 60.0, lang: str = "da",
-                 sleep: Callable[[float], None] | None = None, session: requests.Session | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, session: requests.Session | None = None,
+                 database: str | None = None) -> None:
         self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        self.database = (database or "").strip().strip("/") or None
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -71,16 +83,22 @@ class StatBankClient:
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self.requests_made = 0
 
+    @property
+    def url(self) -> str:
+        """Where the endpoints are: ``base_url``, or ``base_url/database`` for a hosted statbank."""
+        return f"{self.base_url}/{self.database}" if self.database else self.base_url
+
     # -- low level -----------------------------------------------------------------------------
     def _post(self, endpoint: str, body: Mapping[str, Any], table: str | None = None) -> requests.Response:
         self.requests_made += 1
         try:
-            resp = send(self.session, "POST", f"{self.base_url}/{endpoint}", json=dict(body), timeout=self.timeout,
+            resp = send(self.session, "POST", f"{self.url}/{endpoint}", json=dict(body), timeout=self.timeout,
                         retries=self.retries, backoff=self.backoff, max_backoff=self.max_backoff,
-                        sleep=self.sleep, describe=f"StatBank {endpoint}" + (f" ({table})" if table else ""))
+                        sleep=self.sleep, describe=f"StatBank {self.database + '/' if self.database else ''}{endpoint}"
+                        + (f" ({table})" if table else ""))
         except TransportError as exc:
             if exc.offline:
-                raise unreachable(self.base_url, exc.last_problem, table=table, endpoint=endpoint,
+                raise unreachable(self.url, exc.last_problem, table=table, endpoint=endpoint,
                                   request=body) from None
             raise no_answer(exc.attempts, exc.last_problem, table=table, endpoint=endpoint, request=body) from None
         if resp.status_code >= 400:
