@@ -60,6 +60,7 @@ _LAZY: dict[str, str] = {
     "seats": "klyngedata.registry",
     "successors": "klyngedata.registry",
     "import_file": "klyngedata.importing",
+    "ruks_figures": "klyngedata.ruks",
 }
 """Public name -> the module that defines it (imported when the name is first used)."""
 
@@ -88,6 +89,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real objects
         seats,
         successors,
     )
+    from klyngedata.ruks import ruks_figures
 
 __all__ = [
     "CacheCorrupt",
@@ -124,6 +126,7 @@ __all__ = [
     "population",
     "predecessors",
     "regions",
+    "ruks_figures",
     "seats",
     "standardised_figures",
     "successors",

@@ -416,6 +416,7 @@ def suppress_published(
     threshold: int = DEFAULT_THRESHOLD,
     decimals: int | str = 0,
     slice_columns: Sequence[str] = ("figure_id", "period", "sex", "age_group"),
+    leaves: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Disclosure control of everything a function publishes, checked as one table (see the module docstring).
 
@@ -426,6 +427,10 @@ def suppress_published(
     municipality rows are the data). ``bounded``: per figure, whether the numerator is a subset of the
     denominator. Returns the rows with ``suppressed``, ``display`` and every numeric column of hidden rows
     missing; ``region_value``/``country_value`` refilled from the suppressed region/Denmark rows.
+    ``leaves``: the data the published rows are sums of, when they are not the published municipality rows
+    (``figure_id, unit, sex, age_group, period, numerator, denominator``; e.g. counts a source left blank, with
+    values consistent with every total it publishes, and the rest of a source's totals outside its
+    municipalities as units of their own). Rows without a published count name no ``members``.
 
     Example (constructed): Læsø's men (3) = total (195) - women (192): the women are hidden too.
 
@@ -445,14 +450,18 @@ def suppress_published(
         if c not in out.columns:
             raise KlyngedataError(f"disclosure: published table needs column {c!r}")
     is_bounded = bounded if callable(bounded) else (lambda f: bool(bounded.get(f, False)))
-    muni = out[out["entity_level"] == "municipality"].drop_duplicates(
-        ["figure_id", "entity_id", "sex", "age_group", "period"])  # the same data, listed once per division
+    if leaves is None:
+        muni = out[out["entity_level"] == "municipality"].drop_duplicates(
+            ["figure_id", "entity_id", "sex", "age_group", "period"])  # the same data, listed once per division
+        leaves = pd.DataFrame({"figure_id": muni["figure_id"], "unit": muni["entity_id"], "sex": muni["sex"],
+                               "age_group": muni["age_group"], "period": muni["period"],
+                               "numerator": muni["numerator"], "denominator": muni["denominator"]})
     leaves = pd.DataFrame({
-        "figure_id": muni["figure_id"].astype(str), "unit": muni["entity_id"].astype(str),
-        "sex": muni["sex"].astype(str), "age_group": muni["age_group"].astype(str),
-        "period": muni["period"].astype(str),
-        "numerator": pd.to_numeric(muni["numerator"], errors="coerce").astype(float),
-        "denominator": pd.to_numeric(muni["denominator"], errors="coerce").astype(float),
+        "figure_id": leaves["figure_id"].astype(str), "unit": leaves["unit"].astype(str),
+        "sex": leaves["sex"].astype(str), "age_group": leaves["age_group"].astype(str),
+        "period": leaves["period"].astype(str),
+        "numerator": pd.to_numeric(leaves["numerator"], errors="coerce").astype(float),
+        "denominator": pd.to_numeric(leaves["denominator"], errors="coerce").astype(float),
     })
     cells = pd.DataFrame({
         "figure_id": out["figure_id"].astype(str), "sex": out["sex"].astype(str),

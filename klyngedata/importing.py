@@ -1,5 +1,6 @@
 """One dispatcher for every file a user downloaded: population (StatBank exports, the tidy file, unit
-populations), boundaries, municipality groups and health indicators, each handed to its importer.
+populations), boundaries, municipality groups, health indicators and the RUKS workbook, each handed to its
+importer.
 
 It sits above the loaders it dispatches to (``klyngedata.sources``, ``klyngedata.geo.boundaries``,
 ``klyngedata.municipality_groups``, ``klyngedata.indicators``), so none of them imports another's.
@@ -67,7 +68,8 @@ def _first_line(path: Path) -> str:
 
 def sniff(path: str | os.PathLike[str]) -> str | None:
     """Classify a file: ``"statbank_csv"``, ``"tidy_population"``, ``"unit_population"``,
-    ``"boundaries"``, ``"municipality_groups"``, ``"indicator"`` or ``None`` (not recognised).
+    ``"boundaries"``, ``"municipality_groups"``, ``"indicator"``, ``"ruks"`` (Sundhedsdatastyrelsen's RUKS
+    workbook) or ``None`` (not recognised).
 
     Example
     -------
@@ -76,6 +78,10 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from klyngedata.ruks.workbook import is_ruks_workbook
+
+        return "ruks" if is_ruks_workbook(path) else None
     if suffix in BOUNDARY_SUFFIXES:
         return "boundaries"
     if suffix == ".json":
@@ -121,6 +127,11 @@ def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
             frame = parse_unit_population_csv(path)
             key, report = _store_units(frame, path, data_dir, replace=replace)
             return ImportResult(str(path), "imported", kind, key, len(frame), str(report))
+        if kind == "ruks":
+            from klyngedata.ruks.store import import_ruks
+
+            res = import_ruks(path, data_dir)  # a release replaces the cached one (never merged), and says so
+            return ImportResult(str(path), "imported", kind, res.key, res.rows, res.message)
         if kind == "municipality_groups":
             from klyngedata.municipality_groups import import_municipality_groups
 

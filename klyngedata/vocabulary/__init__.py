@@ -11,6 +11,8 @@ ages            :mod:`klyngedata.vocabulary.ages`           :class:`AgeBand` ``(
 periods         :mod:`klyngedata.vocabulary.periods`        :class:`pandas.Period` (year, quarter, month, week,
                                                             window of years)
 counts          :mod:`klyngedata.vocabulary.counts`         ``int``; ``..`` missing, ``-`` nil
+measures        :mod:`klyngedata.vocabulary.measures`       ``prevalence``/``incidence``; units ``antal``,
+                                                            ``pr. 100.000`` (crude/age/sex_age); rates
 ==============  ==========================================  ===============================================
 
 Every reader (StatBank answers and exports, indicator files, boundary files, API arguments) uses these parsers,
@@ -42,6 +44,7 @@ from klyngedata.vocabulary.codes import (
 )
 from klyngedata.vocabulary.counts import MISSING_MARK, ZERO_MARK, CountError, parse_count, parse_counts
 from klyngedata.vocabulary.levels import BOUNDARY_LEVELS, LEVEL_DA, LEVELS, parse_level
+from klyngedata.vocabulary.measures import MEASURE_DA, MEASURES, parse_measure, parse_rate, parse_rate_unit
 from klyngedata.vocabulary.periods import (
     MONTHS_DA,
     parse_period,
@@ -59,9 +62,10 @@ from klyngedata.vocabulary.sexes import SEX_DA, SEXES, parse_sex
 
 __all__ = [
     "BOUNDARY_LEVELS", "CHRISTIANSOE", "CHRISTIANSOE_REGION", "COUNTRY_ID", "COUNTRY_NAME", "LEVELS", "LEVEL_DA",
-    "MISSING_MARK", "MONTHS_DA", "SEXES", "SEX_DA", "ZERO_MARK", "AgeBand", "AgeGroupError", "CountError",
-    "area_from_text", "compose", "edges", "is_age_total", "normalize_municipality_code", "normalize_region_code",
-    "parse_age", "parse_age_group", "parse_count", "parse_counts", "parse_level", "parse_period", "parse_periods",
-    "parse_sex", "period_axis_da", "period_code", "period_kind", "period_range_da", "period_start_year",
-    "period_text_da", "periods_in_text_da", "periods_per_year",
+    "MEASURES", "MEASURE_DA", "MISSING_MARK", "MONTHS_DA", "SEXES", "SEX_DA", "ZERO_MARK", "AgeBand", "AgeGroupError",
+    "CountError", "area_from_text", "compose", "edges", "is_age_total", "normalize_municipality_code",
+    "normalize_region_code", "parse_age", "parse_age_group", "parse_count", "parse_counts", "parse_level",
+    "parse_measure", "parse_period", "parse_periods", "parse_rate", "parse_rate_unit", "parse_sex", "period_axis_da",
+    "period_code", "period_kind", "period_range_da", "period_start_year", "period_text_da", "periods_in_text_da",
+    "periods_per_year",
 ]
