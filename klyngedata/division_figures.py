@@ -25,6 +25,7 @@ import pandas as pd
 
 from klyngedata.exceptions import DataNotAvailable
 from klyngedata.vocabulary.codes import COUNTRY_ID, COUNTRY_NAME
+from klyngedata.weights import unit_weights
 
 __all__ = ["division_key_figures"]
 
@@ -53,15 +54,7 @@ def division_key_figures(division: str | None = None, period: object = "latest",
     missing: list[dict] = []
     for u in units.itertuples(index=False):
         m = mem[mem["cluster_id"] == u.cluster_id]
-        weights: dict[str, float] | None = {}
-        for r in m.itertuples(index=False):
-            if r.allocation == "whole":
-                weights[r.municipality_code] = 1.0
-            elif r.allocation == "share" and pd.notna(r.share):
-                weights[r.municipality_code] = weights.get(r.municipality_code, 0.0) + float(r.share)
-            else:
-                weights = None
-                break
+        weights = unit_weights(u.cluster_id).weights
         rows, how = pooling._entity_rows(norm, "cluster", u.cluster_id, u.name, weights)
         reason = ""
         if how == "given" and not rows.empty:

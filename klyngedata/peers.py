@@ -41,6 +41,7 @@ import pandas as pd
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError, LookupFailed
 from klyngedata.stats.similarity import nearest
 from klyngedata.vocabulary import period_code
+from klyngedata.weights import division_weights
 
 __all__ = ["FEATURES_DA", "peer_features", "peers"]
 
@@ -190,24 +191,21 @@ def _add_group_mix(out: pd.DataFrame, mem: pd.DataFrame, data_dir: Any, end: Any
     cols = [f"group_{g}" for g in range(1, 6)]
     for c in cols:
         out[c] = np.nan
-    for cid, m in mem.groupby("cluster_id"):
+    for cid, uw in division_weights(str(mem["division"].iloc[0])).items():
         if cid not in out.index or pd.isna(out.loc[cid, "population"]):
             continue
         by_group = dict.fromkeys(range(1, 6), 0.0)
         known, split = 0.0, []
-        for r in m.drop_duplicates("municipality_code").itertuples(index=False):
-            g, p = gmap.get(r.municipality_code), mun_pop.get(r.municipality_code)
+        for code, weight in uw.members.items():
+            g, p = gmap.get(code), mun_pop.get(code)
             if g is None or p is None:
                 by_group = None
                 break
-            if r.allocation == "whole":
-                by_group[g] += p
-                known += p
-            elif r.allocation == "share" and pd.notna(r.share):
-                by_group[g] += p * float(r.share)
-                known += p * float(r.share)
-            else:
+            if weight is None:  # split by sub-areas without their population
                 split.append(g)
+            else:
+                by_group[g] += p * weight
+                known += p * weight
         if by_group is None or len(split) > 1:
             continue
         if split:  # the allocated part of the one split municipality = the unit's population - the rest

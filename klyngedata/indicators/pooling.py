@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from klyngedata.cache import Cache
 from klyngedata.exceptions import DataNotAvailable, UnknownValue
 from klyngedata.indicator_defs import (
     INDICATORS,
@@ -16,6 +15,7 @@ from klyngedata.indicator_defs import (
 )
 from klyngedata.vocabulary import is_age_total, period_code, period_start_year
 from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, normalize_municipality_code
+from klyngedata.weights import division_weights
 
 
 # --------------------------------------------------------------------------------------------------
@@ -83,42 +83,6 @@ def _pick_population_period(year_label: str, available: Sequence[str]) -> tuple[
 # --------------------------------------------------------------------------------------------------
 
 
-def _unit_shares(mem: pd.DataFrame, data_dir) -> tuple[dict[tuple[str, str], float], dict[str, str]]:
-    """Shares of unit-split municipalities per cluster from the unit population (cache ``population/units``).
-
-    Returns ``{(cluster_id, municipality_code): share}`` and a Danish note per municipality. Uses the latest
-    period of the unit file; a municipality is left out if any of its membership units is missing.
-    """
-    units = mem[mem["allocation"] == "unit"]
-    cache = Cache(data_dir)
-    if units.empty or not cache.exists("population/units"):
-        return {}, {}
-    u = cache.read("population/units")
-    if "sex" in u.columns and (u["sex"] == "total").any():
-        u = u[u["sex"] == "total"]
-    if "age" in u.columns and u["age"].isna().any():
-        u = u[u["age"].isna()]
-    shares: dict[tuple[str, str], float] = {}
-    notes: dict[str, str] = {}
-    for code, g in units.groupby("municipality_code"):
-        uc = u[(u["municipality_code"] == code) & (u["unit_type"] == g["unit_type"].iloc[0])]
-        if uc.empty:
-            continue
-        latest = max(uc["period"])
-        pops = uc[uc["period"] == latest].groupby("unit_code")["population"].sum().astype(float)
-        if not set(g["unit_code"]) <= set(pops.index) or pops.sum() <= 0:
-            continue
-        total = float(pops.sum())
-        for cid, gc in g.groupby("cluster_id"):
-            shares[(cid, code)] = float(pops[list(gc["unit_code"])].sum()) / total
-        label = latest.strftime("%Y-%m") if isinstance(latest, pd.Period) else str(latest)
-        notes[code] = (
-            f"{g['municipality_name'].iloc[0]} ({code}) er delt på {g['unit_type'].iloc[0]} og fordelt efter "
-            f"befolkningsandelen i delområderne ({label}); det antager samme rate i hele kommunen – en tilnærmelse."
-        )
-    return shares, notes
-
-
 def _entities(division: str | None, data_dir=None):
     """Membership weights and names: (weights frame, names dict, cluster->region, notes)."""
     from klyngedata import registry
@@ -127,28 +91,16 @@ def _entities(division: str | None, data_dir=None):
     mem = registry.membership(division)
     muni = registry.municipalities(division=division)  # regions valid for the division (Østdanmark from 2027)
     regions = registry.regions()
-    unit_shares, unit_notes = _unit_shares(mem, data_dir)
     rows = []
     not_computable: dict[str, str] = {}
     split_notes: dict[str, str] = {}
-    for r in mem.itertuples(index=False):
-        share = r.share
-        if r.allocation == "whole":
-            w = 1.0
-        elif r.allocation == "share" and pd.notna(share):
-            w = float(share)
-        elif r.allocation == "unit" and (r.cluster_id, r.municipality_code) in unit_shares:
-            w = unit_shares[(r.cluster_id, r.municipality_code)]
-            split_notes[r.cluster_id] = unit_notes[r.municipality_code]
-        else:
-            not_computable[r.cluster_id] = (
-                f"{r.municipality_name} ({r.municipality_code}) er delt på {r.unit_type} mellem klynger, og der "
-                "findes ingen befolkningstal pr. delområde – klyngens værdi kan ikke beregnes."
-            )
-            continue
-        rows.append((r.cluster_id, r.municipality_code, w, r.allocation))
+    for cid, uw in division_weights(division, data_dir=data_dir, use_unit_populations=True).items():
+        if not uw.computable:
+            not_computable[cid] = uw.reason_da
+        elif uw.note_da:
+            split_notes[cid] = uw.note_da
+        rows += [(cid, code, w, uw.allocation[code]) for code, w in uw.members.items() if w is not None]
     weights = pd.DataFrame(rows, columns=["cluster_id", "municipality_code", "weight", "allocation"])
-    weights = weights.drop_duplicates(["cluster_id", "municipality_code"])
     cl = mem.drop_duplicates("cluster_id")
     names = {("cluster", r.cluster_id): r.cluster_name for r in cl.itertuples(index=False)}
     names.update({("municipality", r.municipality_code): r.name for r in muni.itertuples(index=False)})

@@ -20,7 +20,8 @@ from klyngedata.keyfigures.frame import (
 )
 from klyngedata.outcomes import PUBLISHED_COLUMNS
 from klyngedata.vocabulary import parse_period, periods_per_year
-from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, COUNTRY_ID, COUNTRY_NAME
+from klyngedata.vocabulary.codes import CHRISTIANSOE, COUNTRY_ID, COUNTRY_NAME
+from klyngedata.weights import country_weights, region_weights, unit_weights
 
 # --------------------------------------------------------------------------------------------------
 # clusters, regions and Denmark from municipalities
@@ -80,40 +81,22 @@ def _entity_rows(norm: pd.DataFrame, level: str, entity_id: str, entity_name: st
 
 
 def _cluster_weights(cl: Any) -> tuple[dict[str, float] | None, str]:
-    """Municipality weights of a cluster from its membership rows, or (None, reason)."""
-    weights: dict[str, float] = {}
-    for r in cl.members.to_dict("records"):
-        code = r["municipality_code"]
-        alloc = r["allocation"]
-        share = r.get("share")
-        if alloc == "whole":
-            weights[code] = 1.0
-        elif alloc == "share" and share is not None and not pd.isna(share):
-            weights[code] = weights.get(code, 0.0) + float(share)
-        else:
-            name = r.get("municipality_name") or code
-            return None, (f"{name} ({code}) er delt mellem klynger efter {r.get('unit_type') or 'enheder'}, og "
-                          f"der er ikke befolkningstal for disse enheder i data; klyngens tal kan ikke beregnes "
-                          f"af kommunetal")
-    return weights, ""
+    """Municipality weights of a cluster (:mod:`klyngedata.weights`), or (None, reason)."""
+    w = unit_weights(cl)
+    return w.weights, w.reason_da
+
+
+def _has_christiansoe(norm: pd.DataFrame) -> bool:
+    return bool(((norm["level"] == "municipality") & (norm["entity_id"] == CHRISTIANSOE)).any())
 
 
 def _region_weights(region_code: str, norm: pd.DataFrame) -> dict[str, float]:
-    from klyngedata import registry
-
-    codes = set(registry.region_municipalities(region_code))  # Region Østdanmark: Hovedstaden + Sjælland
-    if CHRISTIANSOE_REGION in registry.region_parts(region_code) and (norm["entity_id"] == CHRISTIANSOE).any():
-        codes.add(CHRISTIANSOE)
-    return dict.fromkeys(sorted(codes), 1.0)
+    return region_weights(region_code, with_christiansoe=_has_christiansoe(norm))
 
 
 def _country_weights(norm: pd.DataFrame) -> dict[str, float]:
-    from klyngedata import registry
-
-    codes = set(registry.municipalities()["municipality_code"])
-    if ((norm["level"] == "municipality") & (norm["entity_id"] == CHRISTIANSOE)).any():
-        codes.add(CHRISTIANSOE)  # national reconciliation includes Christiansø, as Statistics Denmark does
-    return dict.fromkeys(sorted(codes), 1.0)
+    # national reconciliation includes Christiansø where the data have it, as Statistics Denmark does
+    return country_weights(with_christiansoe=_has_christiansoe(norm))
 
 
 

@@ -16,6 +16,7 @@ from klyngedata.exceptions import KlyngedataError
 from klyngedata.population.groups import count_groups, decategorized, group_ids, group_sums, join_rows
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
 from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
+from klyngedata.registry.words import words
 
 
 def _largest_remainder(values: pd.Series, shares: pd.Series, groups: np.ndarray) -> pd.Series:
@@ -125,7 +126,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
                     "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
                     "`klyngedata data import PATH`.", PopulationWarning, stacklevel=3)
             rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
-            rest["cluster_name"] = f"{names.get(code, code)} (ikke fordelt på klynger)"
+            rest["cluster_name"] = words(div).fill("{navn} (ikke fordelt på {klynger})", navn=names.get(code, code))
             rest["region_code"] = regions.get(code)
             unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     # Christiansø and any other area outside the division
@@ -134,9 +135,7 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
     for code, rows in outside.groupby("entity_id"):
         rows = rows.copy()
         rows["cluster_id"] = f"{code}{NO_CLUSTER_SUFFIX}"
-        outside_da = "ikke i et sundhedsråd" if registry.division(div)["unit_da"] == "sundhedsråd" \
-            else "ikke i en sundhedsklynge"
-        rows["cluster_name"] = f"{names.get(code, code)} ({outside_da})"
+        rows["cluster_name"] = words(div).fill("{navn} (ikke i {en} {sundhedsklynge})", navn=names.get(code, code))
         rows["region_code"] = regions.get(code)
         unallocated.append(rows[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
     allc = pd.concat(parts, ignore_index=True)
