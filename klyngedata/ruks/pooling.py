@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.vocabulary import COUNTRY_ID, COUNTRY_NAME
+from klyngedata.weights import division_weights
 
 __all__ = ["KEY", "POOLED_COLUMNS", "pool_counts"]
 
@@ -139,10 +140,11 @@ def pool_counts(data: pd.DataFrame, division: str, levels: Sequence[str] = ("mun
         mem = registry.membership(division)
         clusters = registry.clusters(division)
         label = dict(zip(clusters["cluster_id"], clusters["name"], strict=True))
+        weights = division_weights(division)
         for cid, g in mem.groupby("cluster_id", sort=True):
             region = g["region_code"].iloc[0]
-            split = g.loc[g["allocation"] != "whole", "municipality_code"].unique()
-            if len(split):
+            split = [code for code, alloc in weights[cid].allocation.items() if alloc != "whole"]
+            if split:
                 parts_out.append(_split_rows(wide, cid, label[cid], region, names.get(split[0], split[0])))
                 continue
             parts_out.append(_rows(wide, "cluster", cid, label[cid], region,
