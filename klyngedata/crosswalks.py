@@ -26,7 +26,11 @@ note_da            Danish reason for a missing figure ("" otherwise)
 =================  ===========================================================================================
 
 Split municipalities (København by bydel in 2022): the bydel populations of the unit population file
-(``klyngedata data import``, cache key ``population/units``) are used when they exist for the period.
+(``klyngedata data import``) or fetched from Københavns Kommune (``klyngedata data fetch``; cache key
+``population/units``) are used when they exist for the period (a unit quarter serves the month that starts it).
+When they include the source's residents in no bydel (``uden-for-inddeling``), the units account for the whole
+municipality: what it has beyond its bydele is a pair of its own, ``"0101:ingen-klynge"`` on the side of the
+division that splits it, with a Danish note.
 Otherwise nothing is guessed: the part of the municipality not covered by unit data gets its own row, with
 ``from_cluster_id`` (or ``to_cluster_id``) ``"0101:ikke-fordelt"``, and the pairs that may share part of it
 have ``population`` NA and ``complete`` False, with a Danish note saying why. Christiansø belongs to no unit
@@ -48,8 +52,11 @@ import pandas as pd
 
 from klyngedata import registry
 from klyngedata.cache import Cache
+from klyngedata.population.pooling import align_unit_periods
+from klyngedata.sources import UNPLACED_UNIT
 
 UNALLOCATED_SUFFIX = ":ikke-fordelt"
+NO_CLUSTER_SUFFIX = ":ingen-klynge"
 COLUMNS = ["from_division", "to_division", "period", "from_cluster_id", "from_cluster_name", "to_cluster_id",
            "to_cluster_name", "municipality_codes", "population", "share_of_from", "share_of_to", "complete",
            "note_da"]
@@ -136,7 +143,7 @@ def _pieces(table: pd.DataFrame, mun_pop: dict[str, Any], units: pd.DataFrame | 
             continue
         got = {}
         if units is not None:
-            u = units[(units["municipality_code"] == code) & (units["period"] == period)]
+            u = align_unit_periods(units[units["municipality_code"] == code], [period])
             got = dict(zip(u["unit_code"], u["population"], strict=True))
         allocated = 0
         for r in rows.to_dict("records"):
@@ -146,7 +153,12 @@ def _pieces(table: pd.DataFrame, mun_pop: dict[str, Any], units: pd.DataFrame | 
                 pieces.append({"code": code, "from": r["from_cluster_id"], "to": r["to_cluster_id"],
                                "population": n, "unallocated": False})
         rest = int(total) - allocated
-        if rest:
+        accounted = UNPLACED_UNIT in got and all(pd.notna(got.get(c)) for c in rows["unit_code"])
+        if accounted:  # the source places the rest in no unit: in no unit of a division that splits the municipality
+            one = {side: set(rows[f"{side}_cluster_id"].dropna()) for side in ("from", "to")}
+            pieces.append({"code": code, "unallocated": False, "population": rest, **{
+                side: ids.pop() if len(ids) == 1 else f"{code}{NO_CLUSTER_SUFFIX}" for side, ids in one.items()}})
+        elif rest:
             froms = set(rows["from_cluster_id"].dropna())
             tos = set(rows["to_cluster_id"].dropna())
             pieces.append({
@@ -170,6 +182,8 @@ def _pairs(pieces: list[dict], table: pd.DataFrame, names: dict[str, str], perio
     unsure_pairs: set[tuple[str, str]] = set()
     note = ""
     for p in pieces:
+        if p["from"].endswith(NO_CLUSTER_SUFFIX) or p["to"].endswith(NO_CLUSTER_SUFFIX):
+            pairs.add((p["from"], p["to"]))
         if not p["unallocated"]:
             continue
         mname = registry.municipality(p["code"]).name
@@ -190,6 +204,7 @@ def _pairs(pieces: list[dict], table: pd.DataFrame, names: dict[str, str], perio
     for a, b in sorted(pairs):
         grp = frame[(frame["from"] == a) & (frame["to"] == b)]
         pseudo = a.endswith(UNALLOCATED_SUFFIX) or b.endswith(UNALLOCATED_SUFFIX)
+        outside = a.endswith(NO_CLUSTER_SUFFIX) or b.endswith(NO_CLUSTER_SUFFIX)
         known = pseudo or (a, b) not in unsure_pairs
         pop = int(grp["population"].sum()) if known and len(grp) else (0 if known else None)
 
@@ -207,12 +222,21 @@ def _pairs(pieces: list[dict], table: pd.DataFrame, names: dict[str, str], perio
             "population": pd.NA if pop is None else pop,
             "share_of_from": share(a, n_to, total_from), "share_of_to": share(b, n_from, total_to),
             "complete": not ((a, b) in unsure_pairs or pseudo),
-            "note_da": note if ((a, b) in unsure_pairs or pseudo) else "",
+            "note_da": note if ((a, b) in unsure_pairs or pseudo) else (_outside_note(a, b) if outside else ""),
         })
     return out
 
 
+def _outside_note(a: str, b: str) -> str:
+    code = (a if a.endswith(NO_CLUSTER_SUFFIX) else b).removesuffix(NO_CLUSTER_SUFFIX)
+    mname = registry.municipality(code).name
+    return (f"borgere i {mname}, som kilden ikke placerer i en bydel; de hører ikke til nogen af de enheder, "
+            f"{mname} er delt mellem")
+
+
 def _name(unit: str, names: dict[str, str]) -> str:
+    if unit.endswith(NO_CLUSTER_SUFFIX):
+        return f"{registry.municipality(unit.removesuffix(NO_CLUSTER_SUFFIX)).name} (uden for bydelene)"
     if unit.endswith(UNALLOCATED_SUFFIX):
         code = unit.removesuffix(UNALLOCATED_SUFFIX)
         return f"{registry.municipality(code).name} (ikke fordelt)"

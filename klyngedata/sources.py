@@ -25,7 +25,10 @@ Unit populations (the population of sub-municipal units such as København's byd
 split municipality to clusters) use this import format – a comma- or semicolon-separated file with the
 header columns ``municipality_code, unit_type, unit_code, period, population`` and optionally ``sex``,
 ``age`` (``unit_name`` is allowed). ``period`` uses StatBank notation (``2024K1``, ``2024M01``, ``2024``).
-They are cached under ``population/units``.
+They are cached under ``population/units``. The unit code ``uden-for-inddeling`` (:data:`UNPLACED_UNIT`) holds the
+residents the source places in no unit; with it the units account for the whole municipality, and what the
+municipality has beyond its member units is in no cluster (see :mod:`klyngedata.population`). Københavns Kommune's
+bydel populations are fetched into the same entry (:mod:`klyngedata.dst.kk_bydel`).
 
 Example
 -------
@@ -68,6 +71,8 @@ from klyngedata.merge import MergeReport, merge_by_key
 from klyngedata.vocabulary import parse_period, parse_sex, period_code
 from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code
 
+UNPLACED_UNIT = "uden-for-inddeling"
+"""Unit code of the residents a source places in no unit (Københavns Kommune: "Bydel - Uden for inddeling")."""
 UNIT_COLUMNS = ["municipality_code", "unit_type", "unit_code", "unit_name", "sex", "age", "age_open",
                 "period", "population"]
 
@@ -267,20 +272,46 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
 
 
 UNIT_KEY = ["municipality_code", "unit_type", "unit_code", "sex", "age", "age_open", "period"]
+UNIT_KEY_CACHE = "population/units"
 
 
-def _store_units(frame: pd.DataFrame, path: Path, data_dir, *, replace: bool = False) -> tuple[str, MergeReport]:
-    """Read–merge–write of the unit populations (``population/units``) under the cache lock."""
+def _store_units(frame: pd.DataFrame, path: Path | None, data_dir, *, replace: bool = False,
+                 origin: dict | None = None) -> tuple[str, MergeReport]:
+    """Read–merge–write of the unit populations (``population/units``) under the cache lock.
+
+    ``path``: the imported file; ``origin`` instead for a fetch: ``table``, ``source`` (e.g. "Københavns Kommune,
+    Statistikbanken, KKBEF1"), ``fetched_at`` and whatever else the entry's metadata should say.
+    """
+    where = str(path) if path is not None else (origin or {}).get("source", "unit populations")
     if frame.empty:
-        raise DataFormatError(f"{path}: no data rows; the cached unit populations are unchanged")
+        raise DataFormatError(f"{where}: no data rows; the cached unit populations are unchanged")
     cache = Cache(data_dir)
-    key = "population/units"
+    key = UNIT_KEY_CACHE
     with cache.lock():
         old = _cached_for_merge(cache, key, replace)
+        sources = list(old.attrs["provenance"].get("sources", [])) if old is not None else []
         old = old[UNIT_COLUMNS] if old is not None else None
         merged, report = merge_by_key(old, frame[UNIT_COLUMNS], UNIT_KEY, ["population", "unit_name"],
                                       replace=replace)
-        cache.write(key, merged, {"table": "units", "file": str(path), "imported_at": _now(),
-                                  "periods": sorted({period_code(p) for p in merged["period"].unique()}),
-                                  "source": f"unit population file {path.name}"})
+        periods = sorted({period_code(p) for p in merged["period"].unique()})
+        if path is not None:
+            this = {"file": str(path), "imported_at": _now(), "source": f"unit population file {path.name}"}
+        else:
+            this = dict(origin or {})
+        meta = {**this, "table": "units", "periods": periods,
+                "sources": [s for s in sources if s.get("source") != this.get("source")] + [this]}
+        cache.write(key, merged, meta)
     return key, report
+
+
+def store_units(frame: pd.DataFrame, data_dir=None, *, origin: dict) -> tuple[str, MergeReport]:
+    """Merge unit populations (:data:`UNIT_COLUMNS`) fetched from a source into the cache entry an imported
+    unit-population file uses (``population/units``): rows with the same key are replaced, others kept.
+
+    Example
+    -------
+    >>> store_units(frame, "/tmp/kd", origin={"table": "KKBEF1", "source": "Københavns Kommune, Statistikbanken, "
+    ...             "KKBEF1", "fetched_at": "2026-12-07T08:00:00+00:00"})  # doctest: +SKIP
+    ('population/units', ...)
+    """
+    return _store_units(frame, None, data_dir, origin=origin)

@@ -16,7 +16,9 @@ def data() -> None:
 
 
 @data.command("fetch")
-@click.option("--tables", "-t", multiple=True, help="Tables to fetch (FOLK1A, FOLK1AM, FRKM). Default: all three.")
+@click.option("--tables", "-t", multiple=True,
+              help="Tables to fetch (FOLK1A, FOLK1AM, FRKM, and KKBEF1: København by bydel from Københavns Kommune's "
+                   "statbank). Default: all four.")
 @click.option("--refresh", is_flag=True, help="Fetch even if the table is cached.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Data directory.")
 def fetch(tables: tuple[str, ...], refresh: bool, data_dir: str | None) -> None:
@@ -24,10 +26,12 @@ def fetch(tables: tuple[str, ...], refresh: bool, data_dir: str | None) -> None:
     from tqdm import tqdm
 
     from klyngedata.cache import Cache
+    from klyngedata.dst.kk_bydel import KK_TABLE
     from klyngedata.population import DEFAULT_FETCH, fetch_population
     from klyngedata.sources import population_key
 
-    wanted = [t.upper() for t in tables] or list(DEFAULT_FETCH)
+    wanted = [t.upper() for t in tables] or [*DEFAULT_FETCH, KK_TABLE]
+    wanted.sort(key=lambda t: t == KK_TABLE)  # København's bydele last: checked against DST's totals just fetched
     cache = Cache(data_dir)
     bars: dict[str, tqdm] = {}
 
@@ -38,6 +42,9 @@ def fetch(tables: tuple[str, ...], refresh: bool, data_dir: str | None) -> None:
         bar.update(done - bar.n)
 
     for table in wanted:
+        if table == KK_TABLE:
+            _fetch_bydele(cache, refresh, data_dir, progress, bars)
+            continue
         if not refresh and table != "FRKM" and cache.exists(population_key(table)):
             click.echo(f"{table}: cached (use --refresh to fetch again)")
             continue
@@ -52,6 +59,29 @@ def fetch(tables: tuple[str, ...], refresh: bool, data_dir: str | None) -> None:
         for key in keys:
             meta = cache.meta(key) or {}
             click.echo(f"{key}: {meta.get('rows')} rows, periods {_periods(meta)}")
+
+
+def _fetch_bydele(cache, refresh: bool, data_dir: str | None, progress, bars: dict) -> None:
+    """København's population by bydel (:mod:`klyngedata.dst.kk_bydel`) into the unit populations."""
+    from klyngedata.dst.kk_bydel import KK_TABLE, SOURCE, fetch_kk_bydel
+
+    meta = cache.meta("population/units") or {}
+    if not refresh and any(s.get("source") == SOURCE.format(table=KK_TABLE) for s in meta.get("sources", [])):
+        click.echo(f"{KK_TABLE}: cached (use --refresh to fetch again)")
+        return
+    try:
+        result = fetch_kk_bydel(data_dir, progress=lambda i, n: progress(KK_TABLE, i, n))
+    except DstApiError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    finally:
+        if KK_TABLE in bars:
+            bars[KK_TABLE].close()
+    click.echo(str(result))
+    for period, why in result.refused.items():
+        click.echo(f"  {period} not stored: {why}", err=True)
+    for note in result.notes:
+        click.echo(f"  note: {note}", err=True)
 
 
 def _periods(meta: dict) -> str:

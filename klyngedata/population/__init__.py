@@ -40,11 +40,18 @@ Aggregation to clusters uses :func:`klyngedata.registry.membership`:
 * ``allocation == "share"``: population x share, rounded per cell by the largest-remainder method, so
   the parts of a municipality add up **exactly** to its population; each part is within 1 person of
   population x share (the stated tolerance). Shares of a municipality must add up to 1 (±1e-6).
-* ``allocation == "unit"`` (København 0101 by bydel): the population of the units, from a unit
-  population file (import format in :mod:`klyngedata.sources`, cache key ``population/units``) for the
-  same period (and sex/age if asked). No share is invented: whatever is not covered by unit data for a
-  period (all of it, if there is none) is put in an explicit row ``entity_id = "0101:ikke-fordelt"``,
-  ``entity_name = "København (ikke fordelt på klynger)"``, ``is_cluster = False``, and a warning says so.
+* ``allocation == "unit"`` (København 0101 by bydel): the population of the units, fetched from Københavns
+  Kommune's statbank (:mod:`klyngedata.dst.kk_bydel`) or from a unit population file (import format in
+  :mod:`klyngedata.sources`; cache key ``population/units``) for the same period (a unit quarter serves the
+  month it starts: both count its first day) and sex/age if asked. No share is invented: whatever is not
+  covered by unit data for a period (all of it, if there is none) is put in an explicit row
+  ``entity_id = "0101:ikke-fordelt"``, ``entity_name = "København (ikke fordelt på klynger)"``,
+  ``is_cluster = False``, and a warning says so. When the unit data also hold the residents the source places in
+  no unit (``uden-for-inddeling``) the units account for the whole municipality: what it has beyond its member
+  units is in no cluster, row ``"0101:ingen-klynge"`` (``is_cluster = False``), without a warning. By single
+  age, the unit data's open top group (København's bydele: ``99+``) is the top group of every cluster of the
+  division (ages above it summed), so the oldest are allocated exactly; an age group it would straddle (``5y``:
+  95-99, 100+) is not allocated (``ikke-fordelt``).
 * Christiansø (0411) is not a municipality and belongs to no cluster, but Statistics Denmark counts it
   in Region Hovedstaden and Hele landet. It appears at municipality level and as an explicit cluster-level
   row ``"0411:ingen-klynge"`` (``is_cluster = False``), so that conservation holds.

@@ -17,6 +17,7 @@ from klyngedata.population.groups import count_groups, decategorized, group_ids,
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
 from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
 from klyngedata.registry.words import words
+from klyngedata.sources import UNPLACED_UNIT
 
 
 def _largest_remainder(values: pd.Series, shares: pd.Series, groups: np.ndarray) -> pd.Series:
@@ -69,6 +70,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
     mun = _with_absent_members(mun, group, names, regions,
                                mem.loc[mem["cluster_id"].isin(with_data), "municipality_code"].unique())
     mun = mun.drop(columns=["region_code"], errors="ignore")
+    unit_pop = _unit_population(mem, data_dir, provenance)
+    if "age" in group and unit_pop is not None:
+        mun = _fold_to_open_top(mun, group, unit_pop)
     parts = []
     # the cluster columns as categories while millions of rows are joined and summed (strings at the end)
     dtypes = {c: pd.CategoricalDtype(pd.unique(mem[c].dropna())) for c in _CLUSTER}
@@ -87,48 +91,9 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
         s["population"] = _largest_remainder(s["population"], s["share"], group_ids(s, ["entity_id", *group])[0])
         parts.append(s[[*_CLUSTER, *group, "population", "_missing"]])
     # unit-defined splits
-    units_mem = mem[mem["allocation"] == "unit"]
-    unallocated = []
-    if not units_mem.empty:
-        cache = Cache(data_dir)
-        unit_pop = cache.read("population/units") if cache.exists("population/units") else None
-        if unit_pop is not None:
-            provenance.append({k: unit_pop.attrs["provenance"].get(k) for k in ("table", "file", "periods",
-                                                                                "source")})
-        for code, m in units_mem.groupby("municipality_code"):
-            mrows = mun[mun["entity_id"] == code]
-            if mrows.empty:
-                continue
-            allocated = None
-            if unit_pop is not None:
-                u = unit_pop[(unit_pop["municipality_code"] == code)
-                             & unit_pop["unit_type"].isin(m["unit_type"].unique())]
-                u = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
-                u = _unit_cells(u, mun, group)
-                if not u.empty:
-                    u = u.assign(_missing=_missing_names(u["population"], u["unit_name"]))
-                    allocated = _aggregate(u, ["cluster_id", "cluster_name", "region_code", *group])
-                    parts.append(allocated.astype(dtypes))
-            rest = mrows[[*group, "population", "_missing"]].reset_index(drop=True)
-            if allocated is not None:
-                alloc_sum = _aggregate(allocated, group)
-                rest = rest.merge(alloc_sum, on=group, how="left", suffixes=("", "_units"))
-                rest["population"] = rest["population"] - rest["population_units"].fillna(0).astype("Int64")
-                rest["population"] = rest["population"].where(rest["_missing_units"].isna(), pd.NA)
-                rest["_missing"] = rest["_missing"].where(rest["_missing"].notna(), rest["_missing_units"])
-            known = rest["population"].notna()
-            if (rest.loc[known, "population"] != 0).any():
-                n_periods = rest.loc[known & (rest["population"] != 0), "period"].nunique()
-                warnings.warn(
-                    f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
-                    f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
-                    f"reported in the row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. "
-                    "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
-                    "`klyngedata data import PATH`.", PopulationWarning, stacklevel=3)
-            rest["cluster_id"] = f"{code}{UNALLOCATED_SUFFIX}"
-            rest["cluster_name"] = words(div).fill("{navn} (ikke fordelt på {klynger})", navn=names.get(code, code))
-            rest["region_code"] = regions.get(code)
-            unallocated.append(rest[["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]])
+    unallocated: list[pd.DataFrame] = []
+    parts += _unit_splits(mun, mem[mem["allocation"] == "unit"], unit_pop, group, names, regions, dtypes,
+                          unallocated, div)
     # Christiansø and any other area outside the division
     covered = set(mem["municipality_code"])
     outside = mun[~mun["entity_id"].isin(covered)]
@@ -151,8 +116,152 @@ def _to_clusters(mun: pd.DataFrame, division: str | None, data_dir, names: dict,
     return out, div
 
 
+def _unit_population(mem: pd.DataFrame, data_dir, provenance: list) -> pd.DataFrame | None:
+    """The cached unit populations of the division's unit-split municipalities (None without any)."""
+    units_mem = mem[mem["allocation"] == "unit"]
+    if units_mem.empty:
+        return None
+    cache = Cache(data_dir)
+    if not cache.exists("population/units"):
+        return None
+    unit_pop = cache.read("population/units")
+    provenance.append({k: unit_pop.attrs["provenance"].get(k) for k in ("table", "file", "periods", "source")})
+    return unit_pop[unit_pop["municipality_code"].isin(set(units_mem["municipality_code"]))
+                    & unit_pop["unit_type"].isin(set(units_mem["unit_type"]))]
+
+
+def _same_day(unit_periods: pd.Series, periods: Iterable[pd.Period]) -> pd.Series:
+    """Unit periods as the population's periods that count the same day (a quarter counts its first day, as
+    FOLK1A's ``2024K1`` and FOLK1AM's ``2024M01`` both count 1 January 2024); NaT where none does."""
+    wanted = list(periods)
+    if not len(unit_periods) or not wanted:
+        return pd.Series(pd.NaT, index=unit_periods.index, dtype=object)
+    by_day = {(p.start_time, p.freqstr[0]): p for p in wanted}
+    freqs = {p.freqstr[0] for p in wanted}
+    out = []
+    for p in unit_periods:
+        hit = by_day.get((p.start_time, p.freqstr[0]))
+        if hit is None and p.freqstr[0] in "QM":
+            hit = next((by_day[(p.start_time, f)] for f in freqs if f in "QM" and (p.start_time, f) in by_day),
+                       None)
+        out.append(hit if hit is not None else pd.NaT)
+    return pd.Series(out, index=unit_periods.index, dtype=object)
+
+
+def align_unit_periods(units: pd.DataFrame, periods: Iterable[pd.Period]) -> pd.DataFrame:
+    """The unit rows whose period counts the same day as one of ``periods``, with that period (a unit quarter
+    for a month at the start of the quarter and vice versa; see :func:`_same_day`).
+
+    Example
+    -------
+    >>> u = pd.DataFrame({"period": [pd.Period("2024Q1"), pd.Period("2024Q2")], "population": [5, 6]})
+    >>> align_unit_periods(u, [pd.Period("2024-01", "M")])["period"].tolist()
+    [Period('2024-01', 'M')]
+    """
+    per = list(periods)
+    codes = pd.Series(pd.unique(units["period"]))
+    mapping = dict(zip(codes, _same_day(codes, per), strict=True))
+    out = units.assign(period=units["period"].map(mapping))
+    out = out[out["period"].notna()]
+    if len(out):
+        out["period"] = out["period"].astype(pd.PeriodDtype(per[0].freq)) if len({p.freqstr for p in per}) == 1 \
+            else out["period"]
+    return out
+
+
+def _fold_to_open_top(mun: pd.DataFrame, group: list[str], unit_pop: pd.DataFrame) -> pd.DataFrame:
+    """Single ages at and above the open top group of the unit data (København's bydele: ``99+``) summed into
+    that group for every municipality, so that every unit of the division has the same ages and a split
+    municipality's oldest residents can be allocated exactly."""
+    u = align_unit_periods(unit_pop[unit_pop["age_open"].fillna(False).astype(bool)], mun["period"].unique())
+    if u.empty:
+        return mun
+    top = int(u["age"].min())
+    ages = mun["age"].astype("float64").to_numpy()
+    old = ages >= top
+    if not old.any() or (mun.loc[old, "age_open"].all() and (ages[old] == top).all()):
+        return mun
+    aged = mun[old].assign(age=pd.array([top] * int(old.sum()), dtype=mun["age"].dtype), age_open=True)
+    if "_missing" not in aged.columns:
+        aged["_missing"] = None
+    folded = _aggregate(aged, ["entity_id", *group])
+    young = mun[~old]
+    if "_missing" not in young.columns:
+        young = young.assign(_missing=None)
+    out = pd.concat([young, folded[young.columns]], ignore_index=True)
+    for c in ("entity_id", *group):  # keep categorical columns categorical
+        if isinstance(mun[c].dtype, pd.CategoricalDtype):
+            out[c] = pd.Categorical(out[c], dtype=mun[c].dtype)
+    return out
+
+
+def _unit_splits(mun: pd.DataFrame, units_mem: pd.DataFrame, unit_pop: pd.DataFrame | None, group: list[str],
+                 names: dict, regions: dict, dtypes: dict, remainder: list, div: str) -> list[pd.DataFrame]:
+    """The cluster parts of unit-split municipalities (København by bydel) from the unit populations.
+
+    A cell (period, sex, age) whose unit data cover every member unit *and* the source's own unit for residents
+    it places in no unit (``uden-for-inddeling``) is complete: what the municipality has beyond its member units
+    is in no cluster (row ``<code>:ingen-klynge``). Otherwise the part not covered is put in the row
+    ``<code>:ikke-fordelt`` and a warning says so (nothing is guessed). The remainder rows go to ``remainder``.
+    """
+    parts = []
+    for code, m in units_mem.groupby("municipality_code"):
+        mrows = mun[mun["entity_id"] == code]
+        if mrows.empty:
+            continue
+        rest = mrows[[*group, "population", "_missing"]].reset_index(drop=True)
+        complete = pd.Series(False, index=rest.index)
+        if unit_pop is not None:
+            u = unit_pop[unit_pop["municipality_code"] == code]
+            u = _unit_cells(align_unit_periods(u, mun["period"].unique()), mun, group)
+            if not u.empty:
+                members = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
+                members = members.assign(_missing=_missing_names(members["population"], members["unit_name"]))
+                allocated = _aggregate(members, ["cluster_id", "cluster_name", "region_code", *group])
+                parts.append(allocated.astype(dtypes))
+                rest = rest.merge(_aggregate(allocated, group), on=group, how="left", suffixes=("", "_units"))
+                rest["population"] = rest["population"] - rest["population_units"].fillna(0).astype("Int64")
+                rest["population"] = rest["population"].where(rest["_missing_units"].isna(), pd.NA)
+                rest["_missing"] = rest["_missing"].where(rest["_missing"].notna(), rest["_missing_units"])
+                complete = _complete_cells(rest, members, u, group, set(m["unit_code"]))
+        known = rest["population"].notna() & ~complete
+        if (rest.loc[known, "population"] != 0).any():
+            n_periods = rest.loc[known & (rest["population"] != 0), "period"].nunique()
+            warnings.warn(
+                f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
+                f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
+                f"reported in the row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. "
+                "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
+                "`klyngedata data import PATH`.", PopulationWarning, stacklevel=4)
+        cols = ["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]
+        outside = "{navn} (uden for " + m["unit_type"].iloc[0] + "ene, ikke i {en} {sundhedsklynge})"
+        for done, suffix, label in ((False, UNALLOCATED_SUFFIX, "{navn} (ikke fordelt på {klynger})"),
+                                    (True, NO_CLUSTER_SUFFIX, outside)):
+            rows = rest[complete == done]
+            if done and rows.empty:
+                continue
+            rows = rows.assign(cluster_id=f"{code}{suffix}", cluster_name=words(div).fill(label,
+                                                                                        navn=names.get(code, code)),
+                               region_code=regions.get(code))
+            remainder.append(rows[cols])
+    return parts
+
+
+def _complete_cells(rest: pd.DataFrame, members: pd.DataFrame, units: pd.DataFrame, group: list[str],
+                    member_units: set[str]) -> pd.Series:
+    """Which cells of ``rest`` the unit data account for whole: every member unit and the source's unit of
+    residents in no unit have a row for the cell."""
+    have = members.groupby(group, observed=True, dropna=False)["unit_code"].nunique()
+    full = have[have == len(member_units)].reset_index()[group]
+    unplaced = units.loc[units["unit_code"] == UNPLACED_UNIT, group].drop_duplicates()
+    ok = full.merge(unplaced, on=group).assign(_complete=True)
+    flag = rest[group].merge(ok, on=group, how="left")["_complete"]
+    return flag.fillna(False).astype(bool).set_axis(rest.index)
+
+
 def _unit_cells(u: pd.DataFrame, mun: pd.DataFrame, group: list[str]) -> pd.DataFrame:
-    """Unit rows at the same sex/age granularity and periods as ``mun``."""
+    """Unit rows at the same sex/age granularity and periods as ``mun``. An age group that an open unit band
+    (``99+``) would straddle gets no unit rows at all (never part of it)."""
     periods = set(mun["period"].unique())
     u = u[u["period"].isin(periods)]
     sexes = set(mun["sex"].unique())
@@ -161,14 +270,16 @@ def _unit_cells(u: pd.DataFrame, mun: pd.DataFrame, group: list[str]) -> pd.Data
         u = u[u["age"].notna()]
         edges_labels = mun["age_group"].cat.categories
         edges = [int(lbl.split("-")[0].rstrip("+")) for lbl in edges_labels]
+        opened = u.loc[u["age_open"].astype(bool), "age"]
+        if len(opened) and int(opened.min()) < edges[-1]:
+            cut = max(e for e in edges if e <= int(opened.min()))  # the group the open band starts in, and above
+            u = u[u["age"] < cut]
         u = _apply_age_groups(u, edges)
     elif "age" in group:
         u = u[u["age"].notna()]
     else:
         u = u[u["age"].isna()]
     return u
-
-
 
 
 MISSING_DA = "markeret '..' i kilden"

@@ -45,6 +45,7 @@ from klyngedata.registry.load import (
     SHARE_TOLERANCE,
     TAGS,
     Registry,
+    fold_name,
     load_registry,
 )
 from klyngedata.registry.units import (
@@ -67,7 +68,8 @@ from klyngedata.registry.units import (
 __all__ = [
     "CLUSTER_COLUMNS", "COUNCIL_ROLES", "Cluster", "DATA_DIR", "LEVEL_ALIASES", "Municipality", "Registry",
     "SHARE_TOLERANCE", "TAGS", "cluster", "clusters", "composition", "conflicts", "crosswalk", "division",
-    "division_of", "divisions", "hospitals", "hospitals_inferred", "levels", "load_registry", "membership",
+    "division_of", "divisions", "fold_name", "hospitals", "hospitals_inferred", "levels", "load_registry",
+    "membership",
     "municipalities", "municipality", "municipality_regions", "predecessors", "region", "region_key_on",
     "region_municipalities", "region_parts", "regions", "resolve_division", "seats", "successors",
 ]

@@ -77,6 +77,16 @@ def _fold(text: str, variant: int) -> str:
     return s
 
 
+def fold_name(text: str) -> str:
+    """A name folded for comparison (case, Danish letters, punctuation, a 'Kommune' suffix), the folding every
+    registry look-up uses.
+
+    >>> fold_name("Vesterbro/Kongens Enghave") == fold_name("Vesterbro-Kongens Enghave")
+    True
+    """
+    return _fold(text, 0)
+
+
 def _fold_keys(text: str) -> set[str]:
     keys = {_fold(text, 0), _fold(text, 1)}
     keys |= {k[:-1] for k in keys if k.endswith("s") and len(k) > 4}  # genitive: "Københavns Kommune"
