@@ -26,6 +26,7 @@ from klyngedata.exceptions import (
     ImportRefused,
     KlyngedataError,
 )
+from klyngedata.logs import set_verbose
 
 __version__ = "0.1.0"
 
@@ -128,6 +129,7 @@ __all__ = [
     "regions",
     "ruks_figures",
     "seats",
+    "set_verbose",
     "standardised_figures",
     "successors",
 ]

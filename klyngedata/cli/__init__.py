@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 
+from klyngedata import logs
 from klyngedata.exceptions import KlyngedataError
 
 
@@ -30,6 +32,7 @@ class _Group(click.Group):
 @click.version_option(package_name="klyngedata")
 def main() -> None:
     """klyngedata: data, maps and reports for the Danish sundhedsklynger."""
+    logs.set_verbose(logging.WARNING)  # the command line shows warnings (retries, failed PDFs) on stderr
 
 
 def _register() -> None:

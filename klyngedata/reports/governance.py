@@ -19,7 +19,7 @@ True
 
 from __future__ import annotations
 
-import sys
+import logging
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,8 @@ from klyngedata.exceptions import KlyngedataError
 from klyngedata.registry.words import words
 from klyngedata.reports import blocks
 from klyngedata.reports.reader import reader_source
+
+log = logging.getLogger(__name__)
 
 LEVEL_NAMES_DA = {"politisk": "Det politiske niveau", "fagligt-strategisk": "Det faglige/strategiske niveau",
                   "klyngestyregruppe": "Klyngestyregruppen"}
@@ -103,7 +105,7 @@ def council_html(unit: registry.Cluster) -> str:
     for note in _conflicts(unit):
         parts.append(blocks.note_da(note, title="Kilderne er uenige").data)
     sources = _sources([*map(str, seats["source"]), *([str(level["source"])] if level is not None else [])])
-    print(f"klyngedata: composition of {unit.id}: {sources}", file=sys.stderr)  # analyst detail: the log
+    log.info("composition of %s: %s", unit.id, sources)  # analyst detail: the log
     readable = _sources([reader_source(part) for part in sources.split("; ")])
     if readable:
         parts.append(blocks.caption_da(f"Kilde: {readable}").data)
@@ -159,7 +161,7 @@ def levels_html(unit: registry.Cluster) -> str:
                                                 "note_da": "Bemærkning"}).data)
         source = lev.get("source") or _sources(list(map(str, seats["source"])))
         readable = reader_source(source)
-        print(f"klyngedata: governance {lev['level']}: {source}", file=sys.stderr)  # analyst detail: the log
+        log.info("governance %s: %s", lev["level"], source)  # analyst detail: the log
         if readable:
             parts.append(blocks.caption_da(f"Kilde: {readable}").data)
     return "".join(parts)

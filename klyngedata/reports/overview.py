@@ -24,8 +24,8 @@ PosixPath('reports/oversigt-sundhedsklynger-2022.html')
 from __future__ import annotations
 
 import html as _html
+import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from klyngedata.exceptions import KlyngedataError, ReportError
 from klyngedata.registry.words import words
 from klyngedata.reports.download import download_link, safe_filename
 from klyngedata.vocabulary import period_text_da
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_FIGURES", "overview_html", "write_overview"]
 
@@ -93,7 +95,7 @@ def _unit_label(row: Any) -> str:
 
 
 def _technical(exc: BaseException) -> None:
-    print(f"klyngedata overview: {type(exc).__name__}: {exc}", file=sys.stderr)
+    log.warning("overview: %s: %s", type(exc).__name__, exc)
 
 
 def _note(text: str) -> str:

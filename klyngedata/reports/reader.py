@@ -21,14 +21,16 @@ Example
 
 from __future__ import annotations
 
+import logging
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from klyngedata.formatting import local_time
 from klyngedata.vocabulary import MONTHS_DA, periods_in_text_da
+
+log = logging.getLogger(__name__)
 
 _ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                    "October", "November", "December")
@@ -168,8 +170,8 @@ befolkningstallene er uden fordeling på alder og køn.']
 # --------------------------------------------------------------------------- analyst notes
 @dataclass
 class AnalystNotes:
-    """Details for analysts (what to fetch, which data were read): printed to the notebook's stderr (the run
-    log; never in the report HTML) and recorded for the manifest (``reports/_manifest.json``).
+    """Details for analysts (what to fetch, which data were read): logged (:mod:`klyngedata.logs`; never in the
+    report HTML) and recorded for the manifest (``reports/_manifest.json``).
 
     Example
     -------
@@ -185,4 +187,4 @@ class AnalystNotes:
         if text and text not in self.items:
             self.items.append(text)
             if self.echo:
-                print(f"klyngedata: {text}", file=sys.stderr)
+                log.info("%s", text)

@@ -3,7 +3,7 @@ barometer, peers, governance, transition, footer), on top of :class:`~klyngedata
 
 from __future__ import annotations
 
-import sys
+import logging
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,8 @@ from klyngedata.reports.unit_data import (
     _unavailable,
 )
 from klyngedata.vocabulary import period_text_da
+
+log = logging.getLogger(__name__)
 
 
 class Sections(UnitData):
@@ -254,7 +256,7 @@ class Sections(UnitData):
                                level="cluster")
             return figures.age_pyramid(data, value_col="share_pct", title=f"Alderspyramide, {self.cluster.name}")
         except (DataNotAvailable, ImportError) as exc:
-            print(f"klyngedata: age pyramid: needs FOLK1A by sex and age; {_HOW_TO_GET}", file=sys.stderr)
+            log.info("age pyramid: needs FOLK1A by sex and age; %s", _HOW_TO_GET)
             return _note(
                 self.fill("Alderspyramiden kræver befolkningstal fordelt på køn og alder for {klyngens} kommuner "
                           "(Danmarks Statistik, tabel FOLK1A), og de findes ikke blandt de data, rapporten bygger på."),
@@ -278,7 +280,7 @@ class Sections(UnitData):
             grouped.attrs.update(proj.attrs)
             return figures.projection_65_80(grouped, title=f"Fremskrivning af 65+ og 80+-årige, {self.cluster.name}")
         except (DataNotAvailable, ImportError, KeyError) as exc:
-            print(f"klyngedata: projection: needs the FRKM projection; {_HOW_TO_GET}", file=sys.stderr)
+            log.info("projection: needs the FRKM projection; %s", _HOW_TO_GET)
             return _note(
                 "Fremskrivningen af antallet af 65+ og 80+-årige kræver Danmarks Statistiks kommunale "
                 "befolkningsfremskrivning, som ikke findes blandt de data, rapporten bygger på.", exc)
@@ -291,8 +293,7 @@ class Sections(UnitData):
             fig = cluster_map(division=self.division, highlight=self.cluster.id, region=self.cluster.region_code,
                               data_dir=self.data_dir)
         except (KlyngedataError, ImportError) as exc:
-            print("klyngedata: map: import the DAGI municipality boundaries with `klyngedata data import PATH`",
-                  file=sys.stderr)
+            log.info("map: import the DAGI municipality boundaries with `klyngedata data import PATH`")
             return _note("Kortet kan ikke vises, fordi kommunegrænserne ikke findes blandt de data, rapporten "
                          "bygger på.", exc)
         if not any("Kilde" in str(a.text) for a in fig.layout.annotations or ()):
@@ -317,7 +318,7 @@ class Sections(UnitData):
 
         file = str(meta.get("file") or meta.get("source") or "")
         if file:
-            print(f"klyngedata: map boundaries: boundaries/kommune from {file}", file=sys.stderr)
+            log.info("map boundaries: boundaries/kommune from %s", file)
         how, when = ("hentet", meta.get("fetched_at")) if meta.get("fetched_at") else (
             "importeret", meta.get("imported_at") or meta.get("written_at"))
         self._boundaries_source = (f"Kommunegrænser: Klimadatastyrelsen, Danmarks Administrative Geografiske "
@@ -511,7 +512,7 @@ class Sections(UnitData):
         from klyngedata.reports.reader import membership_source
 
         c = self.cluster
-        print(f"klyngedata: registry source of {c.id}: {c.source}", file=sys.stderr)
+        log.info("registry source of %s: %s", c.id, c.source)
         try:
             commissions = [reader_source(t) for t in registry.levels(c)["source"]]
         except KlyngedataError:

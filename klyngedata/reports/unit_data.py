@@ -4,8 +4,8 @@ share (Danish notes for what is missing, sources, names)."""
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from typing import Any
 
 import pandas as pd
@@ -16,6 +16,8 @@ from klyngedata.registry.words import UnitWords, words
 from klyngedata.reports import blocks
 from klyngedata.reports.html import setup_notebook
 from klyngedata.vocabulary import parse_age_group
+
+log = logging.getLogger(__name__)
 
 TILE_FIGURES = ("population", "growth_1y", "growth_1y_pct", "share_65_plus", "share_80_plus", "median_age",
                 "old_age_dependency")
@@ -33,9 +35,9 @@ _HOW_TO_GET = ("get the data with `klyngedata data fetch` (StatBank, needs inter
 
 
 def _technical(exc: BaseException | None) -> None:
-    """The technical (English) reason goes to stderr: kept in the executed notebook, not shown in the report."""
+    """The technical (English) reason goes to the log (:mod:`klyngedata.logs`), never into the report."""
     if exc is not None:
-        print(f"klyngedata: {type(exc).__name__}: {exc}", file=sys.stderr)
+        log.info("%s: %s", type(exc).__name__, exc)
 
 
 def _note(text_da: str, exc: BaseException | None = None) -> Any:
@@ -45,7 +47,7 @@ def _note(text_da: str, exc: BaseException | None = None) -> Any:
 
 def _unavailable(what_da: str, exc: BaseException | None = None) -> Any:
     _technical(exc)
-    print(f"klyngedata: {what_da}: {_HOW_TO_GET}", file=sys.stderr)
+    log.info("%s: %s", what_da, _HOW_TO_GET)
     return blocks.note_da(f"{what_da} kan ikke vises, fordi de nødvendige data ikke findes blandt de data, "
                           "rapporten bygger på.")
 
