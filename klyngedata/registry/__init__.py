@@ -9,7 +9,8 @@ Divisions are versioned: ``klyngestyregrupper-2019`` (Region Nordjylland's steer
 ``sundhedsklynger-2022`` (all 22 clusters from 2022-07-01) and ``sundhedsraad-2027`` (the councils from
 2027-01-01, as far as published). The default division is the one valid today.
 
-Modules: :mod:`~klyngedata.registry.load` (reading and validating the CSV files),
+Modules: :mod:`~klyngedata.registry.load` (reading the CSV files), :mod:`~klyngedata.registry.validate`
+(checking and typing each file),
 :mod:`~klyngedata.registry.divisions`, :mod:`~klyngedata.registry.geography` (municipalities, regions,
 hospitals), :mod:`~klyngedata.registry.units` (units, membership, successors, crosswalks) and
 :mod:`~klyngedata.registry.governance` (levels, seats, a council's composition).
@@ -39,11 +40,8 @@ from klyngedata.registry.geography import (
     regions,
 )
 from klyngedata.registry.load import (
-    COUNCIL_ROLES,
     DATA_DIR,
     LEVEL_ALIASES,
-    SHARE_TOLERANCE,
-    TAGS,
     Registry,
     fold_name,
     load_registry,
@@ -64,6 +62,7 @@ from klyngedata.registry.units import (
     seats,
     successors,
 )
+from klyngedata.registry.validate import COUNCIL_ROLES, SHARE_TOLERANCE, TAGS
 
 __all__ = [
     "CLUSTER_COLUMNS", "COUNCIL_ROLES", "Cluster", "DATA_DIR", "LEVEL_ALIASES", "Municipality", "Registry",

@@ -7,7 +7,8 @@ from typing import Protocol
 import pandas as pd
 
 from klyngedata.exceptions import LookupFailed
-from klyngedata.registry.load import COUNCIL_ROLES, LEVEL_ALIASES, Registry, _reg
+from klyngedata.registry.load import LEVEL_ALIASES, Registry, _reg
+from klyngedata.registry.validate import COUNCIL_ROLES
 
 
 class Cluster(Protocol):
