@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from klyngedata import lazy
 from klyngedata.exceptions import (
+    ArgumentError,
     CacheCorrupt,
     CacheWriteError,
     DataFormatError,
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.ruks import ruks_figures
 
 __all__ = [
+    "ArgumentError",
     "CacheCorrupt",
     "CacheWriteError",
     "Cluster",

@@ -43,6 +43,11 @@ class DataFormatError(KlyngedataError):
     """An input file or API response does not have the expected format (names file/row/column)."""
 
 
+class ArgumentError(KlyngedataError, ValueError):
+    """An argument of a public function or command is not one it accepts; the message names the argument, the
+    value given and what is accepted (also a :class:`ValueError`)."""
+
+
 class UnknownValue(DataFormatError, ValueError):
     """A cell or argument is in no form the vocabulary knows (a period, sex, age, level or code).
 

@@ -111,11 +111,57 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+EXPECTED = ("klyngedata imports StatBank CSV exports and answers (';'-separated, last column INDHOLD), population "
+            "files (municipality_code, period, population), unit populations (municipality_code, unit_type, "
+            "unit_code, period, population), indicator files (municipality, period, indicator, numerator, "
+            "denominator) and the published municipality files (kommune_kode, <id>_pct or _raw), boundaries "
+            "(.geojson, .gpkg, .shp, .topojson), municipality groups (.json) and the RUKS workbook (.xlsx)")
+"""What :func:`import_file` reads (said when a file is none of it)."""
+
+
+_SKIPPED = "not a recognised population, boundary or indicator file"
+
+
+def unrecognised(path: str | os.PathLike[str], *, short: bool = False) -> str:
+    """Why a file is not imported: what it is when klyngedata can tell (empty, a saved StatBank error answer or
+    JSON-stat answer, a web page), else the header or file type found and what is expected (:data:`EXPECTED`;
+    ``short``: only what it is, or "not a recognised ... file").
+
+    Example
+    -------
+    >>> unrecognised("notes.md")  # doctest: +SKIP
+    "not a file klyngedata imports: found a '.md' file; klyngedata imports StatBank CSV exports ..."
+    """
+    from klyngedata.dst.saved import describe_saved_answer
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()[:200_000]
+    except OSError as exc:
+        return f"cannot be read ({exc})"
+    if not raw.strip():  # (in a folder, an empty file of a kind klyngedata never reads is skipped)
+        if short and path.suffix.lower() not in {".csv", ".txt", ".json", *BOUNDARY_SUFFIXES}:
+            return _SKIPPED
+        return f"the file is empty ({len(raw)} bytes)" + ("" if short else f"; {EXPECTED}")
+    saved = describe_saved_answer(raw.decode("utf-8-sig", errors="replace"))
+    if saved is not None:
+        return saved
+    if short:
+        return _SKIPPED
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        return f"{_SKIPPED}: found the header {_first_line(path)[:200]!r}; {EXPECTED}"
+    if suffix == ".json":
+        return f"{_SKIPPED}: JSON that is neither boundaries nor municipality groups; {EXPECTED}"
+    return f"{_SKIPPED}: found a {suffix or 'file without extension'!r} file; {EXPECTED}"
+
+
 def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
     kind = sniff(path)
-    if kind is None:
-        return ImportResult(str(path), "skipped",
-                            message="not a recognised population, boundary or indicator file")
+    if kind is None:  # in a folder: said in short (a README is skipped); a file named alone: said in full
+        message = unrecognised(path, short=True)
+        # a saved StatBank answer that is not data was meant to be imported: it fails, also in a folder
+        return ImportResult(str(path), "skipped" if message.startswith(_SKIPPED) else "failed", message=message)
     try:
         if kind in {"statbank_csv", "tidy_population"}:
             frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
@@ -192,6 +238,8 @@ def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] |
             raise DataFormatError("; ".join(f"{r.path}: {r.message}" for r in failed))
         return results
     result = _import_one(path, data_dir, replace)
+    if result.kind is None:
+        result.message = unrecognised(path)
     if result.status != "imported":
         message = result.message if result.message.startswith(str(path)) else f"{path}: {result.message}"
         raise (ImportRefused if result.status == "refused" else DataFormatError)(message)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from klyngedata.exceptions import DataNotAvailable, KlyngedataError, LookupFailed
+from klyngedata.exceptions import ArgumentError, DataNotAvailable, KlyngedataError, LookupFailed
 from klyngedata.stats.similarity import nearest
 from klyngedata.vocabulary import period_code
 from klyngedata.weights import division_weights
@@ -232,8 +232,8 @@ def peers(unit: str, n: int = 5, division: str | None = None, period: object = "
     """
     from klyngedata import registry
 
-    if n < 1:
-        raise KlyngedataError("n must be at least 1")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ArgumentError(f"peers(): n must be a whole number of units, at least 1 (got n={n!r})")
     cl = registry.cluster(unit, division=division)
     feats = features if features is not None else peer_features(cl.division, period, data_dir)
     if cl.id not in feats.index:

@@ -135,8 +135,28 @@ def read_records(source: str | os.PathLike[str] | bytes, file: str | None = None
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
     except (ValueError, UnicodeError) as exc:  # ParserError is a ValueError
         raise DataFormatError(f"{file}: not a '{sep}'-separated table: {exc}") from None
+    if categorical:
+        frame = _exact_text(frame, text, sep)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, file, encoding
+
+
+def _exact_text(frame: pd.DataFrame, text: str, sep: str) -> pd.DataFrame:
+    """Every cell as the file writes it. pandas infers the categories of a category column (``200001`` and
+    ``5867412.0`` become the floats 200001.0 and 5867412.0), so a column whose categories are not text or
+    whole numbers is read again as text: an error then names the cell the file has, in the row it is in.
+    (Whole-number categories are the file's digits, unless the file writes a sign: ``+5`` is read again.)"""
+    signed = re.search(rf"(^|{re.escape(sep)})[ \t]*\+", text, re.MULTILINE) is not None
+    inexact = [c for c in frame.columns
+               if not pd.api.types.is_string_dtype(frame[c].cat.categories.dtype)
+               and (frame[c].cat.categories.dtype.kind not in ("i", "u") or signed)]
+    if not inexact:
+        return frame
+    again = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, usecols=inexact, keep_default_na=False,
+                        na_filter=False, skip_blank_lines=False, index_col=False)
+    for c in inexact:
+        frame[c] = again[c].astype("category")
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------

@@ -247,6 +247,18 @@ def _heat_map(units: pd.DataFrame, rows: pd.DataFrame, title: str) -> tuple[Any,
     return fig, pd.DataFrame(csv)
 
 
+def _check_figure(figure_id: str) -> None:
+    """An ``--figure`` that is no figure id of the catalogue is refused before anything is computed."""
+    from klyngedata import catalogue
+    from klyngedata.exceptions import ArgumentError, LookupFailed
+
+    try:
+        catalogue.figure(figure_id)
+    except LookupFailed as exc:
+        raise ArgumentError(f"--figure {figure_id!r}: {exc}; see `klyngedata.catalogue.figure_ids()` for the ids"
+                            ) from None
+
+
 def _pick_map_figure(figure_id: str | None, kf: pd.DataFrame | None,
                      ind: pd.DataFrame | None) -> tuple[str, pd.DataFrame] | None:
     tables = [t for t in (kf, ind) if t is not None]
@@ -255,7 +267,8 @@ def _pick_map_figure(figure_id: str | None, kf: pd.DataFrame | None,
             rows = t[t["figure_id"] == figure_id]
             if len(rows):
                 return figure_id, rows
-        raise ReportError(f"figure {figure_id!r} has no values for the units of the division")
+        raise ReportError(f"--figure {figure_id!r} has no values for the units of the division in the data, so "
+                          "the overview is not written (a previous one is kept)")
     for f in MAP_DEFAULTS:
         for t in tables:
             rows = t[t["figure_id"] == f]
@@ -311,6 +324,8 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     from klyngedata.reports.html import PLOTLY_ASSET_NAME, plotly_js, plotly_locale_js
 
     division = registry.resolve_division(division)
+    if figure_id:
+        _check_figure(figure_id)
     generated = clock.now()
     div_name = _division_name(division)
     units = registry.clusters(division=division).sort_values(["region_name", "name"], kind="stable")
@@ -340,12 +355,7 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
                   f'{_fig_html(fig, "kd-heatmap")}</div>',
                   download_link(heat_csv, f"varmekort-{division}.csv")]
     # choropleth
-    picked = None
-    try:
-        picked = _pick_map_figure(figure_id, kf, ind)
-    except ReportError as exc:
-        _technical(exc)
-        parts.append(_note("Det valgte nøgletal har ingen værdier for enhederne og kan ikke vises på kortet."))
+    picked = _pick_map_figure(figure_id, kf, ind)  # a figure asked for by name that has no values: no page
     if picked is not None:
         fid, mrows = picked
         mrows = mrows[mrows["entity_id"].isin(set(units["cluster_id"]))]
