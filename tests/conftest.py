@@ -12,15 +12,58 @@
   ``today_at`` lets a test move it (``today_at("2027-01-02")``); ``BOTH_SIDES`` lists a day before and a day
   after the sundhedsråd take over (2027-01-01), for tests that must hold on both sides.
 
+* The suite is hermetic (:func:`_hermetic_environment`, applied when this file is imported, before any test
+  module imports klyngedata): a developer's own ``KLYNGEDATA_*`` variables (``KLYNGEDATA_OFFLINE=1``, a data
+  directory, service addresses, ...), locale, time zone, proxies, warning options, Jupyter and IPython
+  configuration do not reach the tests, nor the kernels and CLI subprocesses they start.
+
 Owners of other modules add their own fixtures in their test files (or here, coordinated with the lead).
 """
 
 from __future__ import annotations
 
+import atexit
+import locale
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+
+#: ``KLYNGEDATA_*`` variables that configure the test suite itself (where the shared data and the recorded
+#: StatBank answers are, how many random disclosure attacks to run); every other one is removed.
+SUITE_VARIABLES = frozenset({"KLYNGEDATA_SHARED_DATA", "KLYNGEDATA_STATBANK_RECORDED",
+                             "KLYNGEDATA_DISCLOSURE_EXAMPLES"})
+#: The locale and time zone every test (and every process a test starts) runs in.
+TEST_LOCALE, TEST_TZ = "C.UTF-8", "Europe/Copenhagen"
+#: Other variables of a user's environment that would change what a test sees.
+FOREIGN_VARIABLES = ("DATAFORDELER_API_KEY", "PYTHONWARNINGS", "PYTHONSTARTUP", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH",
+                     "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                     "LANGUAGE")
+
+
+def _hermetic_environment() -> None:
+    """The user's environment does not change a test's outcome: their ``KLYNGEDATA_*`` settings, proxies (the
+    tests' servers are local), warning options, their own Jupyter kernels and IPython profile (a user kernel
+    named ``python3`` would run notebooks in another Python) are removed; locale and time zone are fixed."""
+    for name in [n for n in os.environ if n.startswith("KLYNGEDATA_") and n not in SUITE_VARIABLES]:
+        del os.environ[name]
+    for name in FOREIGN_VARIABLES:
+        os.environ.pop(name, None)
+    for name in [n for n in os.environ if n.startswith("LC_")]:
+        del os.environ[name]
+    os.environ.update(LANG=TEST_LOCALE, LC_ALL=TEST_LOCALE, TZ=TEST_TZ)
+    locale.setlocale(locale.LC_ALL, TEST_LOCALE)  # this process too: open()'s default encoding, number formats
+    time.tzset()
+    own = Path(tempfile.mkdtemp(prefix="klyngedata-tests-home-"))  # empty: no user kernels, profiles, config
+    atexit.register(shutil.rmtree, own, ignore_errors=True)
+    for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR"):
+        os.environ[name] = str(own / name.lower())
+
+
+_hermetic_environment()
 
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

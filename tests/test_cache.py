@@ -260,19 +260,21 @@ def test_kill_9_during_writes_leaves_a_readable_entry_and_stale_files_are_cleane
         "import sys, pandas as pd\n"
         "from klyngedata.cache import Cache\n"
         "c = Cache(sys.argv[1])\n"
-        "print('ready', flush=True)\n"
-        "i = 0\n"
+        "i = 1\n"
+        "c.write('population/X', pd.DataFrame({'v': range(200_000 + i)}), {'version': i})\n"
+        "print('ready', flush=True)\n"  # one version is written: the kill lands in a rewrite, however slow
         "while True:\n"
         "    i += 1\n"
         "    c.write('population/X', pd.DataFrame({'v': range(200_000 + i)}), {'version': i})\n"
     )
     for trial in range(3):
         data_dir = tmp_path / f"kill{trial}"
-        proc = subprocess.Popen([sys.executable, "-c", script, str(data_dir)], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(1.0 + 0.37 * trial)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        with subprocess.Popen([sys.executable, "-c", script, str(data_dir)], stdout=subprocess.PIPE,
+                              text=True) as proc:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(0.3 + 0.37 * trial)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         c = Cache(data_dir)
         out = c.read("population/X")
         assert len(out) == 200_000 + out.attrs["provenance"]["version"]
@@ -385,6 +387,7 @@ def test_lock_timeout_is_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
     with Cache(tmp_path).lock(timeout=5):  # released when its holder died
         pass
 

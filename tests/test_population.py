@@ -162,7 +162,8 @@ def test_unit_split_uses_unit_population(tmp_path, population_dir):
     (tmp_path / "units.csv").write_text("municipality_code,unit_type,unit_code,period,population\n"
                                         + "\n".join(rows) + "\n")
     import_file(tmp_path / "units.csv", data_dir=d)
-    cl = population("cluster", period="2024M01", data_dir=d)
+    with pytest.warns(PopulationWarning, match=r"do not cover all of it in 1 period\(s\)"):
+        cl = population("cluster", period="2024M01", data_dir=d)
     mun = population("municipality", period="2024M01", data_dir=d)
     kbh_total = int(mun.loc[mun["entity_id"] == "0101", "population"].iloc[0])
     unit_sum = sum(1000 + 10 * i for i in range(len(units)))
@@ -348,7 +349,8 @@ def test_absent_member_makes_the_cluster_missing_not_a_partial_sum(population_di
     cluster is missing with the reason; region and Denmark come from the file's own rows (real values)."""
     path = _real_file_without(population_dir, tmp_path, FOLK1AM_FILE, "Aalborg")
     import_file(path, data_dir=tmp_path / "d")
-    cl = population("cluster", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
+    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+        cl = population("cluster", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
     midt = cl.loc["nordjylland-midt"]
     assert pd.isna(midt["population"])
     assert midt["reason_da"] == ("Befolkningstallet for Aalborg findes ikke i de indlæste data, så tallet for "

@@ -27,7 +27,7 @@ import pytest
 
 from klyngedata import registry
 from klyngedata.importing import import_file
-from klyngedata.population import population
+from klyngedata.population import PopulationWarning, population
 
 FIXTURE = Path(__file__).parent / "fixtures" / "population_same.json"
 QUARTERS = ("2023K4", "2024K1", "2024K2")
@@ -211,8 +211,9 @@ def test_scenario_covers_what_it_claims(scenario, monkeypatch):
     assert any("differs from the source's own row" in w for v in expected.values() for w in v["warnings"])
     assert expected["cluster:sundhedsklynger-2022:missing-period"]["error"].startswith("DataNotAvailable")
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    cl = population("cluster", division="sundhedsklynger-2022", period="all", by=("sex",), age_groups="5y",
-                    data_dir=scenario)
+    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # the scenario's bydel data
+        cl = population("cluster", division="sundhedsklynger-2022", period="all", by=("sex",), age_groups="5y",
+                        data_dir=scenario)  # cover one quarter
     assert {"0101:ikke-fordelt", "0411:ingen-klynge"} <= set(cl["entity_id"])
     assert cl["population"].isna().any() and cl["reason_da"].str.contains("Læsø", na=False).any()
     assert cl["reason_da"].str.contains("Hjørring", na=False).any()

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from klyngedata.population import PopulationWarning
 from klyngedata.reports import blocks
 from klyngedata.reports.html import (
     PLOTLY_ASSET_NAME,
@@ -334,38 +335,41 @@ def test_cluster_report_blocks_for_klynge_nord(imported_data_dir, population_dir
     from klyngedata.reports import ClusterReport
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
-    assert r.resolved_period() == "2024M04"
-    expected = _raw_members_total(population_dir, {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}, "2024M04")
-    tiles = r.tiles().data
-    assert blocks.format_number(expected) in tiles  # 160.246 from the raw CSV
-    trend = r.trend()
-    assert trend.data[0].y[-1] == expected
-    members = r.member_table().data
-    for name in ("Brønderslev", "Frederikshavn", "Læsø", "Hjørring"):
-        assert name in members
-    gov = r.governance().data
-    assert "Mindst 2 møder om året" in gov and "Mindst 4 møder om året" in gov
-    assert "Alderspyramiden kræver" in r.age_pyramid().data  # totals only: a Danish note, no figure
-    summary = r.summary().data
-    assert f"Klynge Nord havde {blocks.format_number(expected)} indbyggere pr. 1. april 2024." in summary
+    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+        r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
+        assert r.resolved_period() == "2024M04"
+        expected = _raw_members_total(population_dir, {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}, "2024M04")
+        tiles = r.tiles().data
+        assert blocks.format_number(expected) in tiles  # 160.246 from the raw CSV
+        trend = r.trend()
+        assert trend.data[0].y[-1] == expected
+        members = r.member_table().data
+        for name in ("Brønderslev", "Frederikshavn", "Læsø", "Hjørring"):
+            assert name in members
+        gov = r.governance().data
+        assert "Mindst 2 møder om året" in gov and "Mindst 4 møder om året" in gov
+        assert "Alderspyramiden kræver" in r.age_pyramid().data  # totals only: a Danish note, no figure
+        summary = r.summary().data
+        assert f"Klynge Nord havde {blocks.format_number(expected)} indbyggere pr. 1. april 2024." in summary
 
 
 def test_cluster_report_split_cluster_is_not_a_partial_total(imported_data_dir, population_dir, monkeypatch):
     from klyngedata.reports import ClusterReport
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
-    assert "København er delt mellem flere klynger efter bydel" in r.header().data  # explained once, in the header
-    assert "se forklaringen øverst" in r.tiles().data and "(0101)" not in r.tiles().data
-    summary = r.summary().data
-    kbh = blocks.format_number(_raw_members_total(population_dir, {"København"}, "2024M04"))
-    assert "Klyngens samlede tal kan ikke opgøres" in summary and "København havde" not in summary
-    assert f"København (hele kommunen) havde {kbh} indbyggere" in summary  # the municipality's, labelled so
-    fig = r.trend()
-    assert [t.name for t in fig.data] == ["Sundhedsklynge Byen uden København", "København (ikke fordelt på klynger)"]
-    assert fig.data[0].y[-1] == _raw_members_total(population_dir, {"Frederiksberg"}, "2024M04")
-    assert fig.data[1].y[-1] == _raw_members_total(population_dir, {"København"}, "2024M04")
+    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+        r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
+        assert "København er delt mellem flere klynger efter bydel" in r.header().data  # explained once, in the header
+        assert "se forklaringen øverst" in r.tiles().data and "(0101)" not in r.tiles().data
+        summary = r.summary().data
+        kbh = blocks.format_number(_raw_members_total(population_dir, {"København"}, "2024M04"))
+        assert "Klyngens samlede tal kan ikke opgøres" in summary and "København havde" not in summary
+        assert f"København (hele kommunen) havde {kbh} indbyggere" in summary  # the municipality's, labelled so
+        fig = r.trend()
+        assert [t.name for t in fig.data] == ["Sundhedsklynge Byen uden København",
+                                              "København (ikke fordelt på klynger)"]
+        assert fig.data[0].y[-1] == _raw_members_total(population_dir, {"Frederiksberg"}, "2024M04")
+        assert fig.data[1].y[-1] == _raw_members_total(population_dir, {"København"}, "2024M04")
 
 
 # --------------------------------------------------------------------------- reader texts

@@ -68,7 +68,7 @@ def _memo(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     if key not in memo:
         memo[key] = build()
     frame = memo[key].copy()
-    for col in frame.select_dtypes(include="object").columns:
+    for col in [c for c in frame.columns if frame[c].dtype == object]:  # lists live in object columns only
         if frame[col].map(lambda v: isinstance(v, list)).any():
             frame[col] = frame[col].map(lambda v: list(v) if isinstance(v, list) else v)
     return frame
