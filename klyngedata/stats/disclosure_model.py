@@ -50,7 +50,7 @@ Example (constructed): Læsø's total 195 and its female stratum 192 give the ma
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -218,6 +218,27 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
 
     Example: see the module docstring.
     """
+    leaves, cells = _checked_input(leaves, cells)
+    published = _published_by_figure(leaves, cells)
+    model = _Equations()
+    for fig, lf in leaves.groupby("figure_id", sort=False):
+        _add_figure(model, fig, lf, published.setdefault(fig, {}), bounded.get(fig, False))
+    ineq = model.ineq.matrix(model.n_vars)
+    latents = pd.concat(model.latent_frames, ignore_index=True) if model.latent_frames else pd.DataFrame()
+    full = _full_data(model, ineq)
+    _add_small_latents(model, full, threshold)
+    point = full.system.feasible_point()
+    _add_latent_complements(model, full, point, threshold)
+    return IndicatorModel(table=_published_table(model, cells, ineq, full, point, latents), latents=latents)
+
+
+# -- input -----------------------------------------------------------------------------------------------
+_Published = dict[int, tuple[str, str, str, tuple[tuple[str, float], ...] | None, dict[str, float]]]
+"""One figure's published cells: row -> (sex, age group, period, members or None, {quantity: value})."""
+
+
+def _checked_input(leaves: pd.DataFrame, cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leaves with string labels and one row per key, both frames with a fresh index."""
     for col in ("figure_id", "unit", *_DIMS, *_QUANTITIES):
         if col not in leaves.columns:
             raise KlyngedataError(f"disclosure: leaves need column {col!r}")
@@ -225,38 +246,18 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
     for d in ("figure_id", "unit", *_DIMS):
         leaves[d] = leaves[d].astype(str)
     cells = cells.reset_index(drop=True)
-    n_rows = len(cells)
     key = ["figure_id", "unit", *_DIMS]
     if leaves.duplicated(key).any():
         dup = leaves.loc[leaves.duplicated(key, keep=False), key].iloc[0].tolist()
         raise KlyngedataError(f"disclosure: duplicate leaf {dup}")
+    return leaves, cells
 
-    coo_r: list[np.ndarray] = []
-    coo_c: list[np.ndarray] = []
-    coo_v: list[np.ndarray] = []
-    fact_values: list[float] = []
-    fact_row: list[int] = []
-    sens_r: list[np.ndarray] = []
-    sens_c: list[np.ndarray] = []
-    sens_v: list[np.ndarray] = []
-    sens_val: list[float] = []
-    sens_row: list[int] = []
-    ineq_r: list[np.ndarray] = []
-    ineq_c: list[np.ndarray] = []
-    ineq_v: list[np.ndarray] = []
-    latent_frames: list[pd.DataFrame] = []
-    leaf_cells: list[tuple[np.ndarray, np.ndarray, float]] = []  # (cols, coefs, value) for the full data
-    rest_vars: list[np.ndarray] = []
-    shown_alone: list[np.ndarray] = []
-    complement_blocks: list[tuple[int, int, int]] = []  # (numerator base, denominator base, cells) per figure
-    n_vars = 0
-    n_facts = 0
-    n_sens = 0
-    n_ineq = 0
 
+def _published_by_figure(leaves: pd.DataFrame, cells: pd.DataFrame) -> dict[str, _Published]:
+    """The published cells by figure; every member unit of a cell must have a data row for the cell's labels."""
     have = set(zip(leaves["figure_id"], leaves["unit"], leaves["sex"], leaves["age_group"], leaves["period"],
                    strict=True))
-    cell_rows: dict[str, dict[int, tuple]] = {}
+    cell_rows: dict[str, _Published] = {}
     for r, (fig, s_, a_, p_, mem, num, den) in enumerate(zip(
             cells["figure_id"].astype(str), cells["sex"].astype(str), cells["age_group"].astype(str),
             cells["period"].astype(str), cells["members"], cells["numerator"], cells["denominator"], strict=True)):
@@ -266,152 +267,215 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
                 raise KlyngedataError(f"disclosure: a published cell of {fig} ({s_}, {a_}, {p_}) sums unit {unit}, "
                                       "which has no data row there")
         cell_rows.setdefault(fig, {})[r] = (s_, a_, p_, mem, {"numerator": num, "denominator": den})
-    for fig, lf in leaves.groupby("figure_id", sort=False):
-        cell_rows.setdefault(fig, {})
-        trees = {
-            "sex": _Tree(sorted(lf["sex"].unique()), {}),
-            "age_group": _Tree(sorted(lf["age_group"].unique()), {}),
-            "period": _Tree(sorted(lf["period"].unique()), {}),
-        }
-        trees["sex"].parent = _sex_parents(trees["sex"].labels)
-        trees["age_group"].parent = _age_parents(trees["age_group"].labels, fig)
-        trees["period"].parent = _period_parents(trees["period"].labels)
-        units = sorted(lf["unit"].unique())
-        unit_ix = {u: i for i, u in enumerate(units)}
-        qtrees: dict[str, dict[str, _Tree]] = {}
-        for q in _QUANTITIES:
-            lq = lf[lf[q].notna()]
-            qtrees[q] = {d: (t if _additive(lq, q, d, t) else t.flat()) for d, t in trees.items()}
-        shapes = [len(trees[d].labels) for d in _DIMS]
-        per_unit = int(np.prod(shapes))
-        base: dict[str, int] = {}
-        offs: dict[str, object] = {}
-        for q in _QUANTITIES:
-            base[q] = n_vars
-            n_vars += per_unit * len(units)
-            below = {d: qtrees[q][d].below() for d in _DIMS}
-            cache: dict[tuple[str, str, str], np.ndarray] = {}
+    return cell_rows
 
-            def offsets(s: str, a: str, p: str, below=below, cache=cache, fig=fig, shapes=shapes) -> np.ndarray:
-                k = (s, a, p)
-                if k not in cache:
-                    for d, lab in zip(_DIMS, k, strict=True):
-                        if lab not in below[d]:
-                            raise KlyngedataError(f"disclosure: a published cell of {fig} has {d} {lab!r}, "
-                                                  "which no data row has")
-                    i_s, i_a, i_p = (np.asarray(below[d][lab]) for d, lab in zip(_DIMS, k, strict=True))
-                    cache[k] = ((i_s[:, None, None] * shapes[1] + i_a[None, :, None]) * shapes[2]
+
+# -- latent cells ----------------------------------------------------------------------------------------
+def _figure_trees(lf: pd.DataFrame, fig: str) -> dict[str, _Tree]:
+    """The label tree of each dimension of one figure's data."""
+    labels = {d: sorted(lf[d].unique()) for d in _DIMS}
+    return {"sex": _Tree(labels["sex"], _sex_parents(labels["sex"])),
+            "age_group": _Tree(labels["age_group"], _age_parents(labels["age_group"], fig)),
+            "period": _Tree(labels["period"], _period_parents(labels["period"]))}
+
+
+class _Block:
+    """The latent cells of one count (numerator or denominator) of one figure: unit x sex atom x age atom x
+    period atom, numbered from ``base`` (unit by unit), over the count's trees (flat where it is not additive)."""
+
+    def __init__(self, figure: str, quantity: str, base: int, units: list[str], trees: dict[str, _Tree]) -> None:
+        self.figure, self.quantity, self.base, self.units, self.trees = figure, quantity, base, units, trees
+        self.unit_ix = {u: i for i, u in enumerate(units)}
+        self.shapes = [len(trees[d].labels) for d in _DIMS]
+        self.per_unit = int(np.prod(self.shapes))
+        self.size = self.per_unit * len(units)
+        self._below = {d: trees[d].below() for d in _DIMS}
+        self._offsets: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def offsets(self, s: str, a: str, p: str) -> np.ndarray:
+        """The atoms under a (sex, age group, period) label triple, as offsets within a unit."""
+        k = (s, a, p)
+        if k not in self._offsets:
+            for d, lab in zip(_DIMS, k, strict=True):
+                if lab not in self._below[d]:
+                    raise KlyngedataError(f"disclosure: a published cell of {self.figure} has {d} {lab!r}, "
+                                          "which no data row has")
+            i_s, i_a, i_p = (np.asarray(self._below[d][lab]) for d, lab in zip(_DIMS, k, strict=True))
+            self._offsets[k] = ((i_s[:, None, None] * self.shapes[1] + i_a[None, :, None]) * self.shapes[2]
                                 + i_p[None, None, :]).ravel()
-                return cache[k]
+        return self._offsets[k]
 
-            offs[q] = offsets
-            inner = [qtrees[q][d].inner() for d in _DIMS]
-            grid = np.meshgrid(*inner, indexing="ij")
-            is_rest = (grid[0] | grid[1] | grid[2]).ravel()
-            labs = [g.ravel() for g in np.meshgrid(*[np.arange(s) for s in shapes], indexing="ij")]
-            nu = len(units)
-            latent_frames.append(pd.DataFrame({
-                "figure_id": fig, "quantity": q,
-                "unit": np.repeat(np.array(units, dtype=object), per_unit),
-                "sex": np.tile(np.array(trees["sex"].labels, dtype=object)[labs[0]], nu),
-                "age_group": np.tile(np.array(trees["age_group"].labels, dtype=object)[labs[1]], nu),
-                "period": np.tile(np.array(trees["period"].labels, dtype=object)[labs[2]], nu),
-                "rest": np.tile(is_rest, nu),
-            }))
-            rest_vars.append((base[q] + np.arange(len(units))[:, None] * per_unit
-                              + np.flatnonzero(is_rest)[None, :]).ravel())
-            # the data (full knowledge): every leaf is a sum of latent cells
-            for u, s, a, p, v in zip(lf["unit"], lf["sex"], lf["age_group"], lf["period"], lf[q], strict=True):
-                if pd.notna(v):
-                    cols = base[q] + unit_ix[u] * per_unit + offsets(s, a, p)
-                    leaf_cells.append((cols, np.ones(len(cols)), float(v)))
-            # the cells
-            for r, (s_, a_, p_, mem, value) in cell_rows[fig].items():
-                cols, coefs = _cell_vector(mem, s_, a_, p_, base[q], per_unit, unit_ix, offsets)
-                if cols is None:
-                    continue
-                value = value[q]
-                if pd.notna(value):
-                    coo_r.append(np.full(len(cols), n_facts))
-                    coo_c.append(cols)
-                    coo_v.append(coefs)
-                    fact_values.append(float(value))
-                    fact_row.append(int(r))
-                    n_facts += 1
-                    sens_r.append(np.full(len(cols), n_sens))
-                    sens_c.append(cols)
-                    sens_v.append(coefs)
-                    sens_val.append(float(value))
-                    sens_row.append(int(r))
-                    n_sens += 1
-                    if len(cols) == 1 and coefs[0] == 1.0:
-                        shown_alone.append(cols)
-        aligned = all(qtrees["numerator"][d].parent == qtrees["denominator"][d].parent for d in _DIMS)
-        if bounded.get(fig, False):
-            # numerator <= denominator (per latent cell when both counts have the same structure)
-            if aligned:
-                complement_blocks.append((base["numerator"], base["denominator"], per_unit * len(units)))
-                k = per_unit * len(units)
-                idx = np.arange(k)
-                ineq_r += [n_ineq + idx, n_ineq + idx]
-                ineq_c += [base["numerator"] + idx, base["denominator"] + idx]
-                ineq_v += [np.ones(k), -np.ones(k)]
-                n_ineq += k
-            else:
-                for u, s, a, p in zip(lf["unit"], lf["sex"], lf["age_group"], lf["period"], strict=True):
-                    cn = base["numerator"] + unit_ix[u] * per_unit + offs["numerator"](s, a, p)
-                    cd = base["denominator"] + unit_ix[u] * per_unit + offs["denominator"](s, a, p)
-                    if len(cn) and len(cd):
-                        ineq_r += [np.full(len(cn), n_ineq), np.full(len(cd), n_ineq)]
-                        ineq_c += [cn.astype(np.int64), cd.astype(np.int64)]
-                        ineq_v += [np.ones(len(cn)), -np.ones(len(cd))]
-                        n_ineq += 1
-            # the complement of every published cell with both counts
-            for r, (s_, a_, p_, mem, value) in cell_rows[fig].items():
-                if pd.isna(value["numerator"]) or pd.isna(value["denominator"]):
-                    continue
-                cn, vn = _cell_vector(mem, s_, a_, p_, base["numerator"], per_unit, unit_ix, offs["numerator"])
-                cd, vd = _cell_vector(mem, s_, a_, p_, base["denominator"], per_unit, unit_ix, offs["denominator"])
-                if cn is None or cd is None:
-                    continue
-                sens_r.append(np.full(len(cn) + len(cd), n_sens))
-                sens_c.append(np.concatenate([cn, cd]))
-                sens_v.append(np.concatenate([-vn, vd]))
-                sens_val.append(float(value["denominator"] - value["numerator"]))
-                sens_row.append(int(r))
-                n_sens += 1
+    def columns(self, unit: str, s: str, a: str, p: str) -> np.ndarray:
+        """The latent cells one unit's (sex, age group, period) count is the sum of."""
+        return self.base + self.unit_ix[unit] * self.per_unit + self.offsets(s, a, p)
 
-    def matrix(r, c, v, shape):
-        if not r:
-            return sp.csr_matrix(shape)
-        return sp.csr_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(c).astype(np.int64))),
-                             shape=shape)
+    def latents(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The labels of the block's latent cells (``rest``: the part of an inner node no child covers) and the
+        indices of its rest cells."""
+        inner = [self.trees[d].inner() for d in _DIMS]
+        grid = np.meshgrid(*inner, indexing="ij")
+        is_rest = (grid[0] | grid[1] | grid[2]).ravel()
+        labs = [g.ravel() for g in np.meshgrid(*[np.arange(s) for s in self.shapes], indexing="ij")]
+        nu = len(self.units)
+        frame = pd.DataFrame({
+            "figure_id": self.figure, "quantity": self.quantity,
+            "unit": np.repeat(np.array(self.units, dtype=object), self.per_unit),
+            "sex": np.tile(np.array(self.trees["sex"].labels, dtype=object)[labs[0]], nu),
+            "age_group": np.tile(np.array(self.trees["age_group"].labels, dtype=object)[labs[1]], nu),
+            "period": np.tile(np.array(self.trees["period"].labels, dtype=object)[labs[2]], nu),
+            "rest": np.tile(is_rest, nu),
+        })
+        rest = (self.base + np.arange(nu)[:, None] * self.per_unit + np.flatnonzero(is_rest)[None, :]).ravel()
+        return frame, rest
 
-    facts = matrix(coo_r, coo_c, coo_v, (n_facts, n_vars))
-    ineq = matrix(ineq_r, ineq_c, ineq_v, (n_ineq, n_vars))
-    upper = np.full(n_vars, np.inf)
-    latents = pd.concat(latent_frames, ignore_index=True) if latent_frames else pd.DataFrame()
 
-    # full data: which latent cells are determined, which rests are empty, which unpublished cells are small
-    full = LinearTable(
-        n_vars=n_vars, n_rows=len(leaf_cells),
-        facts=sp.csr_matrix((np.concatenate([c[1] for c in leaf_cells]) if leaf_cells else np.zeros(0),
-                             (np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(leaf_cells)])
-                              if leaf_cells else np.zeros(0, dtype=np.int64),
-                              np.concatenate([c[0] for c in leaf_cells]).astype(np.int64)
-                              if leaf_cells else np.zeros(0, dtype=np.int64))),
-                            shape=(len(leaf_cells), n_vars)),
-        fact_values=np.array([c[2] for c in leaf_cells]), fact_row=np.arange(len(leaf_cells)),
-        ineq=ineq, ineq_rhs=np.zeros(n_ineq),
-    )
+# -- equations -------------------------------------------------------------------------------------------
+class _Rows:
+    """Rows of a sparse matrix over the latent cells under construction, each with its value and owning
+    published row where it has them."""
+
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.values: list[float] = []
+        self.rows: list[int] = []
+        self.n = 0
+
+    def add(self, cols: np.ndarray, coefs: np.ndarray, value: float | None = None, row: int = -1) -> None:
+        self.r.append(np.full(len(cols), self.n))
+        self.c.append(cols)
+        self.v.append(coefs)
+        if value is not None:
+            self.values.append(float(value))
+            self.rows.append(int(row))
+        self.n += 1
+
+    def add_at_most(self, low: np.ndarray, high: np.ndarray) -> None:
+        """One row ``x[low[i]] - x[high[i]]`` per i (with a zero right-hand side: ``x[low[i]] <= x[high[i]]``)."""
+        idx = np.arange(len(low))
+        self.r += [self.n + idx, self.n + idx]
+        self.c += [low, high]
+        self.v += [np.ones(len(low)), -np.ones(len(low))]
+        self.n += len(low)
+
+    def matrix(self, n_vars: int) -> sp.csr_matrix:
+        if not self.r:
+            return sp.csr_matrix((self.n, n_vars))
+        cols = np.concatenate(self.c).astype(np.int64)
+        return sp.csr_matrix((np.concatenate(self.v), (np.concatenate(self.r), cols)), shape=(self.n, n_vars))
+
+
+@dataclass
+class _Equations:
+    """Everything known about the latent cells, collected figure by figure: the data (every leaf a sum of
+    latent cells), the published facts, the sensitive functions, the inequalities."""
+
+    data: _Rows = field(default_factory=_Rows)
+    facts: _Rows = field(default_factory=_Rows)
+    sensitive: _Rows = field(default_factory=_Rows)
+    ineq: _Rows = field(default_factory=_Rows)
+    latent_frames: list[pd.DataFrame] = field(default_factory=list)
+    rest_vars: list[np.ndarray] = field(default_factory=list)
+    shown_alone: list[np.ndarray] = field(default_factory=list)
+    complement_blocks: list[tuple[int, int, int]] = field(default_factory=list)
+    """(numerator base, denominator base, cells) of each bounded figure whose counts share their trees."""
+    n_vars: int = 0
+
+
+def _add_figure(model: _Equations, fig: str, lf: pd.DataFrame, published: _Published, bounded: bool) -> None:
+    """One figure's latent cells, data, published facts and sensitive functions (and, for a bounded figure,
+    numerator <= denominator and the complements of its published cells)."""
+    trees = _figure_trees(lf, fig)
+    units = sorted(lf["unit"].unique())
+    blocks: dict[str, _Block] = {}
+    for q in _QUANTITIES:
+        lq = lf[lf[q].notna()]
+        qtrees = {d: (t if _additive(lq, q, d, t) else t.flat()) for d, t in trees.items()}
+        blocks[q] = block = _Block(fig, q, model.n_vars, units, qtrees)
+        model.n_vars += block.size
+        frame, rest = block.latents()
+        model.latent_frames.append(frame)
+        model.rest_vars.append(rest)
+        # the data (full knowledge): every leaf is a sum of latent cells
+        for u, s, a, p, v in zip(lf["unit"], lf["sex"], lf["age_group"], lf["period"], lf[q], strict=True):
+            if pd.notna(v):
+                cols = block.columns(u, s, a, p)
+                model.data.add(cols, np.ones(len(cols)), v)
+        _add_published(model, block, published)
+    if bounded:
+        _add_bounds(model, blocks["numerator"], blocks["denominator"], lf)
+        _add_cell_complements(model, blocks["numerator"], blocks["denominator"], published)
+
+
+def _add_published(model: _Equations, block: _Block, published: _Published) -> None:
+    """Each published value of the block's count: a fact a reader knows and a sensitive count."""
+    for r, (s_, a_, p_, mem, value) in published.items():
+        cols, coefs = _cell_vector(mem, s_, a_, p_, block)
+        if cols is None:
+            continue
+        value = value[block.quantity]
+        if pd.notna(value):
+            model.facts.add(cols, coefs, value, r)
+            model.sensitive.add(cols, coefs, value, r)
+            if len(cols) == 1 and coefs[0] == 1.0:
+                model.shown_alone.append(cols)
+
+
+def _add_bounds(model: _Equations, num: _Block, den: _Block, lf: pd.DataFrame) -> None:
+    """numerator <= denominator: per latent cell when both counts have the same trees, else per data row."""
+    if all(num.trees[d].parent == den.trees[d].parent for d in _DIMS):
+        model.complement_blocks.append((num.base, den.base, num.size))
+        model.ineq.add_at_most(num.base + np.arange(num.size), den.base + np.arange(num.size))
+        return
+    for u, s, a, p in zip(lf["unit"], lf["sex"], lf["age_group"], lf["period"], strict=True):
+        cn, cd = num.columns(u, s, a, p), den.columns(u, s, a, p)
+        if len(cn) and len(cd):
+            model.ineq.add(np.concatenate([cn, cd]).astype(np.int64),
+                           np.concatenate([np.ones(len(cn)), -np.ones(len(cd))]))
+
+
+def _add_cell_complements(model: _Equations, num: _Block, den: _Block, published: _Published) -> None:
+    """The complement (denominator - numerator) of every published cell with both counts is sensitive."""
+    for r, (s_, a_, p_, mem, value) in published.items():
+        if pd.isna(value["numerator"]) or pd.isna(value["denominator"]):
+            continue
+        cn, vn = _cell_vector(mem, s_, a_, p_, num)
+        cd, vd = _cell_vector(mem, s_, a_, p_, den)
+        if cn is None or cd is None:
+            continue
+        model.sensitive.add(np.concatenate([cn, cd]), np.concatenate([-vn, vd]),
+                            value["denominator"] - value["numerator"], r)
+
+
+# -- what the full data determine ------------------------------------------------------------------------
+@dataclass
+class _FullData:
+    """The latent cells under full knowledge of the data: ``hi`` the largest value the data allow (inf where no
+    data row contains the cell), ``upper`` (0 for a rest the data show to be empty, else inf), ``touched`` (in
+    some data row), ``alone`` (some published cell shows it on its own)."""
+
+    system: _System
+    hi: np.ndarray
+    upper: np.ndarray
+    touched: np.ndarray
+    alone: np.ndarray
+
+
+def _full_data(model: _Equations, ineq: sp.csr_matrix) -> _FullData:
+    """Which latent cells the data determine, which rests are empty, how large an unpublished cell can be."""
+    n_vars = model.n_vars
+    full = LinearTable(n_vars=n_vars, n_rows=model.data.n, facts=model.data.matrix(n_vars),
+                       fact_values=np.array(model.data.values), fact_row=np.arange(model.data.n),
+                       ineq=ineq, ineq_rhs=np.zeros(model.ineq.n))
     system = _System(full)
     system.refresh()
     alone = np.zeros(n_vars, dtype=bool)
-    if shown_alone:
-        alone[np.concatenate(shown_alone)] = True
+    if model.shown_alone:
+        alone[np.concatenate(model.shown_alone)] = True
     rest = np.zeros(n_vars, dtype=bool)
-    if rest_vars:
-        rest[np.concatenate(rest_vars)] = True
+    if model.rest_vars:
+        rest[np.concatenate(model.rest_vars)] = True
     # only units with data have latent cells; a unit without a leaf in a figure has none
     hi = np.where(system.fixed, system.x, np.nan)
     touched = np.zeros(n_vars, dtype=bool)
@@ -427,21 +491,25 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
     for j in np.flatnonzero(lp):
         e = sp.csr_matrix((np.ones(1), (np.zeros(1, dtype=np.int64), np.array([j]))), shape=(1, n_vars))
         hi[j] = system.maximise(e, want_duals=False)[0]
+    upper = np.full(n_vars, np.inf)
     upper[rest & (hi <= 1e-9)] = 0.0
-    phantom = np.flatnonzero(~alone & (upper > 0) & (hi > 1e-9) & (hi < threshold - 1e-6))
+    return _FullData(system=system, hi=hi, upper=upper, touched=touched, alone=alone)
+
+
+def _add_small_latents(model: _Equations, full: _FullData, threshold: int) -> None:
+    """Every latent cell no published cell shows on its own whose full-data value is a small count."""
+    phantom = np.flatnonzero(~full.alone & (full.upper > 0) & (full.hi > 1e-9) & (full.hi < threshold - 1e-6))
     for j in phantom:
-        sens_r.append(np.array([n_sens]))
-        sens_c.append(np.array([j]))
-        sens_v.append(np.ones(1))
-        sens_val.append(float(hi[j]))
-        sens_row.append(-1)
-        n_sens += 1
-    # bounded figures: the complement (denominator - numerator) of every latent cell no published cell shows
-    # with both its counts (e.g. the women when the file has only the total and the men: 40 of 42 -> 2)
-    point = system.feasible_point()
-    for bn, bd, k in complement_blocks:
+        model.sensitive.add(np.array([j]), np.ones(1), full.hi[j])
+
+
+def _add_latent_complements(model: _Equations, full: _FullData, point: np.ndarray, threshold: int) -> None:
+    """Bounded figures: the complement (denominator - numerator) of every latent cell no published cell shows
+    with both its counts (e.g. the women when the file has only the total and the men: 40 of 42 -> 2)."""
+    system = full.system
+    for bn, bd, k in model.complement_blocks:
         jn, jd = bn + np.arange(k), bd + np.arange(k)
-        cand = touched[jn] & touched[jd] & ~(alone[jn] & alone[jd]) & (upper[jd] > 0)
+        cand = full.touched[jn] & full.touched[jd] & ~(full.alone[jn] & full.alone[jd]) & (full.upper[jd] > 0)
         det = cand & system.fixed[jn] & system.fixed[jd]
         value = np.full(k, np.nan)
         value[det] = system.x[jd[det]] - system.x[jn[det]]
@@ -449,44 +517,43 @@ def indicator_model(leaves: pd.DataFrame, cells: pd.DataFrame, *, bounded: Mappi
         und = np.flatnonzero(cand & ~det & (point[jd] - point[jn] < threshold - 1e-6))
         for i in und:
             e = sp.csr_matrix((np.array([-1.0, 1.0]), (np.zeros(2, dtype=np.int64), np.array([jn[i], jd[i]]))),
-                              shape=(1, n_vars))
+                              shape=(1, model.n_vars))
             value[i] = system.maximise(e, want_duals=False)[0]
         for i in np.flatnonzero((value > 1e-9) & (value < threshold - 1e-6)):
-            sens_r.append(np.full(2, n_sens))
-            sens_c.append(np.array([jn[i], jd[i]]))
-            sens_v.append(np.array([-1.0, 1.0]))
-            sens_val.append(float(value[i]))
-            sens_row.append(-1)
-            n_sens += 1
-    sensitive = matrix(sens_r, sens_c, sens_v, (n_sens, n_vars))
+            model.sensitive.add(np.array([jn[i], jd[i]]), np.array([-1.0, 1.0]), value[i])
+
+
+def _published_table(model: _Equations, cells: pd.DataFrame, ineq: sp.csr_matrix, full: _FullData,
+                     point: np.ndarray, latents: pd.DataFrame) -> LinearTable:
+    """The :class:`LinearTable` a reader faces (rows = ``cells``); ``latents`` gain ``upper`` and ``full_max``."""
+    n_rows, n_vars = len(cells), model.n_vars
     cost = (cells["cost"].to_numpy(dtype=float) if "cost" in cells.columns and n_rows else np.zeros(n_rows))
     candidate = (cells["candidate"].to_numpy(dtype=bool) if "candidate" in cells.columns and n_rows
                  else np.ones(n_rows, dtype=bool))
-    point[upper <= 0] = 0.0
+    point[full.upper <= 0] = 0.0
     var_unit = var_group = None
     if len(latents):
-        latents["upper"] = upper
-        latents["full_max"] = hi
+        latents["upper"] = full.upper
+        latents["full_max"] = full.hi
         year = latents["period"].astype(str).str[:4]
         var_group = pd.factorize(pd.MultiIndex.from_arrays([latents["figure_id"], year]))[0]
         var_unit = pd.factorize(pd.MultiIndex.from_arrays([latents["figure_id"], year, latents["unit"]]))[0]
-    table = LinearTable(
-        n_vars=n_vars, n_rows=n_rows, facts=facts, fact_values=np.asarray(fact_values, dtype=float),
-        fact_row=np.asarray(fact_row, dtype=np.int64), sensitive=sensitive,
-        sensitive_values=np.asarray(sens_val, dtype=float), sensitive_row=np.asarray(sens_row, dtype=np.int64),
-        row_cost=cost, row_candidate=candidate, upper=upper, ineq=ineq, ineq_rhs=np.zeros(n_ineq),
+    return LinearTable(
+        n_vars=n_vars, n_rows=n_rows, facts=model.facts.matrix(n_vars),
+        fact_values=np.asarray(model.facts.values, dtype=float), fact_row=np.asarray(model.facts.rows, dtype=np.int64),
+        sensitive=model.sensitive.matrix(n_vars), sensitive_values=np.asarray(model.sensitive.values, dtype=float),
+        sensitive_row=np.asarray(model.sensitive.rows, dtype=np.int64),
+        row_cost=cost, row_candidate=candidate, upper=full.upper, ineq=ineq, ineq_rhs=np.zeros(model.ineq.n),
         point=point, var_unit=var_unit, var_group=var_group,
     )
-    return IndicatorModel(table=table, latents=latents)
 
 
-def _cell_vector(members, s: str, a: str, p: str, base: int, per_unit: int, unit_ix: Mapping[str, int],
-                 offsets) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _cell_vector(members, s: str, a: str, p: str, block: _Block) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A published cell as latent cells of the block with their weights (None when the cell has no members)."""
     if not members:
         return None, None
-    off = offsets(s, a, p)
-    cols = np.concatenate([base + unit_ix[u] * per_unit + off for u, _w in members]).astype(np.int64)
-    coefs = np.concatenate([np.full(len(off), w) for _u, w in members])
+    cols = np.concatenate([block.columns(u, s, a, p) for u, _w in members]).astype(np.int64)
+    coefs = np.concatenate([np.full(len(block.offsets(s, a, p)), w) for _u, w in members])
     order = np.argsort(cols, kind="stable")
     cols, coefs = cols[order], coefs[order]
     uc, start = np.unique(cols, return_index=True)
