@@ -17,13 +17,13 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from klyngedata import settings
 from klyngedata.exceptions import KlyngedataError
 
-ENV_TODAY = "KLYNGEDATA_TODAY"
+ENV_TODAY = settings.VARIABLES["today"]
 
 
 def _parse(value: object) -> dt.date:
@@ -43,7 +43,7 @@ def today() -> dt.date:
     >>> isinstance(today(), dt.date)
     True
     """
-    value = os.environ.get(ENV_TODAY, "").strip()
+    value = settings.current().today
     return _parse(value) if value else dt.date.today()
 
 
@@ -54,7 +54,7 @@ def now() -> dt.datetime:
     True
     """
     wall = dt.datetime.now().astimezone()
-    value = os.environ.get(ENV_TODAY, "").strip()
+    value = settings.current().today
     if not value:
         return wall
     day = _parse(value)
@@ -63,7 +63,7 @@ def now() -> dt.datetime:
 
 def is_frozen() -> bool:
     """True when ``$KLYNGEDATA_TODAY`` overrides the wall clock."""
-    return bool(os.environ.get(ENV_TODAY, "").strip())
+    return settings.current().today is not None
 
 
 @contextmanager
@@ -77,12 +77,5 @@ def frozen(day: object) -> Iterator[dt.date]:
     '2026-12-15'
     """
     d = _parse(day)
-    old = os.environ.get(ENV_TODAY)
-    os.environ[ENV_TODAY] = d.isoformat()
-    try:
+    with settings.exported(today=d.isoformat()):
         yield d
-    finally:
-        if old is None:
-            os.environ.pop(ENV_TODAY, None)
-        else:
-            os.environ[ENV_TODAY] = old

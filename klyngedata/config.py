@@ -21,15 +21,17 @@ from pathlib import Path
 
 import platformdirs
 
-ENV_DATA_DIR = "KLYNGEDATA_DATA_DIR"
+from klyngedata import settings
+
+ENV_DATA_DIR = settings.VARIABLES["data_dir"]
 
 
 def data_dir(path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Path:
     """Return the data directory to use (argument > ``$KLYNGEDATA_DATA_DIR`` > user data dir)."""
     if path is not None:
         p = Path(path).expanduser()
-    elif os.environ.get(ENV_DATA_DIR):
-        p = Path(os.environ[ENV_DATA_DIR]).expanduser()
+    elif settings.current().data_dir:
+        p = Path(settings.current().data_dir).expanduser()
     else:
         p = Path(platformdirs.user_data_dir("klyngedata"))
     if create:

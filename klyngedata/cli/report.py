@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from klyngedata import settings
 from klyngedata.exceptions import ReportError
 
 
@@ -113,9 +113,10 @@ def lab(data_dir: str | None, no_browser: bool, args: tuple[str, ...]) -> None:
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise ReportError("JupyterLab is not installed (the 'jupyter' command was not found); pip install jupyterlab")
-    env = dict(os.environ)
+    lab_settings = settings.current()
     if data_dir:
-        env["KLYNGEDATA_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+        lab_settings = lab_settings.replace(data_dir=str(Path(data_dir).expanduser().resolve()))
+    env = lab_settings.child_environ()
     cmd = [jupyter, "lab", f"--notebook-dir={target}"] + (["--no-browser"] if no_browser else []) + jupyter_args
     click.echo(" ".join(cmd))
     sys.exit(subprocess.call(cmd, env=env))

@@ -28,20 +28,20 @@ Example
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
 
+from klyngedata import settings
 from klyngedata.dst.errors import StatBankError, api_error, http_error, malformed, no_answer, unreachable
 from klyngedata.http import USER_AGENT, TransportError, send
 
 __all__ = ["DEFAULT_BASE_URL", "ENV_BASE_URL", "KK_DATABASE", "USER_AGENT", "StatBankClient", "StatBankError"]
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
-ENV_BASE_URL = "KLYNGEDATA_STATBANK_URL"
+ENV_BASE_URL = settings.VARIABLES["statbank_url"]
 KK_DATABASE = "s30"
 """Path prefix of Københavns Kommune's statbank on the StatBank API (``/v1/s30/...``)."""
 
@@ -71,7 +71,7 @@ class StatBankClient:
                  retries: int = 4, backoff: float = 1.0, max_backoff: float = 60.0, lang: str = "da",
                  sleep: Callable[[float], None] | None = None, session: requests.Session | None = None,
                  database: str | None = None) -> None:
-        self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or settings.current().statbank_url or DEFAULT_BASE_URL).rstrip("/")
         self.database = (database or "").strip().strip("/") or None
         self.timeout = timeout
         self.retries = retries

@@ -46,6 +46,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from klyngedata import settings
 from klyngedata.exceptions import BoundaryError, DataNotAvailable
 from klyngedata.geo.dagi_files import (  # noqa: F401  (re-exported: the boundary API's one home)
     BOUNDARY_SUFFIXES,
@@ -295,7 +296,7 @@ def boundaries(level: str = "kommune", data_dir: str | os.PathLike[str] | None =
         cached = cached_boundaries(lvl, data_dir)
         if cached is not None:
             return cached
-    key = api_key or os.environ.get(ENV_API_KEY)
+    key = api_key or settings.current().datafordeler_api_key
     if not key:
         state = "refresh=True needs an API key" if refresh else f"no {lvl} boundaries are cached"
         raise BoundaryError(f"{state} (data dir: {_cache(data_dir).data_dir}). {HOW_TO_GET_BOUNDARIES}")

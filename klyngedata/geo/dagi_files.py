@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from klyngedata import settings
 from klyngedata.exceptions import BoundaryError, UnknownValue
 from klyngedata.vocabulary import BOUNDARY_LEVELS, parse_level
 from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code, normalize_region_code
@@ -27,8 +28,8 @@ STORAGE_CRS = 25832
 WEB_CRS = 4326
 NON_MUNICIPAL_CODES = frozenset({CHRISTIANSOE})
 
-ENV_API_KEY = "DATAFORDELER_API_KEY"
-ENV_WFS_URL = "KLYNGEDATA_DATAFORDELER_WFS_URL"
+ENV_API_KEY = settings.VARIABLES["datafordeler_api_key"]
+ENV_WFS_URL = settings.VARIABLES["wfs_url"]
 DEFAULT_WFS_URL = "https://wfs.datafordeler.dk/DAGI/DAGI_WFS/1.0.0/WFS"
 WFS_TYPENAMES = {
     "kommune": "dagi_v001:kommuneinddeling_current",

@@ -3,14 +3,14 @@ never logged)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
 
+from klyngedata import settings
 from klyngedata.exceptions import BoundaryError
-from klyngedata.geo.dagi_files import DEFAULT_WFS_URL, ENV_API_KEY, ENV_WFS_URL, STORAGE_CRS, _parse_crs
+from klyngedata.geo.dagi_files import DEFAULT_WFS_URL, ENV_API_KEY, STORAGE_CRS, _parse_crs
 
 
 def _redact(text: str, secret: str | None) -> str:
@@ -40,7 +40,7 @@ class DatafordelerWFS:
         if not api_key:
             raise BoundaryError(f"a Datafordeler API key is required ({ENV_API_KEY})")
         self.api_key = api_key
-        self.base_url = base_url or os.environ.get(ENV_WFS_URL) or DEFAULT_WFS_URL
+        self.base_url = base_url or settings.current().wfs_url or DEFAULT_WFS_URL
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

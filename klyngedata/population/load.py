@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from klyngedata import settings
 from klyngedata.cache import HOW_TO_GET_DATA, Cache
 from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
 from klyngedata.sources import (
@@ -21,7 +22,7 @@ from klyngedata.sources import (
 )
 from klyngedata.vocabulary import parse_period
 
-ENV_OFFLINE = "KLYNGEDATA_OFFLINE"
+ENV_OFFLINE = settings.VARIABLES["offline"]
 RECHECK_AFTER = dt.timedelta(days=1)
 SHARE_TOLERANCE = 1e-6
 AGE_GROUPS = {
@@ -44,7 +45,7 @@ class PopulationWarning(UserWarning):
 # cache and fetching
 # ---------------------------------------------------------------------------------------------
 def _offline() -> bool:
-    return os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes"}
+    return settings.current().offline
 
 
 def _age_text(meta: dict) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from klyngedata import settings
 from klyngedata.exceptions import DataNotAvailable
 
 MAX_ENTRIES = 48
@@ -40,7 +41,7 @@ MAX_ROWS = 200_000
 """Frames larger than this (population by single age at full detail) are not kept: memory, not time, is the
 limit there."""
 
-REPORT_ENV = "KLYNGEDATA_REPORT"
+REPORT_ENV = settings.VARIABLES["report_mode"]
 """Set by the report runner for its notebooks (:data:`klyngedata.reports.html.REPORT_ENV`, a layer above)."""
 
 _memo: OrderedDict[tuple, tuple[pd.DataFrame | None, DataNotAvailable | None, list[warnings.WarningMessage]]] = \
@@ -61,10 +62,10 @@ def _state(root: Any, folder: str) -> tuple:
 def _key(name: str, args: dict[str, Any], folders: tuple[str, ...]) -> tuple | None:
     from klyngedata import clock
     from klyngedata.cache import Cache
-    from klyngedata.population.load import _offline
     from klyngedata.registry.load import _reg
 
-    in_batch = os.environ.get(REPORT_ENV, "").strip().lower() not in ("", "0", "false", "no") and _offline()
+    current = settings.current()
+    in_batch = current.report_mode and current.offline
     if not in_batch or args.get("refresh") or args.get("geometry"):
         return None
     frozen = tuple((k, repr(v)) for k, v in sorted(args.items()) if k != "data_dir")

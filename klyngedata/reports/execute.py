@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klyngedata import clock
+from klyngedata import clock, settings
 from klyngedata.exceptions import ReportError
 from klyngedata.reports.index import NOTEBOOK_TITLES
 
@@ -92,6 +92,13 @@ def run_one(
     >>> r = run_one("nordjylland-nord", "befolkningsdashboard", out_dir="reports",
     ...             parameters={"cluster": "nordjylland-nord"}, notebooks_path=notebook_dir())  # doctest: +SKIP
     """
+    with settings.exported(**report_settings(data_dir, offline)):  # the kernels started inside inherit them
+        return _run_one(cluster_id, notebook, out_dir=out_dir, parameters=parameters, notebooks_path=notebooks_path,
+                        shared_assets=shared_assets, timeout=timeout)
+
+
+def _run_one(cluster_id: str, notebook: str, *, out_dir: str | os.PathLike[str], parameters: dict[str, Any],
+             notebooks_path: str | os.PathLike[str], shared_assets: bool, timeout: float | None) -> ReportResult:
     import nbformat
     import papermill as pm
 
@@ -103,7 +110,6 @@ def run_one(
     src = Path(notebooks_path) / f"{notebook}.ipynb"
     stem = f"{cluster_id}-{notebook}"
     result = ReportResult(cluster_id=cluster_id, notebook=notebook, ok=False)
-    report_environment(data_dir, offline)
     failed_dir = out / "_failed"
     with tempfile.TemporaryDirectory(prefix="klyngedata-report-") as tmp:
         executed = Path(tmp) / f"{stem}.ipynb"
@@ -163,16 +169,15 @@ def run_one(
     return result
 
 
-def report_environment(data_dir: str | None, offline: bool = True) -> None:
-    """Set the environment the report kernels of this process run in: report mode, the data directory and,
-    with ``offline``, no fetching (run() loaded the data into the cache once; notebooks read the cache)."""
-    from klyngedata.reports.html import REPORT_ENV
-
-    os.environ[REPORT_ENV] = "1"
+def report_settings(data_dir: str | None, offline: bool = True) -> dict[str, object]:
+    """The settings report kernels run with: report mode, the data directory and, with ``offline``, no
+    fetching (run() loaded the data into the cache once; notebooks read the cache)."""
+    changes: dict[str, object] = {"report_mode": True}
     if offline:
-        os.environ["KLYNGEDATA_OFFLINE"] = "1"
+        changes["offline"] = True
     if data_dir is not None:
-        os.environ["KLYNGEDATA_DATA_DIR"] = str(data_dir)
+        changes["data_dir"] = str(data_dir)
+    return changes
 
 
 def skip_iri_grammar() -> None:
@@ -201,7 +206,7 @@ def prepare_worker(notebooks_path: str, data_dir: str | None, offline: bool = Tr
     done while the parent computes the batch's shared tables. Never raises: a kernel that cannot start here
     is started (or replaced by a new kernel per report) when the first report runs."""
     skip_iri_grammar()
-    report_environment(data_dir, offline)
+    settings.export(settings.current().replace(**report_settings(data_dir, offline)))  # for the worker's life
     try:  # the parent computes what the first reports wait for; the workers (and their kernels) yield to it
         os.nice(WORKER_NICENESS)
     except (AttributeError, OSError):  # no nice() on this system

@@ -27,12 +27,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from klyngedata import settings
 from klyngedata.vocabulary import MONTHS_DA
 
 if TYPE_CHECKING:  # nbformat is imported where a notebook is read or written, not in the report kernel
     import nbformat
 
-REPORT_ENV = "KLYNGEDATA_REPORT"
+REPORT_ENV = settings.VARIABLES["report_mode"]
 """Environment variable set by the report runner; makes :func:`setup_notebook` choose the HTML renderer."""
 
 META_MIMETYPE = "application/vnd.klyngedata.meta+json"
@@ -124,7 +125,7 @@ def in_report_mode() -> bool:
     >>> isinstance(in_report_mode(), bool)
     True
     """
-    return os.environ.get(REPORT_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    return settings.current().report_mode
 
 
 def setup_notebook(report: bool | None = None) -> str:

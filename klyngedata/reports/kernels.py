@@ -30,7 +30,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-ENV_COLD = "KLYNGEDATA_COLD_BATCH"
+from klyngedata import settings
+
+ENV_COLD = settings.VARIABLES["cold_batch"]
 """Set to ``1`` to run a batch the old way: a new kernel for every report and nothing computed once per batch
 (:mod:`klyngedata.reports.precompute`); benchmarks and tests compare both ways."""
 
@@ -48,9 +50,13 @@ klyngedata.registry.load_registry();  # (no output)
 runs reports, so it skips jsonschema's IRI grammar (:func:`~klyngedata.reports.execute.skip_iri_grammar`)."""
 
 RESET = """\
-import unittest.mock as _mock
-with _mock.patch("gc.collect", return_value=0):  # reset's full collection costs ~0.3 s with pandas and plotly
-    get_ipython().reset(new_session=True)  # loaded; the automatic collector frees the rest as usual
+import gc as _gc
+_collect, _gc.collect = _gc.collect, lambda *args, **kwargs: 0  # reset's full collection costs ~0.3 s with
+try:                                                              # pandas and plotly loaded; the automatic
+    get_ipython().reset(new_session=True)                         # collector frees the rest as usual
+finally:
+    _gc.collect = _collect
+del _gc, _collect
 import os as _os, sys as _sys, warnings as _warnings
 _os.chdir({cwd!r})
 _warnings.resetwarnings()  # also invalidates every module's record of warnings already shown
@@ -71,7 +77,7 @@ BASELINE: dict[str, Any] = {}
 
 def cold() -> bool:
     """True when the batch runs the old way (``$KLYNGEDATA_COLD_BATCH``, see :data:`ENV_COLD`)."""
-    return os.environ.get(ENV_COLD, "") not in ("", "0")
+    return settings.current().cold_batch
 
 
 def kernel_manager_class():
@@ -91,13 +97,18 @@ def kernel_manager_class():
             self.transport = "ipc"
             self.ip = os.path.join(tempfile.gettempdir(), f"klyngedata-kernel-{os.getpid()}-{uuid.uuid4().hex[:12]}")
 
-        async def _async_interrupt_kernel(self) -> None:
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
             # jupyter_client interrupts (SIGINT) every kernel before asking it to shut down; an idle kernel then
-            # logs "KeyboardInterrupt caught in kernel." into the batch log although nothing failed. The polite
-            # shutdown request follows anyway (and a kill if that does not work), so skip the interrupt there.
-            if getattr(self, "shutting_down", False):
+            # logs "KeyboardInterrupt caught in kernel." into the batch log although nothing failed. A report
+            # kernel is idle when it is shut down: ask it politely (public API), and kill it if it does not go.
+            if restart or not self.owns_kernel or not self.has_kernel:
+                await super().shutdown_kernel(now=now, restart=restart)
                 return
-            await super()._async_interrupt_kernel()
+            self.shutting_down = True
+            self.stop_restarter()
+            await self.request_shutdown()
+            await self.finish_shutdown()
+            await self.cleanup_resources()
 
     return IpcKernelManager
 
@@ -180,10 +191,7 @@ class WarmKernel:
         kc = self.km.client()
         kc.start_channels()
         try:
-            if hasattr(kc, "_async_is_alive") and hasattr(kc, "_handle_kernel_info_reply"):
-                run_sync(_connected)(kc, self.startup_timeout)
-            else:  # another jupyter_client: its own (slower) handshake
-                run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+            run_sync(_connected)(kc, self.startup_timeout)
         except Exception:
             kc.stop_channels()
             raise
@@ -248,78 +256,39 @@ async def _connected(kc: Any, timeout: float) -> None:
             except Empty:
                 pass
             else:
-                kc._handle_kernel_info_reply(msg)  # the protocol version, as wait_for_ready sets it
+                _adapt_protocol(kc, msg)
                 return
-        if not await kc._async_is_alive():
+        if not await kc.is_alive():
             raise RuntimeError("the kernel died before it answered kernel_info")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the kernel did not answer in {timeout:.0f} s")
 
 
+def _adapt_protocol(kc: Any, msg: dict) -> None:
+    """The protocol version the kernel speaks, as ``wait_for_ready`` sets it from the kernel_info reply."""
+    from jupyter_client import protocol_version_info
+
+    adapt = int(str(msg["content"]["protocol_version"]).split(".")[0])
+    if adapt != protocol_version_info[0]:
+        kc.session.adapt_version = adapt
+
+
 # ---------------------------------------------------------------------- papermill engine
-ENGINE_NAME = "klyngedata-warm"
-
-
 def register_engine() -> str:
-    """Register (once) the papermill engine that executes in a running kernel; returns its name.
+    """The papermill engine that executes in a running kernel (:mod:`klyngedata.reports.engine`); its name."""
+    from klyngedata.reports.engine import engine_name
 
-    It is papermill's own nbclient engine, except that the notebook client is given the kernel manager
-    *and* client of the warm kernel (``km=``, ``kc=``): nbclient then neither starts nor stops a kernel.
-    """
-    from papermill.engines import papermill_engines
-
-    if ENGINE_NAME not in papermill_engines._engines:
-        papermill_engines.register(ENGINE_NAME, _engine_class())
-    return ENGINE_NAME
-
-
-def _engine_class() -> type:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    class WarmClient(PapermillNotebookClient):
-        def __init__(self, nb_man: Any, km: Any = None, kc: Any = None, **kw: Any) -> None:
-            super().__init__(nb_man, km=km, **kw)
-            self.kc = kc
-
-    class WarmKernelEngine(NBClientEngine):
-        """:class:`papermill.engines.NBClientEngine` with ``kc`` passed on to the notebook client, writing the
-        executed notebook once at the end instead of at every cell."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: float = 60,
-                                     execution_timeout: float | None = None, **kwargs: Any) -> Any:
-            # as NBClientEngine.execute_managed_notebook (papermill 2.x), with WarmClient
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
-                                        startup_timeout=start_timeout, kernel_name=kernel_name,
-                                        log=logger, log_output=log_output,
-                                        stdout_file=stdout_file, stderr_file=stderr_file)
-            # papermill writes the whole notebook at every cell's start and end, so that a long run can be
-            # watched; a report's notebook is written once, when it ends (also when a cell failed)
-            nb_man.save = lambda **kw: None
-            try:
-                return WarmClient(nb_man, **final_kwargs).execute()
-            finally:
-                del nb_man.save  # papermill's own save() again, for the final write
-
-    return WarmKernelEngine
+    return engine_name()
 
 
 # ---------------------------------------------------------------------- one warm kernel per worker process
-_ENV_KEYS = ("KLYNGEDATA_REPORT", "KLYNGEDATA_OFFLINE", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_TODAY",
-             "KLYNGEDATA_BATCH_TABLES", "PYTHONPATH")
 _WORKER: dict[str, Any] = {"kernel": None, "env": None}
 
 
 def worker_kernel(kernel_name: str, cwd: str | os.PathLike[str]) -> WarmKernel:
     """This process's warm kernel: started on first use (and again after :func:`discard_worker_kernel`, or when
     the environment the reports run in has changed). Raises :class:`WarmKernelError` if it cannot start."""
-    env = tuple(os.environ.get(k) for k in _ENV_KEYS)
+    env = (settings.current(), os.environ.get("PYTHONPATH"))  # what the kernel was started with
     kernel = _WORKER["kernel"]
     if kernel is not None and (_WORKER["env"] != env or kernel.kernel_name != kernel_name or not kernel.alive):
         discard_worker_kernel()

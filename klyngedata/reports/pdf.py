@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from klyngedata import settings
 from klyngedata.exceptions import ReportError
 from klyngedata.reports.html import PAGE_MARGINS_MM, PRINT_WIDTH_PX
 
 log = logging.getLogger(__name__)
 
-ENV_CHROMIUM = "KLYNGEDATA_CHROMIUM"
-ENV_CHROMEDRIVER = "KLYNGEDATA_CHROMEDRIVER"
+ENV_CHROMIUM = settings.VARIABLES["chromium"]
+ENV_CHROMEDRIVER = settings.VARIABLES["chromedriver"]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMEDRIVER_NAMES = ("chromedriver",)
 A4_INCH = (210 / 25.4, 297 / 25.4)
@@ -92,8 +93,9 @@ def _band(left: str, right: str, *, right_is_html: bool = False) -> str:
 
 
 def _find(env: str, names: Iterable[str], what: str) -> str:
-    if os.environ.get(env):
-        path = os.environ[env]
+    setting = next(name for name, var in settings.VARIABLES.items() if var == env)
+    path = getattr(settings.current(), setting)
+    if path:
         if not Path(path).exists() and shutil.which(path) is None:
             raise ReportError(f"{what} not found at ${env}={path}")
         return shutil.which(path) or path

@@ -40,9 +40,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from klyngedata import settings
+
 log = logging.getLogger(__name__)
 
-ENV_TABLES = "KLYNGEDATA_BATCH_TABLES"
+ENV_TABLES = settings.VARIABLES["batch_tables"]
 """Directory of the batch's tables (set by the runner for the report kernels)."""
 
 KINDS_BY_NOTEBOOK: dict[str, tuple[str, ...]] = {
@@ -289,7 +291,7 @@ def read_table(kind: str, key: str, *, division: str, period: str | None,
     ...            data_dir=None) is None  # outside a batch
     True
     """
-    where = os.environ.get(ENV_TABLES)
+    where = settings.current().batch_tables
     if not where:
         return None
     path = _path(where, kind, key)

@@ -38,9 +38,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from klyngedata import clock
+from klyngedata import clock, settings
 from klyngedata.exceptions import ReportError
 from klyngedata.reports.execute import (  # noqa: F401 - KERNEL_NAME, run_one, keep_failed_notebook: public here too
     KERNEL_NAME,
@@ -59,7 +58,7 @@ NOTEBOOKS: tuple[str, ...] = ("befolkningsdashboard", "noegletalsrapport")
 """The report notebooks run by default (file names without ``.ipynb`` in the notebook directory)."""
 
 
-ENV_NOTEBOOKS = "KLYNGEDATA_NOTEBOOKS"
+ENV_NOTEBOOKS = settings.VARIABLES["notebooks_dir"]
 
 
 def notebook_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -72,8 +71,8 @@ def notebook_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """
     if path is not None:
         return Path(path).expanduser()
-    if os.environ.get(ENV_NOTEBOOKS):
-        return Path(os.environ[ENV_NOTEBOOKS]).expanduser()
+    if settings.current().notebooks_dir:
+        return Path(settings.current().notebooks_dir).expanduser()
     here = Path(__file__).resolve().parent
     installed = Path(sys.prefix) / "share" / "klyngedata" / "notebooks"  # non-editable install (data-files)
     for candidate in (here.parent / "notebooks", here.parents[1] / "notebooks", installed):
@@ -392,7 +391,6 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, tables: _Tables | None = No
     if jobs <= 1 or len(tasks) <= 1:
         if tables is not None:
             tables.fill()
-        saved = {k: os.environ.get(k) for k in ("KLYNGEDATA_REPORT", "KLYNGEDATA_DATA_DIR", "KLYNGEDATA_OFFLINE")}
         try:
             for task in tasks:
                 bar.set_postfix_str(f"{task['cluster_id']}/{task['notebook']}")
@@ -400,11 +398,6 @@ def _execute(tasks: list[dict], jobs: int, bar: Any, tables: _Tables | None = No
                 bar.update(1)
         finally:
             discard_worker_kernel()  # a warm kernel lives for one batch
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     else:
         import multiprocessing
 
@@ -467,7 +460,7 @@ class _Tables:
             return
         t0 = time.perf_counter()
         try:
-            with mock.patch.dict(os.environ, {"KLYNGEDATA_OFFLINE": "1"}):  # as the notebooks: the cache only
+            with settings.overridden(offline=True):  # as the notebooks: the cache only
                 for kind, sec in compute_jobs(self.jobs, **self.where).items():
                     self.timings[f"precompute {kind}"] = sec
         finally:
@@ -490,21 +483,14 @@ def _batch_tables(units: list[tuple[str, str]], names: list[str], period: str | 
     ``$KLYNGEDATA_BATCH_TABLES`` and removed afterwards. Nothing is computed once when the batch runs the old
     way (``$KLYNGEDATA_COLD_BATCH``)."""
     from klyngedata.reports.kernels import cold
-    from klyngedata.reports.precompute import ENV_TABLES, needed_kinds
+    from klyngedata.reports.precompute import needed_kinds
 
     if cold() or not needed_kinds(names):
         yield _Tables(units, names, period, data_dir, None, timings)
         return
-    saved = os.environ.get(ENV_TABLES)
-    with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables:
-        os.environ[ENV_TABLES] = tables  # before the workers start: their kernels inherit it
-        try:
-            yield _Tables(units, names, period, data_dir, tables, timings)
-        finally:
-            if saved is None:
-                os.environ.pop(ENV_TABLES, None)
-            else:
-                os.environ[ENV_TABLES] = saved
+    with tempfile.TemporaryDirectory(prefix="klyngedata-batch-") as tables, \
+            settings.exported(batch_tables=tables):  # before the workers start: they and their kernels inherit it
+        yield _Tables(units, names, period, data_dir, tables, timings)
 
 
 def discard_worker_kernel() -> None:
