@@ -81,6 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from klyngedata import settings
 from klyngedata.cache import Cache
 from klyngedata.dst.cells import read_records
 from klyngedata.dst.client import KK_DATABASE, StatBankClient
@@ -100,7 +101,7 @@ DST_TOLERANCE = 0.001
 """How far the bydele's sum may be from DST's total for København in the same period: 0.1 % of DST's figure."""
 CHUNK = 8
 SOURCE = "Københavns Kommune, Statistikbanken, {table}"
-ENV_OFFLINE = "KLYNGEDATA_OFFLINE"
+ENV_OFFLINE = settings.VARIABLES["offline"]
 _PUBLISHER = "Københavns Kommunes statistikbank"
 _UNCHANGED = "bydelstallene i den lokale datamappe er uændrede"
 _BYDEL = re.compile(r"^\s*bydel\s*[-–:]\s*(.+?)\s*$", re.IGNORECASE)
@@ -430,7 +431,7 @@ def fetch_kk_bydel(data_dir: str | os.PathLike[str] | None = None, client: StatB
     population/units: KKBEF1 (Københavns Kommune), … rows, periods 2008K1..2026K4 (76); 76 checked …
     """
     table = table.upper()
-    if os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes"}:
+    if settings.current().offline:
         raise StatBankError(f"{_PUBLISHER} (tabel {table}) hentes ikke, fordi klyngedata arbejder offline "
                             f"(KLYNGEDATA_OFFLINE er sat); {_UNCHANGED}.", table=table, endpoint="tables",
                             problem="offline")

@@ -50,18 +50,7 @@ klyngedata.registry.load_registry();  # (no output)
 runs reports, so it skips jsonschema's IRI grammar (:func:`~klyngedata.reports.execute.skip_iri_grammar`)."""
 
 RESET = """\
-import gc as _gc
-_collect, _gc.collect = _gc.collect, lambda *args, **kwargs: 0  # reset's full collection costs ~0.3 s with
-try:                                                              # pandas and plotly loaded; the automatic
-    get_ipython().reset(new_session=True)                         # collector frees the rest as usual
-finally:
-    _gc.collect = _collect
-del _gc, _collect
-import os as _os, sys as _sys, warnings as _warnings
-_os.chdir({cwd!r})
-_warnings.resetwarnings()  # also invalidates every module's record of warnings already shown
-_warnings.filters[:] = _sys.modules["klyngedata.reports.kernels"].BASELINE["filters"]
-del _os, _sys, _warnings
+__import__("klyngedata.reports.kernels", fromlist=["reset_kernel"]).reset_kernel(get_ipython(), {cwd!r})
 """
 """Run before every notebook (``cwd``: the notebook's directory)."""
 
@@ -73,6 +62,25 @@ del _warnings, _k
 
 BASELINE: dict[str, Any] = {}
 """In the kernel: state recorded right after the kernel started (the warning filters), restored by RESET."""
+
+
+def reset_kernel(shell: Any, cwd: str) -> None:
+    """In a warm kernel, before each notebook (:data:`RESET`): a new user namespace and history session,
+    the notebook's working directory, and the warning filters the kernel started with (which warnings were
+    already shown is forgotten). Binds no name in the user namespace."""
+    import gc
+    import sys
+    import warnings
+
+    collect = gc.collect
+    gc.collect = lambda *args, **kwargs: 0  # reset's full collection costs ~0.3 s with pandas and plotly
+    try:                                    # loaded; the automatic collector frees the rest as usual
+        shell.reset(new_session=True)
+    finally:
+        gc.collect = collect
+    os.chdir(cwd)
+    warnings.resetwarnings()  # also invalidates every module's record of warnings already shown
+    warnings.filters[:] = sys.modules[__name__].BASELINE["filters"]
 
 
 def cold() -> bool:
