@@ -59,6 +59,34 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     >>> row["level"], row["entity_id"], row["sex"], int(row["age_lo"]), row["age_hi"] is pd.NA
     ('municipality', '0851', 'total', 65, True)
     """
+    df = _accepted_columns(df, name)
+    n = len(df)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out["level"], out["entity_id"] = _levels_and_ids(df, name)
+    if "entity_name" in df.columns:
+        out["entity_name"] = df["entity_name"].astype("string").to_numpy()
+    else:
+        out["entity_name"] = pd.array([pd.NA] * n, dtype="string")
+    out["period"] = _periods(df, name)
+    if "sex" in df.columns:
+        scodes, svals = _mapped(df, "sex", parse_sex, name)
+        out["sex"] = np.asarray(svals, dtype=object)[scodes]
+    else:
+        out["sex"] = "total"
+    out["age_lo"], out["age_hi"], out["age_total"] = _ages(df, name)
+    out["population"] = _counts(df, name)
+    # a missing count (StatBank '..') stays, with its Danish reason: figures over it are missing, never partial
+    reasons = df["reason_da"] if "reason_da" in df.columns else pd.Series(pd.NA, index=df.index)
+    out["reason_da"] = reasons.astype("string").to_numpy()
+    na = out["population"].isna() & out["reason_da"].isna()
+    out.loc[na, "reason_da"] = MISSING_REASON
+    out.attrs["provenance"] = _provenance_list(df.attrs.get("provenance"))
+    return out
+
+
+def _accepted_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df`` with the columns this module reads (the parser schema of :mod:`klyngedata.sources` renamed), or
+    a :class:`DataFormatError` saying what is missing."""
     if not isinstance(df, pd.DataFrame):
         raise DataFormatError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
     if "level" not in df.columns and {"area_level", "area_code"} <= set(df.columns):
@@ -72,30 +100,30 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
             f"{name}: missing column(s) {missing}; expected level, entity_id, entity_name, period, sex, "
             f"age | age_group, population (got {list(df.columns)})"
         )
-    n = len(df)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    return df
 
-    def first_row(codes: np.ndarray, k: int) -> int:
-        return int(np.flatnonzero(codes == k)[0])
 
-    def mapped(column: str, fn: Any) -> tuple[np.ndarray, list]:
-        """Apply ``fn`` to each distinct value of ``column`` (errors name the first row with that value)."""
-        codes, uniques = pd.factorize(df[column].astype("object"), use_na_sentinel=False)
-        values = []
-        for k, u in enumerate(uniques):
-            try:
-                values.append(fn(u))
-            except (KlyngedataError, ValueError) as exc:
-                raise DataFormatError(f"{name}: row {first_row(codes, k)}, column {column!r}: {exc}") from None
-        return codes, values
+def _first_row(codes: np.ndarray, k: int) -> int:
+    return int(np.flatnonzero(codes == k)[0])
 
-    def level_of(u: object) -> str:
-        return parse_level(u)
 
-    lcodes, lvals = mapped("level", level_of)
-    level_arr = np.asarray(lvals, dtype=object)[lcodes]
-    out["level"] = level_arr
+def _mapped(df: pd.DataFrame, column: str, fn: Any, name: str) -> tuple[np.ndarray, list]:
+    """Apply ``fn`` to each distinct value of ``column``: (the row's code, the values); errors name the first
+    row with that value."""
+    codes, uniques = pd.factorize(df[column].astype("object"), use_na_sentinel=False)
+    values = []
+    for k, u in enumerate(uniques):
+        try:
+            values.append(fn(u))
+        except (KlyngedataError, ValueError) as exc:
+            raise DataFormatError(f"{name}: row {_first_row(codes, k)}, column {column!r}: {exc}") from None
+    return codes, values
 
+
+def _levels_and_ids(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's level and entity id, the id in the canonical form of its level (a municipality's four
+    digits, a region's DAGI code, Denmark's id)."""
+    lcodes, lvals = _mapped(df, "level", parse_level, name)
     raw_codes, raw_uniques = pd.factorize(df["entity_id"].astype("object"), use_na_sentinel=False)
     pair_codes, pair_uniques = pd.factorize(pd.Series(lcodes * (len(raw_uniques) + 1) + raw_codes))
     ids = []
@@ -111,32 +139,24 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
             else:
                 ids.append(str(raw))
         except ValueError as exc:
-            raise DataFormatError(f"{name}: row {first_row(pair_codes, k)}, column 'entity_id': {exc}") from None
-    out["entity_id"] = np.asarray(ids, dtype=object)[pair_codes]
-    if "entity_name" in df.columns:
-        out["entity_name"] = df["entity_name"].astype("string").to_numpy()
-    else:
-        out["entity_name"] = pd.array([pd.NA] * n, dtype="string")
+            raise DataFormatError(f"{name}: row {_first_row(pair_codes, k)}, column 'entity_id': {exc}") from None
+    return np.asarray(lvals, dtype=object)[lcodes], np.asarray(ids, dtype=object)[pair_codes]
 
+
+def _periods(df: pd.DataFrame, name: str) -> Any:
+    """The periods as ``pd.Period`` (a period array when they share one frequency)."""
     if isinstance(df["period"].dtype, pd.PeriodDtype):
-        out["period"] = df["period"].array
-    else:
-        pcodes, pvals = mapped("period", parse_period)
-        freqs = {p.freqstr for p in pvals}
-        if len(freqs) == 1 and pvals:
-            out["period"] = pd.array(pvals).take(pcodes)
-        else:
-            out["period"] = np.asarray(pvals, dtype=object)[pcodes]
+        return df["period"].array
+    pcodes, pvals = _mapped(df, "period", parse_period, name)
+    freqs = {p.freqstr for p in pvals}
+    if len(freqs) == 1 and pvals:
+        return pd.array(pvals).take(pcodes)
+    return np.asarray(pvals, dtype=object)[pcodes]
 
-    if "sex" in df.columns:
-        def sex_of(u: object) -> str:
-            return parse_sex(u)
 
-        scodes, svals = mapped("sex", sex_of)
-        out["sex"] = np.asarray(svals, dtype=object)[scodes]
-    else:
-        out["sex"] = "total"
-
+def _ages(df: pd.DataFrame, name: str) -> tuple[Any, Any, Any]:
+    """``age_lo``, ``age_hi`` (NA = open-ended) and ``age_total`` from ``age`` (where it is given, else
+    ``age_group``) or ``age_group``; ``age_open`` marks the open top of single ages (``100`` -> ``100+``)."""
     age_col = None
     if "age" in df.columns:
         age_col = "age"
@@ -145,21 +165,21 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     elif "age_group" in df.columns:
         age_col = "age_group"
     if age_col is None:
-        out["age_lo"] = pd.array([pd.NA] * n, dtype="Int64")
-        out["age_hi"] = pd.array([pd.NA] * n, dtype="Int64")
-        out["age_total"] = True
-    else:
-        acodes, avals = mapped(age_col, lambda u: _parse_age(None if pd.isna(u) else u))
-        lo = np.array([np.nan if t is None else t[0] for t in avals], dtype="float64")[acodes]
-        hi = np.array([np.nan if t is None or t[1] is None else t[1] for t in avals], dtype="float64")[acodes]
-        total = np.array([t is None for t in avals], dtype=bool)[acodes]
-        if "age_open" in df.columns:  # klyngedata.sources convention: age 100 + age_open -> "100+"
-            is_open = df["age_open"].fillna(False).astype(bool).to_numpy() & ~total
-            hi[is_open] = np.nan
-        out["age_lo"] = pd.array(lo, dtype="Float64").astype("Int64")
-        out["age_hi"] = pd.array(hi, dtype="Float64").astype("Int64")
-        out["age_total"] = total
+        n = len(df)
+        return pd.array([pd.NA] * n, dtype="Int64"), pd.array([pd.NA] * n, dtype="Int64"), True
+    acodes, avals = _mapped(df, age_col, lambda u: _parse_age(None if pd.isna(u) else u), name)
+    lo = np.array([np.nan if t is None else t[0] for t in avals], dtype="float64")[acodes]
+    hi = np.array([np.nan if t is None or t[1] is None else t[1] for t in avals], dtype="float64")[acodes]
+    total = np.array([t is None for t in avals], dtype=bool)[acodes]
+    if "age_open" in df.columns:  # klyngedata.sources convention: age 100 + age_open -> "100+"
+        is_open = df["age_open"].fillna(False).astype(bool).to_numpy() & ~total
+        hi[is_open] = np.nan
+    return pd.array(lo, dtype="Float64").astype("Int64"), pd.array(hi, dtype="Float64").astype("Int64"), total
 
+
+def _counts(df: pd.DataFrame, name: str) -> np.ndarray:
+    """The population counts as float64 (NA where missing); text that is not a number and negative counts are
+    refused naming the row."""
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = pop.isna() & df["population"].notna()
     if bad.any():
@@ -169,16 +189,7 @@ def normalize_population_frame(df: pd.DataFrame, *, name: str = "population fram
     if neg.any():
         i = int(np.flatnonzero(neg.fillna(False).to_numpy())[0])
         raise DataFormatError(f"{name}: row {i}, column 'population': negative count {pop.iloc[i]}")
-    out["population"] = pop.astype("float64").to_numpy()
-    # a missing count (StatBank '..') stays, with its Danish reason: figures over it are missing, never partial
-    reasons = df["reason_da"] if "reason_da" in df.columns else pd.Series(pd.NA, index=df.index)
-    out["reason_da"] = reasons.astype("string").to_numpy()
-    na = out["population"].isna() & out["reason_da"].isna()
-    out.loc[na, "reason_da"] = MISSING_REASON
-    out.attrs["provenance"] = _provenance_list(df.attrs.get("provenance"))
-    return out
-
-
+    return pop.astype("float64").to_numpy()
 
 
 def _provenance_list(attrs_prov: object) -> list[dict]:
