@@ -1,9 +1,11 @@
 """The package's layers (issue 10): no import cycle, no import up a layer, every module in a layer, no module
-over 600 lines. The layer order is the ``layers`` block of ARCHITECTURE.md; the graph is in
-tests/import_graph.py. The last tests show that the checks fail on a reintroduced cycle and upward import."""
+over 600 lines, no function over 120 lines (issue 27). The layer order is the ``layers`` block of
+ARCHITECTURE.md; the graph is in tests/import_graph.py. The last tests show that the checks fail on a
+reintroduced cycle and upward import and find a long function."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from import_graph import cycles, import_edges, layer_of, read_layers, upward_imp
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "klyngedata"
 MAX_LINES = 600
+MAX_FUNCTION_LINES = 120
 
 # Known debts, each to be paid off (a test below fails when an entry is no longer true, so the lists only
 # shrink).
@@ -60,6 +63,24 @@ def test_modules_are_short(edges):
     assert sorted(KNOWN_LONG - long) == [], "no longer over the limit: remove from KNOWN_LONG"
 
 
+def long_functions(package_dir: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """``module.py:line name (n lines)`` for every function, method or nested function under ``package_dir``
+    longer than ``limit`` lines, counted from its ``def`` line to its last line (decorators not counted)."""
+    found = []
+    for path in sorted(package_dir.rglob("*.py")):
+        functions = [node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for node in sorted(functions, key=lambda f: f.lineno):
+            n = node.end_lineno - node.lineno + 1
+            if n > limit:
+                found.append(f"{path.relative_to(package_dir).as_posix()}:{node.lineno} {node.name} ({n} lines)")
+    return found
+
+
+def test_functions_are_short():
+    assert long_functions(PACKAGE) == [], f"functions over {MAX_FUNCTION_LINES} lines: split them by concern"
+
+
 def test_layers_block_names_the_layers_in_order(layers):
     assert [name for name, _ in layers] == ["core", "stats", "registry", "io", "frames", "keyfigures",
                                             "figures", "reports", "cli", "api"]
@@ -98,3 +119,25 @@ def test_checks_on_a_constructed_package(tmp_path):
     lay = read_layers(tmp_path / "A.md")
     assert layer_of("pkg.sub.helper", lay) == 0 and layer_of("pkg.sub", lay) == 1
     assert upward_imports(edges, lay) == [("pkg.low", "pkg.top")]
+
+
+def test_function_length_check_finds_long_functions(tmp_path):
+    """A CONSTRUCTED module: a function of exactly 120 lines passes; a method of 121 lines, an async function
+    and a function nested in a short one over the limit are found, with their first lines."""
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+
+    def body(n: int, indent: str) -> str:
+        return "".join(f"{indent}x{i} = {i}\n" for i in range(n))
+
+    (pkg / "sub" / "mod.py").write_text(
+        "import functools\n\n\n"                                       # lines 1-3
+        "@functools.cache\ndef fits():\n" + body(119, "    ")            # 4: decorator, 5-124: 120 lines
+        + "\n\nclass C:\n    def method(self):\n" + body(120, "        ")  # 127 class, 128-248: 121 lines
+        + "\n\nasync def waits():\n" + body(121, "    ")                 # 251-372: 122 lines
+        + "\n\ndef outer():\n    def inner():\n" + body(121, "        ")  # 375 outer (123), 376 inner (122)
+        + "    return inner\n",
+        encoding="utf-8")
+    assert long_functions(pkg) == ["sub/mod.py:128 method (121 lines)", "sub/mod.py:251 waits (122 lines)",
+                                   "sub/mod.py:375 outer (124 lines)", "sub/mod.py:376 inner (122 lines)"]
+    assert long_functions(pkg, limit=200) == []
