@@ -63,12 +63,15 @@ _LAZY: dict[str, str] = {
     "successors": "klyngedata.registry",
     "import_file": "klyngedata.importing",
     "ruks_figures": "klyngedata.ruks",
+    "load_health_table": "klyngedata.dst.health_store",
+    "health_status": "klyngedata.dst.health_store",
 }
 """Public name -> the module that defines it (imported when the name is first used)."""
 
 if TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.api import clusters
     from klyngedata.crosswalks import crosswalk
+    from klyngedata.dst.health_store import health_status, load_health_table
     from klyngedata.geo import boundaries, choropleth, cluster_map
     from klyngedata.importing import import_file
     from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
@@ -114,12 +117,14 @@ __all__ = [
     "crosswalk",
     "divisions",
     "expected_counts",
+    "health_status",
     "hospitals",
     "import_file",
     "indicator_catalogue",
     "indicator_figures",
     "key_figures",
     "levels",
+    "load_health_table",
     "membership",
     "missing_figures",
     "municipalities",

@@ -156,6 +156,18 @@ def unrecognised(path: str | os.PathLike[str], *, short: bool = False) -> str:
     return f"{_SKIPPED}: found a {suffix or 'file without extension'!r} file; {EXPECTED}"
 
 
+def _health_table(path: Path) -> str | None:
+    """The StatBank health table a CSV export holds (by file name or header), None for a population table;
+    a header that fits several health tables is refused naming them."""
+    from klyngedata.dst.health_parse import detect_table
+
+    table, fits = detect_table(path.name, [c.strip() for c in _first_line(path).split(";")])
+    if table is None and fits:
+        raise DataFormatError(f"{path}: the header fits several StatBank health tables ({', '.join(fits)}); put the "
+                              "table's id in the file name (e.g. SYGP1.csv)")
+    return table.id if table is not None else None
+
+
 def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
     kind = sniff(path)
     if kind is None:  # in a folder: said in short (a README is skipped); a file named alone: said in full
@@ -163,6 +175,11 @@ def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
         # a saved StatBank answer that is not data was meant to be imported: it fails, also in a folder
         return ImportResult(str(path), "skipped" if message.startswith(_SKIPPED) else "failed", message=message)
     try:
+        if kind == "statbank_csv" and (health := _health_table(path)) is not None:
+            from klyngedata.dst.health_store import import_health_file
+
+            key, report, frame = import_health_file(path, data_dir, replace=replace, table=health)
+            return ImportResult(str(path), "imported", "health_table", key, len(frame), f"table {health}: {report}")
         if kind in {"statbank_csv", "tidy_population"}:
             frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
             frame = complete_totals(frame)

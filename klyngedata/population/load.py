@@ -60,13 +60,15 @@ def _age_text(meta: dict) -> str:
 
 
 def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None,
-                     client: Any = None, progress: Any = None, by_sex_age: bool | None = None) -> list[str]:
+                     client: Any = None, progress: Any = None, by_sex_age: bool | None = None,
+                     listing: list[dict] | None = None) -> list[str]:
     """Fetch population tables from StatBank into the cache; returns the cache keys written.
 
     ``tables`` default: FOLK1A (by sex and age), FOLK1AM (totals), the newest active FRKM projection.
     ``/tables`` is asked once; then each table's ``/tableinfo`` and ``/data`` (BULK, in chunks of periods).
     ``progress(table, done, total)`` is called after each chunk. The cache metadata keep the table's
-    ``updated`` (Danish local time made explicit) and ``footnote``.
+    ``updated`` (Danish local time made explicit) and ``footnote``. ``listing``: a ``/tables`` answer already
+    fetched (it is then not asked again).
 
     Example
     -------
@@ -79,7 +81,7 @@ def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.
     client = client or StatBankClient()
     wanted = list(tables) if tables else list(DEFAULT_FETCH)
     try:
-        listing = client.tables()
+        listing = listing if listing is not None else client.tables()
     except DstApiError as exc:  # name what was being fetched
         if getattr(exc, "table", "") is None:
             exc.table = ", ".join(t.upper() for t in wanted)

@@ -2,8 +2,9 @@
 
 Inside klyngedata a sex is ``"total"``, ``"male"`` or ``"female"``. Accepted on input: StatBank codes
 (``TOT``, ``1``, ``2``, ``M``, ``K``), Danish and English texts (``I alt``, ``Køn i alt``, ``Begge køn``,
-``Mænd``, ``Kvinder``, ``Drenge``, ``Piger``, ``Total``, ``Men``, ``Women``, ``Boys``, ``Girls``), the API names
-(``total``, ``male``, ``female``) and ``CodeAndValue`` cells (``1 Mænd``: code and text must agree).
+``Mænd og kvinder i alt``, ``Mænd``, ``Kvinder``, ``Drenge``, ``Piger``, ``Total``, ``Men``, ``Women``, ``Boys``,
+``Girls``), the API names (``total``, ``male``, ``female``) and ``CodeAndValue`` cells (``1 Mænd``: code and
+text must agree).
 
 Codes a table defines for itself (e.g. ``100`` for both sexes) are not guessed here: a table's values are
 resolved from its metadata by their texts.
@@ -26,7 +27,8 @@ SEX_DA = {"total": "I alt", "male": "Mænd", "female": "Kvinder"}
 _CODES = {"TOT": "total", "T": "total", "1": "male", "2": "female", "M": "male", "K": "female", "F": "female"}
 _TEXTS = {
     "total": "total", "i alt": "total", "ialt": "total", "køn i alt": "total", "begge køn": "total",
-    "sex, total": "total", "both sexes": "total",
+    "sex, total": "total", "both sexes": "total", "mænd og kvinder i alt": "total", "mænd og kvinder": "total",
+    "men and women, total": "total", "men and women": "total",
     "male": "male", "males": "male", "men": "male", "man": "male", "mænd": "male", "mand": "male",
     "drenge": "male", "dreng": "male", "boys": "male", "boy": "male",
     "female": "female", "females": "female", "women": "female", "woman": "female", "kvinder": "female",

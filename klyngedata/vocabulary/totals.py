@@ -18,7 +18,8 @@ __all__ = ["TOTAL_IDS", "TOTAL_TEXTS", "is_total"]
 TOTAL_IDS = frozenset({"TOT", "IALT", "I ALT"})
 TOTAL_TEXTS = frozenset({
     "i alt", "ialt", "total", "totalt", "alle", "all", "alder i alt", "alder, i alt", "alle aldre", "age, total",
-    "all ages", "køn i alt", "begge køn", "sex, total", "both sexes", "total, all ages",
+    "all ages", "køn i alt", "begge køn", "sex, total", "both sexes", "total, all ages", "mænd og kvinder i alt",
+    "men and women, total",
 })
 
 
