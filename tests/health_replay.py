@@ -198,8 +198,8 @@ def tableinfo(c: Constructed, row: dict) -> dict:
 class HealthReplay(StatBankReplay):
     """The recorded-API replay serving the CONSTRUCTED health tables too (``constructed``: table → metadata)."""
 
-    def __init__(self, root=None) -> None:
-        super().__init__(root)
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
         folk1a = self.tableinfos[("FOLK1A", "da")]
         self.constructed = constructed_tables(folk1a)
         for tid, c in self.constructed.items():

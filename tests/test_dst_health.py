@@ -21,6 +21,7 @@ from klyngedata.dst.health_store import health_status, load_health_table
 from klyngedata.dst.health_tables import TABLES
 from klyngedata.exceptions import UnknownValue
 from tests.health_replay import HealthReplay, expected_rows
+from tests.kk_replay import KKReplay
 
 # a few periods of each table keep the test fast (the replay lists only these; a recorded subset)
 PUBLISHED = {"FOLK1A": ["2025K3"], "FOLK1AM": ["2025M07"], "FRKM125": ["2025", "2026"], "FOD207": ["2023", "2024"],
@@ -29,9 +30,13 @@ PUBLISHED = {"FOLK1A": ["2025K3"], "FOLK1AM": ["2025M07"], "FRKM125": ["2025", "
              "AED08": ["2024"], "HISBK": ["2019:2023", "2020:2024"], "FODIE": ["2024"]}
 
 
+class FullReplay(HealthReplay, KKReplay):
+    """The recorded DST API with the CONSTRUCTED health tables, and København's statbank under /v1/s30/."""
+
+
 @pytest.fixture
 def replay(monkeypatch):
-    with HealthReplay() as r:
+    with FullReplay() as r:
         r.published.update(PUBLISHED)
         monkeypatch.setenv("KLYNGEDATA_STATBANK_URL", r.url)
         monkeypatch.delenv("KLYNGEDATA_OFFLINE", raising=False)
@@ -71,7 +76,7 @@ def test_data_fetch_gets_population_and_every_health_table(replay, tmp_path):
     assert res.exit_code == 0, res.output
     assert_api_rules(replay)
     cache = Cache(tmp_path)
-    assert {"population/FOLK1A", "population/FOLK1AM", "population/FRKM125"} <= set(cache.keys())
+    assert {"population/FOLK1A", "population/FOLK1AM", "population/FRKM125", "population/units"} <= set(cache.keys())
     for table in TABLES:
         frame = load_health_table(table, data_dir=tmp_path)
         assert list(frame.columns) == COLUMNS and (frame["table"] == table).all()
