@@ -70,8 +70,20 @@ def complete_grid(frame: pd.DataFrame, res: Resolution, periods: Sequence[str]) 
 
     Example
     -------
-    >>> complete_grid  # doctest: +ELLIPSIS
-    <function complete_grid at ...>
+    >>> from klyngedata.dst.health_parse import read_answer
+    >>> from klyngedata.dst.health_resolve import resolve
+    >>> from klyngedata.dst.health_tables import table
+    >>> INFO = {"id": "FOD207", "variables": [  # constructed example, shaped like a /tableinfo answer
+    ...     {"id": "OMRÅDE", "text": "område", "values": [{"id": "851", "text": "Aalborg"}]},
+    ...     {"id": "ALDER", "text": "alder", "values": [{"id": "IALT", "text": "Alder i alt"},
+    ...                                                 {"id": "0", "text": "0 år"}]},
+    ...     {"id": "KØN", "text": "køn", "values": [{"id": "TOT", "text": "I alt"}]},
+    ...     {"id": "Tid", "text": "tid", "time": True, "values": [{"id": "2024", "text": "2024"}]}]}
+    >>> res = resolve(table("FOD207"), INFO)
+    >>> answer = read_answer("OMRÅDE;ALDER;KØN;TID;INDHOLD\\n851 Aalborg;IALT Alder i alt;TOT I alt;2024 2024;4\\n"
+    ...                      .encode(), res, file="constructed BULK answer without the age-0 cell")
+    >>> complete_grid(answer, res, ["2024"])[["age_total", "value"]].values.tolist()
+    [[True, 4], [False, 0]]
     """
     parts: dict[str, list] = {}
     for col in res.columns:
@@ -144,8 +156,18 @@ def derive_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
     Example
     -------
-    >>> derive_totals  # doctest: +ELLIPSIS
-    <function derive_totals at ...>
+    >>> from klyngedata.dst.health_parse import finish
+    >>> parts = finish(pd.DataFrame({  # constructed example: births by the child's sex and the mother's age
+    ...     "table": "FODIE", "area_level": "municipality", "area_code": "0851", "municipality_code": "0851",
+    ...     "sex": ["male", "female", "male", "female"], "age_lo": [20, 20, 21, 21], "age_hi": [20, 20, 21, 21],
+    ...     "age_total": False, "measure": "live_births", "measure_code": None, "measure_da": "Levendefødte",
+    ...     "period": "2024", "value": pd.array([3, 4, 5, None], dtype="Int64"), "reason_da": None}))
+    >>> out, derived = derive_totals(parts)
+    >>> derived, out[out["sex"] == "total"]["value"].tolist()
+    (['sex', 'age'], [7, <NA>, <NA>])
+    >>> totals = out[out["age_total"]]
+    >>> list(zip(totals["sex"], totals["value"].tolist(), strict=True))
+    [('male', 8), ('female', <NA>), ('total', <NA>)]
     """
     derived = []
     if not (frame["sex"] == "total").any() and frame["sex"].isin(["male", "female"]).any():
