@@ -341,7 +341,8 @@ def test_data_fetch_includes_the_bydele_by_default_and_an_option_limits_it(tmp_p
     with KKReplay() as replay:
         monkeypatch.setenv("KLYNGEDATA_STATBANK_URL", replay.url)
         replay.published.update({"FOLK1A": DST_QUARTERS, "FOLK1AM": ["2025M07"], "FRKM125": ["2025", "2026"]})
-        res = CliRunner().invoke(main, ["data", "fetch", "--data-dir", str(tmp_path)])
+        # the population tables by default (the health tables are fetched too without --only: tests/test_dst_health)
+        res = CliRunner().invoke(main, ["data", "fetch", "--only", "population", "--data-dir", str(tmp_path)])
         assert res.exit_code == 0, res.output
         assert "population/units: KKBEF1 (Københavns Kommune)" in res.output
         assert "4 checked against Statistics Denmark's total, 1 unchecked, 0 not stored" in res.output
