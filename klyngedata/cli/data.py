@@ -39,9 +39,9 @@ def _wanted(tables: tuple[str, ...], only: str | None) -> tuple[list[str], list[
 
 
 def _offline() -> bool:
-    import os
+    from klyngedata.settings import current
 
-    return os.environ.get("KLYNGEDATA_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+    return current().offline
 
 
 @data.command("fetch")
