@@ -96,3 +96,25 @@ def test_the_papermill_engine_is_registered_as_papermill_documents():
     assert papermill_engines.get_engine(engine_name()) is WarmKernelEngine
     installed = [ep for ep in metadata.entry_points(group="papermill.engine") if ep.name == "klyngedata-warm"]
     assert all(ep.value == "klyngedata.reports.engine:WarmKernelEngine" for ep in installed)
+
+
+@pytest.mark.parametrize("first", [
+    "import klyngedata.reports.engine as engine",
+    "from klyngedata.reports.engine import WarmKernelEngine",
+    "import papermill",
+])
+def test_the_engine_module_imports_before_or_after_papermill(first):
+    """papermill loads its engines' entry points (this engine) while it is first imported: the engine module
+    imported first, its class imported first or papermill imported first, papermill ends up with the class the
+    module gives (a fresh process each: the order of first imports is the point)."""
+    import subprocess
+    import sys
+
+    code = (f"{first}\n"
+            "from papermill.engines import papermill_engines\n"
+            "from klyngedata.reports.engine import WarmKernelEngine, engine_name\n"
+            "assert papermill_engines.get_engine(engine_name()) is WarmKernelEngine\n"
+            "print(WarmKernelEngine.__module__, WarmKernelEngine.__qualname__)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["klyngedata.reports.engine", "WarmKernelEngine"]
