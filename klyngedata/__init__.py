@@ -13,11 +13,13 @@ Example
 
 from __future__ import annotations
 
-import importlib
-import sys
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import sys as _sys
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from klyngedata import lazy
+from klyngedata import lazy as _lazy
+from klyngedata import showing as _showing
 from klyngedata.exceptions import (
     ArgumentError,
     CacheCorrupt,
@@ -26,6 +28,7 @@ from klyngedata.exceptions import (
     DataNotAvailable,
     ImportRefused,
     KlyngedataError,
+    KlyngedataWarning,
 )
 from klyngedata.logs import set_verbose
 
@@ -68,7 +71,7 @@ _LAZY: dict[str, str] = {
 }
 """Public name -> the module that defines it (imported when the name is first used)."""
 
-if TYPE_CHECKING:  # static analysers and IDEs see the real objects
+if _TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.api import clusters
     from klyngedata.crosswalks import crosswalk
     from klyngedata.dst.health_store import health_status, load_health_table
@@ -105,6 +108,7 @@ __all__ = [
     "DataNotAvailable",
     "ImportRefused",
     "KlyngedataError",
+    "KlyngedataWarning",
     "Municipality",
     "__version__",
     "age_pyramid",
@@ -142,10 +146,10 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """``kd.reports`` / ``kd.run_reports`` import papermill/nbconvert only when used."""
     if name == "reports":
-        return importlib.import_module("klyngedata.reports")
+        return _importlib.import_module("klyngedata.reports")
     if name == "run_reports":
         from klyngedata.reports import run
 
@@ -153,4 +157,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'klyngedata' has no attribute {name!r}")
 
 
-lazy.install(sys.modules[__name__], _LAZY)
+_PUBLIC = sorted({*__all__, "reports", "run_reports"})
+"""What ``dir(kd)`` and tab completion list: the public API (no imported helpers, no submodules)."""
+
+_lazy.install(_sys.modules[__name__], _LAZY, public=_PUBLIC)
+_showing.install()  # klyngedata's warnings about the data: the Danish message alone, where it matters

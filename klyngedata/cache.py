@@ -80,6 +80,9 @@ HOW_TO_GET_DATA = (
     "The data directory is set by the `data_dir` argument or the environment variable "
     f"{ENV_DATA_DIR}."
 )
+GET_DATA_HINT = ("get it with `klyngedata data fetch` (Statistics Denmark's StatBank, needs internet) or "
+                 "`klyngedata data import PATH` (a StatBank export you downloaded)")
+"""The end of a one-sentence error about missing data (the notebook shows that sentence alone)."""
 
 _LOCKS: dict[str, Any] = {}
 _LOCKS_GUARD = threading.Lock()

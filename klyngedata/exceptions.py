@@ -1,14 +1,78 @@
-"""One exception hierarchy for klyngedata.
+"""One exception hierarchy for klyngedata, and its warnings about the data.
 
 Every error the package raises on purpose derives from :class:`KlyngedataError`, so a caller
-(or the CLI) can catch one type and show its message.
+(or the CLI) can catch one type and show its message. In IPython and JupyterLab such an error is shown as
+its message alone (``_render_traceback_``, IPython's hook for exceptions that render themselves): the traceback
+through klyngedata's internals says nothing to an analyst (``%tb`` still shows it; so do reports and
+``kd.set_verbose("DEBUG")``). Warnings about the data are :class:`KlyngedataWarning` with a Danish message,
+raised by :func:`warn` at the analyst's own line of code.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import traceback
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 
 class KlyngedataError(Exception):
-    """Base class of all klyngedata errors."""
+    """Base class of all klyngedata errors.
+
+    Example
+    -------
+    >>> KlyngedataError("no such cluster")._render_traceback_()
+    ['KlyngedataError: no such cluster']
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error: ``Type: message`` (the full traceback in report runs, where the
+        executed notebook is the record of a failure, and with ``kd.set_verbose("DEBUG")``)."""
+        from klyngedata import settings
+
+        full = settings.current().report_mode or logging.getLogger("klyngedata").getEffectiveLevel() <= logging.DEBUG
+        if full:
+            return "".join(traceback.format_exception(type(self), self, self.__traceback__)).splitlines()
+        return [f"{type(self).__name__}: {self}"]
+
+
+class KlyngedataWarning(UserWarning):
+    """A warning about the data (a split municipality not allocated, a source that disagrees with itself),
+    with a Danish message; see :func:`warn`."""
+
+
+def warn(message: str, category: type[Warning] = KlyngedataWarning) -> None:
+    """Warn at the analyst's line of code: the line that called into klyngedata (the caller of the outermost
+    klyngedata frame), not an internal line, so the warning is shown once per place it matters (Python's
+    default filter) and names the analyst's own code.
+
+    Example
+    -------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("København er delt")
+    >>> str(caught[0].message), caught[0].category.__name__
+    ('København er delt', 'KlyngedataWarning')
+    """
+    frame = sys._getframe(1)
+    outermost = None
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            outermost = frame
+        frame = frame.f_back
+    caller = outermost.f_back if outermost is not None else None
+    if caller is None:
+        warnings.warn(message, category, stacklevel=2)
+        return
+    module_globals = caller.f_globals
+    warnings.warn_explicit(message, category, caller.f_code.co_filename, caller.f_lineno,
+                           module=module_globals.get("__name__"),
+                           registry=module_globals.setdefault("__warningregistry__", {}),
+                           module_globals=module_globals)
 
 
 class RegistryError(KlyngedataError):

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import importlib
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
 class _LazyPackage(types.ModuleType):
     _lazy: Mapping[str, str] = {}
+    _public: tuple[str, ...] | None = None
 
     def __getattr__(self, name: str) -> Any:
         lazy = type(self)._lazy
@@ -35,6 +36,8 @@ class _LazyPackage(types.ModuleType):
         raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
 
     def __dir__(self) -> list[str]:
+        if type(self)._public is not None:
+            return list(type(self)._public)
         return sorted({*self.__dict__, *type(self)._lazy})
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -45,9 +48,19 @@ class _LazyPackage(types.ModuleType):
         super().__setattr__(name, value)
 
 
-def install(module: types.ModuleType, mapping: Mapping[str, str]) -> None:
-    """Make ``module`` resolve ``mapping``'s names lazily (see the module docstring)."""
-    module.__class__ = type(f"Lazy_{module.__name__.replace('.', '_')}", (_LazyPackage,), {"_lazy": dict(mapping)})
+def install(module: types.ModuleType, mapping: Mapping[str, str], public: Iterable[str] | None = None) -> None:
+    """Make ``module`` resolve ``mapping``'s names lazily (see the module docstring); with ``public``,
+    ``dir(module)`` (and so tab completion) lists those names only.
+
+    Example
+    -------
+    >>> pkg = types.ModuleType("demo")
+    >>> install(pkg, {"dumps": "json"}, public=["dumps"])
+    >>> dir(pkg)
+    ['dumps']
+    """
+    attrs = {"_lazy": dict(mapping), "_public": None if public is None else tuple(sorted(public))}
+    module.__class__ = type(f"Lazy_{module.__name__.replace('.', '_')}", (_LazyPackage,), attrs)
 
 
 class _LazyModule:

@@ -226,7 +226,7 @@ def test_ages_follow_the_bydel_table_up_to_its_open_top_group(fetched, monkeypat
     b = broad[broad["entity_id"] == "hovedstaden-byen"].set_index("age_group")["population"]
     assert b["80+"] == sum(kk[a] for a in range(80, 100)) + sum(frb[a] for a in range(80, 126))
     assert b.sum() == _hand_sums(replay, "2025K3")["hovedstaden-byen"]
-    with pytest.warns(PopulationWarning, match="ikke-fordelt"):  # 95-99 and 100+ straddle KK's 99+: not split
+    with pytest.warns(PopulationWarning, match="ikke fordelt på"):  # 95-99 and 100+ straddle KK's 99+: not split
         five = population("cluster", division="sundhedsklynger-2022", period="2025K3", age_groups="5y", data_dir=d)
     rest = five[five["entity_id"] == "0101:ikke-fordelt"]
     assert set(rest.loc[rest["population"] > 0, "age_group"]) == {"95-99", "100+"}
@@ -291,7 +291,7 @@ def test_a_sum_that_disagrees_with_dst_is_reported_and_not_stored(tmp_path, monk
     units = Cache(tmp_path).read("population/units")
     assert pd.Period("2025Q1") not in set(units["period"]) and pd.Period("2025Q2") in set(units["period"])
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    with pytest.warns(PopulationWarning, match="do not cover all of it in 1 period"):
+    with pytest.warns(PopulationWarning, match="ikke hele kommunen i 1 periode;"):
         cl = population("cluster", division="sundhedsklynger-2022", period=["2025K1", "2025K2"], data_dir=tmp_path)
     rest = cl[cl["entity_id"].str.startswith("0101:")].set_index(["entity_id", "period"])["population"]
     assert rest[("0101:ikke-fordelt", pd.Period("2025Q1"))] == dst  # not stored: nothing allocated that quarter

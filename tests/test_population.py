@@ -304,7 +304,7 @@ def test_own_region_and_country_rows_are_used_not_a_partial_sum(tmp_path):
     lines += [f"{int(c)};2024M01;1" for c in registry.municipalities()["municipality_code"]] + ["411;2024M01;0"]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     import_file(path, data_dir=tmp_path / "e")
-    with pytest.warns(PopulationWarning, match="sum of municipalities 98 differs from the source's own row 1"):
+    with pytest.warns(PopulationWarning, match=r"summen af kommunerne \(98\) afviger fra kildens egen række \(1\)"):
         dk = population("country", period="2024M01", data_dir=tmp_path / "e")
     assert dk["population"].tolist() == [1]
 

@@ -18,6 +18,7 @@ import pytest
 
 import klyngedata.dst.client
 from klyngedata.cache import Cache
+from klyngedata.formatting import datetime_da
 from klyngedata.population import PopulationWarning, population
 from tests.statbank_replay import StatBankReplay
 
@@ -138,8 +139,9 @@ def test_unreachable_statbank_warns_and_uses_the_cache(statbank, tmp_path):
     assert statbank.sleeps == [1.0]
     assert _values(df) == _expected(statbank, ["2024K2"])
     msg = str(rec[0].message)
-    assert msg == (f"StatBank not reachable (StatBankError); using FOLK1A cached {stamp} "
-                   "(3.0 days old; newest period 2024K2)")
+    assert msg == (f"Statistikbanken kunne ikke nås, så de gemte tal bruges: FOLK1A hentet {datetime_da(stamp)} "
+                   "(3,0 dage gammel; nyeste periode 2. kvt. 2024).")
+    assert rec[0].filename == __file__  # at the caller's line, not inside klyngedata
 
 
 def test_statbank_refusing_connections_warns_and_uses_the_cache(statbank, tmp_path, monkeypatch):
@@ -149,7 +151,7 @@ def test_statbank_refusing_connections_warns_and_uses_the_cache(statbank, tmp_pa
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("KLYNGEDATA_STATBANK_URL", f"http://127.0.0.1:{port}/v1")
-    with pytest.warns(PopulationWarning, match=r"^StatBank not reachable .*newest period 2024K2\)$"):
+    with pytest.warns(PopulationWarning, match=r"^Statistikbanken kunne ikke nås, .*periode 2\. kvt\. 2024\)\.$"):
         df = population("municipality", period="all", data_dir=tmp_path)
     assert len(df) == 2 * 99 and _values(df) == _expected(statbank, ["2024K1", "2024K2"])
     assert statbank.sleeps == [1.0]  # connection refused is retried once, with backoff
@@ -177,7 +179,8 @@ def test_offline_never_touches_the_network(statbank, tmp_path, monkeypatch):
     assert _values(df) == _expected(statbank, ["2024K2"])
     assert df.attrs["provenance"][0]["fetched_at"] == stamp
     # refresh=True offline: the cache is used with a warning saying how old it is
-    with pytest.warns(PopulationWarning, match=r"offline .*FOLK1A cached .*\(5\.0 days old; newest period 2024K2\)"):
+    with pytest.warns(PopulationWarning, match=r"KLYNGEDATA_OFFLINE=1 er sat .*FOLK1A hentet .*\(5,0 dage gammel; "
+                                               r"nyeste periode 2\. kvt\. 2024\)"):
         df = population("municipality", period="latest", data_dir=tmp_path, refresh=True)
     assert _values(df) == _expected(statbank, ["2024K2"])
     assert len(statbank.log) == 3  # only the first fetch, made online

@@ -4,23 +4,24 @@ fetching from StatBank when online, the daily re-check, and reading only the row
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import threading
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from klyngedata import settings
-from klyngedata.cache import HOW_TO_GET_DATA, Cache
-from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError
+from klyngedata.cache import GET_DATA_HINT, HOW_TO_GET_DATA, Cache
+from klyngedata.exceptions import DataNotAvailable, DstApiError, KlyngedataError, KlyngedataWarning, warn
+from klyngedata.formatting import datetime_da
 from klyngedata.sources import (
     population_key,
     store_population,
 )
-from klyngedata.vocabulary import parse_period
+from klyngedata.vocabulary import parse_period, period_text_da
 
 ENV_OFFLINE = settings.VARIABLES["offline"]
 RECHECK_AFTER = dt.timedelta(days=1)
@@ -34,9 +35,12 @@ NO_CLUSTER_SUFFIX = ":ingen-klynge"
 # what `klyngedata data fetch` pulls by default: table -> by sex and age?
 DEFAULT_FETCH = {"FOLK1A": True, "FOLK1AM": False, "FRKM": True}
 
+log = logging.getLogger(__name__)
 
-class PopulationWarning(UserWarning):
-    """Warnings about population data (stale cache, unallocated split municipalities, source mismatches)."""
+
+class PopulationWarning(KlyngedataWarning):
+    """Warnings about population data (stale cache, unallocated split municipalities, source mismatches), in
+    Danish, raised at the analyst's line of code (:func:`klyngedata.exceptions.warn`)."""
 
 
 
@@ -49,14 +53,19 @@ def _offline() -> bool:
 
 
 def _age_text(meta: dict) -> str:
+    """The cached table and its age in Danish: ``'FOLK1A hentet 4. december 2026 kl. 10.00 (3,0 dage gammel;
+    nyeste periode 2. kvt. 2024)'``."""
     stamp = meta.get("fetched_at") or meta.get("imported_at") or meta.get("written_at")
+    how = "hentet" if meta.get("fetched_at") else "indlæst"
     try:
         when = dt.datetime.fromisoformat(str(stamp))
         days = (dt.datetime.now(dt.UTC) - when).total_seconds() / 86400
         newest = max(meta.get("periods") or ["?"])
-        return f"{meta.get('table')} cached {stamp} ({days:.1f} days old; newest period {newest})"
+        days_da = f"{days:.1f}".replace(".", ",")
+        return (f"{meta.get('table')} {how} {datetime_da(when)} ({days_da} dage gammel; nyeste periode "
+                f"{period_text_da(newest)})")
     except (TypeError, ValueError):
-        return f"{meta.get('table')} cached (age unknown)"
+        return f"{meta.get('table')} (alderen er ukendt)"
 
 
 def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None,
@@ -190,7 +199,7 @@ def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] 
             fetch_population([table], data_dir=cache.data_dir)
         except (DstApiError, OSError):
             _read(cache, key, rows)
-        warnings.warn(f"the cached {table} was corrupt and has been fetched again", PopulationWarning, stacklevel=3)
+        warn(f"Den gemte tabel {table} var beskadiget og er hentet igen fra Statistikbanken.", PopulationWarning)
         return _read(cache, key, rows)
     if meta is not None and not refresh:
         stale = False
@@ -212,8 +221,8 @@ def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] 
                                  by_sex_age=bool(meta.get("by_sex_age", DEFAULT_FETCH.get(table, True))))
                 return _read(cache, key, rows)
         except (DstApiError, OSError) as exc:
-            warnings.warn(f"StatBank not reachable ({exc.__class__.__name__}); using {_age_text(meta)}",
-                          PopulationWarning, stacklevel=3)
+            log.info("StatBank not reachable (%s: %s); using the cached %s", type(exc).__name__, exc, table)
+            warn(f"Statistikbanken kunne ikke nås, så de gemte tal bruges: {_age_text(meta)}.", PopulationWarning)
             return _read(cache, key, rows)
         checked = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         try:  # current: note the check so that the next one is a day later, not on every call
@@ -223,26 +232,32 @@ def _load_table_rows(cache: Cache, table: str, refresh: bool, rows: list[tuple] 
         return _read(cache, key, rows)
     if _offline():
         if meta is not None:  # refresh=True offline: the cache is all there is
-            warnings.warn(f"offline (${ENV_OFFLINE} is set): not refreshing; using {_age_text(meta)}",
-                          PopulationWarning, stacklevel=3)
+            warn(f"Tallene opdateres ikke, fordi {ENV_OFFLINE}=1 er sat (klyngedata arbejder offline); de gemte tal "
+                 f"bruges: {_age_text(meta)}.", PopulationWarning)
             return _read(cache, key, rows)
-        raise DataNotAvailable(f"No cached population table {table} in {cache.root} and offline "
-                               f"(${ENV_OFFLINE} is set). {HOW_TO_GET_DATA}")
+        log.info("data directory: %s", cache.root)
+        raise DataNotAvailable(f"No cached population table {table}, and offline ({ENV_OFFLINE}=1 is set, so "
+                               f"nothing is fetched): {GET_DATA_HINT}, into the data directory chosen by "
+                               f"`data_dir=` or {settings.VARIABLES['data_dir']}.")
     try:
         fetch_population([table], data_dir=cache.data_dir)
     except (DstApiError, OSError) as exc:
         if meta is not None:
-            warnings.warn(f"refresh failed ({exc}); using {_age_text(meta)}", PopulationWarning, stacklevel=3)
+            log.info("refresh of %s failed (%s: %s)", table, type(exc).__name__, exc)
+            warn(f"Tallene kunne ikke opdateres fra Statistikbanken, så de gemte tal bruges: {_age_text(meta)}.",
+                 PopulationWarning)
         else:
-            raise DataNotAvailable(f"No cached population table {table} in {cache.root}, and fetching it from "
-                                   f"StatBank failed: {exc}. {HOW_TO_GET_DATA}") from exc
+            log.info("data directory: %s", cache.root)
+            raise DataNotAvailable(f"No cached population table {table}, and fetching it from StatBank failed "
+                                   f"({exc}); {GET_DATA_HINT}.") from exc
     return _read(cache, _cached_key(cache, "projection") if table.upper() == "FRKM" else population_key(table), rows)
 
 
 def _cached_key(cache: Cache, kind: str) -> str:
     tables = _cached_tables(cache, kind)
     if not tables:
-        raise DataNotAvailable(f"no {kind} population in {cache.root}. {HOW_TO_GET_DATA}")
+        log.info("data directory: %s", cache.root)
+        raise DataNotAvailable(f"No {kind} population in the data: {GET_DATA_HINT}.")
     return population_key(tables[0])
 
 

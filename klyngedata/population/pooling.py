@@ -4,7 +4,7 @@ source's own region/Denmark rows."""
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,12 +12,16 @@ import numpy as np
 import pandas as pd
 
 from klyngedata.cache import Cache
-from klyngedata.exceptions import KlyngedataError
+from klyngedata.exceptions import KlyngedataError, warn
+from klyngedata.formatting import number
 from klyngedata.population.groups import count_groups, decategorized, group_ids, group_sums, join_rows
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
 from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
 from klyngedata.registry.words import words
 from klyngedata.sources import UNPLACED_UNIT
+from klyngedata.vocabulary import period_text_da
+
+log = logging.getLogger(__name__)
 
 
 def _largest_remainder(values: pd.Series, shares: pd.Series, groups: np.ndarray) -> pd.Series:
@@ -227,12 +231,14 @@ def _unit_splits(mun: pd.DataFrame, units_mem: pd.DataFrame, unit_pop: pd.DataFr
         known = rest["population"].notna() & ~complete
         if (rest.loc[known, "population"] != 0).any():
             n_periods = rest.loc[known & (rest["population"] != 0), "period"].nunique()
-            warnings.warn(
-                f"{names.get(code, code)} ({code}) is split between clusters by {m['unit_type'].iloc[0]}, "
-                f"but unit populations do not cover all of it in {n_periods} period(s); the rest is "
-                f"reported in the row '{code}{UNALLOCATED_SUFFIX}' instead of being guessed. "
-                "Import unit populations (municipality_code, unit_type, unit_code, period, population) with "
-                "`klyngedata data import PATH`.", PopulationWarning, stacklevel=4)
+            unit = str(m["unit_type"].iloc[0])
+            navn = names.get(code, code)
+            warn(words(div).fill(
+                "{navn} er delt mellem {sundhedsklyngerne} efter {enhed}, men {enhed}enes befolkningstal dækker "
+                "ikke hele kommunen i {n} {perioder}; resten står i rækken »{navn} (ikke fordelt på {klynger})« "
+                "i stedet for at blive gættet. Indlæs {enhed}enes befolkningstal for at fordele {navn}.",
+                navn=navn, enhed=unit, n=str(n_periods), perioder="periode" if n_periods == 1 else "perioder"),
+                PopulationWarning)
         cols = ["cluster_id", "cluster_name", "region_code", *group, "population", "_missing"]
         outside = "{navn} (uden for " + m["unit_type"].iloc[0] + "ene, ikke i {en} {sundhedsklynge})"
         for done, suffix, label in ((False, UNALLOCATED_SUFFIX, "{navn} (ikke fordelt på {klynger})"),
@@ -461,9 +467,11 @@ def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: An
                      dtype=bool)
     if diff.any():
         r = merged[diff].iloc[0]
-        warnings.warn(f"{area} {r['entity_id']} {r['period']}: sum of municipalities {r['population']} differs "
-                      f"from the source's own row {r['population_own']}; the source's row is used",
-                      PopulationWarning, stacklevel=3)
+        log.info("%s %s %s: sum of municipalities %s differs from the source's own row %s", area, r["entity_id"],
+                 r["period"], r["population"], r["population_own"])
+        warn(f"{names.get(r['entity_id'], r['entity_id'])}, {period_text_da(r['period'], stock=True)}: summen af "
+             f"kommunerne ({number(r['population'])}) afviger fra kildens egen række ({number(r['population_own'])}); "
+             "kildens tal bruges.", PopulationWarning)
     merged.loc[has_own, "population"] = merged.loc[has_own, "population_own"]
     merged.loc[has_own, "_missing"] = merged.loc[has_own, "_missing_own"]
     merged["entity_name"] = merged["entity_id"].map(names)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from klyngedata.cache import HOW_TO_GET_DATA
+from klyngedata.cache import GET_DATA_HINT
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.population.load import AGE_GROUPS
 from klyngedata.vocabulary import AgeBand, period_code
@@ -67,7 +67,7 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
             lo, hi = (min(have), max(have)) if have else ("-", "-")
             raise DataNotAvailable(f"period(s) {', '.join(period_code(p) for p in missing)} not in the cached "
                                    f"{table} (it has {period_code(lo) if have else '-'}..."
-                                   f"{period_code(hi) if have else '-'}). {HOW_TO_GET_DATA}")
+                                   f"{period_code(hi) if have else '-'}): {GET_DATA_HINT}.")
         mask &= base["period"].isin(periods).to_numpy()
     want_sex = "sex" in by
     want_age = "age" in by or age_groups is not None
@@ -77,7 +77,7 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
     if not mask.any() and area_level == "municipality":
         table = base.attrs.get("provenance", {}).get("table")
         raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
-                               f"age_groups={age_groups!r}. {HOW_TO_GET_DATA}")
+                               f"age_groups={age_groups!r}: {GET_DATA_HINT}.")
     cols = ["area_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
     # every row selected (a table read with the selection's filters): no copy of millions of rows
     df = (base[cols] if mask.all() else base.loc[mask, cols]).rename(columns={"area_code": "entity_id"})

@@ -16,6 +16,12 @@ Example
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from klyngedata import showing
 from klyngedata.reports.sections import Sections
 from klyngedata.reports.unit_data import (  # noqa: F401  (re-exported: the constants' historical home)
     GROWTH_PCT_FIGURES,
@@ -40,3 +46,17 @@ class ClusterReport(Sections):
     >>> r = ClusterReport("nordjylland-nord", period="latest")  # doctest: +SKIP
     >>> r.keyfigure_table()  # doctest: +SKIP
     """
+
+
+def _explained(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def block(*args: Any, **kwargs: Any) -> Any:
+        with showing.explained():  # the report says it in its own words (e.g. the split in the header)
+            return method(*args, **kwargs)
+
+    return block
+
+
+for _name, _method in inspect.getmembers(Sections, inspect.isfunction):
+    if not _name.startswith("_"):  # every block a notebook cell shows: data warnings go to the log
+        setattr(ClusterReport, _name, _explained(_method))
