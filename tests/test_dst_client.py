@@ -308,7 +308,7 @@ def test_missing_cells_propagate_through_fetch_and_aggregation(replay, tmp_path,
     assert reg.loc["1082", "population"] == replay.count("FOLK1A", "2025K3", OMRÅDE="082", KØN="TOT",
                                                          ALDER="IALT", CIVILSTAND="TOT")
     assert pd.isna(reg.loc["1082", "reason_da"])
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         prev = population("cluster", period="2025K2", data_dir=tmp_path)
     assert prev["population"].notna().all()  # the quarter before is complete
 

@@ -124,7 +124,7 @@ def _klynge_nord_from_raw_csv(path: Path, period: str) -> int:
 def test_trend_of_klynge_nord_on_the_real_file(imported_data_dir, population_dir):
     from klyngedata.population import population
 
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         pop = population(level="cluster", period="all", data_dir=imported_data_dir)
     rows = pop[pop["entity_id"] == "nordjylland-nord"]
     fig = figures.population_trend(rows)

@@ -162,7 +162,7 @@ def test_unit_split_uses_unit_population(tmp_path, population_dir):
     (tmp_path / "units.csv").write_text("municipality_code,unit_type,unit_code,period,population\n"
                                         + "\n".join(rows) + "\n")
     import_file(tmp_path / "units.csv", data_dir=d)
-    with pytest.warns(PopulationWarning, match=r"do not cover all of it in 1 period\(s\)"):
+    with pytest.warns(PopulationWarning, match="ikke hele kommunen i 1 periode;"):
         cl = population("cluster", period="2024M01", data_dir=d)
     mun = population("municipality", period="2024M01", data_dir=d)
     kbh_total = int(mun.loc[mun["entity_id"] == "0101", "population"].iloc[0])
@@ -349,7 +349,7 @@ def test_absent_member_makes_the_cluster_missing_not_a_partial_sum(population_di
     cluster is missing with the reason; region and Denmark come from the file's own rows (real values)."""
     path = _real_file_without(population_dir, tmp_path, FOLK1AM_FILE, "Aalborg")
     import_file(path, data_dir=tmp_path / "d")
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         cl = population("cluster", period="2024M04", data_dir=tmp_path / "d").set_index("entity_id")
     midt = cl.loc["nordjylland-midt"]
     assert pd.isna(midt["population"])

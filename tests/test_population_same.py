@@ -210,7 +210,7 @@ def test_scenario_covers_what_it_claims(scenario, monkeypatch):
     assert any("afviger fra kildens egen række" in w for v in expected.values() for w in v["warnings"])
     assert expected["cluster:sundhedsklynger-2022:missing-period"]["error"].startswith("DataNotAvailable")
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # the scenario's bydel data
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # the scenario's bydel data
         cl = population("cluster", division="sundhedsklynger-2022", period="all", by=("sex",), age_groups="5y",
                         data_dir=scenario)  # cover one quarter
     assert {"0101:ikke-fordelt", "0411:ingen-klynge"} <= set(cl["entity_id"])

@@ -97,7 +97,7 @@ def test_period_outside_the_data_fails_and_names_the_periods_there(imported_data
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     from klyngedata.population import population
 
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         have = population("cluster", period="all", data_dir=imported_data_dir)
     periods = sorted(set(have.loc[have["entity_id"] == "nordjylland-nord", "period"]), key=lambda p: p.start_time)
     span = f"{period_code(periods[0])}..{period_code(periods[-1])}"
@@ -137,7 +137,7 @@ def test_missing_population_fails_instead_of_an_empty_report(tmp_path, monkeypat
 
 def test_check_data_in_process_names_unit_period_and_span(imported_data_dir, monkeypatch):
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         ClusterReport("nordjylland-nord", data_dir=imported_data_dir, report=True).check_data()  # latest: fine
         with pytest.raises(ReportDataError, match=r"^nordjylland-nord: period 1990M01 is not in the population data"):
             ClusterReport("nordjylland-nord", period="1990M01", data_dir=imported_data_dir, report=True).check_data()

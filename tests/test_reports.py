@@ -335,7 +335,7 @@ def test_cluster_report_blocks_for_klynge_nord(imported_data_dir, population_dir
     from klyngedata.reports import ClusterReport
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
         assert r.resolved_period() == "2024M04"
         expected = _raw_members_total(population_dir, {"Brønderslev", "Frederikshavn", "Læsø", "Hjørring"}, "2024M04")
@@ -357,7 +357,7 @@ def test_cluster_report_split_cluster_is_not_a_partial_total(imported_data_dir, 
     from klyngedata.reports import ClusterReport
 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    with pytest.warns(PopulationWarning, match="split between clusters by bydel"):  # no bydel populations here
+    with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
         assert "København er delt mellem flere klynger efter bydel" in r.header().data  # explained once, in the header
         assert "se forklaringen øverst" in r.tiles().data and "(0101)" not in r.tiles().data
