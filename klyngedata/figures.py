@@ -29,9 +29,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from klyngedata import formatting
+from klyngedata import chart_config, formatting
 from klyngedata.exceptions import DataNotAvailable
 from klyngedata.vocabulary import SEX_DA, period_range_da, period_text_da
+
+chart_config.apply()  # the one chart configuration (Danish, no logo, no cloud button) in every renderer
 
 __all__ = [
     "age_pyramid",

@@ -12,12 +12,15 @@ import plotly.graph_objects as go
 import shapely
 from plotly.colors import qualitative
 
+from klyngedata import chart_config
 from klyngedata.exceptions import BoundaryError, KlyngedataError
 from klyngedata.geo.catchment import (
     municipality_layer,
     web_geojson,
 )
 from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
+
+chart_config.apply()  # the one chart configuration (Danish, no logo, no cloud button) in every renderer
 
 PALETTE = list(qualitative.Light24)
 HIGHLIGHT_COLOUR = "#d62728"

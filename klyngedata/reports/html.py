@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from klyngedata import settings
-from klyngedata.vocabulary import MONTHS_DA
+from klyngedata.chart_config import PLOTLY_CONFIG, PLOTLY_LOCALE_DA  # noqa: F401  (re-exported: their old home)
 
 if TYPE_CHECKING:  # nbformat is imported where a notebook is read or written, not in the report kernel
     import nbformat
@@ -48,41 +48,6 @@ PAGE_MARGINS_MM: tuple[float, float, float, float] = (20.0, 15.0, 18.0, 15.0)
 
 PRINT_WIDTH_PX = int((210 - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) / 25.4 * 96)
 """Width of the A4 text area in CSS pixels (680): charts are drawn at this width for print."""
-
-PLOTLY_CONFIG: dict[str, Any] = {
-    "displaylogo": False, "responsive": True, "locale": "da",
-    "modeBarButtonsToRemove": ["sendChartToCloud"],  # would upload the data to plotly's cloud
-}
-
-PLOTLY_LOCALE_DA: dict[str, Any] = {
-    # Danish texts of plotly.js' toolbar and messages (translated for klyngedata; keys are plotly.js' strings)
-    "dictionary": {
-        "Autoscale": "Autoskalér", "Box Select": "Vælg med rektangel", "Lasso Select": "Vælg med lasso",
-        "Compare data on hover": "Sammenlign data ved musen",
-        "Show closest data on hover": "Vis nærmeste data ved musen",
-        "Toggle show closest data on hover": "Vis/skjul nærmeste data ved musen",
-        "Toggle Spike Lines": "Vis/skjul hjælpelinjer", "Double-click to zoom back out": "Dobbeltklik for at zoome ud",
-        "Double-click on legend to isolate one trace": "Dobbeltklik på forklaringen for at vise én serie",
-        "Download plot": "Hent figuren", "Download plot as a PNG": "Hent figuren som PNG",
-        "Download plot as JSON": "Hent figuren som JSON", "Image download succeeded": "Billedet er hentet",
-        "JSON download succeeded": "JSON-filen er hentet",
-        "Preparing image - this may take a few seconds": "Billedet forberedes – det kan tage et par sekunder",
-        "Sorry, there was a problem downloading your image!": "Der opstod en fejl, da billedet skulle hentes.",
-        "Sorry, there was a problem downloading your JSON file!": "Der opstod en fejl, da JSON-filen skulle hentes.",
-        "Pan": "Panorér", "Zoom": "Zoom", "Zoom in": "Zoom ind", "Zoom out": "Zoom ud", "Reset axes": "Nulstil akser",
-        "Reset view": "Nulstil visning", "Reset views": "Nulstil visninger", "Reset": "Nulstil",
-        "Reset camera to default": "Nulstil kamera", "Reset camera to last save": "Nulstil kamera til sidst gemte",
-        "Orbital rotation": "Kredsløbsrotation", "Turntable rotation": "Drejeskiverotation",
-    },
-    "format": {
-        "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
-        "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
-        "months": list(MONTHS_DA),
-        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
-        "date": "%d.%m.%Y", "decimal": ",", "thousands": ".",
-    },
-}
-
 
 def plotly_locale_js() -> str:
     """JavaScript registering the Danish plotly.js locale (run after plotly.js is loaded)."""
