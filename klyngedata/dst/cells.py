@@ -166,9 +166,10 @@ def _fields_per_line(body: str, sep: str) -> np.ndarray:
     """The number of fields on each line (StatBank files never quote a separator)."""
     arr = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
     ends = np.append(np.flatnonzero(arr == 10), len(arr))
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    cum = np.concatenate([[0], np.cumsum(arr == ord(sep))])
-    return cum[ends] - cum[starts] + 1
+    seps = np.flatnonzero(arr == ord(sep))  # positions only: no running count over every byte (memory)
+    before_end = np.searchsorted(seps, ends)
+    before_start = np.concatenate([[0], before_end[:-1]])
+    return before_end - before_start + 1
 
 
 def _code_and_text(value: object, codes: dict, texts: dict, what: str):

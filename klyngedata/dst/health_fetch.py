@@ -15,7 +15,6 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -25,7 +24,7 @@ import pandas as pd
 
 from klyngedata import vocabulary
 from klyngedata.dst.client import StatBankClient, StatBankError
-from klyngedata.dst.health_parse import ABSENT_REASON, KEY, SUM_REASON, describe_rows, finish, read_answer
+from klyngedata.dst.health_parse import ABSENT_REASON, SUM_REASON, describe_rows, finish, read_answer
 from klyngedata.dst.health_resolve import Resolution, resolve
 from klyngedata.dst.health_tables import table as catalogue_table
 from klyngedata.dst.metadata import footnote_text, parse_updated
@@ -100,25 +99,37 @@ def complete_grid(frame: pd.DataFrame, res: Resolution, periods: Sequence[str]) 
     parts.setdefault("age", [(-1, -1, True)])
     parts.setdefault("measure", [t.content.key if t.content else None])
     parts["period"] = [vocabulary.period_code(p) for p in periods]
-    combos = list(itertools.product(parts["area"], parts["sex"], parts["age"], parts["measure"], parts["period"]))
-    if len(frame) == len(combos):
+    dims = [parts["area"], parts["sex"], parts["age"], parts["measure"], parts["period"]]
+    sizes = [len(d) for d in dims]
+    if len(frame) == math.prod(sizes):
         return frame
-    grid = pd.DataFrame({"area_level": [c[0][0] for c in combos], "area_code": [c[0][1] for c in combos],
-                         "sex": [c[1] for c in combos], "age_lo": [c[2][0] for c in combos],
-                         "age_hi": [c[2][1] for c in combos], "age_total": [c[2][2] for c in combos],
-                         "measure": [c[3] for c in combos], "period": [c[4] for c in combos]})
-    have = frame.assign(age_lo=frame["age_lo"].fillna(-1).astype("int64"),
-                        age_hi=frame["age_hi"].fillna(-1).astype("int64"))
-    for c in ("area_code", "sex", "measure", "period"):
-        have[c] = have[c].astype(object)
-    merged = grid.merge(have[[*KEY, "value", "reason_da"]], on=KEY, how="left", indicator=True)
-    absent = (merged["_merge"] == "left_only").to_numpy()
-    merged = merged.drop(columns="_merge")
+    ages = [f"{lo}:{hi}:{tot}" for lo, hi, tot in dims[2]]
+    have_ages = (frame["age_lo"].fillna(-1).astype("int64").astype(str) + ":"
+                 + frame["age_hi"].fillna(-1).astype("int64").astype(str) + ":" + frame["age_total"].astype(str))
+    codes = [pd.Index([a[1] for a in dims[0]]).get_indexer(frame["area_code"].astype(object)),
+             pd.Index(dims[1]).get_indexer(frame["sex"].astype(object)), pd.Index(ages).get_indexer(have_ages),
+             pd.Index(dims[3]).get_indexer(frame["measure"].astype(object)),
+             pd.Index(dims[4]).get_indexer(frame["period"].astype(object))]
+    if any((c < 0).any() for c in codes):  # cannot happen: every row of an answer is a cell of its selection
+        raise ValueError("a row of the answer is not a cell of the selection")
+    present = np.zeros(math.prod(sizes), dtype=bool)
+    present[np.ravel_multi_index(codes, sizes)] = True
+    idx = np.unravel_index(np.flatnonzero(~present), sizes)  # the cells BULK left out
+
+    def column(dim: int, pick=lambda x: x, dtype: Any = object) -> np.ndarray:
+        return np.array([pick(x) for x in dims[dim]], dtype=dtype)[idx[dim]]
+
+    absent = pd.DataFrame({"area_level": column(0, lambda a: a[0]), "area_code": column(0, lambda a: a[1]),
+                           "sex": column(1), "age_lo": column(2, lambda a: a[0], np.int64),
+                           "age_hi": column(2, lambda a: a[1], np.int64),
+                           "age_total": column(2, lambda a: a[2], bool), "measure": column(3), "period": column(4)})
     if t.value == "count":
-        merged["value"] = merged["value"].astype("Int64").mask(absent, 0)
+        absent["value"], absent["reason_da"] = pd.array(np.zeros(len(absent), dtype=np.int64), dtype="Int64"), None
     else:
-        merged["reason_da"] = merged["reason_da"].astype(object).mask(absent, ABSENT_REASON)
-    return finish(describe_rows(merged, res))
+        absent["value"] = pd.array([None] * len(absent), dtype="Float64")
+        absent["reason_da"] = ABSENT_REASON
+    absent = finish(describe_rows(absent, res))
+    return finish(pd.concat([frame, absent], ignore_index=True))
 
 
 def _sum_of_parts(frame: pd.DataFrame, over: str) -> pd.DataFrame:
