@@ -107,10 +107,15 @@ def peer_features(division: str | None = None, period: object = "latest",
 
     ids = set(units["cluster_id"])
     total = frame[frame["age_group"].isna()] if "age_group" in frame.columns else frame
-    if "age_group" in frame.columns and total.empty:
-        total = frame.groupby(["entity_id", "period"], as_index=False)["population"].sum()
-    pop = total.pivot_table(index="entity_id", columns="period", values="population", aggfunc="sum")
+    if "age_group" in frame.columns and total.empty:  # the sum of the age groups: missing if one of them is
+        g = frame.assign(_na=frame["population"].isna()).groupby(["entity_id", "period"], as_index=False)
+        total = g.agg(population=("population", "sum"), _na=("_na", "any"), reason_da=("reason_da", "first"))
+        total["population"] = total["population"].astype("Float64").mask(total["_na"])
+    pop = total.pivot(index="entity_id", columns="period", values="population").astype("Float64")
     reasons = _unallocated(frame, mem, end)
+    why = _missing_reasons(total, end)  # a unit whose population is missing says why (the population's reason)
+    for cid, reason in why.items():
+        reasons.setdefault(cid, reason)
     rows = []
     for u in units.itertuples(index=False):
         cid = u.cluster_id
@@ -131,13 +136,17 @@ def peer_features(division: str | None = None, period: object = "latest",
     used = ["log_population"] + (["growth_pct"] if growth_years else [])
     if by_age:
         ages = frame[(frame["period"] == end) & frame["entity_id"].isin(ids) & frame["age_group"].notna()]
-        wide = ages.pivot_table(index="entity_id", columns="age_group", values="population", aggfunc="sum")
+        wide = ages.pivot(index="entity_id", columns="age_group", values="population").astype("Float64")
         lab80 = [c for c in wide.columns if str(c).startswith("80")]
         lab65 = [c for c in wide.columns if str(c).startswith("65")] + lab80
-        tot = wide.sum(axis=1)
-        out["share_65_plus"] = (100 * wide[lab65].sum(axis=1) / tot).reindex(out.index)
-        out["share_80_plus"] = (100 * wide[lab80].sum(axis=1) / tot).reindex(out.index)
+        tot = wide.sum(axis=1, skipna=False)  # a missing age group: no shares (never over the groups there are)
+        for col, labels in (("share_65_plus", lab65), ("share_80_plus", lab80)):
+            share = (100 * wide[labels].sum(axis=1, skipna=False) / tot).reindex(out.index)
+            out[col] = share.to_numpy(dtype="float64", na_value=np.nan)
         out.loc[out["reason_da"] != "", ["share_65_plus", "share_80_plus"]] = np.nan
+        for cid, reason in _missing_reasons(ages, end).items():
+            if cid in out.index and not out.loc[cid, "reason_da"]:
+                out.loc[cid, "reason_da"] = reason
         used += ["share_65_plus", "share_80_plus"]
     groups_used = _add_group_mix(out, mem, data_dir, end)
     if groups_used:
@@ -149,6 +158,14 @@ def peer_features(division: str | None = None, period: object = "latest",
     out.attrs["division"] = division
     out.attrs["by_age"] = by_age
     return out
+
+
+def _missing_reasons(frame: pd.DataFrame, end: Any) -> dict[str, str]:
+    """Unit id -> the Danish reason its population (a row of ``frame`` in ``end``) is missing."""
+    if "reason_da" not in frame.columns:
+        return {}
+    why = frame[(frame["period"] == end) & frame["population"].isna() & frame["reason_da"].notna()]
+    return dict(zip(why["entity_id"].astype(str), why["reason_da"].astype(str), strict=True))
 
 
 def _match_period(periods: list, period: object) -> Any:

@@ -39,9 +39,13 @@ def _value(table: pd.DataFrame, level: str, entity_id: str, figure_id: str, colu
 
 
 def _frame(ages_by_entity: dict[tuple[str, str], dict[int, int]], period: str = "2024K1",
-           sex: str = "total") -> pd.DataFrame:
+           sex: str = "total", complete: bool = True) -> pd.DataFrame:
+    """CONSTRUCTED single-year frame; with ``complete`` every age 0-100 not listed has 0 persons (a table with
+    every age, as StatBank writes one: key figures are computed only from a complete age distribution)."""
     rows = []
     for (level, eid), ages in ages_by_entity.items():
+        if complete:
+            ages = {**dict.fromkeys(range(max([100, *ages]) + 1), 0), **ages}
         for age, n in ages.items():
             rows.append({"level": level, "entity_id": eid, "entity_name": eid, "period": period, "sex": sex,
                          "age": age, "population": n})
@@ -270,19 +274,21 @@ def test_key_figures_projection_summed_for_cluster():
 
 
 def test_age_pyramid_constructed_cluster():
-    # CONSTRUCTED: each Klynge Nord municipality has men: 2 aged 3, 1 aged 7; women: 1 aged 4, 2 aged 102
+    # CONSTRUCTED: each Klynge Nord municipality has men: 2 aged 3, 1 aged 7; women: 1 aged 4, 2 aged 102; every
+    # other age 0-102 has 0 persons (a table with every age: a pyramid is never drawn from the ages there are)
     rows = []
     for c in KLYNGE_NORD:
         for sex, ages in (("male", {3: 2, 7: 1}), ("female", {4: 1, 102: 2})):
-            for a, n in ages.items():
+            for a, n in {**dict.fromkeys(range(103), 0), **ages}.items():
                 rows.append({"level": "municipality", "entity_id": c, "period": "2024K1", "sex": sex, "age": a,
                              "population": n})
     CONSTRUCTED = pd.DataFrame(rows)
     pyr = kf.age_pyramid("nordjylland-nord", population=CONSTRUCTED)
-    got = {(s, g): n for s, g, n in zip(pyr["sex"], pyr["age_group"], pyr["population"], strict=True)}
+    got = {(s, g): n for s, g, n in zip(pyr["sex"], pyr["age_group"], pyr["population"], strict=True) if n}
     assert got == {("male", "0-4"): 8, ("female", "0-4"): 4, ("male", "5-9"): 4, ("female", "100+"): 8}
     assert pyr["share_pct"].sum() == pytest.approx(100.0)
-    assert pyr.loc[pyr["age_group"] == "100+", "share_pct"].iloc[0] == pytest.approx(8 / 24 * 100)
+    women_100 = (pyr["age_group"] == "100+") & (pyr["sex"] == "female")
+    assert pyr.loc[women_100, "share_pct"].iloc[0] == pytest.approx(8 / 24 * 100)
     assert set(pyr["sex_da"]) == {"Mænd", "Kvinder"}
     assert (pyr["entity_name"] == "Klynge Nord").all()
     # five-year bands in the input give the same pyramid; the median in a five-year band is interpolated
@@ -293,6 +299,9 @@ def test_age_pyramid_constructed_cluster():
     # a single municipality by name
     pyr_l = kf.age_pyramid("Læsø", population=CONSTRUCTED)
     assert pyr_l["population"].sum() == 6
+    # an age not in the data: no pyramid from the others (issue 25)
+    with pytest.raises(DataNotAvailable, match="alder 38 år mangler"):
+        kf.age_pyramid("Læsø", population=CONSTRUCTED[CONSTRUCTED["age"] != 38])
     # totals only: not available
     with pytest.raises(DataNotAvailable, match="sex and age"):
         kf.age_pyramid("Læsø", population=_frame({("municipality", "0825"): {30: 5}}))

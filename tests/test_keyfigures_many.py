@@ -149,6 +149,23 @@ def _reference_profile(rows: pd.DataFrame) -> _Profile:
             if lo <= prev_top:
                 raise DataFormatError(f"population frame: overlapping age groups at age {lo}")
             prev_top = math.inf if hi is None else hi
+        # issue 25: every age from 0 to an open band (or to at least 100), else no age figure and no total from
+        # the ages there are (the reason names what is not there)
+        years = set()
+        for lo, hi, _ in bands:
+            years.update(range(lo, (hi if hi is not None else lo) + 1))
+        top_open = bands[-1][1] is None
+        top = bands[-1][0] if top_open else bands[-1][1]
+        absent = [a for a in range(top + 1) if a not in years]
+        if absent or not (top_open or top >= 100):
+            from klyngedata.vocabulary import ages_da
+
+            lacking = ages_da(absent, open_from=None if top_open or top >= 100 else top + 1)
+            reason = (f"befolkningen findes i data kun fordelt på alder, og {lacking} mangler, så tallet kan ikke "
+                      "beregnes uden at gætte")
+            bands = None
+            if totals.empty:
+                return _Profile(None, None, reason, reason)
     elif not reason:
         reason = "data har kun befolkningstal i alt (ingen aldersfordeling)"
     total = float(totals["population"].sum()) if not totals.empty else (

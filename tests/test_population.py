@@ -104,11 +104,26 @@ def test_offline_empty_cache_says_how_to_get_data(tmp_path):
 
 # Constructed example (invented counts) of a FOLK1A answer by sex and age for the Klynge Nord members.
 def _constructed_folk1a_nord() -> str:
+    """Constructed FOLK1A answer (invented counts) for Klynge Nord: every age 0-125 (a complete table)."""
+    return _constructed_folk1a_nord_every_age()
+
+
+def _constructed_folk1a_nord_selected_ages() -> str:
+    """Constructed FOLK1A answer (invented counts) for a few selected ages only: no age group is complete."""
     lines = ["\ufeffOMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD"]
     for i, code in enumerate(NORD):
         for sex in ("1", "2"):
             for j, age in enumerate(("17", "18", "64", "65", "79", "80", "99", "125")):
                 lines.append(f"{int(code)};{sex};{age};TOT;2024K1;{(i + 1) * 10 + j + int(sex)}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _constructed_folk1a_nord_every_age() -> str:
+    """Constructed FOLK1A answer (invented counts) for the four Klynge Nord municipalities with every age 0-125."""
+    lines = ["\ufeffOMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD"]
+    for i, code in enumerate(NORD):
+        for sex in ("1", "2"):
+            lines += [f"{int(code)};{sex};{a};TOT;2024K1;{(i + 1) * 10 + a + int(sex)}" for a in range(126)]
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -121,21 +136,38 @@ def test_sex_age_cluster_80plus_is_sum_of_members(tmp_path):
     m80 = mun[(mun["age_group"] == "80+")].groupby("sex")["population"].sum()
     c80 = cl[(cl["entity_id"] == "nordjylland-nord") & (cl["age_group"] == "80+")].set_index("sex")["population"]
     assert (c80.sort_index() == m80.sort_index()).all()
-    # by hand from the constructed table: ages 80, 99, 125 are j = 5, 6, 7
-    expected_male = sum((i + 1) * 10 + j + 1 for i in range(4) for j in (5, 6, 7))
+    # by hand from the constructed table: ages 80 ... 125 of the four municipalities, men (sex code 1)
+    expected_male = sum((i + 1) * 10 + a + 1 for i in range(4) for a in range(80, 126))
     assert int(c80["male"]) == expected_male
     assert list(cl["age_group"].cat.categories) == ["0-17", "18-64", "65-79", "80+"]
+
+
+def test_age_groups_over_years_the_answer_lacks_are_missing_with_the_years(tmp_path):
+    """An answer for a few selected ages (17, 18, 64, 65, 79, 80, 99, 125; constructed) has no complete broad age
+    group: each is missing and says which years it lacks, never the sum of the years there are (issue 25)."""
+    path = tmp_path / "FOLK1A_constructed.csv"
+    path.write_text(_constructed_folk1a_nord_selected_ages(), encoding="utf-8")
+    import_file(path, data_dir=tmp_path / "d")
+    cl = population("cluster", by=["sex"], age_groups="broad", data_dir=tmp_path / "d")
+    nord = cl[cl["entity_id"] == "nordjylland-nord"].set_index(["sex", "age_group"])
+    assert nord["population"].isna().all()
+    assert nord.loc[("male", "0-17"), "reason_da"] == (
+        "I data mangler alder 0-16 år for Brønderslev, Frederikshavn, Hjørring og Læsø, så tallet for Klynge Nord "
+        "kan ikke beregnes uden at gætte")
+    assert nord.loc[("male", "80+"), "reason_da"].startswith("I data mangler alder 81-98 år og 100-124 år for ")
     single = population("cluster", by=["age"], data_dir=tmp_path / "d")
     assert single[single["entity_id"] == "nordjylland-nord"]["age"].tolist() == [17, 18, 64, 65, 79, 80, 99, 125]
 
 
-# Constructed example (invented counts) of an FRKM126 answer: no both-sexes total, open top group 100-.
+# Constructed example (invented counts) of an FRKM126 answer: no both-sexes total, open top group 100-; every
+# age 0-99 and 100- (counts at 79, 80 and 100-, the other ages 0).
 CONSTRUCTED_FRKM126_CSV = "\ufeffKOMMUNEDK;KØN;ALDER;TID;INDHOLD\r\n" + "".join(
     f"{int(c)} x;{s};{a};2035;{n}\r\n".replace(" x", "")
     for c, n0 in zip(NORD, (100, 200, 300, 400), strict=True)
     for s, ds in (("M Mænd", 0), ("K Kvinder", 1))
-    for a, da in (("79 79 år", 0), ("80 80 år", 5), ("100- 100 år og derover", 9))
-    for n in [n0 + ds + da]
+    for a, da in [(f"{y} {y} år", None) for y in range(79)] + [("79 79 år", 0), ("80 80 år", 5)]
+    + [(f"{y} {y} år", None) for y in range(81, 100)] + [("100- 100 år og derover", 9)]
+    for n in [0 if da is None else n0 + ds + da]
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -166,3 +167,87 @@ def test_peers_with_a_number_of_units_that_is_no_whole_number_is_a_typed_error(n
                                                 rf"\(got n={n!r}\)"):
         kd.peers("nordjylland-vest", n=n)
     assert issubclass(kd.ArgumentError, kd.KlyngedataError) and issubclass(kd.ArgumentError, ValueError)
+
+
+# --------------------------------------------------------------------------------------------------
+# principle 2: totals only from complete selections, on every path (a partial FOLK1A export)
+# --------------------------------------------------------------------------------------------------
+def _constructed_partial_folk1a(path: Path) -> Path:
+    """CONSTRUCTED partial FOLK1A export in StatBank's exact format (UTF-8 with BOM, ';', CRLF, texts): all 98
+    municipalities and Christiansø by sex and single year of age 0-100 ('100 år og derover') WITHOUT age 38 —
+    as a user gets it by leaving one age out of the selection — first quarters 2019 and 2020; invented counts."""
+    from klyngedata import registry
+
+    m = registry.municipalities()
+    lines = ["OMRÅDE;KØN;ALDER;TID;INDHOLD"]
+    for name, code in [*zip(m["dst_name"], m["municipality_code"], strict=True), ("Christiansø", "0411")]:
+        for year in (2019, 2020):
+            for sex, k in (("Mænd", 0), ("Kvinder", 1)):
+                lines += [f"{name};{sex};{'100 år og derover' if a == 100 else f'{a} år'};{year}K1;"
+                          f"{int(code) % 97 + 10 + a % 7 + k + year - 2019}" for a in range(101) if a != 38]
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def partial_folk1a(tmp_path_factory) -> Path:
+    """A data directory with the CONSTRUCTED partial FOLK1A export imported."""
+    root = tmp_path_factory.mktemp("partial")
+    kd.import_file(_constructed_partial_folk1a(root / "CONSTRUCTED_FOLK1A_partial.csv"), data_dir=root / "data")
+    return root / "data"
+
+
+def test_partial_export_key_figures_are_missing_not_a_sum_over_the_ages_there_are(partial_folk1a):
+    """Bornholm's population was shown as the sum over ages 0-37 and 39-100 (and the age shares based on it);
+    now no key figure is computed from an incomplete age distribution, and the reason names the age."""
+    before = snapshot(partial_folk1a)
+    with pytest.raises(kd.DataNotAvailable) as err:
+        kd.key_figures("hovedstaden-bornholm", period="2020K1", data_dir=partial_folk1a)
+    assert ("befolkningen findes i data kun fordelt på alder, og alder 38 år mangler, så tallet kan ikke beregnes "
+            "uden at gætte") in str(err.value)
+    # the same frame handed in by the caller (population by sex and single year): the same answer
+    frame = kd.population("municipality", by=["sex", "age"], period="all", data_dir=partial_folk1a)
+    assert 38 not in set(frame["age"]) and len(frame) == 99 * 2 * 2 * 100
+    with pytest.raises(kd.DataNotAvailable, match="alder 38 år mangler"):
+        kd.key_figures("hovedstaden-bornholm", period="2020K1", population=frame)
+    assert snapshot(partial_folk1a) == before
+
+
+def test_partial_export_totals_refusal_says_the_data_are_there_in_another_shape(partial_folk1a):
+    with pytest.raises(kd.DataNotAvailable) as err:
+        kd.population("municipality", data_dir=partial_folk1a)
+    text = str(err.value)
+    assert ("it holds the population for both sexes by single year of age (0-100+), but age 38 is not in it, so "
+            "all-ages totals and age groups over them cannot be computed without guessing") in text
+    assert "data fetch" not in text  # the data are not absent: they are there in another shape
+
+
+def test_partial_export_age_groups_over_the_missing_age_are_missing_with_the_reason(partial_folk1a):
+    df = kd.population("municipality", by=["sex"], age_groups="broad", period="2020K1", data_dir=partial_folk1a)
+    born = df[(df["entity_id"] == "0400") & (df["sex"] == "male")].set_index("age_group")
+    assert pd.isna(born.loc["18-64", "population"])
+    assert born.loc["18-64", "reason_da"] == ("I data mangler alder 38 år for Bornholm, så aldersgruppen kan ikke "
+                                              "beregnes uden at gætte")
+    # 0-17 lacks nothing: the sum of the constructed counts, by hand (Bornholm 0400: 400 % 97 + 10 = 22, +1 in 2020)
+    assert int(born.loc["0-17", "population"]) == sum(22 + a % 7 + 1 for a in range(18))
+    cl = kd.population("cluster", age_groups="broad", period="2020K1", data_dir=partial_folk1a)
+    row = cl[(cl["entity_id"] == "hovedstaden-bornholm") & (cl["age_group"] == "18-64")].iloc[0]
+    assert pd.isna(row["population"]) and "så tallet for Sundhedsklynge Bornholm kan ikke beregnes" in row["reason_da"]
+    dk = kd.population("country", age_groups="broad", period="2020K1", data_dir=partial_folk1a)
+    assert dk.set_index("age_group")["population"].isna().tolist() == [False, True, False, False]
+
+
+def test_partial_export_peers_and_report_refuse_with_the_reason(partial_folk1a, monkeypatch):
+    from klyngedata.exceptions import ReportDataError
+    from klyngedata.peers import peer_features
+    from klyngedata.reports.context import ClusterReport
+
+    feats = peer_features("sundhedsklynger-2022", data_dir=partial_folk1a)
+    assert feats["population"].isna().all()  # never the sum of the age groups there are
+    assert feats.loc["hovedstaden-bornholm", "reason_da"] == (
+        "I data mangler alder 38 år for Bornholm, så tallet for Sundhedsklynge Bornholm kan ikke beregnes uden at "
+        "gætte")
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    with pytest.raises(ReportDataError, match="hovedstaden-bornholm: the population data cannot be used, so the "
+                                              "report is not written: .* but age 38 is not in it"):
+        ClusterReport("hovedstaden-bornholm", data_dir=partial_folk1a, report=True).check_data()

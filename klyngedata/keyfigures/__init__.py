@@ -27,7 +27,9 @@ Aggregation: when a frame holds only municipalities, clusters are summed from th
 unit population – København 0101 split by bydel – cannot be computed and is reported as missing), regions
 from all their municipalities (Christiansø 0411 counted in Region Hovedstaden, as Statistics Denmark does)
 and Denmark from all municipalities present. Rows already present for a cluster/region/country in the
-frame are used as they are. A cell is only summed when *every* member has it (no partial sums).
+frame are used as they are. A cell is only summed when *every* member has it (no partial sums), and the
+population or an age figure only from every age (0 to an open top group, or to at least 100): a frame that
+lacks an age gives no total from the ages it has, and the reason names the ages not there.
 
 Population figures are public Statistics Denmark counts, not health data, so no small-count suppression is
 applied (``suppressed`` is always ``False``); the column is there so that the key-figure schema is the same
@@ -37,7 +39,8 @@ Example
 -------
 >>> import pandas as pd
 >>> CONSTRUCTED = pd.DataFrame({"level": "municipality", "entity_id": "0001", "entity_name": "Eksempel",
-...     "period": pd.Period("2024Q1"), "sex": "total", "age": [10, 40, 70, 85], "population": [2, 4, 3, 1]})
+...     "period": pd.Period("2024Q1"), "sex": "total", "age_group": ["0-17", "18-64", "65-79", "80+"],
+...     "population": [2, 4, 3, 1]})
 >>> figs = compute_figures(CONSTRUCTED)
 >>> figs.set_index("figure_id").loc[["population", "share_65_plus", "old_age_dependency"], "value"].tolist()
 [10.0, 40.0, 100.0]

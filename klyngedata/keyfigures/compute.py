@@ -80,10 +80,13 @@ def compute_figures(population: pd.DataFrame, period: object = "latest",
     not be computed (with a Danish reason): figures are never guessed or extrapolated. ``projection`` is a tidy
     frame of the same schema with yearly periods; ``projection_base`` is its base year (default: its first year).
 
-    Example (constructed, arithmetic by hand): 6 aged 30, 3 aged 70 -> 65+ share 3/9 = 33.3 %
+    Age figures need every age from 0 to an open top group (or to at least 100): the ages a frame has are never
+    taken for all of them.
+
+    Example (constructed, arithmetic by hand): 6 aged 0-64, 3 aged 65+ -> 65+ share 3/9 = 33.3 %
 
     >>> CONSTRUCTED = pd.DataFrame({"level": "region", "entity_id": "1081", "period": "2024K1",
-    ...                             "age": [30, 70], "population": [6, 3]})
+    ...                             "age_group": ["0-64", "65+"], "population": [6, 3]})
     >>> round(float(compute_figures(CONSTRUCTED).set_index("figure_id").loc["share_65_plus", "value"]), 1)
     33.3
     """

@@ -10,12 +10,12 @@ Example (constructed)
 >>> import pandas as pd
 >>> from klyngedata.keyfigures.frame import normalize_population_frame
 >>> CONSTRUCTED = normalize_population_frame(pd.DataFrame({"level": "country", "entity_id": "DK",
-...     "period": "2024K1", "sex": ["male", "female", "male", "female"], "age": [3, 3, 70, 70],
+...     "period": "2024K1", "sex": ["male", "female", "male", "female"], "age_group": ["0-64", "0-64", "65+", "65+"],
 ...     "population": [1, 2, 3, 4]}))
 >>> seg = Segments(CONSTRUCTED)
 >>> prof = seg.profile(("country", "DK"), pd.Period("2024Q1"))
 >>> prof.total, prof.bands
-(10.0, [(3, 3, 3.0), (70, 70, 7.0)])
+(10.0, [(0, 64, 3.0), (65, None, 7.0)])
 """
 
 from __future__ import annotations
@@ -104,6 +104,12 @@ def profile_arrays(sex: np.ndarray, lo: np.ndarray, hi: np.ndarray, age_total: n
             if a <= prev_top:
                 raise DataFormatError(f"population frame: overlapping age groups at age {a}")
             prev_top = math.inf if b is None else b
+        lacking = _lacking(bands)
+        if lacking:  # not every age is in the data: no age figure, and no total from the ages there are
+            why = _LACKING.format(ages=lacking)
+            bands = None
+            if not totals.any():
+                return _Profile(None, None, why, why)
     elif not why:
         why = _TOTALS_ONLY
     if totals.any():
@@ -111,6 +117,26 @@ def profile_arrays(sex: np.ndarray, lo: np.ndarray, hi: np.ndarray, age_total: n
     else:
         total = sum(b[2] for b in bands) if bands else None
     return _Profile(total, bands, why)
+
+
+_LACKING = ("befolkningen findes i data kun fordelt på alder, og {ages} mangler, så tallet kan ikke beregnes uden "
+            "at gætte")
+
+
+def _lacking(bands: list[Band]) -> str:
+    """The Danish text of the ages no band covers from 0 up (and above the top when no band is open and the
+    top ends below 100: a distribution by age is complete only to an open band or to at least 100), or ""."""
+    from klyngedata.vocabulary import ages_da
+
+    lacking: list[int] = []
+    covered = 0
+    for a, b, _ in bands:
+        lacking += range(covered, a)
+        covered = math.inf if b is None else b + 1
+        if b is None:
+            break
+    open_from = None if covered == math.inf or covered > 100 else int(covered)
+    return ages_da(lacking, open_from=open_from) if lacking or open_from is not None else ""
 
 
 def _both_sexes(sex, lo, hi, age_total, pop, reason) -> tuple[np.ndarray, ...]:

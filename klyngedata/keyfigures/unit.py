@@ -81,6 +81,10 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
         proj_ent, _ = _entities_frame(pnorm, cl, [])
     figs = compute_figures(ent, period, proj_ent, projection_base=projection_base)
     missing = missing + figs.attrs.get("missing", [])
+    if figs.empty:
+        reasons = list(dict.fromkeys(m["reason_da"] for m in missing if m.get("figure_id") == "population"))
+        raise DataNotAvailable(f"no key figure of {cl.id}, its municipalities, region or Denmark can be computed: "
+                               + "; ".join(reasons[:3]))
     p_label = figs.attrs.get("period")
     figs.attrs = {}  # set again on the result: pandas deep-copies attrs into every intermediate frame
     trend = _trend_parts(ent, p_label) if p_label is not None and not figs.empty else None
@@ -234,6 +238,23 @@ def _five_year(lo: int, hi: int | None, top: int) -> tuple[int, int | None]:
     return b, b + 4
 
 
+def _check_complete_ages(rows: pd.DataFrame, what: str) -> None:
+    """Raise :class:`DataNotAvailable` (with the Danish reason) unless each sex's rows hold every age from 0 to
+    an open top group (or to at least 100) and no count is missing: a band or a share is never computed from the
+    ages that happen to be there."""
+    from klyngedata.keyfigures.profiles import _LACKING, _lacking
+
+    for sex, part in rows.groupby("sex", sort=True):
+        if part["population"].isna().any():
+            reason = part.loc[part["population"].isna(), "reason_da"].dropna()
+            raise DataNotAvailable(f"{what}: {reason.iloc[0] if len(reason) else 'a count is not published'}")
+        bands = sorted((int(lo), None if pd.isna(hi) else int(hi), 0.0)
+                       for lo, hi in zip(part["age_lo"], part["age_hi"], strict=True))
+        lacking = _lacking(bands)
+        if lacking:
+            raise DataNotAvailable(f"{what} ({sex}): {_LACKING.format(ages=lacking)}")
+
+
 def age_pyramid(entity: object, period: object = "latest", division: str | None = None,
                 data_dir: object = None, population: pd.DataFrame | None = None, *,
                 level: str | None = None, top: int = 100) -> pd.DataFrame:
@@ -247,9 +268,10 @@ def age_pyramid(entity: object, period: object = "latest", division: str | None 
     Example (constructed)
     ---------------------
     >>> CONSTRUCTED = pd.DataFrame({"level": "country", "entity_id": "DK", "period": "2024K1",
-    ...     "sex": ["male", "female", "male", "female"], "age": [3, 4, 7, 101], "population": [1, 2, 3, 4]})
+    ...     "sex": ["male", "female", "male", "female"], "age_group": ["0-4", "0-4", "5+", "5+"],
+    ...     "population": [1, 2, 3, 4]})
     >>> age_pyramid("DK", population=CONSTRUCTED)[["sex", "age_group", "population"]].values.tolist()
-    [['male', '0-4', 1.0], ['female', '0-4', 2.0], ['male', '5-9', 3.0], ['female', '100+', 4.0]]
+    [['male', '0-4', 1.0], ['female', '0-4', 2.0], ['male', '5+', 3.0], ['female', '5+', 4.0]]
     """
     lvl, eid, name, cl = _resolve_entity(entity, level, division)
     if population is None:
@@ -277,6 +299,7 @@ def age_pyramid(entity: object, period: object = "latest", division: str | None 
         )
     bands = [_five_year(int(lo), None if pd.isna(hi) else int(hi), top)
              for lo, hi in zip(rows["age_lo"], rows["age_hi"], strict=True)]
+    _check_complete_ages(rows, f"age pyramid for {lvl} {eid} in {period_code(p)}")
     tmp = rows.assign(band_lo=[b[0] for b in bands], band_hi=[b[1] for b in bands])
     g = tmp.groupby(["sex", "band_lo"], sort=True).agg(population=("population", "sum"),
                                                       band_hi=("band_hi", "first")).reset_index()

@@ -14,8 +14,8 @@ from klyngedata.population.load import _align_quarters_to_months, _choose_base, 
 from klyngedata.population.pooling import (
     _aggregate,
     _complete_members,
-    _missing_names,
     _reasons,
+    _seed_missing,
     _to_clusters,
     _use_own_rows,
     _with_absent_members,
@@ -95,7 +95,7 @@ def _population(level: str, division: str | None, period: Any, by: Sequence[str]
         "source": meta.get("source"),
     }]
     if age_groups is None or mun["population"].hasnans:  # (summed without '..' years: no list to seed)
-        mun["_missing"] = _missing_names(mun["population"], lambda rows: mun.loc[rows, "entity_id"].map(names))
+        mun["_missing"] = _seed_missing(mun, lambda rows: mun.loc[rows, "entity_id"].map(names))
     if age_groups is not None:  # single years -> groups; a group with a '..' year is missing
         mun = _aggregate(mun, ["entity_id", *group])
     mun["region_code"] = mun["entity_id"].map(regions)

@@ -16,7 +16,7 @@ from klyngedata.exceptions import KlyngedataError, warn
 from klyngedata.formatting import number
 from klyngedata.population.groups import count_groups, decategorized, group_ids, group_sums, join_rows
 from klyngedata.population.load import NO_CLUSTER_SUFFIX, SHARE_TOLERANCE, UNALLOCATED_SUFFIX, PopulationWarning
-from klyngedata.population.shape import _apply_age_groups, _group_cols, _region_names, _select
+from klyngedata.population.shape import GAP_COLUMN, _apply_age_groups, _group_cols, _region_names, _select
 from klyngedata.registry.words import words
 from klyngedata.sources import UNPLACED_UNIT
 from klyngedata.vocabulary import period_text_da
@@ -220,7 +220,7 @@ def _unit_splits(mun: pd.DataFrame, units_mem: pd.DataFrame, unit_pop: pd.DataFr
             u = _unit_cells(align_unit_periods(u, mun["period"].unique()), mun, group)
             if not u.empty:
                 members = u.merge(m[["unit_code", "cluster_id", "cluster_name", "region_code"]], on="unit_code")
-                members = members.assign(_missing=_missing_names(members["population"], members["unit_name"]))
+                members = members.assign(_missing=_seed_missing(members, members["unit_name"]))
                 allocated = _aggregate(members, ["cluster_id", "cluster_name", "region_code", *group])
                 parts.append(allocated.astype(dtypes))
                 rest = rest.merge(_aggregate(allocated, group), on=group, how="left", suffixes=("", "_units"))
@@ -303,6 +303,27 @@ def _missing_names(population: pd.Series, names: pd.Series | Callable[[pd.Series
         for i, name in zip(np.flatnonzero(na), which, strict=True):  # one by one: tuples stay tuples
             out[i] = (str(name),)
     return pd.Series(out, index=population.index, dtype=object)
+
+
+GAP = "\x1e"
+"""Prefix of an entry in the internal missing-member lists: ``GAP + name + GAP_SEP + years``: the member's age
+group lacks those years in the data (the data hold the population by age, but not every year of the group)."""
+GAP_SEP = "\x1d"
+
+
+def _seed_missing(frame: pd.DataFrame, names: pd.Series | Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """:func:`_missing_names`, and for a row whose age group lacks years (``shape.GAP_COLUMN``) the entry
+    naming them."""
+    out = _missing_names(frame["population"], names)
+    if GAP_COLUMN not in frame.columns:
+        return out
+    gap = frame[GAP_COLUMN].to_numpy(dtype=object)
+    rows = np.flatnonzero(np.array([g is not None for g in gap], dtype=bool))
+    if len(rows):
+        who = names(frame.index[rows]) if callable(names) else names.iloc[rows]
+        for i, name in zip(rows, who, strict=True):
+            out.iloc[i] = (f"{GAP}{name}{GAP_SEP}{gap[i]}",)
+    return out
 
 
 def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -413,9 +434,14 @@ def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
     reasons = pd.Series(pd.NA, index=out.index, dtype="string")
     for i in np.flatnonzero(out["_missing"].notna().to_numpy()):
         who, name = out["_missing"].iloc[i], out["entity_name"].iloc[i]
-        dots = tuple(n for n in who if not n.startswith(ABSENT))
+        dots = tuple(n for n in who if not n.startswith((ABSENT, GAP)))
         absent = tuple(n[1:] for n in who if n.startswith(ABSENT))
-        parts = []
+        gaps: dict[str, list[str]] = {}
+        for n in who:
+            if n.startswith(GAP):
+                member, years = n[1:].split(GAP_SEP, 1)
+                gaps.setdefault(years, []).append(member)
+        parts = [f"i data mangler {years} for {_join_da(tuple(members))}" for years, members in gaps.items()]
         if dots:
             parts.append(f"Danmarks Statistik har ikke offentliggjort befolkningstallet for {_join_da(dots)} "
                          f"({MISSING_DA})")
@@ -424,8 +450,11 @@ def _reasons(out: pd.DataFrame, level: str) -> pd.Series:
                          if parts else
                          f"Befolkningstallet for {_join_da(absent)} findes ikke i de indlæste data")
         text = "; ".join(parts)
+        text = text[:1].upper() + text[1:]
         if level != "municipality" and tuple(who) != (name,):
             text += f", så tallet for {name} kan ikke beregnes uden at gætte"
+        elif gaps:
+            text += ", så aldersgruppen kan ikke beregnes uden at gætte"
         reasons.iloc[i] = text
     return reasons
 
@@ -451,7 +480,7 @@ def _use_own_rows(base: pd.DataFrame, out: pd.DataFrame, level: str, periods: An
     if own.empty:
         return out
     names = _region_names() if level == "region" else {"DK": "Hele landet"}
-    own["_missing"] = _missing_names(own["population"], own["entity_id"].map(names).fillna(own["entity_id"]))
+    own["_missing"] = _seed_missing(own, own["entity_id"].map(names).fillna(own["entity_id"]))
     if age_groups is not None:
         own = _aggregate(own, ["entity_id", *group])
     own = own[own["entity_id"].isin(names.keys())]

@@ -44,9 +44,60 @@ def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.D
     if bad.any():
         raise KlyngedataError(f"the open age group {int(df.loc[bad, 'age'].iloc[0])}+ cannot be split by the "
                               f"age group edges {edges}; use a last edge of at most that age")
+    gaps = _group_gaps(df, idx, edges)
     out = df.drop(columns=["age", "age_open"])
     out["age_group"] = pd.Categorical.from_codes(idx, categories=labels, ordered=True)
+    if gaps is not None:  # a group some of whose years are not in the data is missing, never a partial sum
+        out["population"] = out["population"].astype("Int64").mask(gaps.notna().to_numpy())
+        out[GAP_COLUMN] = gaps
     return out
+
+
+GAP_COLUMN = "_gap"
+"""Column of an age-grouped frame naming (in Danish) the years a row's age group lacks in the data; None where
+the group is complete. Present only when some group lacks years."""
+
+
+def _group_gaps(df: pd.DataFrame, idx: np.ndarray, edges: list[int]) -> pd.Series | None:
+    """For every row, the Danish text of the years its age group lacks in its cell (area, period, sex ...), or
+    None: a closed group needs each of its years, the open top group each year from its start to an open
+    year (``100-``) or to at least 100 (as :func:`klyngedata.dst.totals.complete_age_totals`)."""
+    from klyngedata.population.groups import group_ids
+    from klyngedata.vocabulary import ages_da
+
+    keys = [c for c in df.columns if c not in ("age", "age_open", "population")]
+    frame = df[keys].assign(_g=idx)
+    ids, first = group_ids(frame, [*keys, "_g"])
+    k = len(first)
+    ages = df["age"].to_numpy(dtype=np.int64)
+    is_open = df["age_open"].to_numpy(dtype=bool)
+    n = np.bincount(ids, minlength=k)
+    lo = np.full(k, np.iinfo(np.int64).max)
+    hi = np.full(k, -1)
+    np.minimum.at(lo, ids, ages)
+    np.maximum.at(hi, ids, ages)
+    has_open = np.bincount(ids, weights=is_open, minlength=k) > 0
+    g = idx[first]
+    start = np.asarray(edges)[g]
+    top = np.array([edges[i + 1] - 1 if i + 1 < len(edges) else -1 for i in g])
+    closed = top >= 0
+    complete = (lo == start) & (n == hi - lo + 1) & np.where(closed, hi == top, has_open | (hi >= 100))
+    if complete.all():
+        return None
+    text = np.full(k, None, dtype=object)
+    described: dict[tuple, str] = {}
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(k + 1))
+    for gid in np.flatnonzero(~complete):
+        present = set(ages[order[bounds[gid]:bounds[gid + 1]]].tolist())
+        end = int(top[gid]) if closed[gid] else max(present | {int(start[gid])})
+        lacking = tuple(a for a in range(int(start[gid]), end + 1) if a not in present)
+        open_from = None if closed[gid] or has_open[gid] or end >= 100 else end + 1
+        key = (lacking, open_from)
+        if key not in described:
+            described[key] = ages_da(lacking, open_from=open_from)
+        text[gid] = described[key]
+    return pd.Series(text[ids], index=df.index, dtype=object)
 
 
 def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], age_groups: Any,
@@ -76,8 +127,9 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
     mask &= (base["age"].notna() if want_age else base["age"].isna()).to_numpy()
     if not mask.any() and area_level == "municipality":
         table = base.attrs.get("provenance", {}).get("table")
-        raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} "
-                               f"age_groups={age_groups!r}: {GET_DATA_HINT}.")
+        other = _other_shape(base, area)
+        raise DataNotAvailable(f"the cached {table} has no rows for by={sorted(by)} age_groups={age_groups!r}"
+                               + (f": {other}" if other else f": {GET_DATA_HINT}."))
     cols = ["area_code", "period", "sex"] + (["age", "age_open"] if want_age else []) + ["population"]
     # every row selected (a table read with the selection's filters): no copy of millions of rows
     df = (base[cols] if mask.all() else base.loc[mask, cols]).rename(columns={"area_code": "entity_id"})
@@ -86,6 +138,33 @@ def _select(base: pd.DataFrame, periods: list[pd.Period] | str, by: set[str], ag
         if "age" in by:
             raise KlyngedataError("use either by=['age'] or age_groups, not both")
     return df
+
+
+def _other_shape(base: pd.DataFrame, area: np.ndarray) -> str | None:
+    """What the table holds when it lacks the shape asked for (the data are there in another shape), or None when
+    it holds no municipality rows at all (they are not in the data)."""
+    rows = base.loc[area, ["sex", "age", "age_open"]]
+    if rows.empty:
+        return None
+    sexes = sorted(set(rows["sex"].astype(str)))
+    by_sex = "by sex" if "total" not in sexes else "for both sexes"
+    ages = rows["age"].dropna().astype(int)
+    if ages.empty:
+        return (f"it holds the population {by_sex} without an age breakdown; ask for that shape (by="
+                f"{['sex'] if 'total' not in sexes else []}, no age groups) or import a table by age")
+    have = set(ages.unique().tolist())
+    top = max(have)
+    opened = bool(rows.loc[rows["age"] == top, "age_open"].any())
+    lacking = [a for a in range(0, top + 1) if a not in have]
+    what = f"it holds the population {by_sex} by single year of age (0-{top}{'+' if opened else ''})"
+    if not lacking and (opened or top >= 100) and "total" not in sexes:
+        return f"{what}, not for both sexes; ask by=['sex', ...]"
+    missing = [str(a) for a in lacking] + ([] if opened or top >= 100 else [f"{top + 1}+"])
+    ages_word = "age" if len(missing) == 1 else "ages"
+    verb = "is" if len(missing) == 1 else "are"
+    return (f"{what}, but {ages_word} {', '.join(missing)} {verb} not in it, so all-ages totals and age groups over "
+            "them cannot be computed without guessing; ask for the single years (by=['age']) or age groups that "
+            "leave them out, or import an export with every age (or with the totals)")
 
 
 def _group_cols(df: pd.DataFrame) -> list[str]:

@@ -32,7 +32,16 @@ Example
 
 from __future__ import annotations
 
-from klyngedata.vocabulary.ages import AgeBand, AgeGroupError, compose, edges, is_age_total, parse_age, parse_age_group
+from klyngedata.vocabulary.ages import (
+    AgeBand,
+    AgeGroupError,
+    ages_da,
+    compose,
+    edges,
+    is_age_total,
+    parse_age,
+    parse_age_group,
+)
 from klyngedata.vocabulary.codes import (
     CHRISTIANSOE,
     CHRISTIANSOE_REGION,
@@ -63,6 +72,7 @@ from klyngedata.vocabulary.sexes import SEX_DA, SEXES, parse_sex
 __all__ = [
     "BOUNDARY_LEVELS", "CHRISTIANSOE", "CHRISTIANSOE_REGION", "COUNTRY_ID", "COUNTRY_NAME", "LEVELS", "LEVEL_DA",
     "MEASURES", "MEASURE_DA", "MISSING_MARK", "MONTHS_DA", "SEXES", "SEX_DA", "ZERO_MARK", "AgeBand", "AgeGroupError",
+    "ages_da",
     "CountError", "area_from_text", "compose", "edges", "is_age_total", "normalize_municipality_code",
     "normalize_region_code", "parse_age", "parse_age_group", "parse_count", "parse_counts", "parse_level",
     "parse_measure", "parse_period", "parse_periods", "parse_rate", "parse_rate_unit", "parse_sex", "period_axis_da",

@@ -35,7 +35,8 @@ import numpy as np
 from klyngedata.exceptions import UnknownValue
 from klyngedata.vocabulary.totals import TOTAL_IDS, TOTAL_TEXTS
 
-__all__ = ["AgeBand", "AgeGroupError", "compose", "edges", "is_age_total", "parse_age", "parse_age_group"]
+__all__ = ["AgeBand", "AgeGroupError", "ages_da", "compose", "edges", "is_age_total", "parse_age",
+           "parse_age_group"]
 
 _TOTALS = TOTAL_TEXTS | {t.lower() for t in TOTAL_IDS} | {"age total"}
 _SINGLE = re.compile(r"^(\d{1,3})(?:\s*(?:år|years?))?$", re.IGNORECASE)
@@ -227,3 +228,22 @@ def _overlaps(a: AgeBand, b: AgeBand) -> bool:
     a_top = float("inf") if a.hi is None else a.hi
     b_top = float("inf") if b.hi is None else b.hi
     return a.lo <= b_top and b.lo <= a_top
+
+
+def ages_da(ages: Iterable[int], open_from: int | None = None) -> str:
+    """Single years (and an open top from ``open_from``) as a Danish reader reads them, runs joined.
+
+    >>> ages_da([38]), ages_da([38, 39, 40, 45]), ages_da([], open_from=100)
+    ('alder 38 år', 'alder 38-40 år og 45 år', 'alder 100 år og derover')
+    """
+    years = sorted(set(int(a) for a in ages))
+    bands: list[AgeBand] = []
+    for a in years:
+        if bands and bands[-1].hi == a - 1:
+            bands[-1] = AgeBand(bands[-1].lo, a)
+        else:
+            bands.append(AgeBand(a, a))
+    if open_from is not None:
+        bands.append(AgeBand(open_from, None))
+    words = [b.label_da for b in bands]
+    return "alder " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} og {words[-1]}")
