@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from klyngedata.exceptions import DataFormatError
+from klyngedata.exceptions import DataFormatError, DataNotAvailable
 from klyngedata.stats.standardise import (  # noqa: F401  (re-exported)
     INDIRECT_METHOD_DA,
     _check_columns,
@@ -72,6 +72,10 @@ def standard_population(
     missing = [c for c in strata if c not in frame.columns]
     if missing:
         raise DataFormatError(f"standard_population: the population has no {missing} breakdown")
+    if frame["population"].isna().any():  # a stratum without its count: no standard from the others
+        reason = frame.loc[frame["population"].isna(), "reason_da"].dropna() if "reason_da" in frame else []
+        raise DataNotAvailable("standard_population: Denmark's population is missing in a stratum"
+                               + (f": {reason.iloc[0]}" if len(reason) else ""))
     cols = list(strata)
     out = frame.groupby(cols, as_index=False, observed=True)["population"].sum()
     when = period if period is not None else "seneste periode"

@@ -117,15 +117,15 @@ def test_indirect_missing_reference_stratum():
 # as a selection of "Hele landet" and two areas gives them); imported through the normal import path so that the
 # default standard population (Denmark in a reference period) is used. Denmark is taken from its own rows: a sum
 # of two municipalities would be a partial sum (missing, issue 11).
-CONSTRUCTED_FOLK1A_CSV = (
-    "OMRÅDE;KØN;ALDER;TID;INDHOLD\n"
-    "Hele landet;Mænd;10 år;2024K1;300\nHele landet;Mænd;70 år;2024K1;150\n"
-    "Hele landet;Kvinder;10 år;2024K1;270\nHele landet;Kvinder;70 år;2024K1;180\n"
-    "Aalborg;Mænd;10 år;2024K1;100\nAalborg;Mænd;70 år;2024K1;50\n"
-    "Aalborg;Kvinder;10 år;2024K1;90\nAalborg;Kvinder;70 år;2024K1;60\n"
-    "Morsø;Mænd;10 år;2024K1;200\nMorsø;Mænd;70 år;2024K1;100\n"
-    "Morsø;Kvinder;10 år;2024K1;180\nMorsø;Kvinder;70 år;2024K1;120\n"
-)
+_CONSTRUCTED_COUNTS = {("Hele landet", "Mænd"): (300, 150), ("Hele landet", "Kvinder"): (270, 180),
+                       ("Aalborg", "Mænd"): (100, 50), ("Aalborg", "Kvinder"): (90, 60),
+                       ("Morsø", "Mænd"): (200, 100), ("Morsø", "Kvinder"): (180, 120)}
+# CONSTRUCTED: persons aged 10 and 70 (the counts above); every other age 0-100 has 0 persons (a table with every
+# age, as StatBank writes one: an age group is never built from the ages a table happens to have)
+CONSTRUCTED_FOLK1A_CSV = "OMRÅDE;KØN;ALDER;TID;INDHOLD\n" + "".join(
+    f"{area};{sex};{'100 år og derover' if a == 100 else f'{a} år'};2024K1;"
+    f"{young if a == 10 else old if a == 70 else 0}\n"
+    for (area, sex), (young, old) in _CONSTRUCTED_COUNTS.items() for a in range(101))
 
 
 def test_direct_default_standard_is_denmark_in_reference_period(tmp_path, monkeypatch):
