@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -276,47 +275,6 @@ def test_summary_da_never_calls_an_untested_survey_share_higher():
     assert not any("procentpoint" in x or "højere end" in x for x in s)
     assert "Statistisk sikker udvikling: svær overvægt (BMI 30+) er stigende og dårligere (2010–2025)." in s
     assert any("svarpersoner ikke er offentliggjort" in x for x in s)
-
-
-def test_lab_copies_notebooks_and_starts_jupyterlab(tmp_path, monkeypatch):
-    import subprocess
-
-    from klyngedata.cli import main
-
-    calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append((cmd, env)) or 0)
-    target = tmp_path / "analyse"
-    result = CliRunner().invoke(main, ["lab", str(target), "--no-browser", "--data-dir", str(tmp_path / "d")])
-    assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in target.glob("*.ipynb")) == [
-        "befolkningsdashboard.ipynb", "noegletalsrapport.ipynb", "udforsk.ipynb"]
-    cmd, env = calls[0]
-    assert cmd[1:] == ["lab", f"--notebook-dir={target}", "--no-browser"]
-    assert Path(cmd[0]).parent == Path(sys.executable).parent  # the environment's own jupyter, PATH or not
-    assert env["KLYNGEDATA_DATA_DIR"] == str((tmp_path / "d").resolve())
-
-
-@pytest.mark.parametrize("argv, directory, passed", [
-    (["--", "--allow-root"], None, ["--allow-root"]),
-    (["--allow-root", "--port", "8899"], None, ["--allow-root", "--port", "8899"]),
-    (["analyse", "--no-browser", "--", "--allow-root", "--ServerApp.token=x"], "analyse",
-     ["--no-browser", "--allow-root", "--ServerApp.token=x"]),
-])
-def test_lab_passes_other_options_to_jupyterlab(tmp_path, monkeypatch, argv, directory, passed):
-    import subprocess
-
-    from klyngedata.cli import main
-
-    calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append(cmd) or 0)
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["lab", *argv])
-    assert result.exit_code == 0, result.output
-    assert calls[0][3:] == passed
-    if directory:
-        assert calls[0][2] == f"--notebook-dir={directory}" and (tmp_path / directory / "udforsk.ipynb").exists()
-    else:
-        assert calls[0][2].endswith("notebooks")  # the package's notebooks
 
 
 # --------------------------------------------------------------------------- ClusterReport on the real files

@@ -2,7 +2,8 @@
 
 * :mod:`klyngedata.cli.registry` – ``clusters``, ``cluster``, ``municipalities``, ``divisions``, ``crosswalk``
 * :mod:`klyngedata.cli.data` – ``data fetch | import | status``
-* :mod:`klyngedata.cli.report` – ``report``, ``lab``
+* :mod:`klyngedata.cli.report` – ``report``
+* :mod:`klyngedata.cli.lab` – ``lab``
 * :mod:`klyngedata.cli.overview` – ``overview``
 """
 
@@ -36,9 +37,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from klyngedata.cli import data, overview, registry, report
+    from klyngedata.cli import data, lab, overview, registry, report
 
-    for module in (registry, data, report, overview):
+    for module in (registry, data, report, overview, lab):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,4 +1,4 @@
-"""``klyngedata report`` and ``klyngedata lab`` (owned by the reports work, issue 6).
+"""``klyngedata report`` (owned by the reports work, issue 6; ``klyngedata lab`` is :mod:`klyngedata.cli.lab`).
 
 Examples
 --------
@@ -8,21 +8,13 @@ Examples
     klyngedata report --all --jobs 2 --out reports/ --shared-assets
     klyngedata report nordjylland-nord --notebooks noegletalsrapport --period 2024M01
     klyngedata report nordjylland-nord --pdf
-    klyngedata lab
-    klyngedata lab -- --allow-root --port 8899
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import click
-
-from klyngedata import settings
-from klyngedata.exceptions import ReportError
 
 
 @click.command("report")
@@ -84,42 +76,4 @@ def report(clusters: tuple[str, ...], all_clusters: bool, division: str | None, 
         sys.exit(1)
 
 
-@click.command("lab", context_settings={"ignore_unknown_options": True})
-@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
-              help="Local data directory the notebooks use (sets KLYNGEDATA_DATA_DIR).")
-@click.option("--no-browser", is_flag=True, help="Start JupyterLab without opening a browser.")
-@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="[DIRECTORY] [JUPYTER OPTIONS]...")
-def lab(data_dir: str | None, no_browser: bool, args: tuple[str, ...]) -> None:
-    """Open JupyterLab on the klyngedata notebooks.
-
-    With DIRECTORY, the notebooks are first copied there (existing files are kept), so your changes do
-    not touch the package's templates. Every other option is passed on to JupyterLab, e.g.
-    ``klyngedata lab analyse -- --allow-root --port 8899`` (the ``--`` may be left out).
-    """
-    from klyngedata.reports.runner import notebook_dir
-
-    directory = args[0] if args and not args[0].startswith("-") else None
-    jupyter_args = [a for a in (args[1:] if directory else args) if a != "--"]
-
-    src = notebook_dir()
-    target = Path(directory) if directory else src
-    if directory:
-        target.mkdir(parents=True, exist_ok=True)
-        for nb in sorted(src.glob("*.ipynb")):
-            if not (target / nb.name).exists():
-                shutil.copyfile(nb, target / nb.name)
-                click.echo(f"copied {nb.name} -> {target}")
-    # the jupyter of the environment klyngedata runs in (e.g. .venv/bin, also when the venv is not activated)
-    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
-    if jupyter is None:
-        raise ReportError("JupyterLab is not installed (the 'jupyter' command was not found); pip install jupyterlab")
-    lab_settings = settings.current()
-    if data_dir:
-        lab_settings = lab_settings.replace(data_dir=str(Path(data_dir).expanduser().resolve()))
-    env = lab_settings.child_environ()
-    cmd = [jupyter, "lab", f"--notebook-dir={target}"] + (["--no-browser"] if no_browser else []) + jupyter_args
-    click.echo(" ".join(cmd))
-    sys.exit(subprocess.call(cmd, env=env))
-
-
-COMMANDS = [report, lab]
+COMMANDS = [report]
