@@ -4,6 +4,7 @@
 * :mod:`klyngedata.cli.data` – ``data fetch | import | status``
 * :mod:`klyngedata.cli.report` – ``report``
 * :mod:`klyngedata.cli.lab` – ``lab``
+* :mod:`klyngedata.cli.schedule` – ``schedule``, ``schedule run``
 * :mod:`klyngedata.cli.overview` – ``overview``
 """
 
@@ -37,9 +38,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from klyngedata.cli import data, lab, overview, registry, report
+    from klyngedata.cli import data, lab, overview, registry, report, schedule
 
-    for module in (registry, data, report, overview, lab):
+    for module in (registry, data, report, overview, lab, schedule):
         for command in module.COMMANDS:
             main.add_command(command)
 
