@@ -45,6 +45,11 @@ class TransportError(Exception):
         self.offline = offline
 
 
+_BRIEF: dict[type, str] = {requests.Timeout: "no answer in time", requests.exceptions.ChunkedEncodingError:
+                            "the answer broke off", requests.ConnectionError: "no connection"}
+"""What a retry line in the log says about a failed attempt (the full exception goes to the debug log)."""
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """Parse a ``Retry-After`` header (seconds or HTTP date) into seconds from now.
 
@@ -93,19 +98,21 @@ def send(session: requests.Session, method: str, url: str, *, timeout: float | t
             _ = resp.content
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             last_problem = redact(f"{type(exc).__name__}: {exc}")
+            log.debug("%s: %s", what, last_problem)
+            brief = next((b for t, b in _BRIEF.items() if isinstance(exc, t)), "the connection failed")
             if _unresolvable(exc):
                 raise TransportError(f"{what}: cannot resolve the host (no internet connection?): {last_problem}",
                                      last_problem=last_problem, attempts=attempt + 1, offline=True) from None
         else:
             if resp.status_code not in RETRY_STATUS:
                 return resp
-            last_problem = f"HTTP {resp.status_code}"
+            last_problem = brief = f"HTTP {resp.status_code}"
             if resp.status_code == 429:
                 ra = retry_after_seconds(resp.headers.get("Retry-After"))
                 if ra is not None:
                     wait = ra  # the server's instruction wins over our backoff
         if attempt < retries:
-            log.warning("%s failed (%s); retry %d/%d in %.1f s", what, last_problem, attempt + 1, retries, wait)
+            log.warning("%s: %s; retry %d of %d in %.1f s", what, brief, attempt + 1, retries, wait)
             sleep(wait)
     raise TransportError(f"{what}: no answer after {retries + 1} attempts (last problem: {last_problem})",
                          last_problem=last_problem, attempts=retries + 1)
