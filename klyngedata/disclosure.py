@@ -50,6 +50,7 @@ Example
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
@@ -61,6 +62,8 @@ from klyngedata.lazy import module
 from klyngedata.stats.disclosure_lp import LinearTable
 from klyngedata.stats.disclosure_model import indicator_model
 from klyngedata.stats.disclosure_search import suppress_linear
+
+log = logging.getLogger(__name__)
 
 sp = module("scipy.sparse")  # imported when a table is first checked
 
@@ -417,6 +420,7 @@ def suppress_published(
     decimals: int | str = 0,
     slice_columns: Sequence[str] = ("figure_id", "period", "sex", "age_group"),
     leaves: pd.DataFrame | None = None,
+    published_before: Sequence[bool] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Disclosure control of everything a function publishes, checked as one table (see the module docstring).
 
@@ -431,6 +435,10 @@ def suppress_published(
     (``figure_id, unit, sex, age_group, period, numerator, denominator``; e.g. counts a source left blank, with
     values consistent with every total it publishes, and the rest of a source's totals outside its
     municipalities as units of their own). Rows without a published count name no ``members``.
+    ``published_before``: per row, True when an earlier release showed it (the same figure with the same counts):
+    it is public already, so the control hides other rows to protect a small count (a row public already is
+    hidden only when nothing else can protect; that is logged, since hiding it now cannot undo the earlier
+    release).
 
     Example (constructed): Læsø's men (3) = total (195) - women (192): the women are hidden too.
 
@@ -471,6 +479,9 @@ def suppress_published(
         "denominator": pd.to_numeric(out["denominator"], errors="coerce").astype(float),
         "cost": _cost(out),
     })
+    before = np.zeros(len(out), dtype=bool) if published_before is None else np.asarray(published_before, bool)
+    if before.any():  # public already: hiding it protects nothing, so every other row is hidden first
+        cells.loc[before, "cost"] = cells["cost"].max() * 1e9 + cells.loc[before, "cost"]
     # one cell per distinct published sum (a cluster equal to a municipality or to a cluster of another
     # division is the same figure and is shown or hidden with it)
     ident = [(f, s_, a, p, m) if m is not None else ("", i) for i, (f, s_, a, p, m) in enumerate(zip(
@@ -487,6 +498,9 @@ def suppress_published(
     dec = out[decimals].fillna(0).astype(int).tolist() if isinstance(decimals, str) else [int(decimals)] * len(out)
     display = _marks(primary, hidden, out[shown_col].tolist(), dec, threshold)
     out["suppressed"] = hidden
+    if (hidden & before).any():
+        log.warning("disclosure: %d figure(s) shown by an earlier release are hidden now (nothing else could "
+                    "protect a small count); the earlier release cannot be undone", int((hidden & before).sum()))
     out = mask_suppressed(out)
     out["display"] = pd.Series(display, index=out.index, dtype="string")
     out.attrs["disclosure_note_da"] = NOTE_DA

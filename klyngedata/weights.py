@@ -38,8 +38,8 @@ from klyngedata.registry.words import words
 from klyngedata.vocabulary import period_text_da
 from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION
 
-__all__ = ["UNIT_POPULATION_KEY", "UnitWeights", "country_weights", "division_weights", "region_weights",
-           "split_reason_da", "unit_shares", "unit_weights"]
+__all__ = ["UNIT_POPULATION_KEY", "UnitWeights", "absent_reason_da", "country_weights", "division_weights",
+           "region_weights", "split_reason_da", "unit_shares", "unit_weights"]
 
 UNIT_POPULATION_KEY = "population/units"
 """Cache key of the population by sub-area (bydel) of split municipalities."""
@@ -87,6 +87,23 @@ def split_reason_da(municipality_name: str, code: str, unit_type: str | None, di
         "{navn} ({kode}) er delt mellem {klyngerne} efter {omraade}, og der er ingen befolkningstal pr. {omraade} i "
         "data, så {klyngens} tal kan ikke beregnes ud fra kommunernes tal.",
         navn=str(municipality_name), kode=code, omraade=part)
+
+
+def absent_reason_da(entity_name: str, absent: Iterable[str]) -> str:
+    """The Danish reason a unit, region or Denmark has no figure: members (their names) without figures in the
+    data — it is never the sum of the members that have them.
+
+    >>> absent_reason_da("Region Nordjylland", ["Læsø"])
+    'Der er ingen tal for Læsø i data, så tallet for Region Nordjylland kan ikke beregnes uden at gætte.'
+    >>> absent_reason_da("Hele landet", ["A", "B", "C", "D", "E"])[:56]
+    'Der er ingen tal for A, B, C og 2 andre kommuner i data,'
+    """
+    who = sorted(set(absent))
+    if len(who) > 4:
+        listed = f"{', '.join(who[:3])} og {len(who) - 3} andre kommuner"
+    else:
+        listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} og {who[-1]}"
+    return f"Der er ingen tal for {listed} i data, så tallet for {entity_name} kan ikke beregnes uden at gætte."
 
 
 def unit_shares(membership: pd.DataFrame, data_dir: str | os.PathLike[str] | None = None

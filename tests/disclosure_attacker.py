@@ -3,8 +3,10 @@
 Independent of klyngedata's disclosure engine on purpose: the attacker knows how the *constructed* data were
 made (the finest cells: municipality x sex x age group x period atom) and how every published figure is
 defined (a municipality; a cluster = its members with their weights, a split municipality with its bydel
-share; a region or Denmark = the municipalities that have the figure), reads the published rows of every
-call, and for every hidden count – and every count of a municipality that no row shows on its own (a
+share; a region = all its municipalities, Denmark = all 98, Christiansø in neither – a unit, region or Denmark
+missing a member's figure is not a figure), reads the published rows of every call – of one release, or of
+several successive releases of the same figures (what earlier releases published counts as published) – and
+for every hidden count – and every count of a municipality that no row shows on its own (a
 stratum the file leaves out, the rest of a total) – asks a linear program (:func:`scipy.optimize.linprog`):
 what are the smallest and largest values consistent with every shown number, non-negative cells and – for
 bounded figures – numerators never above their denominators?
@@ -70,9 +72,7 @@ def _cluster_weights(division: str, cons: Construction) -> dict[str, dict[str, f
 
 def _region_of(division: str) -> dict[str, str]:
     m = registry.municipalities(division=division)  # the regions of that division (Østdanmark from 2027)
-    out = dict(zip(m["municipality_code"], m["region_code"], strict=True))
-    out["0411"] = registry.region_key_on("1084", division=division)  # Christiansø counts in the capital region
-    return out
+    return dict(zip(m["municipality_code"], m["region_code"], strict=True))  # Christiansø: in no region figure
 
 
 @dataclass
@@ -91,28 +91,34 @@ class Finding:
         return self.low >= 1 - 1e-6 and self.high <= 4 + 1e-6
 
 
-def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tuple[list[Finding], list[str]]:
+def attack(cons: Construction, published: list[tuple]) -> tuple[list[Finding], list[str]]:
     """The feasible interval of every hidden count of 1-4 (numerator, denominator, for bounded figures the
     complement), and a list of problems (shown small counts or complements, shown values that differ from
-    their definition). ``published``: ``(division, frame)`` pairs of indicator_figures output."""
+    their definition). ``published``: ``(division, frame)`` pairs of indicator_figures output, or
+    ``(division, frame, release)`` for several releases of the same figures (each release's rows are facts
+    together with every other release's)."""
+    published = [(p[0], p[1], p[2] if len(p) > 2 else 0) for p in published]
     f = cons.finest.reset_index(drop=True)
     n = len(f)
-    regions = {div: _region_of(div) for div in {d for d, _ in published}}
-    weights = {div: _cluster_weights(div, cons) for div in {d for d, _ in published}}
+    regions = {div: _region_of(div) for div in {d for d, _, _ in published}}
+    weights = {div: _cluster_weights(div, cons) for div in {d for d, _, _ in published}}
+    every = sorted(registry.municipalities()["municipality_code"])
     truth = {"numerator": f["numerator"].to_numpy(float), "denominator": f["denominator"].to_numpy(float)}
     muni_idx = f["municipality_code"].to_numpy()
     problems: list[str] = []
     rows: list[tuple[dict, np.ndarray]] = []  # (row, coefficient vector over the finest cells)
     seen: set = set()
     # which municipalities have a published row in each slice
-    allrows = pd.concat([p for _, p in published], ignore_index=True)
-    munis = allrows[allrows["entity_level"] == "municipality"]
-    has = {(r.entity_id, r.sex, r.age_group, _label(r.period)) for r in munis.itertuples()}
-    for div, frame in published:
+    has: dict[object, set] = {}  # per release: the municipality rows it published
+    for _, frame, release in published:
+        munis = frame[frame["entity_level"] == "municipality"]
+        has.setdefault(release, set()).update((r.entity_id, r.sex, r.age_group, _label(r.period))
+                                              for r in munis.itertuples())
+    for div, frame, release in published:
         for r in frame.itertuples(index=False):
             period = _label(r.period)
-            key = (div if r.entity_level in ("cluster", "region") else "", r.entity_level, r.entity_id, r.sex,
-                   r.age_group, period)
+            key = (release, div if r.entity_level in ("cluster", "region") else "", r.entity_level, r.entity_id,
+                   r.sex, r.age_group, period)
             if key in seen:
                 continue
             seen.add(key)
@@ -120,13 +126,12 @@ def attack(cons: Construction, published: list[tuple[str, pd.DataFrame]]) -> tup
                 comp = {r.entity_id: 1.0}
             elif r.entity_level == "cluster":
                 comp = weights[div].get(r.entity_id, {})
-                if not all((m, r.sex, r.age_group, period) in has for m in comp):
-                    comp = {}
             elif r.entity_level == "region":
-                comp = {m: 1.0 for m in set(muni_idx) if regions[div][m] == r.entity_id
-                        and (m, r.sex, r.age_group, period) in has}
+                comp = {m: 1.0 for m in every if regions[div][m] == r.entity_id}
             else:
-                comp = {m: 1.0 for m in set(muni_idx) if (m, r.sex, r.age_group, period) in has}
+                comp = dict.fromkeys(every, 1.0)
+            if not all((m, r.sex, r.age_group, period) in has[release] for m in comp):
+                comp = {}  # a member without a row: the figure is not defined (and must not be published)
             if not comp:
                 if not r.suppressed and pd.notna(r.numerator):
                     problems.append(f"published {key} that the attacker cannot define")

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from klyngedata import registry
+from klyngedata.cache import Cache
 from klyngedata.disclosure import format_number_da
 from klyngedata.exceptions import KlyngedataError
 from klyngedata.indicators import indicator_figures, read_indicator_file
@@ -147,6 +148,39 @@ def test_attack_member_without_a_row(tmp_path):
     assert pd.isna(nord["value"]) and not nord["suppressed"]  # not computable, not hidden
     findings = assert_safe(cons, published)
     f = find(findings, "municipality", FREDERIKSHAVN)
+    assert f.truth == 3 and f.high >= 5
+
+
+def test_attack_two_successive_releases(tmp_path):
+    """What earlier releases published counts as published (issue 25). Constructed: all 98 municipalities; the
+    first weekly file has no row for Læsø, the next adds it with 3 (1 man, 2 women). Before: week 1 published
+    Region Nordjylland and Denmark as the sums of the municipalities with rows, week 2 the sums with Læsø; each
+    week passed the check alone, and the difference of the pair was Læsø's suppressed 3. Now a region or
+    Denmark without a member's figure is missing with the reason, so the pair reveals nothing."""
+    from klyngedata.importing import import_file
+    from klyngedata.indicators.ledger import LEDGER_KEY
+
+    every = sorted(registry.municipalities()["municipality_code"])
+    cons = constructed_cells("forebyggelige_indlaeggelser_65", every, ["all"], {"2024": ["2024"]},
+                             {(LAESOE, "male", "all", "2024"): (1, 200), (LAESOE, "female", "all", "2024"): (2, 200)},
+                             seed=7)
+    data_dir = tmp_path / "data"  # one data directory, imported into week by week (the weekly run)
+    weeks = []
+    for week, munis in (("1", [m for m in every if m != LAESOE]), ("2", every)):
+        path = tmp_path / f"constructed_week{week}.csv"
+        path.write_text(file_rows(cons, [(m, "total", "total", "2024") for m in munis]), encoding="utf-8")
+        import_file(path, data_dir=data_dir)
+        weeks.append([(div, frame, week) for div, frame in publish_all(None, data_dir=data_dir)])
+    week1, week2 = weeks
+    assert Cache(data_dir).exists(LEDGER_KEY)  # what week 1 showed is recorded
+    for level, entity, name in (("region", "1081", "Region Nordjylland"), ("country", "DK", "Hele landet")):
+        row = row_of([(d, f) for d, f, _ in week1], level, entity)
+        assert pd.isna(row["value"]) and pd.isna(row["numerator"]) and not row["suppressed"]
+        assert row["method_da"] == (f"Der er ingen tal for Læsø i data, så tallet for {name} kan ikke beregnes "
+                                    "uden at gætte.")
+    assert row_of([(d, f) for d, f, _ in week2], "municipality", LAESOE)["display"] == "<5"
+    findings = assert_safe(cons, week1 + week2)  # the attacker reads both releases together
+    f = find(findings, "municipality", LAESOE)
     assert f.truth == 3 and f.high >= 5
 
 

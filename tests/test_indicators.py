@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from klyngedata import catalogue
+from klyngedata import catalogue, registry
 from klyngedata.exceptions import DataFormatError
 from klyngedata.indicators import (
     INDICATORS,
@@ -144,9 +144,14 @@ def test_counts_pooled_by_summing_and_disclosed(tmp_path):
     assert vest["display"] == "10,0"
     # not the average of rates: (12 + 9) / 2 = 10.5
     assert vest["value"] != pytest.approx(10.5)
-    # region Nordjylland: 975 / 112600 * 1000 = 8.6590; Denmark = the same (only Nordjylland in the data)
+    # region Nordjylland: 975 / 112600 * 1000 = 8.6590; Denmark: missing, not the sum of the 11 municipalities
+    # the data have (issue 25)
     assert vest["region_value"] == pytest.approx(975 / 112600 * 1000)
-    assert vest["country_value"] == pytest.approx(975 / 112600 * 1000)
+    assert pd.isna(vest["country_value"])
+    dk = indicator_figures(level="country", data=data, division="sundhedsklynger-2022").iloc[0]
+    assert pd.isna(dk["value"]) and not dk["suppressed"]
+    assert dk["method_da"].startswith("Der er ingen tal for Aabenraa, Aarhus, Albertslund og 84 andre kommuner i "
+                                      "data, så tallet for Hele landet kan ikke beregnes uden at gætte")
     nord = out.set_index("entity_id").loc["nordjylland-nord"]
     # Klynge Nord = 0810 + 0813 + 0825 + 0860 = 3 + 80 + 2 + 100 = 185 (shown: 185 >= 5)
     assert nord["value"] == pytest.approx(185 / 34600 * 1000)
@@ -182,35 +187,35 @@ def test_secondary_suppression_within_cluster(tmp_path):
 
 
 def test_expected_counts_klynge_syd_one_call(tmp_path):
-    # Constructed example: preventable admissions 65+ by age band for the 11 Nordjylland municipalities.
-    # Every municipality: 65-79: 20 of 4000 ; 80+: 30 of 1000, except Klynge Syd (0820, 0840, 0846):
-    # 65-79: 10 of 2000 ; 80+: 40 of 1000.
+    # Constructed example: preventable admissions 65+ by age band for all 98 municipalities (Denmark's rates are
+    # the reference). Every municipality: 65-79: 20 of 4000 ; 80+: 30 of 1000, except Klynge Syd (0820, 0840,
+    # 0846): 65-79: 10 of 2000 ; 80+: 40 of 1000.
     lines = ["municipality,period,indicator,numerator,denominator,sex,age_group"]
     syd = {"0820", "0840", "0846"}
-    for code in NORDJYLLAND:
+    for code in registry.municipalities()["municipality_code"]:
         a = (10, 2000, 40, 1000) if code in syd else (20, 4000, 30, 1000)
         lines.append(f"{code},2024,forebyggelige_indlaeggelser_65,{a[0]},{a[1]},total,65-79")
         lines.append(f"{code},2024,forebyggelige_indlaeggelser_65,{a[2]},{a[3]},total,80+")
     path = tmp_path / "constructed_strata.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     data = read_indicator_file(path)
-    # Reference (all 11 municipalities = "Denmark" here):
-    #   65-79: (8*20 + 3*10) / (8*4000 + 3*2000) = 190 / 38000 = 0.005
-    #   80+:   (8*30 + 3*40) / (8*1000 + 3*1000) = 360 / 11000 = 0.0327273
-    # Klynge Syd population: 65-79 = 6000, 80+ = 3000 -> E = 0.005*6000 + 360/11000*3000 = 30 + 98.1818
-    # Observed O = 3*10 + 3*40 = 150 -> ratio = 150 / 128.1818 = 1.17021
+    # Reference (Denmark, the 98 municipalities):
+    #   65-79: (95*20 + 3*10) / (95*4000 + 3*2000) = 1930 / 386000 = 0.005
+    #   80+:   (95*30 + 3*40) / (95*1000 + 3*1000) = 2970 / 98000 = 0.0303061
+    # Klynge Syd population: 65-79 = 6000, 80+ = 3000 -> E = 0.005*6000 + 2970/98000*3000 = 30 + 90.9184
+    # Observed O = 3*10 + 3*40 = 150 -> ratio = 150 / 120.9184 = 1.24051
     r = expected_counts("forebyggelige_indlaeggelser_65", "nordjylland-syd", data=data,
                         strata=["age_group"], division="sundhedsklynger-2022")
     assert len(r) == 1
-    assert r["expected"].iloc[0] == pytest.approx(30 + 360 / 11000 * 3000)
+    assert r["expected"].iloc[0] == pytest.approx(30 + 2970 / 98000 * 3000)
     assert r["observed"].iloc[0] == 150
-    assert r["ratio"].iloc[0] == pytest.approx(150 / (30 + 360 / 11000 * 3000))
+    assert r["ratio"].iloc[0] == pytest.approx(150 / (30 + 2970 / 98000 * 3000))
     assert r["lower"].iloc[0] < r["ratio"].iloc[0] < r["upper"].iloc[0]
     # direct standardisation to the same population (per 1000): Syd's stratum rates 5 and 40 per 1000,
-    # weights 38000/49000 and 11000/49000 -> 5*0.77551 + 40*0.22449 = 3.87755 + 8.97959 = 12.85714
+    # weights 386000/484000 and 98000/484000 -> 5*0.79752 + 40*0.20248 = 3.98760 + 8.09917 = 12.08678
     d = standardised_figures("forebyggelige_indlaeggelser_65", method="direct", data=data,
                              strata=["age_group"], division="sundhedsklynger-2022").set_index("entity_id")
-    assert d.loc["nordjylland-syd", "rate"] == pytest.approx(5 * 38000 / 49000 + 40 * 11000 / 49000)
+    assert d.loc["nordjylland-syd", "rate"] == pytest.approx(5 * 386000 / 484000 + 40 * 98000 / 484000)
 
 
 # ------------------------------------------------------------------------------------------------

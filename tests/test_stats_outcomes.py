@@ -220,9 +220,12 @@ def test_suppressed_rows_carry_no_interval_outcome_or_trend(tmp_path):
 
 
 def test_standardised_figures_carry_gamma_intervals_and_outcomes(tmp_path):
-    # CONSTRUCTED strata as in test_indicators: Klynge Syd has higher rates than the rest
+    # CONSTRUCTED strata as in test_indicators (all 98 municipalities: Denmark is the reference): Klynge Syd has
+    # higher rates than the rest
+    from klyngedata import registry
+
     lines = ["municipality,period,indicator,numerator,denominator,sex,age_group"]
-    for code in NORDJYLLAND:
+    for code in registry.municipalities()["municipality_code"]:
         a = (10, 2000, 40, 1000) if code in {"0820", "0840", "0846"} else (20, 4000, 30, 1000)
         lines.append(f"{code},2024,forebyggelige_indlaeggelser_65,{a[0]},{a[1]},total,65-79")
         lines.append(f"{code},2024,forebyggelige_indlaeggelser_65,{a[2]},{a[3]},total,80+")
@@ -247,9 +250,11 @@ def test_constructed_age_shares_get_wilson_intervals_and_outcomes():
             ("municipality", "0860"): {10: 100, 40: 300, 70: 50, 85: 50},
             ("region", "1081"): {10: 1000, 40: 3000, 70: 800, 85: 200},
             ("country", "DK"): {10: 10000, 40: 25000, 70: 10000, 85: 5000}}
+    # (every other age 0-100 has 0 persons: a table with every age, as StatBank writes one)
     CONSTRUCTED = pd.DataFrame([{"level": lv, "entity_id": e, "entity_name": e, "period": "2024K1",
                                  "sex": "total", "age": a, "population": n}
-                                for (lv, e), d in ages.items() for a, n in d.items()])
+                                for (lv, e), d in ages.items()
+                                for a, n in {**dict.fromkeys(range(101), 0), **d}.items()])
     table = kd.key_figures("nordjylland-nord", population=CONSTRUCTED, division=DIVISION)
     row = table[(table["entity_level"] == "cluster") & (table["figure_id"] == "share_65_plus")].iloc[0]
     old, total = 200 + 100 + 80 + 20 + 40 + 10 + 50 + 50, 2600

@@ -23,7 +23,9 @@ User file format (documented long format)
     ``indicator`` (an id of the catalogue), ``numerator`` and ``denominator`` (non-negative integers), and
     optionally ``sex`` (``total``/``male``/``female``, Danish accepted) and ``age_group`` (free label such as
     ``65-74``; ``total`` = all ages). Errors name the file, the line number (header = line 1) and the column.
-    Christiansø (``0411``) is accepted; it belongs to no cluster but counts in Region Hovedstaden and Denmark.
+    Christiansø (``0411``) is accepted and shown as its own area; it is no municipality and counts in no cluster,
+    region or Denmark figure of the indicators (Denmark is the 98 municipalities, said in ``method_da``). A
+    cluster, region or Denmark is computed only from all its municipalities, else missing with the reason.
 
 Published files (read as they are)
     The municipality files of the doughnut project in ``shared/data/indicators`` (Sundhedsprofil 2025 and

@@ -24,6 +24,7 @@ from klyngedata.indicator_defs import (
     INDICATORS,
     indicator,
 )
+from klyngedata.indicators import ledger as ledger_mod
 from klyngedata.indicators.files import load_indicators
 from klyngedata.indicators.pooling import _fill_totals, _long_table, _select_periods
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
@@ -79,7 +80,7 @@ def indicator_figures(
         division = registry.cluster(cluster).division  # an id names its division (e.g. a 2022 id in 2027)
     division = registry.resolve_division(division)
     # everything this data can publish, disclosure-controlled as one table (every period: the series too)
-    out = _published(frame, division, data_dir, population, threshold)
+    out = _published(frame, division, data_dir, population, threshold, ledger=data is None)
     failed = out.attrs.get("failed_periods", {})
     for p in sorted(set(selected["period"])):
         if p in failed:
@@ -148,13 +149,15 @@ def _published_key(frame: pd.DataFrame, data_dir, population, threshold: int) ->
     return h.hexdigest()
 
 
-def _published(frame: pd.DataFrame, division: str, data_dir, population, threshold: int) -> pd.DataFrame:
+def _published(frame: pd.DataFrame, division: str, data_dir, population, threshold: int, *,
+               ledger: bool = False) -> pd.DataFrame:
     """The rows of ``division`` (municipalities, its clusters, regions, Denmark; with ``decimals``) from
     :func:`_universe`. The last few universes are kept in memory (other levels, periods or divisions of the
-    same data are one computation)."""
-    key = _published_key(frame, data_dir, population, threshold)
+    same data are one computation). ``ledger``: the data are the cache's, so what earlier releases of them
+    published counts as published and what this one shows is recorded (:mod:`klyngedata.indicators.ledger`)."""
+    key = _published_key(frame, data_dir, population, threshold) + (":ledger" if ledger else "")
     if key not in _PUBLISHED:
-        _PUBLISHED[key] = _universe(frame, data_dir, population, threshold)
+        _PUBLISHED[key] = _universe(frame, data_dir, population, threshold, ledger=ledger)
         while len(_PUBLISHED) > 4:
             _PUBLISHED.popitem(last=False)
     _PUBLISHED.move_to_end(key)
@@ -167,7 +170,7 @@ def _published(frame: pd.DataFrame, division: str, data_dir, population, thresho
     return rows
 
 
-def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.DataFrame:
+def _universe(frame: pd.DataFrame, data_dir, population, threshold: int, *, ledger: bool = False) -> pd.DataFrame:
     """Every row any call can publish from ``frame`` – all periods, all levels and strata, the clusters of
     every division – pooled and disclosure-controlled as one table
     (:func:`klyngedata.disclosure.suppress_published`), so that what one call shows never combines with
@@ -201,8 +204,11 @@ def _universe(frame: pd.DataFrame, data_dir, population, threshold: int) -> pd.D
         raise DataNotAvailable(f"the indicators cannot be pooled: {failed}")
     table = pd.concat(parts, ignore_index=True)
     table["decimals"] = table["figure_id"].map(lambda i: INDICATORS[i].decimals)
+    before = ledger_mod.published_before(table, data_dir) if ledger else None
     out = suppress_published(table, bounded=lambda i: INDICATORS[i].bounded, threshold=threshold,
-                             decimals="decimals")
+                             decimals="decimals", published_before=before)
+    if ledger:
+        ledger_mod.record_published(out, data_dir)
     out.attrs["divisions"] = done
     out.attrs["failed"] = failed
     out.attrs["failed_periods"] = failed_periods

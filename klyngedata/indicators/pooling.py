@@ -15,7 +15,7 @@ from klyngedata.indicator_defs import (
 )
 from klyngedata.vocabulary import is_age_total, period_code, period_start_year
 from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, normalize_municipality_code
-from klyngedata.weights import division_weights
+from klyngedata.weights import absent_reason_da, country_weights, division_weights, region_weights
 
 
 # --------------------------------------------------------------------------------------------------
@@ -221,6 +221,9 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
     slice_cols = ["indicator", "period", "sex", "age_group"]
     cluster_weights = {cid: dict(zip(wg["municipality_code"], wg["weight"].astype(float), strict=True))
                        for cid, wg in weights.groupby("cluster_id")}
+    region_of = {c: r for c, r in muni_region.items() if c != CHRISTIANSOE}  # regions of the division
+    region_w = {reg: region_weights(reg, with_christiansoe=False) for reg in set(region_of.values())}
+    dk_weights = country_weights(with_christiansoe=False)
     for (ind_id, period, sex, age), part in data.groupby(slice_cols, sort=True):
         ind = INDICATORS[ind_id]
         part = part.copy()
@@ -265,35 +268,47 @@ def _long_table(data: pd.DataFrame, division: str | None, data_dir, population) 
         present = set(part["municipality_code"])
         cols = _slice_columns(part)
         codes = cols["municipality_code"]
+
+        def pooled_or_missing(level: str, eid: str, wmap: dict[str, float], region: str | None,
+                              cols=cols, codes=codes, present=present, ind=ind, pop_note=pop_note) -> dict:
+            """Every member's figure pooled, or a missing row naming the members without one: a unit, region
+            or Denmark is never the sum of whichever municipalities have figures (issue 25)."""
+            absent = set(wmap) - present
+            if absent:
+                reason = absent_reason_da(names.get((level, eid), eid),
+                                          [names.get(("municipality", c), c) for c in absent])
+                return dict(numerator=np.nan, denominator=np.nan, value=np.nan, method_da=reason)
+            rows_of = np.flatnonzero(np.isin(codes, list(wmap)))
+            return _pool(cols, rows_of, np.array([wmap[c] for c in codes[rows_of]], dtype=float), ind, pop_note)
+
         for cid, wmap in cluster_weights.items():
             if cid in not_comp:
                 add("cluster", cid, dict(numerator=np.nan, denominator=np.nan, value=np.nan,
                                          method_da=not_comp[cid]), cluster_region[cid])
                 continue
-            members = set(wmap)
-            if not members <= present:
-                add("cluster", cid, dict(numerator=np.nan, denominator=np.nan, value=np.nan,
-                                         method_da="Mangler tal for kommune(r): "
-                                         + ", ".join(sorted(members - present))), cluster_region[cid])
-                continue
-            rows_of = np.flatnonzero(np.isin(codes, list(members)))
-            pooled = _pool(cols, rows_of, np.array([wmap[c] for c in codes[rows_of]], dtype=float), ind, pop_note)
-            if cid in split_notes:
+            pooled = pooled_or_missing("cluster", cid, wmap, cluster_region[cid])
+            if cid in split_notes and "members" in pooled:
                 pooled["method_da"] += " " + split_notes[cid]
             add("cluster", cid, pooled, cluster_region[cid])
-        region_of = part["region_code"].to_numpy(dtype=object)
-        for reg in sorted({r for r in region_of if not pd.isna(r)}):  # as groupby("region_code"): sorted, no NA
-            rows_of = np.flatnonzero(region_of == reg)
-            add("region", reg, _pool(cols, rows_of, np.ones(len(rows_of)), ind, pop_note), reg)
-        add("country", "DK", _pool(cols, np.arange(len(part)), np.ones(len(part)), ind, pop_note), None)
-        if part["municipality_code"].nunique() < 98:
-            for row in rows[-(len(part["region_code"].unique()) + 1):]:
-                row["method_da"] += " Bemærk: ikke alle 98 kommuner har tal."
+        # regions and Denmark: all their municipalities (Christiansø, no municipality, never: the member sets do
+        # not change with the file, so no release is the difference of two others); regions without any data
+        # are left out
+        for reg in sorted({r for c, r in region_of.items() if c in present}):
+            add("region", reg, pooled_or_missing("region", reg, region_w[reg], reg), reg)
+        pooled = pooled_or_missing("country", "DK", dk_weights, None)
+        if "members" in pooled:  # computed (a missing row has no members)
+            pooled["method_da"] += f" {COUNTRY_DA}"
+        add("country", "DK", pooled, None)
     table = pd.DataFrame(rows)
-    _, hierarchy = _long_table_hierarchy(weights, not_comp, cluster_region, muni_region, split_munis)
+    _, hierarchy = _long_table_hierarchy(weights, not_comp, cluster_region, region_of, split_munis)
     return table, hierarchy
 
 
+
+
+COUNTRY_DA = ("Hele landet er de 98 kommuner tilsammen; Christiansø, som ikke er en kommune, indgår ikke i "
+              "sundhedsindikatorerne.")
+"""What Denmark is for the health indicators (said with every Denmark row)."""
 
 
 def _long_table_hierarchy(weights, not_comp, cluster_region, muni_region, split_munis):
