@@ -69,10 +69,10 @@ def warn(message: str, category: type[Warning] = KlyngedataWarning) -> None:
         warnings.warn(message, category, stacklevel=2)
         return
     module_globals = caller.f_globals
+    # no module_globals: their loader may have no source (``python -c``: BuiltinImporter raises ImportError)
     warnings.warn_explicit(message, category, caller.f_code.co_filename, caller.f_lineno,
                            module=module_globals.get("__name__"),
-                           registry=module_globals.setdefault("__warningregistry__", {}),
-                           module_globals=module_globals)
+                           registry=module_globals.setdefault("__warningregistry__", {}))
 
 
 class RegistryError(KlyngedataError):

@@ -42,9 +42,11 @@ class _LazyPackage(types.ModuleType):
 
     def __setattr__(self, name: str, value: Any) -> None:
         lazy = type(self)._lazy
-        if (isinstance(value, types.ModuleType) and name in lazy and lazy[name] == value.__name__
-                and value.__name__ == f"{self.__name__}.{name}" and hasattr(value, name)):
-            value = getattr(value, name)  # the public function, not the submodule of the same name
+        if isinstance(value, types.ModuleType) and name in lazy and value.__name__ == f"{self.__name__}.{name}":
+            if lazy[name] != value.__name__:
+                return  # the public name comes from another module (``__getattr__`` resolves it), not this one
+            if hasattr(value, name):
+                value = getattr(value, name)  # the public function, not the submodule of the same name
         super().__setattr__(name, value)
 
 

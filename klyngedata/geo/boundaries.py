@@ -55,6 +55,7 @@ from klyngedata.geo.dagi_files import (  # noqa: F401  (re-exported: the boundar
     DENMARK_LONLAT,
     ENV_API_KEY,
     ENV_WFS_URL,
+    GET_BOUNDARIES_HINT,
     HOW_TO_GET_BOUNDARIES,
     LEVELS,
     NON_MUNICIPAL_CODES,
@@ -299,7 +300,8 @@ def boundaries(level: str = "kommune", data_dir: str | os.PathLike[str] | None =
     key = api_key or settings.current().datafordeler_api_key
     if not key:
         state = "refresh=True needs an API key" if refresh else f"no {lvl} boundaries are cached"
-        raise BoundaryError(f"{state} (data dir: {_cache(data_dir).data_dir}). {HOW_TO_GET_BOUNDARIES}")
+        log.info("boundaries: data directory %s", _cache(data_dir).data_dir)
+        raise BoundaryError(f"{state}: {GET_BOUNDARIES_HINT}.")
     client = DatafordelerWFS(api_key=key)
     raw = client.get_features(WFS_TYPENAMES[lvl])
     gdf = normalize_boundaries(raw, lvl, source=f"Datafordeler WFS {WFS_TYPENAMES[lvl]}")

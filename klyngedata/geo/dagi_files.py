@@ -69,6 +69,11 @@ HOW_TO_GET_BOUNDARIES = (
     f"or set {ENV_API_KEY} to your Datafordeler API key (https://datafordeler.dk) so the boundaries are "
     "fetched from the DAGI WFS. Maps fall back to a tile map without boundaries."
 )
+GET_BOUNDARIES_HINT = (
+    "import DAGI boundary files with `klyngedata data import PATH` (GeoJSON, GeoPackage, Shapefile or TopoJSON, "
+    f"e.g. kommuner.geojson) or set {ENV_API_KEY} to fetch them from the DAGI WFS"
+)
+"""The end of a one-sentence error about missing boundaries (the notebook shows that sentence alone)."""
 
 
 class IncompleteLayerWarning(UserWarning):

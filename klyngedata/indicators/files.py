@@ -481,8 +481,8 @@ def load_indicators(data_dir: str | os.PathLike[str] | None = None,
         frames.append(f)
     if not frames:
         raise DataNotAvailable(
-            f"No health-indicator files in the cache ({cache.root}). Import them with "
-            "`klyngedata data import PATH` (e.g. the folder with the indicator CSV files)."
+            "No health-indicator files in the cache: import them with `klyngedata data import PATH` (e.g. the "
+            "folder with the indicator CSV files)."
         )
     out = pd.concat(frames, ignore_index=True).sort_values("_imported_at", kind="stable")
     out = out.drop_duplicates(KEY, keep="last").drop(columns="_imported_at")

@@ -305,8 +305,9 @@ def _choose_base(cache: Cache, kind: str, periods: list[pd.Period] | str, need_d
             continue
         if need_detail and frame["age"].notna().sum() == 0 and (frame["sex"] != "total").sum() == 0:
             last_error = DataNotAvailable(
-                f"the cached {table} has no sex/age breakdown (the shared FOLK1AM files are totals only). "
-                "Run `klyngedata data fetch --tables FOLK1A` or import a StatBank export by sex and age.")
+                f"The cached {table} has no breakdown by sex and age (the shared FOLK1AM files are totals only): "
+                "fetch FOLK1A with `klyngedata data fetch --tables FOLK1A` or import a StatBank export by sex and "
+                "age with `klyngedata data import PATH`.")
             continue
         return frame
     raise last_error or DataNotAvailable(HOW_TO_GET_DATA)

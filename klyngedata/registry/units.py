@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from klyngedata.exceptions import LookupFailed
+from klyngedata.readable import SEAT_COLUMNS, readable
 from klyngedata.registry import governance
 from klyngedata.registry.divisions import divisions, resolve_division
 from klyngedata.registry.geography import _region_id, hospitals, municipalities
@@ -56,8 +57,47 @@ class Cluster:
         return governance.levels_of(self)
 
     def seats(self, level: str) -> pd.DataFrame:
-        """Shortcut for :func:`seats` (``kd.cluster("nordjylland-nord").seats("politisk")``)."""
-        return governance.seats_of(self, level)
+        """Shortcut for :func:`seats` (``kd.cluster("nordjylland-nord").seats("politisk")``); shown with the
+        readable columns first (:mod:`klyngedata.readable`)."""
+        return readable(governance.seats_of(self, level), SEAT_COLUMNS)
+
+    def summary_da(self) -> list[tuple[str, str]]:
+        """The unit in a few Danish lines (label, text), as its repr shows them.
+
+        >>> cluster("nordjylland-nord").summary_da()[1]
+        ('Inddeling', 'sundhedsklynge i Region Nordjylland, 1. juli 2022 – 31. december 2026')
+        """
+        from klyngedata.registry.words import division_validity_da
+
+        names = list(self.municipality_names)
+        rows = [("Id", self.id),
+                ("Inddeling", f"{self.unit_da} i {self.region_name}, {division_validity_da(self.division)}"),
+                (f"Kommuner ({len(names)})", ", ".join(names))]
+        if len(self.hospitals):
+            rows.append(("Akutsygehus" if len(self.hospitals) == 1 else "Akutsygehuse",
+                         ", ".join(map(str, self.hospitals["name"]))))
+        if self.aliases:
+            rows.append(("Også kaldt", ", ".join(self.aliases)))
+        if self.note:
+            rows.append(("Bemærk", self.note))
+        if not self.verified:
+            rows.append(("Kilde", "ikke bekræftet af en primær kilde (se .source)"))
+        return rows
+
+    def __repr__(self) -> str:
+        """Readable on a few lines (the dataclass repr was one line of several hundred characters)."""
+        rows = self.summary_da()
+        width = max(len(label) for label, _ in rows)
+        return "\n".join([self.name, *(f"  {label:<{width}}  {text}" for label, text in rows),
+                          "  (.members, .hospitals, .levels, .seats(\"politisk\"), .source)"])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f'<tr><th style="text-align:left;padding-right:1em">{html.escape(label)}</th>'
+                       f'<td style="text-align:left">{html.escape(text)}</td></tr>'
+                       for label, text in self.summary_da())
+        return f"<div><strong>{html.escape(self.name)}</strong><table>{rows}</table></div>"
 
 
 
