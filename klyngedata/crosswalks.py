@@ -38,6 +38,7 @@ and is left out (as in :func:`klyngedata.population.population`, where it has it
 
 Example
 -------
+Needs population data imported into the data directory (``population=True``); not run as a doctest.
 >>> import klyngedata as kd
 >>> cw = kd.crosswalk("sundhedsklynger-2022", "sundhedsraad-2027", population=True, period="2024M01")  # doctest: +SKIP
 >>> cw[cw.to_cluster_id == "sundhedsraad-limfjorden"][["from_cluster_id", "share_of_to"]]  # doctest: +SKIP
@@ -74,6 +75,7 @@ def crosswalk(from_division: str, to_division: str, population: bool = False, pe
 
     Example
     -------
+    Needs population data imported into the data directory (``population=True``); not run as a doctest.
     >>> cw = crosswalk("sundhedsklynger-2022", "sundhedsraad-2027", population=True, period="2024M01")  # doctest: +SKIP
     >>> cw.query("to_cluster_id == 'sundhedsraad-limfjorden'")["share_of_to"].sum()  # doctest: +SKIP
     1.0

@@ -11,6 +11,7 @@ unit's own report).
 
 Example
 -------
+Needs population data imported into the data directory; not run as a doctest.
 >>> division_key_figures("sundhedsklynger-2022", data_dir="/tmp/kd")["entity_id"].nunique()  # doctest: +SKIP
 20
 """

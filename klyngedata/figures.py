@@ -283,6 +283,7 @@ def population_trend(
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> fig = population_trend(pop[pop["entity_id"] == "nordjylland-nord"])  # doctest: +SKIP
     """
     data = _totals(frame)
@@ -316,6 +317,7 @@ def indexed_trend(
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> fig = indexed_trend(pd.concat([cluster_rows, region_rows, country_rows]))  # doctest: +SKIP
     """
     data = _totals(frame)
@@ -364,6 +366,7 @@ def member_comparison(
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> fig = member_comparison(latest_members, value_col="population")  # doctest: +SKIP
     """
     _require(frame, [value_col, label_col], "member_comparison")
@@ -395,6 +398,7 @@ def comparison_bars(
 
     Example
     -------
+    Needs population data (the key figures of a unit); not run as a doctest.
     >>> fig = comparison_bars(kf[kf["entity_level"] == "cluster"], ["growth_1y_pct", "growth_2y_pct"])  # doctest: +SKIP
     """
     _require(keyfigures, ["figure_id", "label_da", "value", "region_value", "country_value"], "comparison_bars")
@@ -443,6 +447,7 @@ def age_pyramid(
 
     Example
     -------
+    Needs population data (a tidy population frame by sex and age); not run as a doctest.
     >>> fig = age_pyramid(pyramid_rows)  # doctest: +SKIP
     """
     _require(frame, ["sex", "age_group", value_col], "age_pyramid")
@@ -478,6 +483,7 @@ def projection_65_80(
 
     Example
     -------
+    Needs population data (the projection by age); not run as a doctest.
     >>> fig = projection_65_80(proj_rows)  # doctest: +SKIP
     """
     _require(frame, ["period", "age_group", "population"], "projection_65_80")

@@ -7,6 +7,7 @@ is not retried: it almost always means there is no internet connection, and wait
 
 Example
 -------
+Needs the network; not run as a doctest.
 >>> import requests
 >>> send(requests.Session(), "GET", "http://host.invalid/", retries=0)  # doctest: +SKIP
 Traceback (most recent call last):

@@ -7,6 +7,7 @@ It sits above the loaders it dispatches to (``klyngedata.sources``, ``klyngedata
 
 Example
 -------
+Needs the population files of the shared data; not run as a doctest.
 >>> import klyngedata as kd
 >>> [r.key for r in kd.import_file("../shared/data/population", data_dir="/tmp/kd")]  # doctest: +SKIP
 ['population/FOLK1AM', 'population/FOLK1AM']
@@ -73,6 +74,7 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
 
     Example
     -------
+    Needs a file to classify; not run as a doctest.
     >>> sniff("README.md") is None  # doctest: +SKIP
     True
     """
@@ -129,6 +131,7 @@ def unrecognised(path: str | os.PathLike[str], *, short: bool = False) -> str:
 
     Example
     -------
+    Needs a file to describe; not run as a doctest.
     >>> unrecognised("notes.md")  # doctest: +SKIP
     "not a file klyngedata imports: found a '.md' file; klyngedata imports StatBank CSV exports ..."
     """
@@ -239,6 +242,7 @@ def import_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] |
 
     Example
     -------
+    Needs the population files of the shared data; not run as a doctest.
     >>> [r.key for r in import_file("../shared/data/population", data_dir="/tmp/kd")]  # doctest: +SKIP
     ['population/FOLK1AM', 'population/FOLK1AM']
     """

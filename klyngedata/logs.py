@@ -43,7 +43,7 @@ def set_verbose(on: bool | int | str = True) -> None:
     Example
     -------
     >>> import klyngedata as kd
-    >>> kd.set_verbose()        # doctest: +SKIP
+    >>> kd.set_verbose()
     >>> kd.set_verbose(False)
     """
     logger = logging.getLogger(LOGGER)

@@ -11,6 +11,7 @@ Frame (:func:`municipality_groups`): ``municipality_code`` (``"0101"``), ``name`
 
 Example
 -------
+Needs the municipality groups imported into the data directory; not run as a doctest.
 >>> municipality_groups("/tmp/kd").query("municipality_code == '0773'")["group_name"].item()  # doctest: +SKIP
 'Landkommuner'
 """
@@ -74,6 +75,7 @@ def read_municipality_groups(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Example
     -------
+    Needs the municipality groups file of the shared data; not run as a doctest.
     >>> read_municipality_groups("../shared/data/indicators/kommuner.json")["group"].nunique()  # doctest: +SKIP
     5
     """
@@ -107,6 +109,7 @@ def import_municipality_groups(path: str | os.PathLike[str], data_dir: str | os.
 
     Example
     -------
+    Needs the municipality groups file of the shared data; not run as a doctest.
     >>> import_municipality_groups("../shared/data/indicators/kommuner.json", "/tmp/kd")  # doctest: +SKIP
     'reference/municipality_groups'
     """
@@ -123,6 +126,7 @@ def municipality_groups(data_dir: str | os.PathLike[str] | None = None) -> pd.Da
 
     Example
     -------
+    Needs the municipality groups imported into the data directory; not run as a doctest.
     >>> municipality_groups("/tmp/kd")["group"].between(1, 5).all()  # doctest: +SKIP
     True
     """

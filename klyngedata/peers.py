@@ -25,6 +25,7 @@ without population per bydel) are left out and listed with the Danish reason in 
 
 Example
 -------
+Needs population data imported into the data directory; not run as a doctest.
 >>> peers("nordjylland-vest", n=5, division="sundhedsklynger-2022")  # doctest: +SKIP
 """
 
@@ -83,6 +84,7 @@ def peer_features(division: str | None = None, period: object = "latest",
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> peer_features("sundhedsklynger-2022", data_dir="/tmp/kd").loc["nordjylland-vest", "population"]
     ... # doctest: +SKIP
     62598.0
@@ -245,6 +247,7 @@ def peers(unit: str, n: int = 5, division: str | None = None, period: object = "
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> peers("nordjylland-vest", n=5)["unit_id"].tolist()  # doctest: +SKIP
     """
     from klyngedata import registry

@@ -32,6 +32,7 @@ bydel populations are fetched into the same entry (:mod:`klyngedata.dst.kk_bydel
 
 Example
 -------
+Needs a StatBank export; not run as a doctest.
 >>> from klyngedata.sources import parse_statbank_csv
 >>> path = "../shared/data/population/dst_FOLK1AM_area_2021M10-2024M04.csv"
 >>> df = parse_statbank_csv(path)  # doctest: +SKIP
@@ -110,6 +111,7 @@ def parse_tidy_municipality_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Example
     -------
+    Needs the population files of the shared data; not run as a doctest.
     >>> parse_tidy_municipality_csv(
     ...     "../shared/data/population/derived_municipality_population_monthly_2021M10-2024M04.csv"
     ... )  # doctest: +SKIP
@@ -157,6 +159,7 @@ def parse_unit_population_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Example
     -------
+    Needs a unit population file; not run as a doctest.
     >>> parse_unit_population_csv("bydele.csv")  # doctest: +SKIP
     """
     path = Path(path)
@@ -203,6 +206,7 @@ def store_population(frame: pd.DataFrame, data_dir: str | os.PathLike[str] | Non
 
     Example
     -------
+    Needs a StatBank export; not run as a doctest.
     >>> store_population(parse_statbank_csv("FOLK1A.csv"), data_dir="/tmp/kd")  # doctest: +SKIP
     'population/FOLK1A'
     """
@@ -310,6 +314,7 @@ def store_units(frame: pd.DataFrame, data_dir=None, *, origin: dict) -> tuple[st
 
     Example
     -------
+    Needs unit populations fetched from a source; not run as a doctest.
     >>> store_units(frame, "/tmp/kd", origin={"table": "KKBEF1", "source": "Københavns Kommune, Statistikbanken, "
     ...             "KKBEF1", "fetched_at": "2026-12-07T08:00:00+00:00"})  # doctest: +SKIP
     ('population/units', ...)

@@ -161,6 +161,7 @@ def spine_chart(table: pd.DataFrame, unit_id: str, *, title: str | None = None, 
 
     Example
     -------
+    Needs indicator files imported into the data directory; not run as a doctest.
     >>> fig = spine_chart(indicator_figures(level="cluster"), "nordjylland-vest")  # doctest: +SKIP
     """
     if data is None:

@@ -53,6 +53,7 @@ def standard_population(
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> standard_population("2024Q1", strata=["sex", "age_group"], age_groups=[(0, 64), (65, None)])
     ... # doctest: +SKIP
     """

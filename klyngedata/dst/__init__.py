@@ -14,6 +14,7 @@
 
 Example
 -------
+Needs the network (Statistics Denmark's API); not run as a doctest.
 >>> from klyngedata.dst import StatBankClient, fetch_table  # doctest: +SKIP
 >>> fetch_table("FOLK1A", periods="latest", by_sex_age=False)  # doctest: +SKIP
 """

@@ -19,6 +19,7 @@
 
 Example
 -------
+Needs the network (Statistics Denmark's API); not run as a doctest.
 >>> client = StatBankClient()  # doctest: +SKIP
 >>> info = client.tableinfo("FOLK1A")  # doctest: +SKIP
 >>> csv_bytes = client.data("FOLK1A", {"OMRÅDE": ["000"], "KØN": ["TOT"], "ALDER": ["IALT"],
@@ -125,6 +126,7 @@ class StatBankClient:
 
         Example
         -------
+        Needs the network (Statistics Denmark's API); not run as a doctest.
         >>> [t["id"] for t in StatBankClient().tables()][:1]  # doctest: +SKIP
         ['FOLK1A']
         """
@@ -142,6 +144,7 @@ class StatBankClient:
 
         Example
         -------
+        Needs the network (Statistics Denmark's API); not run as a doctest.
         >>> [v["id"] for v in StatBankClient().tableinfo("FOLK1A")["variables"]]  # doctest: +SKIP
         ['OMRÅDE', 'KØN', 'ALDER', 'CIVILSTAND', 'Tid']
         """
@@ -161,6 +164,7 @@ class StatBankClient:
 
         Example
         -------
+        Needs the network (Statistics Denmark's API); not run as a doctest.
         >>> StatBankClient().data("FOLK1A", {"OMRÅDE": ["000"], "KØN": ["TOT"], "ALDER": ["IALT"],
         ...                                  "CIVILSTAND": ["TOT"], "Tid": ["(1)"]})  # doctest: +SKIP
         """

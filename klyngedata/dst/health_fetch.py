@@ -9,6 +9,7 @@ summed, derived totals added where the catalogue asks (FODIE).
 
 Example
 -------
+Needs the network (Statistics Denmark's API); not run as a doctest.
 >>> fetch_health_table("FOD207", periods="latest")  # doctest: +SKIP
 """
 
@@ -209,6 +210,7 @@ def fetch_health_table(table_id: str, client: StatBankClient | None = None, *,
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> fetch_health_table("HISBK", periods="latest")  # doctest: +SKIP
     """
     spec = catalogue_table(table_id)

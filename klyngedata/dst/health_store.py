@@ -21,6 +21,7 @@ order), ``newest``, ``updated`` (the table's own stamp, Danish local time made e
 
 Example
 -------
+Needs the table fetched or imported into the data directory; not run as a doctest.
 >>> load_health_table("FOD207", data_dir="/tmp/kd")  # doctest: +SKIP
 """
 
@@ -96,6 +97,7 @@ def store_health_table(frame: pd.DataFrame, data_dir: str | os.PathLike[str] | N
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> store_health_table(fetch_health_table("FOD207"), data_dir="/tmp/kd")  # doctest: +SKIP
     """
     prov = dict(frame.attrs.get("provenance") or {})
@@ -143,6 +145,7 @@ def load_health_table(table: str, data_dir: str | os.PathLike[str] | None = None
 
     Example
     -------
+    Needs the table fetched or imported into the data directory; not run as a doctest.
     >>> deaths = load_health_table("FOD207", data_dir="/tmp/kd")  # doctest: +SKIP
     >>> deaths[deaths["age_total"] & (deaths["sex"] == "total")]  # doctest: +SKIP
     """
@@ -184,6 +187,7 @@ def import_health_file(path: str | os.PathLike[str], data_dir: str | os.PathLike
 
     Example
     -------
+    Needs a StatBank export of the table; not run as a doctest.
     >>> import_health_file("FOD207.csv", data_dir="/tmp/kd")  # doctest: +SKIP
     """
     frame = read_export(path, catalogue_table(table) if table else None)
@@ -201,6 +205,7 @@ def fetch_and_store(table: str, *, data_dir: str | os.PathLike[str] | None = Non
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> fetch_and_store("FOD207", data_dir="/tmp/kd")  # doctest: +SKIP
     ('health/FOD207', MergeReport(...))
     """

@@ -63,6 +63,7 @@ What is known about the s30 statbank (public sources, searched 2026-12-07; no li
 
 Example
 -------
+Needs the network (Københavns Kommune's statbank); not run as a doctest.
 >>> result = fetch_kk_bydel(data_dir="/tmp/kd")  # doctest: +SKIP
 >>> result.key, result.table  # doctest: +SKIP
 ('population/units', 'KKBEF1')
@@ -257,6 +258,7 @@ def resolve(info: Mapping[str, Any], table: str | None = None) -> Resolved:
 
     Example
     -------
+    Needs the network (the table's metadata from Københavns Kommune's statbank); not run as a doctest.
     >>> resolve(client.tableinfo("KKBEF1")).area_var  # doctest: +SKIP
     'OMRKK'
     """
@@ -427,6 +429,7 @@ def fetch_kk_bydel(data_dir: str | os.PathLike[str] | None = None, client: StatB
 
     Example
     -------
+    Needs the network (Københavns Kommune's statbank); not run as a doctest.
     >>> print(fetch_kk_bydel(data_dir="/tmp/kd"))  # doctest: +SKIP
     population/units: KKBEF1 (Københavns Kommune), … rows, periods 2008K1..2026K4 (76); 76 checked …
     """

@@ -14,6 +14,7 @@ Total codes are never hard-coded blindly: the selection is built from ``/tablein
 
 Example
 -------
+Needs the network (Statistics Denmark's API); not run as a doctest.
 >>> from klyngedata.dst.tables import fetch_table  # doctest: +SKIP
 >>> df = fetch_table("FOLK1A", periods=["2024K1"])  # doctest: +SKIP
 """
@@ -85,6 +86,7 @@ def resolve_projection_table(client: StatBankClient | None = None,
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> resolve_projection_table()  # doctest: +SKIP
     'FRKM125'
     """
@@ -168,6 +170,7 @@ def fetch_table(table: str, client: StatBankClient | None = None, *, periods: Se
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> fetch_table("FOLK1A", periods="latest", by_sex_age=False)  # doctest: +SKIP
     """
     from klyngedata.dst.totals import complete_totals
@@ -226,6 +229,7 @@ def latest_published_period(table: str, client: StatBankClient | None = None) ->
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> latest_published_period("FOLK1A")  # doctest: +SKIP
     '2026K3'
     """

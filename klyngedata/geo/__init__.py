@@ -8,6 +8,7 @@
 
 Example
 -------
+Needs the municipality boundaries imported into the data directory; not run as a doctest.
 >>> from klyngedata.geo import attach_geometry, boundaries, cluster_polygons  # doctest: +SKIP
 >>> cluster_polygons("sundhedsklynger-2022").plot(column="cluster_id")  # doctest: +SKIP
 """

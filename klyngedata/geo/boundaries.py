@@ -28,6 +28,7 @@ import and :func:`boundaries` (their public names are re-exported here).
 
 Example
 -------
+Needs the DAGI boundary files of the shared data; not run as a doctest.
 >>> from klyngedata.geo.boundaries import read_boundaries
 >>> gdf = read_boundaries("../shared/data/geo/kommuner.geojson")  # doctest: +SKIP
 >>> len(gdf), gdf.crs.to_epsg(), gdf.loc[gdf.code == "0851", "name"].item()  # doctest: +SKIP
@@ -197,6 +198,7 @@ def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[
 
     Example
     -------
+    Needs the DAGI boundary files of the shared data; not run as a doctest.
     >>> str(import_boundaries("../shared/data/geo/kommuner.geojson", data_dir="/tmp/kd"))  # doctest: +SKIP
     '98 kommune boundaries from kommuner.geojson -> cache boundaries/kommune'
     """
@@ -289,6 +291,7 @@ def boundaries(level: str = "kommune", data_dir: str | os.PathLike[str] | None =
 
     Example
     -------
+    Needs the boundaries imported into the data directory; not run as a doctest.
     >>> kommuner = boundaries("kommune")  # doctest: +SKIP
     >>> kommuner.to_crs(4326).plot()  # doctest: +SKIP
     """

@@ -20,6 +20,7 @@ municipality), ``shared_with`` (comma-separated cluster ids for ``"delt"`` rows,
 
 Example
 -------
+Needs the municipality boundaries imported into the data directory; not run as a doctest.
 >>> from klyngedata.geo.catchment import cluster_polygons
 >>> gdf = cluster_polygons("sundhedsklynger-2022")  # doctest: +SKIP
 >>> gdf.loc[gdf.kind == "delt", "label_da"].item()  # doctest: +SKIP
@@ -79,6 +80,7 @@ def municipality_layer(data_dir: str | os.PathLike[str] | None = None, tolerance
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> kommuner = municipality_layer(tolerance=500)  # doctest: +SKIP
     """
     if municipalities is None:  # the cached layer: the same for every map of a report batch
@@ -150,6 +152,7 @@ def cluster_polygons(division: str | None = None, date: Any = None, *,
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> gdf = cluster_polygons("sundhedsklynger-2022", tolerance=500)  # doctest: +SKIP
     >>> gdf.loc[gdf.cluster_id == "nordjylland-nord", "municipality_codes"].item()  # doctest: +SKIP
     '0810,0813,0825,0860'
@@ -240,6 +243,7 @@ def web_geojson(gdf: gpd.GeoDataFrame, *, id_col: str, properties: list[str] | N
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> fc = web_geojson(cluster_polygons(tolerance=500), id_col="cluster_id")  # doctest: +SKIP
     """
     web = gdf.to_crs(WEB_CRS) if gdf.crs is not None and gdf.crs.to_epsg() != WEB_CRS else gdf
@@ -264,6 +268,7 @@ def cluster_web_layer(division: str | None = None, date: Any = None, *,
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> len(cluster_web_layer("sundhedsklynger-2022").encode()) < 300_000  # doctest: +SKIP
     True
     """
@@ -297,6 +302,7 @@ def region_polygons(data_dir: str | os.PathLike[str] | None = None, tolerance: f
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> region_polygons(date="2026-12-31").code.tolist()  # doctest: +SKIP
     ['1081', '1082', '1083', '1084', '1085']
     >>> region_polygons(date="2027-01-01").code.tolist()  # doctest: +SKIP
@@ -335,6 +341,7 @@ def attach_geometry(df: pd.DataFrame, level: str, division: str | None = None,
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> from klyngedata import registry
     >>> gdf = attach_geometry(registry.clusters(), "cluster")  # doctest: +SKIP
     >>> gdf.to_crs(4326).explore()  # doctest: +SKIP

@@ -85,6 +85,7 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
 
     Example
     -------
+    Needs key figures and the boundaries imported into the data directory; not run as a doctest.
     >>> fig = choropleth(keyfig, "value", "kommune", "Andel 65+ (%)")  # doctest: +SKIP
     """
     lvl = _LEVELS.get(str(level).lower())

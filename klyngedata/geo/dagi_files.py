@@ -301,6 +301,7 @@ def read_boundaries(path: str | os.PathLike[str], level: str | None = None, *, l
 
     Example
     -------
+    Needs the DAGI boundary files of the shared data; not run as a doctest.
     >>> read_boundaries("../shared/data/geo/regioner.geojson").code.tolist()  # doctest: +SKIP
     ['1081', '1082', '1083', '1084', '1085']
     """
@@ -337,6 +338,7 @@ def read_topojson(path: str | os.PathLike[str], layer: str | None = None) -> gpd
 
     Example
     -------
+    Needs the DAGI boundary files of the shared data; not run as a doctest.
     >>> read_topojson("../shared/data/geo/sogne.topojson").total_bounds.round(1)  # doctest: +SKIP
     array([ 8.1, 54.6, 15.2, 57.8])
     """

@@ -32,6 +32,7 @@ home for users (names re-exported).
 
 Example
 -------
+Needs the municipality boundaries imported into the data directory; not run as a doctest.
 >>> from klyngedata.geo.maps import cluster_map
 >>> fig = cluster_map(highlight="nordjylland-nord")  # doctest: +SKIP
 >>> fig.write_html("klynge_nord.html", include_plotlyjs=True)  # doctest: +SKIP

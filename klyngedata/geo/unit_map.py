@@ -153,6 +153,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
 
     Example
     -------
+    Needs the municipality boundaries imported into the data directory; not run as a doctest.
     >>> fig = cluster_map(region="1081")  # doctest: +SKIP
     >>> len(fig.data)  # 4 clusters + outlines + hospitals + hover points  # doctest: +SKIP
     7

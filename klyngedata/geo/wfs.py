@@ -28,6 +28,7 @@ class DatafordelerWFS:
 
     Example
     -------
+    Needs the network and a Datafordeler API key; not run as a doctest.
     >>> wfs = DatafordelerWFS(api_key="...")  # doctest: +SKIP
     >>> raw = wfs.get_features("dagi_v001:kommuneinddeling_current")  # doctest: +SKIP
     """

@@ -64,6 +64,7 @@ def indicator_figures(
 
     Example
     -------
+    Needs indicator files imported into the data directory; not run as a doctest.
     >>> indicator_figures("nordjylland-vest", indicators=["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
     """
     from klyngedata import registry

@@ -329,6 +329,7 @@ def read_indicator_file(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Example
     -------
+    Needs the indicator files of the shared data; not run as a doctest.
     >>> df = read_indicator_file("../shared/data/indicators/hjemsyg_scores.csv")  # doctest: +SKIP
     >>> df.loc[df.municipality_code == "0773", "value"].item()  # doctest: +SKIP
     37.86
@@ -415,6 +416,7 @@ def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathL
 
     Example
     -------
+    Needs the indicator files of the shared data; not run as a doctest.
     >>> str(import_indicator_file("../shared/data/indicators/hjemsyg_scores.csv", "/tmp/kd"))  # doctest: +SKIP
     'hjemmesygepleje_pr_1000: 98 rows added'
     """
@@ -467,6 +469,7 @@ def load_indicators(data_dir: str | os.PathLike[str] | None = None,
 
     Example
     -------
+    Needs indicator files imported into the data directory; not run as a doctest.
     >>> load_indicators("/tmp/kd", ["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
     """
     cache = Cache(data_dir)

@@ -59,6 +59,7 @@ def standardised_figures(
 
     Example
     -------
+    Needs indicator counts by age and sex and population data imported into the data directory; not run as a doctest.
     >>> standardised_figures("forebyggelige_indlaeggelser_65", data=my_frame)  # doctest: +SKIP
     """
     from klyngedata import registry
@@ -193,6 +194,7 @@ def expected_counts(
 
     Example
     -------
+    Needs indicator counts by age and sex and population data imported into the data directory; not run as a doctest.
     >>> expected_counts("forebyggelige_indlaeggelser_65", "nordjylland-syd")  # doctest: +SKIP
     """
     from klyngedata import registry

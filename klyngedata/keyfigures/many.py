@@ -11,6 +11,7 @@ depends only on that entity's own rows, so nothing changes by computing it for m
 
 Example
 -------
+Needs population data (a tidy population frame); not run as a doctest.
 >>> tables = key_figures_many(["nordjylland-nord", "nordjylland-syd"], population=frame)  # doctest: +SKIP
 >>> tables["nordjylland-nord"].equals(key_figures("nordjylland-nord", population=frame))  # doctest: +SKIP
 True

@@ -334,6 +334,7 @@ def comparison_frame(cluster: Any, population: pd.DataFrame, division: str | Non
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> f = comparison_frame("nordjylland-nord", frame)  # doctest: +SKIP
     >>> growth(f, from_period="2022M01", period="2024M01")  # doctest: +SKIP
     """

@@ -54,6 +54,7 @@ def key_figures(cluster: Any, period: object = "latest", division: str | None = 
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> kf = key_figures("nordjylland-nord", population=frame)  # doctest: +SKIP
     >>> kf.query("entity_level == 'cluster' and figure_id == 'growth_1y'")[["value", "region_value"]]  # doctest: +SKIP
     """
@@ -159,6 +160,7 @@ def municipality_ranking(cluster: Any, figure_id: str, period: object = "latest"
 
     Example
     -------
+    Needs population data (a tidy population frame); not run as a doctest.
     >>> municipality_ranking("nordjylland-nord", "growth_1y_pct", population=frame)  # doctest: +SKIP
     """
     catalogue.figure(figure_id)  # validates the id (LookupFailed with close matches)

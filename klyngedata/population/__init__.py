@@ -66,6 +66,7 @@ Modules: :mod:`~klyngedata.population.load` (tables in the cache, fetching), :mo
 
 Example
 -------
+Needs population data imported into the data directory; not run as a doctest.
 >>> import klyngedata.population as kp
 >>> kp.population("cluster", period="2035", kind="projection", age_groups="broad")  # doctest: +SKIP
 """

@@ -48,6 +48,7 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> population("cluster", period="2035", kind="projection", age_groups="broad")  # doctest: +SKIP
     """
     from klyngedata.population.memo import remembered

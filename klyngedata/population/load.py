@@ -81,6 +81,7 @@ def fetch_population(tables: Iterable[str] | None = None, *, data_dir: str | os.
 
     Example
     -------
+    Needs the network (Statistics Denmark's API); not run as a doctest.
     >>> fetch_population(["FOLK1A"], data_dir="/tmp/kd")  # doctest: +SKIP
     ['population/FOLK1A']
     """

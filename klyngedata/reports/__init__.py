@@ -10,6 +10,7 @@ Public API
 
 Example
 -------
+Needs population data imported into the data directory (it makes the reports); not run as a doctest.
 >>> import klyngedata.reports as kr
 >>> result = kr.run(["nordjylland-nord"], out="reports")  # doctest: +SKIP
 >>> result.ok  # doctest: +SKIP

@@ -160,6 +160,7 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
 
     Example
     -------
+    Needs population data (the key figures of a unit); not run as a doctest.
     >>> keyfigure_tiles(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
     """
     rows = bare(keyfigures)
@@ -188,6 +189,7 @@ def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: 
 
     Example
     -------
+    Needs population data (the key figures of a unit); not run as a doctest.
     >>> keyfigure_table(kf)  # doctest: +SKIP
     """
     rows = bare(keyfigures)
@@ -220,6 +222,7 @@ def member_table(keyfigures: pd.DataFrame, figure_ids: Sequence[str] | None = No
 
     Example
     -------
+    Needs population data (the key figures of a unit); not run as a doctest.
     >>> member_table(kf, ["population", "growth_1y_pct"])  # doctest: +SKIP
     """
     rows = bare(keyfigures)

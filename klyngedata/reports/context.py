@@ -8,6 +8,7 @@ note saying what is missing and how to get it – never an invented figure.
 
 Example
 -------
+Needs population data imported into the data directory; not run as a doctest.
 >>> from klyngedata.reports import ClusterReport
 >>> r = ClusterReport("nordjylland-nord")  # doctest: +SKIP
 >>> r.trend()  # doctest: +SKIP
@@ -43,6 +44,7 @@ class ClusterReport(Sections):
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> r = ClusterReport("nordjylland-nord", period="latest")  # doctest: +SKIP
     >>> r.keyfigure_table()  # doctest: +SKIP
     """

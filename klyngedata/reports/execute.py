@@ -10,6 +10,7 @@ the time spent per stage (``timings``) for the batch's breakdown.
 
 Example
 -------
+Needs imported population data and a Jupyter kernel (it runs a report notebook); not run as a doctest.
 >>> r = run_one("nordjylland-nord", "befolkningsdashboard", out_dir="reports",
 ...             parameters={"cluster": "nordjylland-nord"}, notebooks_path="notebooks")  # doctest: +SKIP
 >>> r.ok, sorted(r.timings)  # doctest: +SKIP
@@ -89,6 +90,7 @@ def run_one(
 
     Example
     -------
+    Needs imported population data and a Jupyter kernel (it runs a report notebook); not run as a doctest.
     >>> r = run_one("nordjylland-nord", "befolkningsdashboard", out_dir="reports",
     ...             parameters={"cluster": "nordjylland-nord"}, notebooks_path=notebook_dir())  # doctest: +SKIP
     """
@@ -233,6 +235,7 @@ def keep_failed_notebook(executed: Path, target: Path) -> tuple[Path | None, str
 
     Example
     -------
+    Needs an executed report notebook; not run as a doctest.
     >>> keep_failed_notebook(Path("run.ipynb"), Path("reports/_failed/x-noegletalsrapport.ipynb"))  # doctest: +SKIP
     (PosixPath('reports/_failed/x-noegletalsrapport.ipynb'), None)
     """
@@ -295,6 +298,7 @@ def cell_timings(nb: Any) -> dict[str, float]:
 
     Example
     -------
+    Needs an executed report notebook; not run as a doctest.
     >>> cell_timings(nbformat.read("executed.ipynb", as_version=4))  # doctest: +SKIP
     {'data_load': 0.25, 'compute': 2.1}
     """

@@ -126,6 +126,7 @@ def record(**values: Any) -> None:
 
     Example
     -------
+    Needs a running notebook (the value goes to a hidden output); not run as a doctest.
     >>> record(period="2024M04", title="Befolkningsdashboard")  # doctest: +SKIP
     """
     from IPython.display import display
@@ -139,6 +140,12 @@ def read_recorded(nb: nbformat.NotebookNode) -> dict:
 
     Example
     -------
+    >>> import nbformat
+    >>> nb = nbformat.from_dict({"cells": [  # CONSTRUCTED: two record() outputs, the second a JSON string
+    ...     {"outputs": [{"data": {META_MIMETYPE: {"period": "2024M04", "title": "Befolkning"}}}]},
+    ...     {"outputs": [{"data": {META_MIMETYPE: '{"title": "Nøgletal"}'}}]}]})
+    >>> read_recorded(nb)
+    {'period': '2024M04', 'title': 'Nøgletal'}
     >>> read_recorded(nbformat.v4.new_notebook())
     {}
     """
@@ -244,6 +251,7 @@ def notebook_to_html(
 
     Example
     -------
+    Needs an executed report notebook; not run as a doctest.
     >>> html = notebook_to_html("reports/_executed/nordjylland-nord-befolkningsdashboard.ipynb")  # doctest: +SKIP
     """
     import nbformat
@@ -322,7 +330,7 @@ def write_plotly_asset(out_dir: str | os.PathLike[str]) -> Path:
 
     Example
     -------
-    >>> write_plotly_asset("reports")  # doctest: +SKIP
+    >>> write_plotly_asset("reports")
     PosixPath('reports/plotly.min.js')
     """
     target = Path(out_dir) / PLOTLY_ASSET_NAME

@@ -10,7 +10,7 @@ regenerated without ``--pdf`` would not match it).
 Example
 -------
 >>> from klyngedata.reports.index import write_index
->>> write_index("reports")  # doctest: +SKIP
+>>> write_index("reports")  # a folder without reports yet: an index that says so
 PosixPath('reports/index.html')
 """
 
@@ -61,7 +61,7 @@ def update_index(
 
     Example
     -------
-    >>> update_index("reports", [])  # doctest: +SKIP
+    >>> update_index("reports", [])
     PosixPath('reports/index.html')
     """
     out = Path(out_dir)
@@ -204,7 +204,7 @@ def write_index(out_dir: str | os.PathLike[str], entries: list[dict] | None = No
 
     Example
     -------
-    >>> write_index("reports", [])  # doctest: +SKIP
+    >>> write_index("reports", [])
     PosixPath('reports/index.html')
     """
     out = Path(out_dir)

@@ -16,6 +16,7 @@ A kernel that died, or a notebook that failed or timed out, is not reused: the n
 
 Example
 -------
+Needs a Jupyter kernel and the report notebooks; not run as a doctest.
 >>> with WarmKernel(cwd="notebooks") as kernel, kernel.session("notebooks") as engine:  # doctest: +SKIP
 ...     pm.execute_notebook("in.ipynb", "out.ipynb", **engine)
 """

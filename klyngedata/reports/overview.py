@@ -17,6 +17,7 @@ plotly.js is embedded once (the page opens offline). Nothing here computes figur
 
 Example
 -------
+Needs population data imported into the data directory; not run as a doctest.
 >>> write_overview("sundhedsklynger-2022", "reports", data_dir="/tmp/kd")  # doctest: +SKIP
 PosixPath('reports/oversigt-sundhedsklynger-2022.html')
 """
@@ -309,6 +310,7 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> html = overview_html("sundhedsklynger-2022", data_dir="/tmp/kd")  # doctest: +SKIP
     """
     return _build(division, figure_id, period, data_dir, reports, shared_assets)[0]

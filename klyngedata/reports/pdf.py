@@ -15,6 +15,7 @@ calls after the HTML files are written.
 
 Example
 -------
+Needs Chromium and chromedriver; not run as a doctest.
 >>> from klyngedata.reports.pdf import html_to_pdf, PrintHeader
 >>> html_to_pdf("reports/nordjylland-nord-noegletalsrapport.html",
 ...             header=PrintHeader("Klynge Nord", "Nøgletalsrapport", "1. april 2024"))  # doctest: +SKIP
@@ -121,6 +122,7 @@ class PdfPrinter:
 
     Example
     -------
+    Needs Chromium and chromedriver; not run as a doctest.
     >>> with PdfPrinter() as printer:  # doctest: +SKIP
     ...     printer.print("reports/x.html", "reports/x.pdf", PrintHeader("Klynge Nord", "Befolkningsdashboard"))
     """
@@ -231,6 +233,7 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
 
     Example
     -------
+    Needs Chromium and chromedriver, and a report; not run as a doctest.
     >>> html_to_pdf("reports/nordjylland-nord-befolkningsdashboard.html")  # doctest: +SKIP
     PosixPath('reports/nordjylland-nord-befolkningsdashboard.pdf')
     """

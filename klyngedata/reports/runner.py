@@ -19,6 +19,7 @@ A failing report does not stop the others: its executed notebook is kept as
 
 Example
 -------
+Needs population data imported into the data directory (it makes the reports); not run as a doctest.
 >>> from klyngedata.reports import run
 >>> result = run(["nordjylland-nord"], out="reports", jobs=1)  # doctest: +SKIP
 >>> result.ok, [r.html_path.name for r in result.results]  # doctest: +SKIP
@@ -168,8 +169,16 @@ def ended_division_notes(units: Iterable[tuple[str, str]]) -> list[str]:
 
     Example
     -------
-    >>> ended_division_notes([("nordjylland-nord", "sundhedsklynger-2022")])  # doctest: +SKIP
-    ['nordjylland-nord (Klynge Nord) belongs to division sundhedsklynger-2022, which ended on 2026-12-31; ...']
+    >>> ended_division_notes([("nordjylland-nord", "sundhedsklynger-2022")])  # in December 2026
+    []
+    >>> import textwrap
+    >>> from klyngedata import clock
+    >>> with clock.frozen("2027-01-02"):
+    ...     [note] = ended_division_notes([("nordjylland-nord", "sundhedsklynger-2022")])
+    >>> print(textwrap.fill(note, 100))
+    nordjylland-nord (Klynge Nord) belongs to division sundhedsklynger-2022 (Sundhedsklynger
+    (sundhedsloven § 203)), which ended on 2026-12-31; the report describes that division. Successor(s):
+    sundhedsraad-vendsyssel (Sundhedsråd Vendsyssel)
     """
     import pandas as pd
 
@@ -288,6 +297,7 @@ def run(
 
     Example
     -------
+    Needs population data imported into the data directory (it makes the reports); not run as a doctest.
     >>> result = run(["nordjylland-nord", "nordjylland-vest"], out="reports", jobs=2)  # doctest: +SKIP
     >>> print(result.summary())  # doctest: +SKIP
     """

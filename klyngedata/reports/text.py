@@ -197,6 +197,7 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
 
     Example
     -------
+    Needs population data imported into the data directory; not run as a doctest.
     >>> sentences = summary_da(key_figures("nordjylland-nord"))  # doctest: +SKIP
     """
     w = words or unit_words("sundhedsklynger-2022")

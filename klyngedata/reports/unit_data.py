@@ -353,6 +353,7 @@ class UnitData:
 
         Example
         -------
+        Needs population data imported into the data directory; not run as a doctest.
         >>> ClusterReport("nordjylland-nord", period="2099M01").check_data()  # doctest: +SKIP
         Traceback (most recent call last):
         ReportDataError: nordjylland-nord: period 2099M01 is not in the population data (...)

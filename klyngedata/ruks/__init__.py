@@ -54,6 +54,7 @@ Published figures (:func:`ruks_figures`)
 
 Example
 -------
+Needs the RUKS workbook imported into the data directory; not run as a doctest.
 >>> ruks_figures("cluster", disease="Type 2-diabetes", measure="prevalence")  # doctest: +SKIP
 """
 

@@ -18,6 +18,7 @@ Cells the file left blank
 
 Example
 -------
+Needs the RUKS workbook imported into the data directory; not run as a doctest.
 >>> controlled = controlled_counts(load_ruks(), "prevalence", "Type 2-diabetes")  # doctest: +SKIP
 """
 
@@ -166,6 +167,7 @@ def controlled_counts(data: pd.DataFrame, measure: str, disease: str, threshold:
 
     Example
     -------
+    Needs the RUKS workbook imported into the data directory; not run as a doctest.
     >>> controlled_counts(load_ruks(), "prevalence", "Type 2-diabetes")["display"].head(1)  # doctest: +SKIP
     """
     from klyngedata import registry

@@ -137,6 +137,7 @@ def ruks_figures(level: str = "cluster", division: str | None = None, disease: s
 
     Example
     -------
+    Needs the RUKS workbook imported into the data directory; not run as a doctest.
     >>> ruks_figures("cluster", disease="Type 2-diabetes")  # doctest: +SKIP
     """
     from klyngedata import registry

@@ -17,6 +17,7 @@ control.
 
 Example
 -------
+Needs the RUKS workbook imported into the data directory; not run as a doctest.
 >>> pooled = pool_counts(load_ruks(), "sundhedsklynger-2022")  # doctest: +SKIP
 """
 
@@ -122,6 +123,7 @@ def pool_counts(data: pd.DataFrame, division: str, levels: Sequence[str] = ("mun
 
     Example
     -------
+    Needs the RUKS workbook imported into the data directory; not run as a doctest.
     >>> pool_counts(load_ruks(), "sundhedsraad-2027", levels=["region"])["entity_id"].unique()  # doctest: +SKIP
     """
     from klyngedata import registry

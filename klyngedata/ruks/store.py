@@ -6,6 +6,7 @@ replaces the cached release and says what it replaced (file, release, years, row
 
 Example
 -------
+Needs Sundhedsdatastyrelsen's RUKS workbook; not run as a doctest.
 >>> print(import_ruks("RUKS_2025.xlsx", data_dir="/tmp/kd").message)  # doctest: +SKIP
 RUKS: 1,234 rows, years 2010-2025 (release: Opdateret 12. marts 2026), no earlier release cached
 """
@@ -67,6 +68,7 @@ def import_ruks(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] |
 
     Example
     -------
+    Needs Sundhedsdatastyrelsen's RUKS workbook; not run as a doctest.
     >>> import_ruks("RUKS_2025.xlsx").rows  # doctest: +SKIP
     1234
     """

@@ -7,6 +7,7 @@ the column (letter and header text).
 
 Example
 -------
+Needs Sundhedsdatastyrelsen's RUKS workbook; not run as a doctest.
 >>> frame = read_ruks("RUKS_2025.xlsx")  # doctest: +SKIP
 >>> frame[["measure", "area_code", "sex", "age_group", "year", "value", "suppressed"]].head(1)  # doctest: +SKIP
 """
@@ -231,6 +232,7 @@ def read_ruks(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Example
     -------
+    Needs Sundhedsdatastyrelsen's RUKS workbook; not run as a doctest.
     >>> read_ruks("RUKS_2025.xlsx").attrs["provenance"]["years"]  # doctest: +SKIP
     [2010, 2025]
     """
