@@ -74,7 +74,7 @@ def note(text_da: str) -> None:
 
     Example
     -------
-    >>> note("København er delt mellem klyngerne.")  # doctest: +SKIP
+    >>> note("København er delt mellem klyngerne.")  # outside Jupyter: one line on stderr
     """
     if _report_mode() or _EXPLAINED.get():
         log.warning("%s", text_da)
