@@ -45,11 +45,14 @@ def working_folder(directory: str | None, templates: Path) -> Path:
 
     Example
     -------
-    >>> import tempfile
     >>> from klyngedata.reports.runner import notebook_dir
-    >>> folder = working_folder(tempfile.mkdtemp(), notebook_dir())
+    >>> folder = working_folder("analyse", notebook_dir())  # doctest: +ELLIPSIS
+    copied befolkningsdashboard.ipynb -> .../analyse
+    ...
     >>> sorted(p.name for p in folder.glob("*.ipynb"))[-1]
     'udforsk.ipynb'
+    >>> working_folder("analyse", notebook_dir()) == folder  # the second time: nothing to copy
+    True
     """
     target = Path(directory).expanduser() if directory else Path.home() / DEFAULT_FOLDER
     target = target.resolve()
@@ -69,7 +72,7 @@ def jupyterlab_command(target: Path, no_browser: bool, extra: list[str]) -> list
 
     Example
     -------
-    >>> jupyterlab_command(Path("/srv/analyse"), True, ["--port", "8899"])[1:5]
+    >>> jupyterlab_command(Path("/srv/analyse"), True, ["--port", "8899", "--allow-root"])[1:5]
     ['-m', 'jupyterlab', '--notebook-dir=/srv/analyse', '--no-browser']
     """
     if importlib.util.find_spec("jupyterlab") is None:

@@ -65,8 +65,8 @@ def run_command(data_dir: Path, out: Path, log: Path, jobs: int, report_args: tu
 
     Example
     -------
-    >>> run_command(Path("/d"), Path("/r"), Path("/l/reports.log"), 2, ())[-9:]
-    ['schedule', 'run', '--data-dir', '/d', '--out', '/r', '--log', '/l/reports.log', '--jobs']
+    >>> run_command(Path("/d"), Path("/r"), Path("/l/reports.log"), 2, ())[-10:]
+    ['schedule', 'run', '--data-dir', '/d', '--out', '/r', '--log', '/l/reports.log', '--jobs', '2']
     """
     cmd = [*klyngedata_command(), "schedule", "run", "--data-dir", str(data_dir), "--out", str(out), "--log",
            str(log), "--jobs", str(jobs)]
