@@ -91,7 +91,7 @@ def test_period_selection(imported_data_dir):
     assert two["period"].astype(str).tolist() == ["2023-01", "2024-01"]
     with pytest.raises(DataNotAvailable, match="2030M01"):
         population("country", period="2030M01", data_dir=imported_data_dir)
-    with pytest.raises(DataNotAvailable, match="sex/age|no rows"):
+    with pytest.raises(DataNotAvailable, match="no breakdown by sex and age"):
         population("country", by=["sex"], data_dir=imported_data_dir)
 
 
