@@ -6,7 +6,7 @@ JupyterLab draws as a pink error box. :func:`install` (run on ``import klyngedat
 :func:`warnings.showwarning` that handles :class:`~klyngedata.exceptions.KlyngedataWarning` only (every other
 warning goes to the previous handler unchanged; ``warnings.catch_warnings`` and pytest still record them):
 
-* in a Jupyter kernel, a note in the cell's output (``Bemærk: …``; HTML and plain text), once per place;
+* in a Jupyter kernel, a note in the cell's output (``Bemærk: …``; HTML and plain text), once per session;
 * in a report run (``$KLYNGEDATA_REPORT``) and inside :func:`explained` (the blocks of a report object, also
   when an analyst runs a report notebook in JupyterLab), the log only: the report explains the same in its
   own words, and the reader is not told twice;
@@ -103,3 +103,6 @@ def install() -> None:
 
     show_warning._klyngedata = True  # type: ignore[attr-defined]
     warnings.showwarning = show_warning
+    # once per session and message (not once per line of code): the same note in every cell would be noise;
+    # appended, so that any filter the analyst (or a test runner) set wins
+    warnings.filterwarnings("once", category=KlyngedataWarning, append=True)
