@@ -73,22 +73,10 @@ from typing import Any
 import pandas as pd
 
 from klyngedata.exceptions import KlyngedataError, LookupFailed
+from klyngedata.mortality_defs import CHIANG_DA, DOBSON_DA, MORTALITY_FIGURES
 
-__all__ = [
-    "CI_METHODS_DA",
-    "POLARITIES",
-    "POLARITY",
-    "STATISTICS",
-    "TREND_METHODS_DA",
-    "FigureDef",
-    "catalogue",
-    "figure",
-    "figure_ids",
-    "label",
-    "register",
-    "stats_spec",
-    "unit",
-]
+__all__ = ["CI_METHODS_DA", "POLARITIES", "POLARITY", "STATISTICS", "TREND_METHODS_DA", "FigureDef", "catalogue",
+           "figure", "figure_ids", "label", "register", "stats_spec", "unit"]
 
 _VALID_REQUIRES = {"age", "history", "projection", "sex"}
 
@@ -100,6 +88,8 @@ CI_METHODS_DA = {
               "et tal bygget på et begrænset antal borgere har.",
     "poisson": "Konfidensintervallet (95 % og 99,8 %) er et eksakt Poisson-interval for antallet af hændelser "
                "(via chi²-fordelingen), divideret med nævneren. Bruges, når samme borger kan tælle flere gange.",
+    "chiang": CHIANG_DA,  # life expectancy (klyngedata.mortality_defs)
+    "dobson": DOBSON_DA,  # directly standardised death rates
     "gamma": "Direkte standardiseret rate: konfidensintervallet er beregnet med gammametoden (Fay & Feuer 1997), "
              "der behandler raten som en vægtet sum af Poisson-fordelte antal.",
 }
@@ -591,6 +581,8 @@ def _ensure_loaded() -> None:
                    "population_group": ind.population_group, "kind": ind.kind, "per": ind.per,
                    "verified": ind.verified, "bounded": ind.bounded},
         )
+    for fields_ in MORTALITY_FIGURES:  # life expectancy and mortality (klyngedata.mortality)
+        register(**fields_)
 
 
 POPULATION_FIGURES: tuple[str, ...] = tuple(d.figure_id for d in _population_entries())

@@ -215,33 +215,40 @@ def _problem_da(b: pd.DataFrame, a0: float) -> str | None:
     return None
 
 
+def _columns(starts: np.ndarray, n: np.ndarray, d: np.ndarray, p: np.ndarray, a0: float,
+             radix: float) -> dict[str, np.ndarray]:
+    """The life table columns of computable bands, one table per row of ``d`` and ``p`` (groups x bands; the
+    bands ``starts``/``n`` shared, the last one open)."""
+    mx = d / p
+    ax = np.broadcast_to(_ax(starts, n.copy(), a0), d.shape).copy()
+    ax[:, -1] = 1.0 / mx[:, -1]
+    qx = n * mx / (1.0 + (n - ax) * mx)
+    qx[:, -1] = 1.0
+    lx = radix * np.concatenate((np.ones((len(d), 1)), np.cumprod(1.0 - qx[:, :-1], axis=1)), axis=1)
+    dx = lx * qx
+    lx_next = np.concatenate((lx[:, 1:], np.zeros((len(d), 1))), axis=1)
+    Lx = n * lx_next + ax * dx
+    Lx[:, -1] = lx[:, -1] / mx[:, -1]
+    Tx = np.cumsum(Lx[:, ::-1], axis=1)[:, ::-1]
+    ex = Tx / lx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_qx = np.where(d > 0, n * n * mx * (1.0 - ax * mx) / (p * (1.0 + (n - ax) * mx) ** 3), 0.0)
+    e_next = np.concatenate((ex[:, 1:], np.zeros((len(d), 1))), axis=1)
+    terms = lx**2 * ((n - ax) + e_next) ** 2 * var_qx
+    terms[:, -1] = lx[:, -1] ** 2 / (d[:, -1] * mx[:, -1] ** 2)
+    var_ex = np.cumsum(terms[:, ::-1], axis=1)[:, ::-1] / lx**2
+    half = _Z95 * np.sqrt(var_ex)
+    return {"mx": mx, "ax": ax, "qx": qx, "lx": lx, "dx": dx, "Lx": Lx, "Tx": Tx, "ex": ex, "var_qx": var_qx,
+            "var_ex": var_ex, "ci95_low": ex - half, "ci95_high": ex + half}
+
+
 def _table(b: pd.DataFrame, a0: float, radix: float) -> pd.DataFrame:
     """The life table columns of validated, computable bands (the first band need not start at 0)."""
-    starts = b["age_start"].to_numpy()
-    d, p, n = b["deaths"].to_numpy(), b["person_years"].to_numpy(), b["n"].to_numpy()
-    mx = d / p
-    ax = _ax(starts, n.copy(), a0)
-    ax[-1] = 1.0 / mx[-1]
-    qx = n * mx / (1.0 + (n - ax) * mx)
-    qx[-1] = 1.0
-    lx = radix * np.concatenate(([1.0], np.cumprod(1.0 - qx[:-1])))
-    dx = lx * qx
-    lx_next = np.append(lx[1:], 0.0)
-    Lx = n * lx_next + ax * dx
-    Lx[-1] = lx[-1] / mx[-1]
-    Tx = np.cumsum(Lx[::-1])[::-1]
-    ex = Tx / lx
-    var_qx = np.where(d > 0, n * n * mx * (1.0 - ax * mx) / (p * (1.0 + (n - ax) * mx) ** 3), 0.0)
-    e_next = np.append(ex[1:], 0.0)
-    terms = lx**2 * ((n - ax) + e_next) ** 2 * var_qx
-    terms[-1] = lx[-1] ** 2 / (d[-1] * mx[-1] ** 2)
-    var_ex = np.cumsum(terms[::-1])[::-1] / lx**2
-    half = _Z95 * np.sqrt(var_ex)
+    cols = _columns(b["age_start"].to_numpy(), b["n"].to_numpy(), b["deaths"].to_numpy()[None, :],
+                    b["person_years"].to_numpy()[None, :], a0, radix)
     out = b[["age_start", "age_end", "n", "deaths", "person_years"]].copy()
-    for name, col in (("mx", mx), ("ax", ax), ("qx", qx), ("lx", lx), ("dx", dx), ("Lx", Lx), ("Tx", Tx),
-                      ("ex", ex), ("var_qx", var_qx), ("var_ex", var_ex), ("ci95_low", ex - half),
-                      ("ci95_high", ex + half)):
-        out[name] = col
+    for name, col in cols.items():
+        out[name] = col[0]
     return out
 
 
@@ -342,16 +349,74 @@ def life_expectancies(data: pd.DataFrame, *, by: Sequence[str] = (), ages: Itera
     """
     by = list(by)
     ages = [int(a) for a in ages]
+    rules = dict(a0=a0, min_person_years=min_person_years, min_deaths=min_deaths, max_ci_width=max_ci_width)
+    band_keys = ["age_start", "age_end"] if "age_end" in data.columns else ["age_start"]
+    pooled = _pooled(data, [*by, *band_keys]) if by else _pooled(data, band_keys)
+    fast = _fast(pooled, by, ages, rules)
+    if fast is not None:
+        return fast
     rows = []
-    groups = data.groupby(by, sort=True, dropna=False) if by else [((), data)]
+    groups = pooled.groupby(by, sort=True, dropna=False) if by else [((), pooled)]
     for key, part in groups:
         keys = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
-        pooled = _pooled(part, ["age_start", "age_end"] if "age_end" in part.columns else ["age_start"])
         for age in ages:
-            result = life_expectancy(pooled, age, a0=a0, min_person_years=min_person_years,
-                                     min_deaths=min_deaths, max_ci_width=max_ci_width)
+            result = life_expectancy(part.drop(columns=by), age, **rules)
             rows.append({**keys, **result.as_dict()})
     return pd.DataFrame(rows, columns=[*by, *RESULT_COLUMNS])
+
+
+def _fast(pooled: pd.DataFrame, by: list[str], ages: list[int], rules: dict) -> pd.DataFrame | None:
+    """:func:`life_expectancies` on arrays (groups x bands) when every group has the same bands: the tables are
+    computed together; a group that breaks a rule gets its result (and its Danish reason) from
+    :func:`life_expectancy`. None when the groups' bands differ (the caller then goes group by group)."""
+    if not by:
+        return None
+    order = pooled.sort_values([*by, "age_start"], kind="stable")
+    key_frame = order[by].drop_duplicates()
+    n_groups = len(key_frame)
+    if not n_groups or len(order) % n_groups:
+        return None
+    starts = order["age_start"].to_numpy().reshape(n_groups, -1)
+    if not (starts == starts[0]).all():
+        return None
+    first = order.iloc[: starts.shape[1]].drop(columns=by)
+    b = _bands(first)  # the shared bands, validated once (raises for malformed bands)
+    d = order["deaths"].to_numpy(dtype=float).reshape(n_groups, -1)
+    p = order["person_years"].to_numpy(dtype=float).reshape(n_groups, -1)
+    n, band_starts = b["n"].to_numpy(), b["age_start"].to_numpy()
+    keys = key_frame.to_dict("records")
+    rows: list[dict] = []
+    for age in ages:
+        if age not in set(band_starts):
+            raise ValueError(f"life_expectancy: age {age} is not the start of a band; band starts are "
+                             f"{list(band_starts)}")
+        j = int(np.flatnonzero(band_starts == age)[0])
+        dd, pp, nn, ss = d[:, j:], p[:, j:], n[j:], band_starts[j:]
+        deaths, person_years = dd.sum(axis=1), pp.sum(axis=1)
+        ax = _ax(ss[:-1], nn[:-1].copy(), rules["a0"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slow = (np.isnan(dd).any(axis=1) | np.isnan(pp).any(axis=1) | (pp <= 0).any(axis=1) | (dd[:, -1] <= 0)
+                    | (ax * dd[:, :-1] / pp[:, :-1] > 1).any(axis=1) | (person_years < rules["min_person_years"])
+                    | (deaths < rules["min_deaths"]))
+        ok = np.flatnonzero(~slow)
+        cols = _columns(ss, nn, dd[ok], pp[ok], rules["a0"], RADIX) if len(ok) else None
+        result: dict[int, dict] = {}
+        for k, i in enumerate(ok):
+            ex, var = float(cols["ex"][k, 0]), float(cols["var_ex"][k, 0])
+            low, high = float(cols["ci95_low"][k, 0]), float(cols["ci95_high"][k, 0])
+            if not high - low <= rules["max_ci_width"]:
+                continue
+            se = math.sqrt(var)
+            result[i] = LifeExpectancy(int(age), ex, low, high, ex - _Z998 * se, ex + _Z998 * se, se,
+                                       float(deaths[i]), float(person_years[i]), METHOD, "").as_dict()
+        for i in range(n_groups):
+            if i not in result:
+                bands = pd.DataFrame({"age_start": band_starts, "deaths": d[i], "person_years": p[i]})
+                result[i] = life_expectancy(bands, age, **rules).as_dict()
+            rows.append({**keys[i], **result[i], "_age_order": age})
+    out = pd.DataFrame(rows)
+    out = out.sort_values([*by, "_age_order"], kind="stable").drop(columns="_age_order")
+    return out[[*by, *RESULT_COLUMNS]].reset_index(drop=True)
 
 
 def _pooled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

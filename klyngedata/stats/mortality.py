@@ -181,10 +181,58 @@ def _restrict(data: pd.DataFrame, max_age: int | None, what: str) -> pd.DataFram
     return data[data["age_start"] < max_age]
 
 
-def _sums(part: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Deaths and person-years summed per ``key``; NaN where any summed count is missing (no partial sums)."""
-    grouped = part.groupby(key)[["deaths", "person_years"]]
-    return grouped.sum().where(grouped.count().eq(grouped.size(), axis=0))
+def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``by`` groups in ``groupby(by)`` order (one group without ``by``) and each row's group number."""
+    if not by:
+        return pd.DataFrame(index=[0]), np.zeros(len(frame), dtype=np.int64)
+    group_of = frame.groupby(by, sort=True, dropna=False).ngroup().to_numpy()
+    first = np.unique(group_of, return_index=True)[1]
+    return frame[by].iloc[first].reset_index(drop=True), group_of
+
+
+def _stratum_sums(frame: pd.DataFrame, by: list[str], strata: list[int]
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``by`` groups (in ``groupby(by)`` order), their deaths and person-years per stratum (groups x strata;
+    NaN where any summed count is missing or the stratum is absent: no partial sums) and each row's group."""
+    keys, group_of = _group_index(frame, by)
+    n_g, n_s = len(keys), len(strata)
+    s_idx = pd.Categorical(frame["stratum"], categories=strata).codes
+    out = []
+    for col in ("deaths", "person_years"):
+        mat = np.zeros((n_g, n_s))
+        seen = np.zeros((n_g, n_s), dtype=np.int64)
+        np.add.at(mat, (group_of, s_idx), frame[col].to_numpy(dtype=float))  # NaN + x = NaN
+        np.add.at(seen, (group_of, s_idx), 1)
+        mat[seen == 0] = np.nan
+        out.append(mat)
+    return keys, out[0], out[1], np.asarray(group_of)
+
+
+def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``by`` groups in ``groupby(by)`` order (one group without ``by``) and each row's group number."""
+    if not by:
+        return pd.DataFrame(index=[0]), np.zeros(len(frame), dtype=np.int64)
+    group_of = frame.groupby(by, sort=True, dropna=False).ngroup().to_numpy()
+    first = np.unique(group_of, return_index=True)[1]
+    return frame[by].iloc[first].reset_index(drop=True), group_of
+
+
+def _stratum_sums(frame: pd.DataFrame, by: list[str], strata: list[int]
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``by`` groups (in ``groupby(by)`` order), their deaths and person-years per stratum (groups x strata;
+    NaN where any summed count is missing or the stratum is absent: no partial sums) and each row's group."""
+    keys, group_of = _group_index(frame, by)
+    n_g, n_s = len(keys), len(strata)
+    s_idx = pd.Categorical(frame["stratum"], categories=strata).codes
+    out = []
+    for col in ("deaths", "person_years"):
+        mat = np.zeros((n_g, n_s))
+        seen = np.zeros((n_g, n_s), dtype=np.int64)
+        np.add.at(mat, (group_of, s_idx), frame[col].to_numpy(dtype=float))  # NaN + x = NaN
+        np.add.at(seen, (group_of, s_idx), 1)
+        mat[seen == 0] = np.nan
+        out.append(mat)
+    return keys, out[0], out[1], np.asarray(group_of)
 
 
 def _groups(data: pd.DataFrame, by: list[str]):
@@ -222,24 +270,23 @@ def standardised_death_rate(data: pd.DataFrame, *, by: Sequence[str] = (), max_a
     ends = [int(x) - 1 for x in standard["stratum"].iloc[1:]] + [None if pd.isna(top) else int(top)]
     labels = {s: band_label_da(s, e) for s, e in zip(standard["stratum"], ends, strict=True)}
     name = "Den aldersstandardiserede dødelighed"
-    rows, ok = [], []
-    for key, part in _groups(frame, by):
-        agg = _sums(part, "stratum").reindex(standard["stratum"])
-        d, p = float(agg["deaths"].sum(skipna=False)), float(agg["person_years"].sum(skipna=False))
-        row = {**_key(by, key), "deaths": d, "person_years": p, "per": 100_000.0, "method": f"dsr_{method}"}
-        note = ""
-        if agg.isna().to_numpy().any() or part["age_start"].nunique() < len(bands):
-            note = _MISSING_DA.format(what=name)
-        elif (agg["person_years"] <= 0).any():
-            empty = labels[int(agg.index[(agg["person_years"] <= 0).to_numpy()][0])]
-            note = f"{name} kan ikke beregnes, fordi der ikke var indbyggere i aldersgruppen {empty} i perioden."
-        elif d < min_deaths:
-            note = (f"{name} vises ikke, fordi der var færre end {min_deaths:g} dødsfald i perioden; tallet ville "
-                    f"være for usikkert.")
-        rows.append({**row, "note_da": note})
-        if not note:
-            ok.append(part.assign(_group=len(rows) - 1))
-    out = pd.DataFrame(rows, columns=[*by, "deaths", "person_years", "per", "method", "note_da"])
+    out, d_mat, p_mat, group_of = _stratum_sums(frame, by, list(standard["stratum"]))
+    d, p = d_mat.sum(axis=1), p_mat.sum(axis=1)
+    incomplete = np.isnan(d_mat).any(axis=1) | np.isnan(p_mat).any(axis=1) | (
+        frame.groupby(group_of)["age_start"].nunique().reindex(range(len(out))).to_numpy() < len(bands))
+    empty = (p_mat <= 0).any(axis=1)
+    notes = np.where(incomplete, _MISSING_DA.format(what=name), "").astype(object)
+    for i in np.flatnonzero(empty & ~incomplete):
+        band = labels[standard["stratum"].iloc[int(np.flatnonzero(p_mat[i] <= 0)[0])]]
+        notes[i] = f"{name} kan ikke beregnes, fordi der ikke var indbyggere i aldersgruppen {band} i perioden."
+    few = ~incomplete & ~empty & (d < min_deaths)
+    notes[few] = (f"{name} vises ikke, fordi der var færre end {min_deaths:g} dødsfald i perioden; tallet ville "
+                  f"være for usikkert.")
+    out = out.assign(deaths=d, person_years=p, per=100_000.0, method=f"dsr_{method}", note_da=notes)
+    ok = []
+    good = np.flatnonzero(notes == "")
+    if len(good):
+        ok = [frame[np.isin(group_of, good)].assign(_group=group_of[np.isin(group_of, good)])]
     for col in ("value", "crude_rate", "ci95_low", "ci95_high", "ci998_low", "ci998_high"):
         out[col] = np.nan
     if ok:
@@ -294,17 +341,17 @@ def standardised_mortality_ratio(data: pd.DataFrame, reference: pd.DataFrame, *,
         raise DataFormatError(f"{what}: the data's age bands {[band_label_da(*b) for b in mine]} differ from the "
                               f"reference's {[band_label_da(*b) for b in theirs]}")
     name = "Den standardiserede dødelighedsratio"
-    rows, ok = [], []
-    for key, part in _groups(frame, by):
-        d, p = float(part["deaths"].sum(skipna=False)), float(part["person_years"].sum(skipna=False))
-        row = {**_key(by, key), "observed": d, "person_years": p, "method": "smr"}
-        complete = (part.groupby(strata)["age_start"].nunique() if strata else
-                    pd.Series([part["age_start"].nunique()])).eq(len(mine)).all()
-        note = _MISSING_DA.format(what=name) if np.isnan(d) or np.isnan(p) or not complete else ""
-        rows.append({**row, "note_da": note})
-        if not note:
-            ok.append(part.assign(_group=len(rows) - 1))
-    out = pd.DataFrame(rows, columns=[*by, "observed", "person_years", "method", "note_da"])
+    out, group_of = _group_index(frame, by)
+    d, p = np.zeros(len(out)), np.zeros(len(out))
+    np.add.at(d, group_of, frame["deaths"].to_numpy(dtype=float))  # NaN + x = NaN: no partial sums
+    np.add.at(p, group_of, frame["person_years"].to_numpy(dtype=float))
+    bands_per = frame.assign(_g=group_of).drop_duplicates(["_g", *strata, "age_start"]).groupby(
+        ["_g", *strata]).size()
+    complete = bands_per.eq(len(mine)).groupby(level="_g").all().reindex(range(len(out)), fill_value=False)
+    notes = np.where(np.isnan(d) | np.isnan(p) | ~complete.to_numpy(), _MISSING_DA.format(what=name), "")
+    out = out.assign(observed=d, person_years=p, method="smr", note_da=notes.astype(object))
+    good = np.flatnonzero(notes == "")
+    ok = [frame[np.isin(group_of, good)].assign(_group=group_of[np.isin(group_of, good)])] if len(good) else []
     for col in ("value", "expected", "ci95_low", "ci95_high", "ci998_low", "ci998_high"):
         out[col] = np.nan
     if ok:

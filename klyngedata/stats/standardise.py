@@ -34,7 +34,6 @@ Example
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -70,6 +69,23 @@ def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise DataFormatError(f"{what}: column(s) {missing} missing; columns are {list(frame.columns)}")
+
+
+def _stratum_matrix(data: pd.DataFrame, strata_rows: pd.DataFrame, by: list[str], strata: list[str],
+                    values: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The ``by`` groups (sorted as ``groupby(by)``) and their sums of ``values`` per stratum of ``strata_rows``
+    (groups x strata matrices; NaN where a group lacks the stratum)."""
+    present = data.dropna(subset=strata)
+    agg = present.groupby([*by, *strata], sort=True, dropna=False, as_index=False)[values].sum()
+    if by:
+        keys = data[by].drop_duplicates().sort_values(by, na_position="last").reset_index(drop=True)
+    else:
+        keys = pd.DataFrame(index=[0])
+    grid = keys.merge(strata_rows.reset_index(drop=True).reset_index(names="_s"), how="cross")
+    full = grid.merge(agg, on=[*by, *strata], how="left")  # keeps the grid's order: groups x strata
+    g, s_ = len(keys), len(strata_rows)
+    mats = [full[v].to_numpy(dtype=float).reshape(g, s_) for v in values]
+    return keys, mats[0], mats[1]
 
 
 def direct_standardise(
@@ -117,48 +133,35 @@ def direct_standardise(
     std["_w_std"] = std[standard_column].astype(float) / total_std
     alpha = 1 - conf
     z = stats.norm.ppf(1 - alpha / 2)
-    rows = []
-    groups = data.groupby(by, sort=True, dropna=False) if by else [((), data)]
-    for key, part in groups:
-        agg = part.groupby(strata, as_index=False)[[events, population]].sum()
-        merged = std.merge(agg, on=strata, how="left")
-        missing = merged[merged[population].isna() | (merged[population] <= 0)]
-        if len(missing):
-            where = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) if by else {}
-            raise DataFormatError(
-                f"direct_standardise: no population for stratum/strata "
-                f"{missing[strata].to_dict('records')} in group {where}"
-            )
-        d = merged[events].astype(float).to_numpy()
-        n = merged[population].astype(float).to_numpy()
-        w = merged["_w_std"].to_numpy() / n
-        y = float(np.sum(w * d))
-        v = float(np.sum(w * w * d))
-        o = float(d.sum())
-        if method == "gamma":
-            lower, upper = gamma_interval(y, v, float(w.max()), conf)
-        elif method == "dobson":
-            o_l, o_u = poisson_interval(o, conf)
-            if o > 0:
-                f = math.sqrt(v / o)
-                lower, upper = y + f * (o_l - o), y + f * (o_u - o)
-            else:
-                lower, upper = 0.0, float("nan")
-        else:
-            lower, upper = max(0.0, y - z * math.sqrt(v)), y + z * math.sqrt(v)
-        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) if by else {}
-        row.update(
-            observed=o,
-            population=float(n.sum()),
-            crude_rate=o / float(n.sum()) * per,
-            rate=y * per,
-            lower=lower * per,
-            upper=upper * per,
-            per=per,
-            method_da=_METHODS_DA[method],
+    keys, d, n = _stratum_matrix(data, std[strata], by, strata, [events, population])
+    bad = np.isnan(n) | (n <= 0)
+    if bad.any():
+        g = int(np.flatnonzero(bad.any(axis=1))[0])
+        where = keys.iloc[g].to_dict() if by else {}
+        raise DataFormatError(
+            f"direct_standardise: no population for stratum/strata "
+            f"{std.loc[bad[g], strata].to_dict('records')} in group {where}"
         )
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    d = np.nan_to_num(d)
+    w = std["_w_std"].to_numpy()[None, :] / n
+    y, v, o = (w * d).sum(axis=1), (w * w * d).sum(axis=1), d.sum(axis=1)
+    if method == "gamma":
+        limits = [gamma_interval(float(yi), float(vi), float(wi), conf)
+                  for yi, vi, wi in zip(y, v, w.max(axis=1), strict=True)]
+        lower, upper = np.array([a for a, _ in limits]), np.array([b for _, b in limits])
+    elif method == "dobson":
+        o_l, o_u = poisson_interval(o, conf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.sqrt(np.where(o > 0, v / np.where(o > 0, o, 1.0), 0.0))
+        lower = np.where(o > 0, y + f * (o_l - o), 0.0)
+        upper = np.where(o > 0, y + f * (o_u - o), np.nan)
+    else:
+        lower, upper = np.maximum(0.0, y - z * np.sqrt(v)), y + z * np.sqrt(v)
+    total = n.sum(axis=1)
+    rows = keys.assign(observed=o, population=total, crude_rate=o / total * per, rate=y * per,
+                       lower=np.asarray(lower, dtype=float) * per, upper=np.asarray(upper, dtype=float) * per,
+                       per=per, method_da=_METHODS_DA[method])
+    out = rows.reset_index(drop=True)
     out.attrs["standard"] = std.drop(columns="_w_std")
     return out
 
@@ -211,28 +214,30 @@ def indirect_standardise(
                 f"indirect_standardise: reference population is zero in {ref.loc[ref[rp_col] <= 0, strata]}"
             )
         ref["_rate"] = ref[re_col].astype(float) / ref[rp_col].astype(float)
-    rows = []
-    groups = data.groupby(by, sort=True, dropna=False) if by else [((), data)]
-    for key, part in groups:
-        agg = part.groupby(strata, as_index=False)[[events, population]].sum()
-        merged = agg.merge(ref[[*strata, "_rate"]], on=strata, how="left")
-        if merged["_rate"].isna().any():
-            raise DataFormatError(
-                "indirect_standardise: no reference rate for stratum/strata "
-                f"{merged.loc[merged['_rate'].isna(), strata].to_dict('records')}"
-            )
-        o = float(merged[events].astype(float).sum())
-        e = float((merged["_rate"] * merged[population].astype(float)).sum())
-        lo, hi = poisson_interval(o, conf)
-        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) if by else {}
-        row.update(
-            observed=o,
-            expected=e,
-            ratio=o / e if e > 0 else float("nan"),
-            lower=lo / e if e > 0 else float("nan"),
-            upper=hi / e if e > 0 else float("nan"),
-            population=float(merged[population].astype(float).sum()),
-            method_da=INDIRECT_METHOD_DA,
+    present = data.dropna(subset=strata)
+    agg = present.groupby([*by, *strata], sort=True, dropna=False, as_index=False)[[events, population]].sum()
+    merged = agg.merge(ref[[*strata, "_rate"]], on=strata, how="left")
+    if merged["_rate"].isna().any():
+        first = merged[merged["_rate"].isna()].iloc[:1]
+        group = merged.merge(first[by], on=by) if by else merged
+        raise DataFormatError(
+            "indirect_standardise: no reference rate for stratum/strata "
+            f"{group.loc[group['_rate'].isna(), strata].to_dict('records')}"
         )
-        rows.append(row)
-    return pd.DataFrame(rows)
+    merged["_e"] = merged["_rate"] * merged[population].astype(float)
+    merged["_o"] = merged[events].astype(float)
+    merged["_n"] = merged[population].astype(float)
+    if by:  # every group of the data, also one whose rows have no stratum (no events expected)
+        groups = data[by].drop_duplicates().sort_values(by, na_position="last").reset_index(drop=True)
+        sums = merged.groupby(by, sort=True, dropna=False)[["_o", "_e", "_n"]].sum().reset_index()
+        sums = groups.merge(sums, on=by, how="left").fillna({"_o": 0.0, "_e": 0.0, "_n": 0.0})
+    else:
+        sums = merged[["_o", "_e", "_n"]].sum().to_frame().T
+    o, e = sums["_o"].to_numpy(dtype=float), sums["_e"].to_numpy(dtype=float)
+    lo, hi = poisson_interval(o, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = e > 0
+        rows = sums[by].assign(observed=o, expected=e, ratio=np.where(pos, o / e, np.nan),
+                               lower=np.where(pos, lo / e, np.nan), upper=np.where(pos, hi / e, np.nan),
+                               population=sums["_n"].to_numpy(dtype=float), method_da=INDIRECT_METHOD_DA)
+    return rows.reset_index(drop=True)
