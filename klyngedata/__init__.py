@@ -66,6 +66,9 @@ _LAZY: dict[str, str] = {
     "successors": "klyngedata.api",
     "import_file": "klyngedata.importing",
     "ruks_figures": "klyngedata.ruks",
+    "life_expectancy": "klyngedata.mortality",
+    "mortality": "klyngedata.mortality",
+    "member_life_expectancy": "klyngedata.mortality",
     "load_health_table": "klyngedata.dst.health_store",
     "health_status": "klyngedata.dst.health_store",
 }
@@ -79,6 +82,7 @@ if _TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.importing import import_file
     from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
     from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking
+    from klyngedata.mortality import life_expectancy, member_life_expectancy, mortality
     from klyngedata.peers import peers
     from klyngedata.population import population
     from klyngedata.registry import (
@@ -128,9 +132,12 @@ __all__ = [
     "indicator_figures",
     "key_figures",
     "levels",
+    "life_expectancy",
     "load_health_table",
+    "member_life_expectancy",
     "membership",
     "missing_figures",
+    "mortality",
     "municipalities",
     "municipality",
     "municipality_ranking",

@@ -19,5 +19,7 @@ Example
 from __future__ import annotations
 
 from klyngedata.mortality.figures import LE_COLUMNS, MORTALITY_COLUMNS, life_expectancy, mortality, mortality_data
+from klyngedata.mortality.members import MEMBER_COLUMNS, member_life_expectancy
 
-__all__ = ["LE_COLUMNS", "MORTALITY_COLUMNS", "life_expectancy", "mortality", "mortality_data"]
+__all__ = ["LE_COLUMNS", "MEMBER_COLUMNS", "MORTALITY_COLUMNS", "life_expectancy", "member_life_expectancy",
+           "mortality", "mortality_data"]
