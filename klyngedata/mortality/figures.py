@@ -87,22 +87,27 @@ def _state(data_dir: Any) -> tuple:
     return (str(cache.root),) + tuple((k, (cache.meta(k) or {}).get("data_sha256")) for k in keys)
 
 
+def _content(frame: pd.DataFrame | None) -> int | None:
+    """A fingerprint of a frame passed in (its cells, not its identity: a changed frame is a new key)."""
+    if frame is None:
+        return None
+    return int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum())
+
+
 def mortality_data(data_dir: str | os.PathLike[str] | None = None, *, deaths: pd.DataFrame | None = None,
                    population: pd.DataFrame | None = None, top: int | None = TOP) -> MunicipalBands:
     """Deaths and person-years per municipality, sex, year and band (:func:`municipal_bands`), kept in memory
-    while the cache entries they come from are unchanged (frames passed in are never kept).
+    while the cache entries (and the cells of frames passed in) they come from are unchanged.
 
     Example
     -------
     >>> mortality_data("/tmp/kd").years  # doctest: +SKIP
     """
-    if deaths is not None or population is not None:
-        return municipal_bands(data_dir, deaths=deaths, population=population, top=top,
-                               names=municipality_names())
-    key = (_state(data_dir), top)
+    key = (_state(data_dir), top, _content(deaths), _content(population))
     if key not in _MEMO:
         _MEMO.clear()
-        _MEMO[key] = municipal_bands(data_dir, top=top, names=municipality_names())
+        _MEMO[key] = municipal_bands(data_dir, deaths=deaths, population=population, top=top,
+                                     names=municipality_names())
     return _MEMO[key]
 
 
