@@ -131,3 +131,47 @@ def real_totals(data_dir, years: list[int]) -> dict[tuple[str, int], int]:
     p = population("municipality", period=[f"{y}M01" for y in years], data_dir=data_dir)
     return {(str(c), int(per.year)): int(n) for c, per, n in zip(p["entity_id"], p["period"], p["population"],
                                                                  strict=True)}
+
+
+def _names() -> dict[str, str]:
+    from klyngedata import registry
+
+    m = registry.municipalities()
+    return dict(zip(m["municipality_code"], m["dst_name"], strict=True)) | {"0411": "Christiansø"}
+
+
+def _band_da(lo: int, hi: int | None) -> str:
+    return f"{lo} år og derover" if hi is None else (f"{lo} år" if lo == hi else f"{lo}-{hi} år")
+
+
+SEX_DA = {"male": "Mænd", "female": "Kvinder", "total": "I alt"}
+
+
+def fod207_export(data: Constructed, missing: tuple = ()) -> str:
+    """The CONSTRUCTED deaths as a StatBank CSV export of FOD207 (Danish, text presentation; ``..`` in the cells
+    ``missing`` = ``(code, sex, year, band lo)``)."""
+    names, his = _names(), dict(DEATH_BANDS)
+    lines = ["OMRÅDE;ALDER;KØN;TID;INDHOLD"]
+    for (code, sex, year, lo), v in sorted(data.deaths_of.items()):
+        cell = ".." if (code, sex, year, lo) in missing else str(v)
+        lines.append(f"{names[code]};{_band_da(lo, his[lo])};{SEX_DA[sex]};{year};{cell}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def folk1b_export(data: Constructed) -> str:
+    """The CONSTRUCTED population on 1 January as a FOLK1B-shaped export (Danish text, its bands ``0 år``,
+    ``1-4 år`` … ``100 år og derover``; citizenship at its total)."""
+    names, his = _names(), dict(POP_BANDS)
+    lines = ["OMRÅDE;KØN;ALDER;STATSBORGERSKAB;TID;INDHOLD"]
+    for (code, sex, year, lo), v in sorted(data.stock_of.items()):
+        lines.append(f"{names[code]};{SEX_DA[sex]};{_band_da(lo, his[lo])};I alt;{year}K1;{v}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def hisbk_export(values: dict[tuple[str, str, str], float]) -> str:
+    """CONSTRUCTED published life expectancies ``{(code, sex, window): years}`` as a HISBK export."""
+    names = _names()
+    lines = ["OMRÅDE;KØN;TID;INDHOLD"]
+    for (code, sex, window), v in sorted(values.items()):
+        lines.append(f"{names[code]};{SEX_DA[sex]};{window};{v:.1f}".replace(".", ","))
+    return "\r\n".join(lines) + "\r\n"

@@ -14,7 +14,7 @@ import klyngedata as kd
 from klyngedata import registry
 from klyngedata.exceptions import ArgumentError, DataNotAvailable
 from klyngedata.stats.lifetable import life_expectancies, life_expectancy, life_table
-from tests.mortality_data import DEATH_BANDS, POP_BANDS, construct, real_totals
+from tests.mortality_data import DEATH_BANDS, POP_BANDS, construct, fod207_export, real_totals
 
 YEARS = [2022, 2023]
 TOP = 90  # the open band the package uses when both tables have the edge (90+)
@@ -189,20 +189,8 @@ def test_import_of_a_statbank_fod207_export_feeds_the_life_tables(tmp_path, data
     from klyngedata.dst.health_store import load_health_table
     from klyngedata.importing import import_file
 
-    names = dict(zip(registry.municipalities()["municipality_code"], registry.municipalities()["dst_name"],
-                     strict=True)) | {"0411": "Christiansø"}
-    sex_da = {"male": "Mænd", "female": "Kvinder"}
-
-    def band_da(lo, hi):
-        return f"{lo} år og derover" if hi is None else (f"{lo} år" if lo == hi else f"{lo}-{hi} år")
-
-    his = dict(DEATH_BANDS)
-    lines = ["OMRÅDE;ALDER;KØN;TID;INDHOLD"]
-    for (code, sex, year, lo), v in sorted(data.deaths_of.items()):
-        cell = ".." if (code, sex, year, lo) == ("0860", "male", 2023, 40) else str(v)
-        lines.append(f"{names[code]};{band_da(lo, his[lo])};{sex_da[sex]};{year};{cell}")
     path = tmp_path / "FOD207_2022_2023.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    path.write_bytes(fod207_export(data, missing={("0860", "male", 2023, 40)}).encode("utf-8"))
     target = tmp_path / "data"
     [result] = import_file(path, data_dir=target)
     assert result.key == "health/FOD207"

@@ -398,6 +398,13 @@ class Sections(UnitData):
             return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
                          "Importér indikatorfiler med 'klyngedata data import STI'.", exc)
 
+    def mortality(self) -> Any:
+        """"Dødelighed og middellevetid": life expectancy, standardised mortality and the members' published
+        values (:mod:`klyngedata.reports.mortality_section`)."""
+        from klyngedata.reports.mortality_section import section
+
+        return section(self)
+
     def spine_chart(self) -> Any:
         """Barometer: the cluster's figures against the spread of all units of the division and Denmark."""
         from klyngedata import spine

@@ -1,0 +1,62 @@
+"""The key-figure report's section "Dødelighed og middellevetid" on CONSTRUCTED deaths, population and published
+life expectancies (StatBank-shaped exports imported through ``klyngedata data import``; municipality totals real,
+../shared/data), and without such data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from klyngedata.importing import import_file
+from klyngedata.reports import ClusterReport
+from klyngedata.reports.mortality_section import UNAVAILABLE_DA
+from tests.mortality_data import construct, fod207_export, folk1b_export, hisbk_export, real_totals
+
+YEARS = list(range(2018, 2025))
+
+
+@pytest.fixture(scope="module")
+def data_dir(imported_data_dir, population_dir, tmp_path_factory):
+    target = tmp_path_factory.mktemp("mortality_report")
+    import_file(population_dir, data_dir=target)  # the real totals (FOLK1AM): the report's population
+    real = real_totals(imported_data_dir, [2022])
+    totals = {(c, y): int(round(n * (1 + 0.003 * (y - 2022)))) for (c, _), n in real.items()
+              for y in [*YEARS, YEARS[-1] + 1]}  # CONSTRUCTED growth around the real 2022 totals
+    data = construct(totals, YEARS, small={("0825", "male", 2024): 2})
+    published = {(c, s, "2020:2024"): v for c, v in (("0810", 80.4), ("0813", 79.6), ("0860", 80.9))
+                 for s in ("total", "male", "female")}  # CONSTRUCTED HISBK values (Læsø left out)
+    for name, text in (("FOD207.csv", fod207_export(data)), ("FOLK1B.csv", folk1b_export(data)),
+                       ("HISBK.csv", hisbk_export(published))):
+        (target / name).write_bytes(text.encode("utf-8"))
+        import_file(target / name, data_dir=target)
+    return target
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_section_shows_life_expectancy_trend_smr_members_and_the_interval_sentence(data_dir):
+    html = ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True).mortality().data
+    text = text_of(html)
+    for part in ("Ved fødslen, begge køn", "Som 65-årig, kvinder", "Regionen", "Hele landet", "2020–2024",
+                 "Udviklingen i klyngens middellevetid", "2018–2022", "SMR (landet = 100)",
+                 "Døde under 75 år pr. 100.000", "Middellevetiden i klyngens kommuner", "Beregnet af klyngedata",
+                 "Offentliggjort af Danmarks Statistik", "ikke offentliggjort", "95 %-konfidensintervaller",
+                 "statistisk sikker", "ikke som et gennemsnit af kommunernes tal", "FOLK1B"):
+        assert part in text, part
+    assert "Læsø" in text and "80,4" in text  # the published value beside the computed one
+    assert not re.search(r"\b[1-4] døde\b", text)
+
+
+def test_a_council_gets_the_councils_words(data_dir):
+    text = text_of(ClusterReport("sundhedsraad-vendsyssel", data_dir=str(data_dir), report=True).mortality().data)
+    assert "Udviklingen i rådets middellevetid" in text and "Middellevetiden i rådets kommuner" in text
+
+
+def test_a_split_unit_says_why_and_no_data_says_so(data_dir, tmp_path):
+    text = text_of(ClusterReport("hovedstaden-byen", data_dir=str(data_dir), report=True).mortality().data)
+    assert "dødsfald opgøres ikke pr. bydel" in text
+    empty = text_of(ClusterReport("nordjylland-nord", data_dir=str(tmp_path), report=True).mortality().data)
+    assert UNAVAILABLE_DA in empty
