@@ -45,7 +45,9 @@ _SMR_DEF = (
     "Standardiseret dødelighedsratio (indirekte standardisering): de observerede dødsfald i procent af de "
     "forventede, hvis hele landets dødelighed i hver aldersgruppe (og for begge køn: hvert køn) i samme periode "
     "gjaldt i enheden. 100 = som landet; over 100 = flere dødsfald end forventet ud fra alderssammensætningen.")
-_LOW_DA = "Lavere dødelighed er bedre."
+_LOW_RATE_DA = "En lavere aldersstandardiseret dødelighed er bedre: færre dør, når der er taget højde for alderen."
+_LOW_PREMATURE_DA = "Færre dødsfald før 75 år er bedre; mange af dem kan forebygges eller behandles."
+_LOW_SMR_DA = "Færre dødsfald end forventet ud fra alderssammensætningen (SMR under 100) er bedre."
 _OLS_DA = (
     "Udviklingen testes med lineær regression af værdien på tid over de seneste op til 5 enkeltår "
     "(signifikansniveau 5 %). Perioder på 3 eller 5 år overlapper hinanden (glidende perioder), så deres "
@@ -66,15 +68,15 @@ MORTALITY_FIGURES: tuple[dict, ...] = (
          ci_method_da=CHIANG_DA, trend_method="ols", trend_method_da=_OLS_DA),
     dict(figure_id="death_rate_standardised", label_da="Dødelighed, aldersstandardiseret", unit="pr. 100.000",
          definition_da=_RATE_DEF, decimals=0, polarity="low_is_good",
-         polarity_reason_da=_LOW_DA, ci_method="dobson", ci_method_da=DOBSON_DA, trend_method="ols",
+         polarity_reason_da=_LOW_RATE_DA, ci_method="dobson", ci_method_da=DOBSON_DA, trend_method="ols",
          trend_method_da=_OLS_DA, extra={"per": 100_000}),
     dict(figure_id="premature_mortality", label_da="For tidlig død (under 75 år), aldersstandardiseret",
          unit="pr. 100.000", definition_da=_PREMATURE_DEF, decimals=0, polarity="low_is_good",
-         polarity_reason_da=_LOW_DA, ci_method="dobson", ci_method_da=DOBSON_DA,
+         polarity_reason_da=_LOW_PREMATURE_DA, ci_method="dobson", ci_method_da=DOBSON_DA,
          trend_method="ols", trend_method_da=_OLS_DA, extra={"per": 100_000}),
     dict(figure_id="standardised_mortality_ratio", label_da="Standardiseret dødelighedsratio (SMR, landet = 100)",
-         unit="SMR", definition_da=_SMR_DEF, decimals=0, polarity="low_is_good", polarity_reason_da=_LOW_DA,
-         ci_method="poisson",
+         unit="SMR", definition_da=_SMR_DEF, decimals=0, polarity="low_is_good",
+         polarity_reason_da=_LOW_SMR_DA, ci_method="poisson",
          ci_method_da="95 %-konfidensintervallet er et eksakt Poisson-interval for antallet af observerede "
                       "dødsfald, divideret med de forventede.",
          trend_method_da=_POISSON_TREND_DA, extra={"per": 100}),

@@ -35,12 +35,12 @@ def rate(lo: int, sex: str) -> float:
 
 def _shares(sex: str) -> np.ndarray:
     """CONSTRUCTED share of each population band (stationary population under :func:`rate`)."""
-    l, out = 1.0, []
+    alive, out = 1.0, []
     for lo, hi in POP_BANDS:
         width = (hi - lo + 1) if hi is not None else 10
         m = rate(min(lo, 95), sex)
-        out.append(l * width * float(np.exp(-m * width / 2)))
-        l *= float(np.exp(-m * width))
+        out.append(alive * width * float(np.exp(-m * width / 2)))
+        alive *= float(np.exp(-m * width))
     s = np.array(out)
     return s / s.sum()
 

@@ -45,7 +45,8 @@ def by_hand(data, codes, sexes, years):
         for sex in sexes:
             for year in years:
                 for lo, _ in POP_BANDS:
-                    p[band_of(lo)] += (data.stock_of[(code, sex, year, lo)] + data.stock_of[(code, sex, year + 1, lo)]) / 2
+                    stocks = data.stock_of[(code, sex, year, lo)], data.stock_of[(code, sex, year + 1, lo)]
+                    p[band_of(lo)] += sum(stocks) / 2
     return d, p
 
 
@@ -102,7 +103,8 @@ def test_region_and_country_are_pooled_and_compared(data):
     assert east["value"] == pytest.approx(table["ex"].iloc[0], abs=1e-9)  # Christiansø counts in Østdanmark
     dk = kd.life_expectancy("country", period="2023", window=1, sex="female", ages=[0], deaths=data.deaths,
                             population=data.population).iloc[0]
-    assert east["country_value"] == pytest.approx(dk["value"]) and east["vs_region_note_da"] == "Tallet er regionens eget."
+    assert east["country_value"] == pytest.approx(dk["value"])
+    assert east["vs_region_note_da"] == "Tallet er regionens eget."
     assert east["vs_country"] in {"better", "similar", "worse"} and east["polarity"] == "high_is_good"
 
 

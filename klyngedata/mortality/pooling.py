@@ -138,7 +138,7 @@ def entities(division: str | None = None, codes: Iterable[str] | None = None) ->
     >>> e = entities("sundhedsklynger-2022")
     >>> e.groupby("entity_level").size().to_dict()
     {'cluster': 22, 'country': 1, 'municipality': 98, 'region': 5}
-    >>> e.set_index("entity_id").loc["hovedstaden-byen", "reason_da"][:40]
+    >>> e.set_index("entity_id").loc["hovedstaden-byen", "reason_da"][:41]
     'København (0101) er delt mellem klyngerne'
     """
     division = registry.resolve_division(division)
@@ -225,8 +225,8 @@ def pooled_bands(mb: MunicipalBands, division: str | None = None, *, lengths: Se
 def municipality_names() -> dict[str, str]:
     """Municipality code -> name (Christiansø included).
 
-    >>> municipality_names()["0411"]
-    'Christiansø'
+    >>> municipality_names()[CHRISTIANSOE], municipality_names()["0851"]
+    ('Christiansø', 'Aalborg')
     """
     m = registry.municipalities()
     return {**dict(zip(m["municipality_code"], m["name"], strict=True)), CHRISTIANSOE: "Christiansø"}

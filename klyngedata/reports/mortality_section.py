@@ -158,9 +158,10 @@ def section(rep: Any) -> HTML:
         parts.append(caption_da("Glidende femårsperioder: hver periode deler fire år med den forrige, så "
                                 "udviklingen vises, men testes ikke statistisk.").data)
     smr = m[m["entity_id"] == unit_id]
-    parts.append("<p><strong>Dødelighed</strong></p>")
-    parts.append(_mortality_table(smr) if smr["value"].notna().any()
-                 else note_da(" ".join(_notes(smr)[:1]) or UNAVAILABLE_DA).data)
+    if smr["value"].notna().any():
+        parts += ["<p><strong>Dødelighed</strong></p>", _mortality_table(smr)]
+    elif _notes(smr)[:1] != _notes(latest)[:1]:  # the same reason is said once
+        parts += ["<p><strong>Dødelighed</strong></p>", note_da(" ".join(_notes(smr)[:1]) or UNAVAILABLE_DA).data]
     try:
         view = member_life_expectancy(unit_id, period="latest", sex="total", data_dir=rep.data_dir)
         parts.append("<p><strong>" + esc(rep.fill("Middellevetiden i {klyngens} kommuner")) + "</strong></p>")
