@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NEEDS_DATA_NOT_IN_THE_SHARED_FILES = {  # the shared FOLK1AM files are totals only; no projection is shared
     'kd.population(level="municipality", by=["sex", "age"], age_groups="broad")',
     'kd.population(level="cluster", kind="projection", period="2035", by=["age"], age_groups="broad")',
+    'kd.life_expectancy(level="cluster", division="sundhedsraad-2027", sex="total")',  # deaths (FOD207)
+    'kd.mortality(level="cluster", window=1)',
+    'kd.member_life_expectancy("sundhedsraad-vendsyssel")',
 }
 
 

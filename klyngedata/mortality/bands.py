@@ -60,6 +60,14 @@ TOP = 90
 """The preferred start of the open top band (ONS / PHE convention for local life tables)."""
 NO_NEXT_YEAR_DA = ("Befolkningen 1. januar {next} findes ikke i data, så personårene i {year} (gennemsnittet af "
                    "befolkningen 1. januar {year} og {next}) kan ikke beregnes.")
+NO_DEATHS_TABLE = (
+    f"Life expectancy and mortality need the deaths by municipality, sex and age ({DEATHS_TABLE}), which are not in "
+    f"the data: get them with `klyngedata data fetch --table {DEATHS_TABLE}` or import a StatBank export of "
+    f"{DEATHS_TABLE} with `klyngedata data import FILE`.")
+NO_POPULATION_TABLE = (
+    "Life expectancy and mortality need the population by sex and age on 1 January (FOLK1A by single year of age, "
+    "or FOLK1B), which is not in the data: get it with `klyngedata data fetch` or import a StatBank export with "
+    "`klyngedata data import FILE`.")
 NO_JANUARY_DA = "Befolkningen 1. januar {year} findes ikke i data, så personårene i {year} kan ikke beregnes."
 NO_POPULATION_DA = "Befolkningen 1. januar {year} efter køn og alder findes ikke i data for {name}."
 NO_DEATHS_DA = "Dødsfald i {year} findes ikke i data for {name} (Danmarks Statistik, {table})."
@@ -193,7 +201,7 @@ def _deaths_frame(data_dir, deaths: pd.DataFrame | None) -> tuple[pd.DataFrame, 
         try:
             deaths = load_health_table(DEATHS_TABLE, data_dir)
         except DataNotAvailable as exc:
-            raise DataNotAvailable(f"Life expectancy and mortality need the deaths ({DEATHS_TABLE}): {exc}") from exc
+            raise DataNotAvailable(NO_DEATHS_TABLE) from exc
     prov = dict(deaths.attrs.get("provenance") or {})
     d = deaths[(deaths["area_level"] == "municipality") & ~deaths["age_total"].astype(bool)]
     if "measure" in d.columns:
@@ -287,9 +295,7 @@ def _population(data_dir, population: pd.DataFrame | None, deaths_bands: list[Ag
             try:
                 population = load_health_table("FOLK1B", data_dir)
             except DataNotAvailable:
-                raise DataNotAvailable(
-                    "Life expectancy and mortality need the population by sex and age on 1 January: FOLK1A with "
-                    f"ages ({first}) or FOLK1B. Get them with `klyngedata data fetch`.") from first
+                raise DataNotAvailable(NO_POPULATION_TABLE) from first
     table = str((population.attrs.get("provenance") or {}).get("table") or "FOLK1B")
     p, years = _banded(population)
     bands = _bands_of(p)
