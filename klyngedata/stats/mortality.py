@@ -208,41 +208,6 @@ def _stratum_sums(frame: pd.DataFrame, by: list[str], strata: list[int]
     return keys, out[0], out[1], np.asarray(group_of)
 
 
-def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The ``by`` groups in ``groupby(by)`` order (one group without ``by``) and each row's group number."""
-    if not by:
-        return pd.DataFrame(index=[0]), np.zeros(len(frame), dtype=np.int64)
-    group_of = frame.groupby(by, sort=True, dropna=False).ngroup().to_numpy()
-    first = np.unique(group_of, return_index=True)[1]
-    return frame[by].iloc[first].reset_index(drop=True), group_of
-
-
-def _stratum_sums(frame: pd.DataFrame, by: list[str], strata: list[int]
-                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """The ``by`` groups (in ``groupby(by)`` order), their deaths and person-years per stratum (groups x strata;
-    NaN where any summed count is missing or the stratum is absent: no partial sums) and each row's group."""
-    keys, group_of = _group_index(frame, by)
-    n_g, n_s = len(keys), len(strata)
-    s_idx = pd.Categorical(frame["stratum"], categories=strata).codes
-    out = []
-    for col in ("deaths", "person_years"):
-        mat = np.zeros((n_g, n_s))
-        seen = np.zeros((n_g, n_s), dtype=np.int64)
-        np.add.at(mat, (group_of, s_idx), frame[col].to_numpy(dtype=float))  # NaN + x = NaN
-        np.add.at(seen, (group_of, s_idx), 1)
-        mat[seen == 0] = np.nan
-        out.append(mat)
-    return keys, out[0], out[1], np.asarray(group_of)
-
-
-def _groups(data: pd.DataFrame, by: list[str]):
-    return data.groupby(by, sort=True, dropna=False) if by else [((), data)]
-
-
-def _key(by: list[str], key: object) -> dict:
-    return dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) if by else {}
-
-
 def standardised_death_rate(data: pd.DataFrame, *, by: Sequence[str] = (), max_age: int | None = None,
                             method: str = "dobson", min_deaths: float = MIN_DEATHS_DSR) -> pd.DataFrame:
     """Directly age-standardised death rate per 100,000 (ESP 2013) with 95 % and 99.8 % intervals.
