@@ -204,3 +204,17 @@ def test_import_of_a_statbank_fod207_export_feeds_the_life_tables(tmp_path, data
     assert np.isnan(nord["value"]) and nord["note_da"].startswith("Hjørring (0860): Danmark")
     syd = le.loc["nordjylland-syd"]
     assert syd["value"] > 70 and syd["note_da"] == ""
+
+
+def test_christiansoe_counts_where_the_deaths_table_has_it(data):
+    """Christiansø (0411, no municipality) is summed into Region Hovedstaden and Denmark when the deaths table has
+    it; a deaths table without it leaves the region computable (its population alone does not make a member)."""
+    without = data.deaths[data.deaths["area_code"] != "0411"]
+    args = dict(period="2023", window=1, sex="total", ages=[0], population=data.population)
+    with_it = kd.life_expectancy("region", division="sundhedsklynger-2022", deaths=data.deaths, **args)
+    no_it = kd.life_expectancy("region", division="sundhedsklynger-2022", deaths=without, **args)
+    h1, h2 = (f.set_index("entity_id").loc["1084"] for f in (with_it, no_it))
+    assert h1["value"] > 0 and h2["value"] > 0 and h1["person_years"] > h2["person_years"]
+    codes = {c for c, r in registry.municipality_regions(division="sundhedsklynger-2022").items() if r == "1084"}
+    expected = life_table(hand_table(*by_hand(data, codes, ("male", "female"), [2023])))["ex"].iloc[0]
+    assert h2["value"] == pytest.approx(expected, abs=1e-9)

@@ -92,6 +92,8 @@ class MunicipalBands:
     complete_years: list[int]
     population_table: str
     provenance: dict = field(default_factory=dict)
+    deaths_codes: list[str] = field(default_factory=list)
+    """The municipalities (and Christiansø) the deaths table has: the areas a region or Denmark is summed over."""
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -383,4 +385,5 @@ def municipal_bands(data_dir: str | os.PathLike[str] | None = None, *, deaths: p
                              if prov.get(k) is not None} or {"table": DEATHS_TABLE},
                   "population": {"table": table}, "deaths_bands": [b.label for b in d_bands]}
     complete = [y for y in years if y in stock_years and y + 1 in stock_years]
-    return MunicipalBands(codes, sexes, years, bands, deaths_a, py, reasons, complete, table, provenance)
+    return MunicipalBands(codes, sexes, years, bands, deaths_a, py, reasons, complete, table, provenance,
+                          sorted(set(d_long["municipality_code"])))

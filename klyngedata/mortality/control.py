@@ -66,7 +66,7 @@ def _cells(mb: MunicipalBands, wins: pd.DataFrame, divisions: Sequence[str]) -> 
     totals = mb.deaths.sum(axis=3)  # municipality x sex x year, NaN where a band is missing
     pos = {c: i for i, c in enumerate(mb.codes)}
     year_ix = {y: i for i, y in enumerate(mb.years)}
-    ents = pd.concat([entities(d, mb.codes) for d in divisions], ignore_index=True)
+    ents = pd.concat([entities(d, mb.deaths_codes) for d in divisions], ignore_index=True)
     ents = ents[ents["members"].map(len) > 0].drop_duplicates(["entity_level", "entity_id"])
     rows = []
     for level, eid, members in zip(ents["entity_level"], ents["entity_id"], ents["members"], strict=True):

@@ -132,8 +132,9 @@ def split_reason_da(municipality_name: str, code: str, unit_type: str | None, di
 def entities(division: str | None = None, codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Every entity of a division and its member municipalities (:data:`ENTITY_COLUMNS`).
 
-    ``codes``: the municipality codes the data have (Christiansø counts in its region and Denmark only when it
-    is among them). A unit that cannot be pooled has no members and a ``reason_da``.
+    ``codes``: the municipality codes the deaths table has (Christiansø counts in its region and Denmark, as
+    Statistics Denmark counts it, when the table has it; a municipality of the registry counts always). A unit
+    that cannot be pooled has no members and a ``reason_da``.
 
     >>> e = entities("sundhedsklynger-2022")
     >>> e.groupby("entity_level").size().to_dict()
@@ -214,7 +215,7 @@ def pooled_bands(mb: MunicipalBands, division: str | None = None, *, lengths: Se
     >>> pooled_bands(municipal_bands(data_dir="/tmp/kd"), "sundhedsraad-2027")  # doctest: +SKIP
     """
     wins = windows(mb.complete_years, lengths, n_ends)
-    ents = entities(division, mb.codes)
+    ents = entities(division, mb.deaths_codes)
     if levels is not None:
         ents = ents[ents["entity_level"].isin(list(levels))].reset_index(drop=True)
     muni = ents[ents["entity_level"] == "municipality"]
