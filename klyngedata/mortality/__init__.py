@@ -12,6 +12,7 @@ Denmark's published ones, HISBK). The methods: ``docs/mortality.md``.
 
 Example
 -------
+Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
 >>> import klyngedata as kd
 >>> kd.life_expectancy(level="cluster", sex="total")  # doctest: +SKIP
 """

@@ -351,6 +351,7 @@ def municipal_bands(data_dir: str | os.PathLike[str] | None = None, *, deaths: p
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> municipal_bands(data_dir="/tmp/kd").frame.head()  # doctest: +SKIP
     """
     d, prov = _deaths_frame(data_dir, deaths)

@@ -36,6 +36,7 @@ Rates and life expectancies
 
 Example
 -------
+Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
 >>> controlled_deaths(municipal_bands(data_dir="/tmp/kd"))  # doctest: +SKIP
 """
 
@@ -107,6 +108,7 @@ def controlled_deaths(mb: MunicipalBands, *, threshold: int = DEFAULT_THRESHOLD,
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> controlled_deaths(municipal_bands(data_dir="/tmp/kd")).query("suppressed")  # doctest: +SKIP
     """
     wins = windows(mb.complete_years, lengths, n_ends)

@@ -20,6 +20,7 @@ Schema (one row per entity x figure x sex x window)
 
 Example
 -------
+Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
 >>> import klyngedata as kd
 >>> kd.life_expectancy(level="cluster", division="sundhedsraad-2027", sex="total")  # doctest: +SKIP
 """
@@ -101,6 +102,7 @@ def mortality_data(data_dir: str | os.PathLike[str] | None = None, *, deaths: pd
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> mortality_data("/tmp/kd").years  # doctest: +SKIP
     """
     key = (_state(data_dir), top, _content(deaths), _content(population))
@@ -250,6 +252,7 @@ def life_expectancy(level: str = "cluster", division: str | None = None, period:
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> life_expectancy("cluster", division="sundhedsraad-2027", sex="total")  # doctest: +SKIP
     """
     mb, level, division, length, periods, sexes, pooled = _prepare(level, division, period, sex, window, data_dir,
@@ -306,6 +309,7 @@ def mortality(level: str = "cluster", division: str | None = None, period: objec
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> mortality("cluster", division="sundhedsraad-2027", sex="total")  # doctest: +SKIP
     """
     mb, level, division, length, periods, sexes, pooled = _prepare(level, division, period, sex, window, data_dir,

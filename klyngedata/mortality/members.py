@@ -16,6 +16,7 @@ Schema: ``entity_id`` (municipality code), ``entity_name``, ``sex``, ``period``,
 
 Example
 -------
+Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
 >>> member_life_expectancy("nordjylland-nord", data_dir="/tmp/kd")  # doctest: +SKIP
 """
 
@@ -67,6 +68,7 @@ def member_life_expectancy(unit: str, *, period: object = "all", sex: object = N
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> member_life_expectancy("sundhedsraad-vendsyssel", period="latest", sex="total")  # doctest: +SKIP
     """
     cl = registry.cluster(unit)

@@ -211,6 +211,7 @@ def pooled_bands(mb: MunicipalBands, division: str | None = None, *, lengths: Se
 
     Example
     -------
+    Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
     >>> from klyngedata.mortality.bands import municipal_bands  # doctest: +SKIP
     >>> pooled_bands(municipal_bands(data_dir="/tmp/kd"), "sundhedsraad-2027")  # doctest: +SKIP
     """

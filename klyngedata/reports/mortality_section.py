@@ -6,6 +6,7 @@ figure. The figures come from :mod:`klyngedata.mortality` (disclosure-controlled
 
 Example
 -------
+Needs deaths (FOD207) and population by sex and age imported into the data directory; not run as a doctest.
 >>> from klyngedata.reports import ClusterReport
 >>> ClusterReport("nordjylland-nord").mortality()  # doctest: +SKIP
 """
@@ -64,11 +65,16 @@ def _bench(value: Any, decimals: int) -> str:
     return "–" if pd.isna(value) else figure_number(value, decimals)
 
 
+def _cell(text: str, numeric: bool, last: bool) -> str:
+    """A cell; numbers right-aligned, the period (last column) kept on one line."""
+    attrs = (' class="kd-num"' if numeric else "") + (' style="white-space:nowrap"' if last else "")
+    return f"<td{attrs}>{esc(text)}</td>"
+
+
 def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(
-        f'<td class="kd-num">{esc(c)}</td>' if i in numeric else f"<td>{esc(c)}</td>" for i, c in enumerate(r))
-        + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(_cell(c, i in numeric, i == len(r) - 1 and i not in numeric)
+                                    for i, c in enumerate(r)) + "</tr>" for r in rows)
     return f'<table class="kd-table"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
