@@ -254,3 +254,150 @@ def test_partial_export_peers_and_report_refuse_with_the_reason(partial_folk1a, 
     with pytest.raises(ReportDataError, match="hovedstaden-bornholm: the population data cannot be used, so the "
                                               "report is not written: .* but age 38 is not in it"):
         ClusterReport("hovedstaden-bornholm", data_dir=partial_folk1a, report=True).check_data()
+
+
+# --------------------------------------------------------------------------------------------------
+# principle 4: degrade only what is touched; a report or overview that would lose a section fails
+# --------------------------------------------------------------------------------------------------
+def _uoplyst_file(path: Path) -> Path:
+    """CONSTRUCTED indicator file in the documented long format with an age group that cannot be placed on the
+    age axis ('Uoplyst') beside 0-64 and 65+, for all 98 municipalities."""
+    from klyngedata import registry
+
+    lines = ["municipality,period,indicator,numerator,denominator,age_group"]
+    for i, code in enumerate(registry.municipalities()["municipality_code"]):
+        for age, num, den in (("0-64", 400 + i, 9000 + i), ("65+", 300 + i, 2000 + i), ("Uoplyst", 5, 50)):
+            lines.append(f"{code},2024,genindlaeggelser_somatik_30d,{num},{den},{age}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_age_group_that_cannot_be_placed_is_refused_and_the_cache_kept(tmp_path):
+    """The file used to import; the report then lost its health indicators with exit 0. Parse exactly or
+    refuse: the import fails naming file, row and column, and the cache (and so every report) is unchanged."""
+    data = _good_cache(tmp_path)
+    before = snapshot(data)
+    res = cli("data", "import", str(_uoplyst_file(tmp_path / "CONSTRUCTED_uoplyst.csv")), "--data-dir", str(data))
+    assert res.exit_code == 1
+    assert ("CONSTRUCTED_uoplyst.csv, row 4, column 'age_group': unknown age group 'Uoplyst': an age group must be "
+            "placed on the age axis") in res.output
+    assert snapshot(data) == before
+
+
+SECTION_NOTEBOOK = [  # a constructed report notebook: the header and the health-indicator section
+    ('cluster = "x"\ndivision = None\nperiod = "latest"\ndata_dir = None', ["parameters"]),
+    ("from klyngedata.reports import ClusterReport\n"
+     "rapport = ClusterReport(cluster, division=division, period=period, data_dir=data_dir)\nrapport.header()", []),
+    ("rapport.indicator_table()", []),
+]
+
+
+@pytest.fixture
+def data_with_indicators(imported_data_dir, shared_data, tmp_path) -> Path:
+    """A private copy of the imported real population with the real home-nursing indicator file imported."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(imported_data_dir, target, ignore=shutil.ignore_patterns(".lock"))
+    kd.import_file(shared_data / "indicators" / "hjemsyg_scores.csv", data_dir=target)
+    return target
+
+
+def _damage(data_dir: Path, key: str) -> None:
+    from klyngedata.cache import Cache
+
+    path = Cache(data_dir).data_path(key)
+    raw = bytearray(path.read_bytes())
+    raw[100:160] = b"X" * 60
+    path.write_bytes(bytes(raw))
+
+
+def test_a_report_that_would_lose_a_section_fails_and_keeps_last_weeks(data_with_indicators, tmp_path,
+                                                                        monkeypatch):
+    from tests.test_reports import _write_constructed_notebook
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    nb_dir = tmp_path / "templates"
+    _write_constructed_notebook(nb_dir / "noegletalsrapport.ipynb", cells=SECTION_NOTEBOOK)
+    out = tmp_path / "reports"
+    args = ["report", "nordjylland-vest", "--notebook-dir", str(nb_dir), "--notebooks", "noegletalsrapport",
+            "--out", str(out), "--data-dir", str(data_with_indicators), "--no-progress"]
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    report = out / "nordjylland-vest-noegletalsrapport.html"
+    last_week = report.read_bytes()
+    import json
+
+    entry = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))["reports"][0]
+    assert entry["sections"] == {"sundhedsindikatorer": ""}
+    _damage(data_with_indicators, "indicators/hjemmesygepleje_pr_1000")  # a damaged cache entry (or a bad import)
+    before = snapshot(data_with_indicators)
+    second = cli(*args)
+    assert second.exit_code == 1
+    assert "0 of 1 reports written" in second.output
+    assert ("nordjylland-vest / noegletalsrapport: ReportDataError: nordjylland-vest: the report would lose "
+            "section(s) the previous report of ") in second.output
+    assert "sundhedsindikatorer (Sundhedsindikatorerne kan ikke vises" in second.output
+    assert "The previous report is kept; delete it to accept a report without them" in second.output
+    assert report.read_bytes() == last_week and snapshot(data_with_indicators) == before
+
+
+def test_an_overview_that_would_lose_a_section_fails_and_keeps_the_previous_page(data_with_indicators, tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    out = tmp_path / "reports"
+    args = ["overview", "--division", "sundhedsklynger-2022", "--out", str(out), "--data-dir",
+            str(data_with_indicators)]
+    assert cli(*args).exit_code == 0
+    page = out / "oversigt-sundhedsklynger-2022.html"
+    previous = page.read_bytes()
+    from klyngedata.reports.coverage import page_sections
+
+    assert page_sections(page) == {"noegletal": "", "sundhedsindikatorer": "", "varmekort": "", "kort": ""}
+    _damage(data_with_indicators, "indicators/hjemmesygepleje_pr_1000")
+    res = cli(*args)
+    assert res.exit_code == 1
+    assert ("overview of sundhedsklynger-2022: the report would lose section(s) the previous report had: "
+            "sundhedsindikatorer (Sundhedsindikatorerne kan ikke vises") in res.output
+    assert page.read_bytes() == previous
+
+
+def test_documented_age_breakdown_in_peers_barometer_table_and_overview(imported_data_dir, tmp_path, monkeypatch):
+    """The long format's optional age_group column (0-64, 65+, total; large counts, CONSTRUCTED for all 98
+    municipalities) made the key-figure report fail in the peers cell ('The truth value of a Series is
+    ambiguous': a row per unit and age group) and the overview die with a traceback. Tables and charts with a
+    row per unit and figure now take the figure's headline rows (both sexes, all ages)."""
+    import shutil
+
+    from klyngedata import registry
+    from klyngedata.reports.context import ClusterReport
+    from klyngedata.reports.coverage import note_text
+    from klyngedata.reports.overview import overview_html
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    data = tmp_path / "data"
+    shutil.copytree(imported_data_dir, data, ignore=shutil.ignore_patterns(".lock"))
+    lines = ["municipality,period,indicator,numerator,denominator,age_group"]
+    for i, code in enumerate(registry.municipalities()["municipality_code"]):
+        for year in (2022, 2023, 2024):
+            young, old = (400 + i + year % 10, 9000 + 13 * i), (300 + i, 2000 + 7 * i)
+            for age, (num, den) in (("0-64", young), ("65+", old), ("total", (young[0] + old[0], young[1] + old[1]))):
+                lines.append(f"{code},{year},genindlaeggelser_somatik_30d,{num},{den},{age}")
+    path = tmp_path / "CONSTRUCTED_age_groups.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kd.import_file(path, data_dir=data)
+    rep = ClusterReport("nordjylland-vest", data_dir=data, report=True)
+    for block in (rep.peers(), rep.spine_chart(), rep.indicator_table()):
+        assert note_text(block) is None  # shown, not a note (and no exception)
+    table = rep._division_table()
+    fig = table[table["figure_id"] == "genindlaeggelser_somatik_30d"]
+    assert not fig.duplicated(["entity_level", "entity_id", "period"]).any()
+    vest = fig[(fig["entity_id"] == "nordjylland-vest") & (fig["period"].astype(str) == "2024")].iloc[0]
+    # Klynge Vest = Morsø (0773) + Thisted (0787): the 'total' rows, summed (counts by hand from the construction)
+    codes = list(registry.municipalities()["municipality_code"])
+    i, j = codes.index("0773"), codes.index("0787")
+    num = sum(400 + k + 4 + 300 + k for k in (i, j))
+    den = sum(9000 + 13 * k + 2000 + 7 * k for k in (i, j))
+    assert vest["numerator"] == num and vest["denominator"] == den
+    page = overview_html("sundhedsklynger-2022", data_dir=data)
+    assert "Akutte somatiske genindlæggelser" in page or "Akutte somatiske genindl\\u00e6ggelser" in page

@@ -47,7 +47,7 @@ Example
 from __future__ import annotations
 
 from klyngedata.indicator_defs import INDICATORS, Indicator, indicator, indicator_catalogue
-from klyngedata.indicators.figures import indicator_figures
+from klyngedata.indicators.figures import headline_rows, indicator_figures
 from klyngedata.indicators.files import (
     INDICATOR_COLUMNS,
     import_indicator_file,
@@ -62,6 +62,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "Indicator",
     "expected_counts",
+    "headline_rows",
     "import_indicator_file",
     "indicator",
     "indicator_catalogue",

@@ -132,6 +132,30 @@ def indicator_figures(
     return res
 
 
+def headline_rows(figures: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each figure for both sexes and its whole population: one row per entity and period, as a
+    table or chart with a row per unit and figure needs them. A figure's whole population is the age group
+    ``total``, or its one age group when the data have only one (a survey of the 16+); a figure given only in
+    several age groups without their total has no headline row.
+
+    Example (CONSTRUCTED)
+    ---------------------
+    >>> t = pd.DataFrame({"figure_id": "f", "entity_id": "x", "sex": ["total", "male", "total", "total"],
+    ...                   "age_group": ["total", "total", "0-64", "65+"], "value": [1.0, 2.0, 3.0, 4.0]})
+    >>> headline_rows(t)["value"].tolist()
+    [1.0]
+    """
+    if figures.empty or "sex" not in figures.columns:
+        return figures
+    both = figures[figures["sex"].astype(str) == "total"]
+    if "age_group" not in both.columns:
+        return both
+    ages = both["age_group"].astype(str)
+    groups = ages.groupby(both["figure_id"].astype(str)).agg(lambda a: set(a))
+    whole = {f: "total" if "total" in g else (next(iter(g)) if len(g) == 1 else None) for f, g in groups.items()}
+    return both[ages.to_numpy() == both["figure_id"].astype(str).map(whole).to_numpy()]
+
+
 _PUBLISHED: collections.OrderedDict[str, pd.DataFrame] = collections.OrderedDict()
 
 

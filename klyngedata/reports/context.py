@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from klyngedata import showing
+from klyngedata.reports.coverage import SECTIONS, tracked
 from klyngedata.reports.sections import Sections
 from klyngedata.reports.unit_data import (  # noqa: F401  (re-exported: the constants' historical home)
     GROWTH_PCT_FIGURES,
@@ -61,4 +62,6 @@ def _explained(method: Callable[..., Any]) -> Callable[..., Any]:
 
 for _name, _method in inspect.getmembers(Sections, inspect.isfunction):
     if not _name.startswith("_"):  # every block a notebook cell shows: data warnings go to the log
+        if _name in SECTIONS:  # and whether its section showed its data (a report never loses one silently)
+            _method = tracked(_method, SECTIONS[_name])
         setattr(ClusterReport, _name, _explained(_method))

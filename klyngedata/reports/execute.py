@@ -139,6 +139,7 @@ def _run_one(cluster_id: str, notebook: str, *, out_dir: str | os.PathLike[str],
             t_export = time.perf_counter()  # the executed notebook papermill returned is the one it wrote
             result.timings.update(cell_timings(nb))
             result.recorded = read_recorded(nb)
+            _keep_sections(out, f"{stem}.html", cluster_id, result.recorded)  # raises: the previous report is kept
             title = f"{NOTEBOOK_TITLES.get(notebook, notebook)} – {result.recorded.get('cluster_name', cluster_id)}"
             html = notebook_to_html(nb, shared_assets=shared_assets, title=title)
             result.html_path = atomic_write_text(out / f"{stem}.html", html)
@@ -169,6 +170,21 @@ def _run_one(cluster_id: str, notebook: str, *, out_dir: str | os.PathLike[str],
                     result.evalue = f"{result.evalue}; the executed notebook could not be kept ({kept_error})"
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _keep_sections(out: Path, file: str, cluster_id: str, recorded: dict) -> None:
+    """Raise :class:`~klyngedata.exceptions.ReportDataError` when the report would lose a section the unit's
+    previous report in ``out`` showed with its data (:mod:`klyngedata.reports.coverage`)."""
+    from klyngedata.exceptions import ReportDataError
+    from klyngedata.reports.coverage import lost_sections, lost_sections_text
+    from klyngedata.reports.index import read_manifest
+
+    if not (out / file).exists():
+        return
+    previous = read_manifest(out).get(file) or {}
+    lost = lost_sections(previous.get("sections"), recorded.get("sections"))
+    if lost:
+        raise ReportDataError(f"{cluster_id}: {lost_sections_text(lost, previous.get('generated_at'))}")
 
 
 def report_settings(data_dir: str | None, offline: bool = True) -> dict[str, object]:

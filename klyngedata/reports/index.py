@@ -83,6 +83,7 @@ def update_index(
             "shared_assets": shared_assets,
             "unconfirmed_membership": bool(rec.get("unconfirmed", False)),
             "data_notes": list(rec.get("data_notes") or []),  # for analysts: data read, what to fetch
+            "sections": dict(rec.get("sections") or {}),  # shown with data ("") or the note (reports.coverage)
         }
         pdf = getattr(r, "pdf_path", None)
         if pdf is not None:

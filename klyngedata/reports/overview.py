@@ -36,6 +36,7 @@ import pandas as pd
 from klyngedata import clock
 from klyngedata.exceptions import KlyngedataError, ReportError
 from klyngedata.registry.words import words
+from klyngedata.reports.coverage import lost_sections, lost_sections_text, page_sections, section_meta
 from klyngedata.reports.download import download_link, safe_filename
 from klyngedata.vocabulary import period_text_da
 
@@ -182,8 +183,9 @@ def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> t
 def _heat_rows(units: pd.DataFrame, kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> pd.DataFrame:
     parts = []
     if ind is not None:
-        total = ind[(ind["sex"].astype(str) == "total")] if "sex" in ind.columns else ind
-        parts.append(total)
+        from klyngedata.indicators import headline_rows
+
+        parts.append(headline_rows(ind))  # one row per unit and figure (strata by sex or age are not cells)
     if kf is not None:
         parts.append(kf[kf["figure_id"].isin(HEAT_POPULATION)])
     if not parts:
@@ -317,8 +319,8 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
 
 
 def _build(division: str | None, figure_id: str | None, period: object, data_dir: Any, reports: bool,
-           shared_assets: bool) -> tuple[str, str | None]:
-    """(page HTML, population period of the page)."""
+           shared_assets: bool) -> tuple[str, str | None, dict[str, str]]:
+    """(page HTML, population period of the page, its sections: ``""`` shown with data, else the note)."""
     import klyngedata
     from klyngedata import registry
     from klyngedata.formatting import datetime_da
@@ -344,6 +346,10 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
               download_link(table_csv, f"noegletal-{division}.csv")]
     # heat map
     rows = _heat_rows(units, kf, ind)
+    sections = {"noegletal": "" if kf is not None else notes[0],
+                "sundhedsindikatorer": "" if ind is not None and len(ind) else notes[-1] if notes else "ingen data",
+                "varmekort": "" if not rows.empty else "ingen nøgletal med sammenligning",
+                "kort": "ingen nøgletal til kortet"}
     if rows.empty:
         parts.append(_note("Varmekortet kan ikke vises, fordi der ikke er nøgletal med sammenligning."))
     else:
@@ -362,7 +368,9 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
         fid, mrows = picked
         mrows = mrows[mrows["entity_id"].isin(set(units["cluster_id"]))]
         if "sex" in mrows.columns:
-            mrows = mrows[mrows["sex"].astype(str) == "total"]
+            from klyngedata.indicators import headline_rows
+
+            mrows = headline_rows(mrows)
         label, unit = str(mrows["label_da"].iloc[0]), str(mrows["unit"].iloc[0])
         try:
             from klyngedata.geo import choropleth
@@ -373,12 +381,14 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
                              division=division, data_dir=data_dir, reverse=pol == "low_is_good",
                              decimals=_decimals(fid, unit), unit_da=unit,
                              title=f"{label} efter enhed")
+            sections["kort"] = ""
             parts += [f'<div class="kd-chart"><h2>Kort: {esc(label)}</h2>{_fig_html(fig, "kd-map")}</div>',
                       download_link(mrows[["entity_name", "value", "display", "period"]].rename(columns={
                           "entity_name": "Enhed", "value": label, "display": "Vist som", "period": "Periode"}),
                           f"kort-{safe_filename(label)}.csv")]
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
+            sections["kort"] = "kommunegrænserne er ikke tilgængelige"
             parts.append(_note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige."))
     # methods and sources
     parts.append(
@@ -397,10 +407,11 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     page_period = str(kf.attrs["period"]) if kf is not None and kf.attrs.get("period") else None
     print_css, print_js = _print_css_js()
     return ("<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{section_meta(sections)}"
+            f"<title>{esc(title)}</title>"
             f"<style>{CSS}{PAGE_CSS}{print_css}</style>{plotly}<script>{plotly_locale_js()}</script>"
             f"<script>{print_js}</script></head>"
-            f"<body>{''.join(parts)}</body></html>\n"), page_period
+            f"<body>{''.join(parts)}</body></html>\n"), page_period, sections
 
 
 def write_overview(division: str | None = None, out: str | os.PathLike[str] = "reports", *,
@@ -417,10 +428,14 @@ def write_overview(division: str | None = None, out: str | os.PathLike[str] = "r
     division = registry.resolve_division(division)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    page, page_period = _build(division, figure_id, period, data_dir, True, shared_assets)
+    page, page_period, sections = _build(division, figure_id, period, data_dir, True, shared_assets)
+    path = target / f"oversigt-{division}.html"
+    lost = lost_sections(page_sections(path), sections)
+    if lost:  # an overview that would lose a section the previous one had is not written
+        raise ReportError(f"overview of {division}: {lost_sections_text(lost)}")
     if shared_assets:
         write_plotly_asset(target)
-    path = atomic_write_text(target / f"oversigt-{division}.html", page)
+    path = atomic_write_text(path, page)
     if pdf:
         _print_pdf(path, division, page_period)
     return path

@@ -359,7 +359,9 @@ class Sections(UnitData):
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Sammenfatningen", exc)
         try:
-            ind = self.indicators()
+            from klyngedata.indicators import headline_rows
+
+            ind = headline_rows(self.indicators())  # one sentence per figure: both sexes, all ages
             ind = ind[ind["entity_level"].astype(str) == "cluster"] if "entity_level" in ind.columns else ind
             combined = pd.concat([kf, ind], ignore_index=True)
             combined.attrs.update(kf.attrs)
@@ -393,7 +395,9 @@ class Sections(UnitData):
             if self._split_codes() and pd.to_numeric(cl["value"], errors="coerce").isna().all():
                 return blocks.note_da(self.fill("Sundhedsindikatorerne kan ikke opgøres for {klyngen} som helhed, "
                                                 "fordi en medlemskommune er delt (se forklaringen øverst)."))
-            return blocks.keyfigure_table(ind, level="cluster")
+            from klyngedata.indicators import headline_rows
+
+            return blocks.keyfigure_table(headline_rows(ind), level="cluster")  # (a row per figure: no strata)
         except (KlyngedataError, ImportError) as exc:
             return _note("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige. "
                          "Importér indikatorfiler med 'klyngedata data import STI'.", exc)

@@ -300,8 +300,9 @@ class UnitData:
     def _build_division_table(self) -> pd.DataFrame:
         parts = []
         try:
-            ind = self.division_indicators()
-            parts.append(ind[ind["sex"].astype(str) == "total"] if "sex" in ind.columns else ind)
+            from klyngedata.indicators import headline_rows
+
+            parts.append(headline_rows(self.division_indicators()))  # one row per unit and figure
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
         try:
