@@ -50,6 +50,15 @@ def test_section_shows_life_expectancy_trend_smr_members_and_the_interval_senten
     assert not re.search(r"\b[1-4] døde\b", text)
 
 
+def test_the_sources_name_the_deaths_and_population_tables(data_dir):
+    rep = ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True)
+    rep.mortality()
+    footer = text_of(rep.footer().data)
+    assert "Dødsfald: Danmarks Statistik, tabel FOD207" in footer and "2018–2024" in footer
+    assert "Befolkning efter køn og alder: Danmarks Statistik, tabel FOLK1B" in footer
+    assert "Befolkningstal: Danmarks Statistik, tabel FOD207" not in footer
+
+
 def test_a_council_gets_the_councils_words(data_dir):
     text = text_of(ClusterReport("sundhedsraad-vendsyssel", data_dir=str(data_dir), report=True).mortality().data)
     assert "Udviklingen i rådets middellevetid" in text and "Middellevetiden i rådets kommuner" in text

@@ -139,6 +139,19 @@ def _member_table(view: pd.DataFrame) -> str:
                    "Periode"], rows, {1, 2})
 
 
+def _record_sources(rep: Any, provenance: dict) -> None:
+    """The deaths' and the population's tables for the report's sources (its footer reads ``rep._frames``)."""
+    frames = getattr(rep, "_frames", None)
+    if frames is None:
+        return
+    for key, what in (("mortality_deaths", "deaths"), ("mortality_population", "population")):
+        item = dict(provenance.get(what) or {})
+        if item.get("table"):
+            frame = pd.DataFrame()
+            frame.attrs["provenance"] = [item]
+            frames[key] = frame
+
+
 def section(rep: Any) -> HTML:
     """The HTML of the section for a :class:`~klyngedata.reports.ClusterReport` (see the module docstring)."""
     from klyngedata.mortality import life_expectancy, member_life_expectancy, mortality
@@ -151,6 +164,7 @@ def section(rep: Any) -> HTML:
     except (KlyngedataError, ImportError) as exc:
         log.info("mortality section: %s", exc)
         return note_da(UNAVAILABLE_DA)
+    _record_sources(rep, le.attrs.get("provenance") or {})
     mine = le[le["entity_id"] == unit_id]
     latest = mine[mine["period"] == mine["period"].max()]
     parts = []

@@ -40,6 +40,9 @@ from klyngedata.vocabulary import period_text_da
 log = logging.getLogger(__name__)
 
 
+#: The footer's words for a frame's sources, by its key in ``_frames`` (default: "Befolkningstal").
+SOURCE_PREFIX_DA = {"mortality_deaths": "Dødsfald", "mortality_population": "Befolkning efter køn og alder"}
+
 class Sections(UnitData):
     """The display blocks of :class:`klyngedata.reports.context.ClusterReport` (see there)."""
 
@@ -502,7 +505,7 @@ class Sections(UnitData):
                     notes.add(f"indicator source: {text}")
                     lines.append("Sundhedsindikator: " + periods_in_text_da(readable_source(text)))
                 continue
-            text = provenance_text(frame, prefix="Befolkningstal")
+            text = provenance_text(frame, prefix=SOURCE_PREFIX_DA.get(key, "Befolkningstal"))
             for item in frame.attrs.get("provenance") or []:
                 table = item.get("table") if isinstance(item, dict) else None
                 if table and table in stamps and "hentet" not in text and "importeret" not in text:
