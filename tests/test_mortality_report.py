@@ -44,7 +44,8 @@ def test_section_shows_life_expectancy_trend_smr_members_and_the_interval_senten
                  "Udviklingen i klyngens middellevetid", "2018–2022", "SMR (landet = 100)",
                  "Døde under 75 år pr. 100.000", "Middellevetiden i klyngens kommuner", "Beregnet af klyngedata",
                  "Offentliggjort af Danmarks Statistik", "ikke offentliggjort", "95 %-konfidensintervaller",
-                 "statistisk sikker", "ikke som et gennemsnit af kommunernes tal", "FOLK1B"):
+                 "statistisk sikker", "ikke som et gennemsnit af kommunernes tal", "FOLK1B",
+                 "I forhold til regionen", "I forhold til landet", "forventede, hvis landets dødelighed"):
         assert part in text, part
     assert "Læsø" in text and "80,4" in text  # the published value beside the computed one
     assert not re.search(r"\b[1-4] døde\b", text)

@@ -31,6 +31,7 @@ __all__ = ["INTERVAL_DA", "section"]
 log = logging.getLogger(__name__)
 
 SEX_DA = {"total": "begge køn", "male": "mænd", "female": "kvinder"}
+COMPARED_DA = ("I forhold til regionen", "I forhold til landet")
 INTERVAL_DA = (
     "Tallene i parentes er 95 %-konfidensintervaller. Selv med de samme livsvilkår ville antallet af dødsfald "
     "variere lidt fra periode til periode, og jo mindre befolkningen er, jo mere. Intervallet viser, hvor den "
@@ -92,9 +93,10 @@ def _life_table(le: pd.DataFrame) -> str:
                 continue
             r = r.iloc[0]
             rows.append([f"{what}, {SEX_DA[sex]}", _figure(r, 1, "år"), _bench(r["region_value"], 1),
-                         _bench(r["country_value"], 1), _outcome(r, "country"), str(r["period_da"])])
-    return _table(["Middellevetid", "Værdi (95 %-interval)", "Regionen", "Hele landet", "I forhold til landet",
-                   "Periode"], rows, {1, 2, 3})
+                         _bench(r["country_value"], 1), _outcome(r, "region"), _outcome(r, "country"),
+                         str(r["period_da"])])
+    return _table(["Middellevetid", "Værdi (95 %-interval)", "Regionen", "Hele landet", *COMPARED_DA, "Periode"],
+                  rows, {1, 2, 3})
 
 
 def _trend_table(le: pd.DataFrame, unit_id: str, name: str) -> str:
@@ -110,7 +112,7 @@ def _trend_table(le: pd.DataFrame, unit_id: str, name: str) -> str:
 
 
 def _mortality_table(m: pd.DataFrame) -> str:
-    rows = []
+    rows, said = [], ""
     for fid, label, dec in (("standardised_mortality_ratio", "SMR (landet = 100)", 0),
                             ("death_rate_standardised", "Døde pr. 100.000 (aldersstandardiseret)", 0),
                             ("premature_mortality", "Døde under 75 år pr. 100.000 (aldersstandardiseret)", 0)):
@@ -118,13 +120,15 @@ def _mortality_table(m: pd.DataFrame) -> str:
         if r.empty:
             continue
         r = r.iloc[0]
-        extra = ""
         if fid == "standardised_mortality_ratio" and not r["suppressed"] and pd.notna(r["expected"]):
-            extra = f"{figure_number(r['deaths'], 0)} døde mod {figure_number(r['expected'], 0)} forventede"
+            said = (f"SMR: {figure_number(r['deaths'], 0)} døde i {r['period_da']} mod "
+                    f"{figure_number(r['expected'], 0)} forventede, hvis landets dødelighed i hver aldersgruppe "
+                    "havde gældt.")
         rows.append([label, _figure(r, dec), _bench(r["region_value"], dec), _bench(r["country_value"], dec),
-                     _outcome(r, "country"), extra, str(r["period_da"])])
-    return _table(["Dødelighed", "Værdi (95 %-interval)", "Regionen", "Hele landet", "I forhold til landet",
-                   "Dødsfald", "År"], rows, {1, 2, 3})
+                     _outcome(r, "region"), _outcome(r, "country"), str(r["period_da"])])
+    table = _table(["Dødelighed", "Værdi (95 %-interval)", "Regionen", "Hele landet", *COMPARED_DA, "År"], rows,
+                   {1, 2, 3})
+    return table + (caption_da(said).data if said else "")
 
 
 def _member_table(view: pd.DataFrame) -> str:
