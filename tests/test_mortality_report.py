@@ -70,3 +70,13 @@ def test_a_split_unit_says_why_and_no_data_says_so(data_dir, tmp_path):
     assert "dødsfald opgøres ikke pr. bydel" in text
     empty = text_of(ClusterReport("nordjylland-nord", data_dir=str(tmp_path), report=True).mortality().data)
     assert UNAVAILABLE_DA in empty
+
+
+def test_the_section_records_whether_it_showed_its_data(data_dir, tmp_path):
+    """A report that had the section and would lose it is not written (klyngedata.reports.coverage)."""
+    shown = ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True)
+    shown.mortality()
+    assert shown.__dict__["_sections"]["doedelighed"] == ""
+    empty = ClusterReport("nordjylland-nord", data_dir=str(tmp_path), report=True)
+    empty.mortality()
+    assert empty.__dict__["_sections"]["doedelighed"] == UNAVAILABLE_DA
