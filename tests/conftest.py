@@ -6,6 +6,14 @@
 * ``imported_data_dir`` – a session-scoped temporary data directory into which the real population
   files were imported through :func:`klyngedata.importing.import_file` (the normal import path).
   Pass it as ``data_dir=`` to :func:`klyngedata.population.population` and friends.
+* ``full_data_dir`` – every real shared file (population, boundaries, indicators) imported with
+  ``klyngedata data import``.
+* ``report_set`` – both reports of every unit in ``REPORT_UNITS``, made by ``klyngedata report --pdf --jobs 2``
+  on the shared files (a :class:`Run`: output folder, exit code, output); ``reports_across_new_year`` – one
+  folder written on 2026-12-15 and on 2027-01-02 (two runs); ``browser`` – headless Chromium.
+  These are built once per test run, also with pytest-xdist (:func:`built_once`: the first worker that needs
+  one builds it under a file lock, the others wait and reuse it). Tests only read them; a test that must change
+  a data directory copies it first.
 
 * "Today" is fixed for the whole session (``TEST_TODAY``, via ``$KLYNGEDATA_TODAY``, see
   :mod:`klyngedata.clock`): no test depends on the wall clock, and kernels and CLI subprocesses inherit it.
@@ -23,11 +31,15 @@ Owners of other modules add their own fixtures in their test files (or here, coo
 from __future__ import annotations
 
 import atexit
+import json
 import locale
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -97,12 +109,15 @@ def population_dir(shared_data: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def imported_data_dir(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the real population files imported by ``klyngedata.importing.import_file``."""
-    from klyngedata.importing import import_file
+    """A data dir with the real population files imported by ``klyngedata.importing.import_file``, once per
+    run (:func:`built_once`). Shared by every test: read it, never write to it (copy it first)."""
 
-    target = tmp_path_factory.mktemp("klyngedata_data")
-    import_file(population_dir, data_dir=target)
-    return target
+    def build(target: Path) -> None:
+        from klyngedata.importing import import_file
+
+        import_file(population_dir, data_dir=target)
+
+    return built_once(tmp_path_factory, "imported_data_dir", build)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +224,171 @@ def today_at(monkeypatch):
         return day
 
     return set_day
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Expensive things built once per test run and shared by every test (and every pytest-xdist worker)
+# --------------------------------------------------------------------------------------------------------------
+#: The units of the shared report set (:func:`report_set`): a whole-municipality cluster, a cluster with a
+#: municipality split by bydel, a one-municipality cluster (membership not confirmed) and two 2027 councils.
+REPORT_UNITS = ("nordjylland-nord", "hovedstaden-byen", "hovedstaden-bornholm", "sundhedsraad-vendsyssel",
+                "sundhedsraad-limfjorden")
+REPORT_NOTEBOOKS = ("befolkningsdashboard", "noegletalsrapport")
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> Path:
+    """``build(target)`` once per test run, into a directory shared by the pytest-xdist workers (the parent of a
+    worker's base temp), under a file lock; a later caller (any worker) gets the built directory. A build that
+    raised is not marked done: the next caller builds it again (and sees the same error)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    target, done = base / name, base / f"{name}.done"
+    with FileLock(str(base / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            build(target)
+            done.touch()
+    return target
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a ``klyngedata report`` run by a shared fixture left: its output folder, exit code, output (stdout
+    and stderr, the kernels' included) and ``batch``: the batch's own record (``timings`` of the batch, and
+    ``results``: each report's :func:`~klyngedata.reports.runner.result_as_dict`)."""
+
+    out: Path
+    returncode: int
+    output: str
+    batch: dict
+
+
+#: ``klyngedata ARGS...`` exactly as ``python -m klyngedata`` runs it (:func:`klyngedata.cli.main`), in a process
+#: that also writes the batch's record (:class:`Run`'s ``batch``) to the file named by its first argument.
+REPORT_COMMAND = """\
+import json, sys
+import klyngedata.reports.runner as runner
+from klyngedata.cli import main
+
+record, _run = sys.argv.pop(1), runner.run
+
+
+def run(*args, **kwargs):
+    result = _run(*args, **kwargs)
+    with open(record, "w", encoding="utf-8") as fh:
+        json.dump({"timings": result.timings, "results": [runner.result_as_dict(r) for r in result.results]}, fh)
+    return result
+
+
+runner.run = run
+main(prog_name="klyngedata")
+"""
+
+
+def _read_runs(path: Path) -> list[Run]:
+    return [Run(Path(r["out"]), r["returncode"], r["output"], r["batch"])
+            for r in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _write_runs(path: Path, runs: list[Run]) -> None:
+    path.write_text(json.dumps([{"out": str(r.out), "returncode": r.returncode, "output": r.output,
+                                 "batch": r.batch} for r in runs]), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def full_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All real shared files (population, boundaries, indicators) imported once with ``klyngedata data import``
+    (the normal import path). Shared by every test: read it, never write to it (copy it first)."""
+
+    def build(target: Path) -> None:
+        from click.testing import CliRunner
+
+        from klyngedata.cli import main
+
+        result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
+        assert result.exit_code == 0, result.output
+
+    return built_once(tmp_path_factory, "full_data_dir", build)
+
+
+def _report_command(units, out: Path, data_dir: Path, day: str, *options: str) -> Run:
+    """``klyngedata report`` as a user runs it, in its own process (the kernels' output lands in its output), offline
+    and with "today" set to ``day``."""
+    env = {**os.environ, "KLYNGEDATA_OFFLINE": "1", "KLYNGEDATA_TODAY": day}
+    out.mkdir(parents=True, exist_ok=True)
+    record = out.parent / f"{out.name}-batch-{len(list(out.parent.glob(out.name + '-batch-*')))}.json"
+    proc = subprocess.run([sys.executable, "-c", REPORT_COMMAND, str(record), "report", *units, "--out", str(out),
+                           "--data-dir", str(data_dir), "--no-progress", *options], capture_output=True, text=True,
+                          env=env, timeout=1200)
+    batch = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
+    return Run(out, proc.returncode, proc.stdout + proc.stderr, batch)
+
+
+@pytest.fixture(scope="session")
+def report_set(full_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Both reports of every unit in :data:`REPORT_UNITS` on the real shared files, made once by
+    ``klyngedata report ... --pdf --jobs 2`` on TEST_TODAY (HTML, PDF, index and manifest in ``.out``)."""
+
+    def build(target: Path) -> None:
+        run = _report_command(REPORT_UNITS, target / "reports", full_data_dir, TEST_TODAY, "--pdf", "--jobs", "2")
+        _write_runs(target / "runs.json", [run])
+
+    return _read_runs(built_once(tmp_path_factory, "report_set", build) / "runs.json")[0]
+
+
+@pytest.fixture(scope="session")
+def reports_across_new_year(full_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
+    """One output folder written as the weekly job would across 1 January 2027 (``--shared-assets``, as in the
+    README's cron line): a council's reports made in advance on 2026-12-15 (``sundhedsraad-hovedstaden``), then
+    on 2027-01-02 a council and a 2022 cluster id (``sundhedsraad-limfjorden``, ``nordjylland-nord``). The two
+    runs, in that order."""
+
+    def build(target: Path) -> None:
+        out = target / "reports"
+        runs = [_report_command(["sundhedsraad-hovedstaden"], out, full_data_dir, "2026-12-15", "--shared-assets"),
+                _report_command(["sundhedsraad-limfjorden", "nordjylland-nord"], out, full_data_dir, "2027-01-02",
+                                "--shared-assets", "--jobs", "2")]
+        _write_runs(target / "runs.json", runs)
+
+    return _read_runs(built_once(tmp_path_factory, "reports_across_new_year", build) / "runs.json")
+
+
+@pytest.fixture(scope="session")
+def _chrome():
+    from browser import headless_chrome
+
+    yield from headless_chrome("1300,1000")
+
+
+@pytest.fixture
+def browser(_chrome):
+    """One headless Chromium for the whole run (per xdist worker), handed to each test as new: default window
+    size (1300x1000), the console log of earlier pages dropped (read it with ``get_log("browser")``)."""
+    _chrome.set_window_size(1300, 1000)
+    _chrome.get("about:blank")
+    _chrome.get_log("browser")
+    return _chrome
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Speed: every non-e2e test stays under SLOW_SECONDS (the 15 slowest of all are printed by --durations=15)
+# --------------------------------------------------------------------------------------------------------------
+SLOW_SECONDS = 2.0
+_slow_tests: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when == "call" and report.duration > SLOW_SECONDS and "e2e" not in report.keywords:
+        _slow_tests.append((report.duration, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _slow_tests:
+        terminalreporter.write_sep("=", f"tests not marked e2e that took over {SLOW_SECONDS:.0f} s (make them faster "
+                                        "or, if they start kernels, browsers or processes, mark them e2e)")
+        for seconds, nodeid in sorted(_slow_tests, reverse=True):
+            terminalreporter.write_line(f"{seconds:6.2f}s {nodeid}")

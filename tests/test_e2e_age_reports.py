@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.test_e2e_reports import _open, browser  # noqa: F401  (browser is a fixture)
+from tests.test_e2e_reports import _open
 
 pytestmark = pytest.mark.e2e
 
@@ -170,7 +170,7 @@ def _check_page(driver, path: Path) -> list[dict]:
     return _figures(driver)
 
 
-def test_dashboard_shows_pyramid_and_projection(age_reports, browser, constructed):  # noqa: F811
+def test_dashboard_shows_pyramid_and_projection(age_reports, browser, constructed):
     from selenium.webdriver.common.by import By
 
     folk, frkm = constructed
@@ -213,7 +213,7 @@ def test_dashboard_shows_pyramid_and_projection(age_reports, browser, constructe
         _share_65(folk, set(NORD), latest), abs=0.051)
 
 
-def test_keyfigure_report_has_age_rows(age_reports, browser, constructed):  # noqa: F811
+def test_keyfigure_report_has_age_rows(age_reports, browser, constructed):
     from selenium.webdriver.common.by import By
 
     folk, _ = constructed

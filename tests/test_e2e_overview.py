@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import headless_chrome
 from click.testing import CliRunner
 
 pytestmark = pytest.mark.e2e
@@ -24,17 +23,7 @@ DIVISION = "sundhedsklynger-2022"
 
 
 @pytest.fixture(scope="module")
-def data_dir(shared_data, tmp_path_factory) -> Path:
-    from klyngedata.cli import main
-
-    target = tmp_path_factory.mktemp("overview_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
-
-
-@pytest.fixture(scope="module")
-def page(data_dir, tmp_path_factory) -> Path:
+def page(full_data_dir, tmp_path_factory) -> Path:
     from klyngedata.cli import main
 
     out = tmp_path_factory.mktemp("overview")
@@ -42,7 +31,7 @@ def page(data_dir, tmp_path_factory) -> Path:
     mp.setenv("KLYNGEDATA_OFFLINE", "1")
     try:
         result = CliRunner().invoke(main, ["overview", "--division", DIVISION, "--out", str(out), "--data-dir",
-                                           str(data_dir), "--pdf"])
+                                           str(full_data_dir), "--pdf"])
     finally:
         mp.undo()
     assert result.exit_code == 0, result.output
@@ -51,12 +40,8 @@ def page(data_dir, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser():
-    yield from headless_chrome("1400,1200")
-
-
 def test_overview_names_all_clusters_and_draws_heat_map_and_map(page, browser, tmp_path):
+    browser.set_window_size(1400, 1200)  # the wide table, heat map and map side by side
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -13,16 +13,13 @@ Run with ``python -m pytest tests/test_e2e_pdf.py -m e2e``.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import REPORT_UNITS
 
 pytestmark = pytest.mark.e2e
 
@@ -54,26 +51,20 @@ FORBIDDEN_IN_HTML = {
 
 
 @pytest.fixture(scope="module")
-def batch(shared_data, tmp_path_factory) -> Path:
-    """The real shared files imported with `klyngedata data import`, then one batch with --pdf."""
-    from klyngedata.cli import main
-
-    data = tmp_path_factory.mktemp("klyngedata_pdf_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    out = tmp_path_factory.mktemp("pdf_reports")
-    # the command as a user runs it (a separate process: the kernels' output lands in the same log)
-    env = {**os.environ, "KLYNGEDATA_OFFLINE": "1"}  # no test touches the internet
-    proc = subprocess.run([sys.executable, "-m", "klyngedata", "report", *CLUSTERS, "--out", str(out),
-                           "--data-dir", str(data), "--no-progress", "--pdf", "--jobs", "2"],
-                          capture_output=True, text=True, env=env, timeout=1200)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log
-    assert f"({len(CLUSTERS) * len(NOTEBOOKS)} with PDF)" in proc.stdout
+def batch(report_set) -> Path:
+    """The shared report set (conftest): the real shared files imported with `klyngedata data import`, then one
+    batch `klyngedata report ... --pdf --jobs 2` run as a user runs it (a separate process: the kernels' output
+    lands in the same log), covering the units above."""
+    log = report_set.output
+    assert report_set.returncode == 0, log
+    assert set(CLUSTERS) <= set(REPORT_UNITS)
+    n = len(REPORT_UNITS) * len(NOTEBOOKS)
+    assert f"{n} of {n} reports written" in log and f"({n} with PDF)" in log, log
+    assert "units: 3 sundhedsklynger (sundhedsklynger-2022), 2 sundhedsråd (sundhedsraad-2027)" in log, log
     # a clean log: no kernel shutdown noise, no traceback, each warning on one line
     assert "KeyboardInterrupt" not in log and "Traceback" not in log, log
     assert all(len(line) < 300 for line in log.splitlines()), log
-    return out
+    return report_set.out
 
 
 REPORTS = [(c, n) for c in CLUSTERS for n in NOTEBOOKS]
@@ -202,8 +193,9 @@ def test_split_and_unconfirmed_units_say_so_once(batch):
 def test_index_has_one_row_per_unit_with_html_and_pdf(batch):
     page = (batch / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>.*?</tr>", page, flags=re.S)  # data rows (one header row per division's table)
-    assert len(rows) == len(CLUSTERS)
-    for cluster, name in CLUSTERS.items():
-        row = next(r for r in rows if name in r)
+    assert len(rows) == len(REPORT_UNITS)
+    names = {**CLUSTERS, "sundhedsraad-limfjorden": "Sundhedsråd Limfjorden"}
+    for cluster in REPORT_UNITS:
+        row = next(r for r in rows if names[cluster] in r)
         for notebook in NOTEBOOKS:
             assert f'href="{cluster}-{notebook}.html"' in row and f'href="{cluster}-{notebook}.pdf"' in row

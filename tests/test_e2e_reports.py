@@ -14,8 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import headless_chrome
-from click.testing import CliRunner
 
 pytestmark = pytest.mark.e2e
 
@@ -38,35 +36,10 @@ def _danish_int(text: str) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def full_data_dir(shared_data, tmp_path_factory) -> Path:
-    """All real shared files imported with `klyngedata data import` (the normal import path)."""
-    from klyngedata.cli import main
-
-    target = tmp_path_factory.mktemp("klyngedata_e2e_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from headless_chrome("1300,1000")
-
-
-@pytest.fixture(scope="module")
-def reports(full_data_dir, tmp_path_factory) -> Path:
-    from klyngedata.cli import main
-
-    out = tmp_path_factory.mktemp("reports")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KLYNGEDATA_OFFLINE", "1")  # no test touches the internet
-    try:
-        result = CliRunner().invoke(main, ["report", CLUSTER, "--out", str(out), "--data-dir", str(full_data_dir),
-                                           "--no-progress"])
-    finally:
-        mp.undo()
-    assert result.exit_code == 0, result.output
-    return out
+def reports(report_set) -> Path:
+    """Klynge Nord's reports in the shared report set (``klyngedata report``, see conftest)."""
+    assert report_set.returncode == 0, report_set.output
+    return report_set.out
 
 
 def _open(driver, path: Path) -> list[dict]:
@@ -142,15 +115,11 @@ def test_index_links_both_reports(reports):
     assert "Klynge Nord" in page and "1. april 2024" in page  # latest period of the shared data: 2024M04
 
 
-def test_shared_assets_variant_renders(full_data_dir, browser, tmp_path, monkeypatch):
-    from klyngedata.reports import run
-
-    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    res = run([CLUSTER], out=tmp_path, data_dir=full_data_dir, shared_assets=True, notebooks="befolkningsdashboard",
-              progress=False)
-    assert res.ok, res.summary()
-    html = tmp_path / f"{CLUSTER}-befolkningsdashboard.html"
-    assert (tmp_path / "plotly.min.js").exists() and html.stat().st_size < 1_000_000
+def test_shared_assets_variant_renders(reports_across_new_year, browser, tmp_path):
+    run = reports_across_new_year[-1]  # written with --shared-assets (see conftest)
+    assert run.returncode == 0, run.output
+    html = run.out / f"{CLUSTER}-befolkningsdashboard.html"
+    assert (run.out / "plotly.min.js").exists() and html.stat().st_size < 1_000_000
     errors = [e for e in _open(browser, html) if e.get("level") == "SEVERE"]
     assert errors == []
     # without the asset beside it the page cannot draw figures: the link really is used

@@ -10,51 +10,30 @@ is tested with the reports.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from klyngedata.cli import main
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def full_data_dir(shared_data, tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("klyngedata_transition_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
+def runs(reports_across_new_year):
+    """The two runs into one folder (conftest): a council on 2026-12-15, a cluster and a council on 2027-01-02."""
+    return reports_across_new_year
 
 
-@pytest.fixture(scope="module")
-def out_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("transition_reports")
-
-
-def _report(ids: list[str], out: Path, data_dir: Path, day: str) -> str:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KLYNGEDATA_OFFLINE", "1")
-    mp.setenv("KLYNGEDATA_TODAY", day)
-    try:
-        result = CliRunner().invoke(main, ["report", *ids, "--out", str(out), "--data-dir", str(data_dir),
-                                           "--no-progress"])
-    finally:
-        mp.undo()
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def test_before_new_year_council_reports_can_be_made_in_advance(full_data_dir, out_dir):
-    output = _report(["sundhedsraad-hovedstaden"], out_dir, full_data_dir, "2026-12-15")
-    assert "2 of 2 reports written" in output and "note:" not in output
-    html = (out_dir / "sundhedsraad-hovedstaden-noegletalsrapport.html").read_text(encoding="utf-8")
+def test_before_new_year_council_reports_can_be_made_in_advance(runs):
+    before = runs[0]
+    assert before.returncode == 0, before.output
+    assert "2 of 2 reports written" in before.output and "note:" not in before.output
+    html = (before.out / "sundhedsraad-hovedstaden-noegletalsrapport.html").read_text(encoding="utf-8")
     assert "Sundhedsråd Hovedstaden" in html and "Region Østdanmark" in html and "Traceback" not in html
 
 
-def test_after_new_year_cluster_and_council_reports(full_data_dir, out_dir):
-    output = _report(["nordjylland-nord", "sundhedsraad-limfjorden"], out_dir, full_data_dir, "2027-01-02")
+def test_after_new_year_cluster_and_council_reports(runs):
+    after = runs[1]
+    assert after.returncode == 0, after.output
+    output, out_dir = after.output, after.out
     assert "4 of 4 reports written" in output
     assert "note: nordjylland-nord (Klynge Nord) belongs to division sundhedsklynger-2022" in output
     assert "ended on 2026-12-31" in output and "sundhedsraad-vendsyssel (Sundhedsråd Vendsyssel)" in output

@@ -16,10 +16,6 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import headless_chrome
-from click.testing import CliRunner
-
-from klyngedata.cli import main
 
 pytestmark = pytest.mark.e2e
 
@@ -31,37 +27,19 @@ COUNCIL_WORDS = re.compile(r"\b(?:[Rr]ådets?|[Ss]undhedsrådets?)\b")
 
 
 @pytest.fixture(scope="module")
-def full_data_dir(shared_data, tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("klyngedata_wording_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
-
-
-@pytest.fixture(scope="module")
-def reports(full_data_dir, tmp_path_factory) -> dict[str, Path]:
-    """One output folder per day, each with both notebooks for the council and the cluster."""
-    out = {}
-    for day in DAYS:
-        target = tmp_path_factory.mktemp(f"wording_{day}")
-        mp = pytest.MonkeyPatch()
-        mp.setenv("KLYNGEDATA_OFFLINE", "1")
-        mp.setenv("KLYNGEDATA_TODAY", day)
-        try:
-            result = CliRunner().invoke(main, ["report", COUNCIL, CLUSTER, "--out", str(target), "--data-dir",
-                                               str(full_data_dir), "--no-progress", "--jobs", "2"])
-        finally:
-            mp.undo()
-        assert result.exit_code == 0, result.output
-        assert "4 of 4 reports written" in result.output
-        assert "units: 1 sundhedsråd (sundhedsraad-2027), 1 sundhedsklynge (sundhedsklynger-2022)" in result.output
-        out[day] = target
-    return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from headless_chrome("1300,1000", console_log=False)
+def reports(report_set, reports_across_new_year) -> dict[str, Path]:
+    """One output folder per day, each with both notebooks for the council and the cluster: the shared report
+    set (2026-12-15) and the run of 2027-01-02 in the folder written across New Year (conftest)."""
+    before, (_, after) = report_set, reports_across_new_year
+    for run in (before, after):
+        assert run.returncode == 0, run.output
+    assert "4 of 4 reports written" in after.output
+    assert "units: 1 sundhedsråd (sundhedsraad-2027), 1 sundhedsklynge (sundhedsklynger-2022)" in after.output
+    for day, run in zip(DAYS, (before, after), strict=True):
+        for unit in (COUNCIL, CLUSTER):
+            for notebook in NOTEBOOKS:
+                assert (run.out / f"{unit}-{notebook}.html").is_file(), (day, unit, notebook)
+    return {DAYS[0]: before.out, DAYS[1]: after.out}
 
 
 def _page(browser, path: Path) -> dict:

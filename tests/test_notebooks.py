@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
 from klyngedata.reports.runner import NOTEBOOKS, notebook_dir
 
@@ -110,17 +109,7 @@ def test_runner_finds_the_report_notebooks():
         assert (NB_DIR / f"{name}.ipynb").exists()
 
 
-@pytest.fixture(scope="module")
-def full_data_dir(shared_data, tmp_path_factory) -> Path:
-    """All real shared files (population, boundaries, indicators) imported with `klyngedata data import`."""
-    from klyngedata.cli import main
-
-    target = tmp_path_factory.mktemp("klyngedata_full")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
-
-
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_udforsk_runs_top_to_bottom(full_data_dir, tmp_path, monkeypatch):
     import papermill as pm
 

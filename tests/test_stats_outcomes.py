@@ -26,15 +26,11 @@ VEST = ["0773", "0787"]  # Klynge Vest: Morsø, Thisted
 
 
 @pytest.fixture(scope="module")
-def data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from klyngedata.importing import import_file
-
+def data_dir(shared_data: Path, full_data_dir: Path) -> Path:
+    """The real population and indicator files (with the boundaries), imported once for the run (conftest)."""
     if not (shared_data / "indicators").is_dir():
         pytest.skip("indicators folder missing in the shared data")
-    target = tmp_path_factory.mktemp("stats_data")
-    import_file(shared_data / "population", data_dir=target)
-    import_file(shared_data / "indicators", data_dir=target)
-    return target
+    return full_data_dir
 
 
 def _rows(path: Path) -> list[dict]:

@@ -19,7 +19,6 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from klyngedata.reports.execute import cell_timings
 from klyngedata.reports.runner import run
@@ -28,17 +27,6 @@ from tests.test_reports import _write_constructed_notebook
 UNITS = ["nordjylland-nord", "hovedstaden-byen", "sundhedsraad-vendsyssel"]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CLOCK = re.compile(r"kl\. \d{1,2}\.\d{2}")  # when the report was made (the two batches run minutes apart)
-
-
-@pytest.fixture(scope="module")
-def full_data_dir(shared_data, tmp_path_factory) -> Path:
-    """All real shared files imported with `klyngedata data import` (the normal import path)."""
-    from klyngedata.cli import main
-
-    target = tmp_path_factory.mktemp("klyngedata_batch_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
 
 
 def _visible(path: Path) -> tuple[str, list[str]]:
@@ -54,20 +42,23 @@ def _visible(path: Path) -> tuple[str, list[str]]:
 
 
 @pytest.mark.e2e
-def test_reports_made_the_new_way_equal_the_old_way(full_data_dir, tmp_path, monkeypatch):
+def test_reports_made_the_new_way_equal_the_old_way(full_data_dir, report_set, tmp_path, monkeypatch):
+    """The new way: the shared report set (conftest; `klyngedata report` with --jobs 2, made on the same data on
+    the same day), which holds UNITS' reports; the old way: the same units made here with a new kernel each."""
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     monkeypatch.setenv("KLYNGEDATA_COLD_BATCH", "1")
     old = run(UNITS, out=tmp_path / "old", data_dir=full_data_dir, jobs=2, progress=False)
-    monkeypatch.delenv("KLYNGEDATA_COLD_BATCH")
-    new = run(UNITS, out=tmp_path / "new", data_dir=full_data_dir, jobs=2, progress=False)
-    assert old.ok and new.ok, old.summary() + "\n" + new.summary()
-    assert not old.timings and new.timings["precompute"] > 0  # the new way computed tables once
-    assert sum(r.timings["kernel_start"] > 0 for r in new.results) <= 2  # one warm kernel per worker
-    for r_old, r_new in zip(old.results, new.results, strict=True):
+    new = report_set.batch
+    assert old.ok and report_set.returncode == 0, old.summary() + "\n" + report_set.output
+    assert set(UNITS) <= {r["cluster_id"] for r in new["results"]}
+    assert not old.timings and new["timings"]["precompute"] > 0  # the new way computed tables once
+    assert sum(r["timings"]["kernel_start"] > 0 for r in new["results"]) <= 2  # one warm kernel per worker
+    assert len(old.results) == 2 * len(UNITS)
+    for r_old in old.results:
         text_old, figs_old = _visible(r_old.html_path)
-        text_new, figs_new = _visible(r_new.html_path)
-        assert text_new == text_old, r_new.html_path.name
-        assert figs_new == figs_old, r_new.html_path.name
+        text_new, figs_new = _visible(report_set.out / r_old.html_path.name)
+        assert text_new == text_old, r_old.html_path.name
+        assert figs_new == figs_old, r_old.html_path.name
         assert len(text_new) > 1500 and "ikke tilgængelig" not in text_new
 
 
@@ -128,6 +119,7 @@ def _probe_notebook(path: Path) -> Path:
     return _write_constructed_notebook(path, cells=PROBE)
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_warm_kernel_is_reused_reset_and_replaced_after_a_failure(tmp_path, monkeypatch):
     nb_dir = tmp_path / "templates"
     _probe_notebook(nb_dir / "befolkningsdashboard.ipynb")
