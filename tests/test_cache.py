@@ -249,6 +249,7 @@ def test_crash_at_every_instant_leaves_old_or_new(tmp_path, monkeypatch, first_w
     assert seen == ({"none", "new"} if first_write else {"old", "new"})
 
 
+@pytest.mark.e2e  # starts and races or kills real processes
 def test_kill_9_during_writes_leaves_a_readable_entry_and_stale_files_are_cleaned(tmp_path):
     """A real process killed with SIGKILL while it rewrites an entry in a loop."""
     import signal

@@ -248,6 +248,7 @@ def test_fetch_projection_resolves_frkm125_and_adds_the_sexes(replay):
     assert bool(df.loc[df["age"] == 100, "age_open"].all())  # "100- 100 år og derover"
 
 
+@pytest.mark.e2e  # the whole data fetch of a full-size table (1.5 million cells) against a local server
 def test_data_fetch_end_to_end_folk1a_by_sex_and_age(replay, tmp_path, monkeypatch):
     """The whole `klyngedata data fetch` path against the replay: /tables -> /tableinfo -> 9 chunks of BULK
     data -> cache -> population(). Formats and metadata are recorded; the counts are the replay's constructed

@@ -126,6 +126,8 @@ def test_header_only_file_is_refused_and_the_cache_is_unchanged(tmp_path):
 RACE_SCRIPT = """
 import json, os, sys
 from klyngedata.cli import main
+import klyngedata.importing, klyngedata.sources, klyngedata.merge, klyngedata.cache, pyarrow.parquet  # before the
+# forks: each child then only imports the file (the race is between the writers, not between module imports)
 files, trials, base = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 codes = []
 for trial in range(trials):
@@ -154,6 +156,7 @@ def _five_disjoint_files(tmp_path: Path) -> tuple[list[Path], list[str]]:
     return files, codes
 
 
+@pytest.mark.e2e  # starts and races or kills real processes
 def test_five_concurrent_imports_keep_every_row_in_ten_of_ten_trials(tmp_path):
     import subprocess
     import sys
@@ -171,6 +174,7 @@ def test_five_concurrent_imports_keep_every_row_in_ten_of_ten_trials(tmp_path):
     assert kept == 10
 
 
+@pytest.mark.e2e  # starts and races or kills real processes
 def test_five_concurrent_klyngedata_data_import_commands(tmp_path):
     """The same race with five separately started `python -m klyngedata data import` commands."""
     import subprocess

@@ -34,15 +34,44 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert json.dumps(a.attrs, default=str, sort_keys=True) == json.dumps(b.attrs, default=str, sort_keys=True)
 
 
-@pytest.mark.parametrize("division", DIVISIONS)
-def test_many_equals_one_by_one_on_the_real_files(imported_data_dir, monkeypatch, division):
+def _unit_ids(division: str) -> list[str]:
+    return list(registry.clusters(division=division)["cluster_id"])
+
+
+#: (division, unit) of every unit of both divisions: one short test each (the key figures of all units at once
+#: are computed once per division for the file, in ``many_real``)
+REAL_UNITS = [(division, unit) for division in DIVISIONS for unit in _unit_ids(division)]
+
+
+@pytest.fixture(scope="module")
+def many_real(imported_data_dir):
+    """{division: (population frame, unit ids, key_figures_many of every unit)} on the real files."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KLYNGEDATA_OFFLINE", "1")
+    try:
+        done = {}
+        for division in DIVISIONS:
+            population = _load_frame("observed", division, imported_data_dir)
+            ids = _unit_ids(division)
+            done[division] = population, ids, key_figures_many(ids, division=division, population=population)
+    finally:
+        mp.undo()
+    return done
+
+
+@pytest.mark.parametrize("division, unit", REAL_UNITS)
+def test_many_equals_one_by_one_on_the_real_files(many_real, monkeypatch, division, unit):
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    population = _load_frame("observed", division, imported_data_dir)
-    ids = list(registry.clusters(division=division)["cluster_id"])
-    many = key_figures_many(ids, division=division, population=population)
+    population, ids, many = many_real[division]
     assert list(many) == ids
-    for unit in ids:
-        _same(many[unit], key_figures(unit, division=division, population=population))
+    _same(many[unit], key_figures(unit, division=division, population=population))
+
+
+@pytest.mark.parametrize("division", DIVISIONS)
+def test_many_loads_by_itself_and_sums_whole_members_on_the_real_files(many_real, imported_data_dir, monkeypatch,
+                                                                     division):
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    _, ids, many = many_real[division]
     # loading by itself from the data dir gives the same as with the frame given
     _same(key_figures_many(ids[:1], division=division, data_dir=imported_data_dir)[ids[0]], many[ids[0]])
     # real figures: a unit's population is the sum of its member municipalities' (whole members)
@@ -76,26 +105,53 @@ def _constructed(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     return population, projection
 
 
-@pytest.mark.parametrize("division", DIVISIONS)
-def test_many_equals_one_by_one_by_sex_and_age_constructed(division):
-    population, projection = _constructed()
+def _constructed_ids(division: str) -> list[str]:
+    """The units of two regions (one with a split municipality in each division): keeps the test short."""
     units = registry.clusters(division=division)
-    # the units of two regions (one with a split municipality in each division) keep the test short
-    ids = list(units.loc[units["region_code"].isin(sorted(set(units["region_code"].dropna()))[:2]), "cluster_id"])
-    for kwargs in ({"projection": projection}, {"period": "2019"}):
-        errors: dict[str, Exception] = {}
-        many = key_figures_many([*ids, "ingen-saadan-enhed"], division=division, population=population,
-                                errors=errors, **kwargs)
-        assert set(errors) == {"ingen-saadan-enhed"} and isinstance(errors["ingen-saadan-enhed"], LookupFailed)
-        assert list(many) == ids
-        for unit in ids:
-            _same(many[unit], key_figures(unit, division=division, population=population, **kwargs))
-        some = many[ids[0]]
-        assert {"median_age", "share_65_plus"} <= set(some["figure_id"])
-        if "projection" in kwargs:
-            assert some["figure_id"].str.startswith("proj_").any()
+    return list(units.loc[units["region_code"].isin(sorted(set(units["region_code"].dropna()))[:2]), "cluster_id"])
+
+
+CONSTRUCTED_CASES = {"projection": lambda projection: {"projection": projection},
+                     "period": lambda _: {"period": "2019"}}
+
+
+@pytest.fixture(scope="module")
+def many_constructed():
+    """{(division, case): (population, kwargs, ids, key_figures_many with an unknown unit, errors)} on the
+    CONSTRUCTED frames."""
+    population, projection = _constructed()
+    done = {}
+    for division in DIVISIONS:
+        for case, make in CONSTRUCTED_CASES.items():
+            kwargs = make(projection)
+            ids = _constructed_ids(division)
+            errors: dict[str, Exception] = {}
+            many = key_figures_many([*ids, "ingen-saadan-enhed"], division=division, population=population,
+                                    errors=errors, **kwargs)
+            done[division, case] = population, kwargs, ids, many, errors
+    return done
+
+
+@pytest.mark.parametrize("case", CONSTRUCTED_CASES)
+@pytest.mark.parametrize("division", DIVISIONS)
+def test_many_by_sex_and_age_constructed_reports_unknown_units_and_keeps_the_order(many_constructed, division,
+                                                                                  case):
+    population, kwargs, ids, many, errors = many_constructed[division, case]
+    assert set(errors) == {"ingen-saadan-enhed"} and isinstance(errors["ingen-saadan-enhed"], LookupFailed)
+    assert list(many) == ids
+    some = many[ids[0]]
+    assert {"median_age", "share_65_plus"} <= set(some["figure_id"])
+    if "projection" in kwargs:
+        assert some["figure_id"].str.startswith("proj_").any()
     with pytest.raises(LookupFailed):
         key_figures_many(["ingen-saadan-enhed"], division=division, population=population)
+
+
+@pytest.mark.parametrize("case", CONSTRUCTED_CASES)
+@pytest.mark.parametrize("division, unit", [(d, u) for d in DIVISIONS for u in _constructed_ids(d)])
+def test_many_equals_one_by_one_by_sex_and_age_constructed(many_constructed, division, unit, case):
+    population, kwargs, _, many, _ = many_constructed[division, case]
+    _same(many[unit], key_figures(unit, division=division, population=population, **kwargs))
 
 
 # --- profiles on arrays vs the pandas computation they replaced (reference, kept verbatim in substance) ------

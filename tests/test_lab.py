@@ -118,6 +118,7 @@ def test_lab_passes_other_options_to_jupyterlab(fake_server, tmp_path, monkeypat
     assert cmd[3] == f"--notebook-dir={folder.resolve()}" and (folder / "udforsk.ipynb").exists()
 
 
+@pytest.mark.e2e  # starts a real JupyterLab server
 def test_lab_starts_from_crons_empty_environment(tmp_path):
     """The real JupyterLab, started by the venv's `klyngedata` with PATH=/usr/bin:/bin (no venv on PATH)."""
     script = Path(sys.executable).parent / "klyngedata"

@@ -76,6 +76,7 @@ def _report(*args: str):
 
 
 # ------------------------------------------------------------------ data missing, corrupt, outside --period
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_corrupt_cache_fails_the_real_report_and_keeps_last_weeks(data_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     _corrupt(data_copy)
@@ -93,6 +94,7 @@ def test_corrupt_cache_fails_the_real_report_and_keeps_last_weeks(data_copy, tmp
     assert "nordjylland-nord-befolkningsdashboard.html" not in (out / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_period_outside_the_data_fails_and_names_the_periods_there(imported_data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     from klyngedata.population import population
@@ -146,6 +148,7 @@ def test_check_data_in_process_names_unit_period_and_span(imported_data_dir, mon
 
 
 # ------------------------------------------------------------------ I/O errors are collected, the batch goes on
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_read_only_output_directory_is_collected_per_report(tmp_path, make_read_only):
     nb_dir = tmp_path / "templates"
     _write_constructed_notebook(nb_dir / "befolkningsdashboard.ipynb")
@@ -165,6 +168,7 @@ def test_read_only_output_directory_is_collected_per_report(tmp_path, make_read_
     assert sorted(p.name for p in out.iterdir()) == ["nordjylland-nord-befolkningsdashboard.html"]
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_disk_full_while_saving_a_failed_notebook_leaves_no_partial_file(tmp_path):
     """The temporary copy of the failed notebook points at /dev/full (a device that is always full)."""
     if not Path("/dev/full").exists():
@@ -201,6 +205,7 @@ def test_keep_failed_notebook_reports_instead_of_raising(tmp_path):
 
 
 # ------------------------------------------------------------------ --jobs
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_jobs_are_capped_at_the_cpu_count_with_a_note(tmp_path):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert cap_jobs(cpus) == (cpus, None)

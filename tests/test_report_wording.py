@@ -266,6 +266,7 @@ def _blocks_only(cluster_id, notebook, *, out_dir, parameters, **_):
                                          "region_name": r.cluster.region_name, "period": "2024M04"})
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_report_all_after_new_year_writes_every_councils_two_reports_in_council_words(tmp_path, monkeypatch,
                                                                                         today_at):
     from click.testing import CliRunner
@@ -295,6 +296,7 @@ def test_report_all_after_new_year_writes_every_councils_two_reports_in_council_
     assert "Sundhedsklynger (sundhedsloven" not in index
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_weekly_report_all_across_new_year_never_leaves_a_mixed_set(tmp_path, monkeypatch, today_at):
     """The cron recipe: `report --all` into the same folder on 2026-12-29 and again on 2027-01-05. Nothing of
     last week's cluster reports is overwritten by a council; each unit's two reports come from the same run and

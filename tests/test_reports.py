@@ -75,6 +75,7 @@ def executed_tiny(tmp_path_factory) -> nbformat.NotebookNode:
     return nbformat.read(d / "out.ipynb", as_version=4)
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_plotly_figure_survives_papermill_and_html_export(executed_tiny):
     html = notebook_to_html(executed_tiny)
     assert "Plotly.newPlot" in html
@@ -93,6 +94,7 @@ def test_plotly_figure_survives_papermill_and_html_export(executed_tiny):
     assert "vnd.klyngedata.meta" not in html
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_shared_assets_links_one_local_plotly(executed_tiny, tmp_path):
     html = notebook_to_html(executed_tiny, shared_assets=True)
     assert f'src="{PLOTLY_ASSET_NAME}"' in html
@@ -133,6 +135,7 @@ def test_index_lists_reports_with_period_and_date(tmp_path):
     assert "Rapporter for sundhedsklyngerne" in write_index(tmp_path).read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_failing_cluster_leaves_other_reports_and_exit_code(tmp_path):
     """A deliberately failing cluster (the constructed notebook raises for nordjylland-midt)."""
     from klyngedata.cli import main
@@ -164,6 +167,7 @@ def test_failing_cluster_leaves_other_reports_and_exit_code(tmp_path):
     assert "nordjylland-midt-befolkningsdashboard.html" not in index
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_python_api_collects_failure_and_cell(tmp_path):
     offline_before = os.environ.get("KLYNGEDATA_OFFLINE")
     nb_dir = tmp_path / "templates"

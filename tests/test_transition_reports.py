@@ -38,6 +38,7 @@ def nb_dir(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_a_2022_id_in_2027_makes_the_2022_report_and_notes_the_end(nb_dir, tmp_path, today_at):
     today_at("2027-01-02")
     res = run(["nordjylland-nord", "sundhedsraad-vendsyssel"], out=tmp_path / "r", notebooks="konstrueret",
@@ -61,6 +62,7 @@ def test_no_note_before_the_end(today_at):
     assert ended_division_notes([("styregruppe-nordjylland-nord", "klyngestyregrupper-2019")])
 
 
+@pytest.mark.e2e  # runs notebooks in Jupyter kernels
 def test_cluster_and_council_of_the_same_area_do_not_overwrite_each_other(nb_dir, tmp_path, today_at):
     """The cron case: the same output folder before and after New Year (syddanmark-fyn vs sundhedsraad-fyn)."""
     out = tmp_path / "r"
