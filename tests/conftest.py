@@ -3,17 +3,18 @@
 * ``shared_data`` – Path to the real public data in ``../shared/data`` (``$KLYNGEDATA_SHARED_DATA``
   overrides it); the test is skipped with a clear reason if the folder is absent.
 * ``population_dir`` – ``shared_data / "population"``.
-* ``imported_data_dir`` – a session-scoped temporary data directory into which the real population
-  files were imported through :func:`klyngedata.importing.import_file` (the normal import path).
-  Pass it as ``data_dir=`` to :func:`klyngedata.population.population` and friends.
+* ``imported_data_dir`` – a temporary data directory into which the real population files were imported
+  through :func:`klyngedata.importing.import_file` (the normal import path). Pass it as ``data_dir=`` to
+  :func:`klyngedata.population.population` and friends.
 * ``full_data_dir`` – every real shared file (population, boundaries, indicators) imported with
   ``klyngedata data import``.
 * ``report_set`` – both reports of every unit in ``REPORT_UNITS``, made by ``klyngedata report --pdf --jobs 2``
   on the shared files (a :class:`Run`: output folder, exit code, output); ``reports_across_new_year`` – one
   folder written on 2026-12-15 and on 2027-01-02 (two runs); ``browser`` – headless Chromium.
   These are built once per test run, also with pytest-xdist (:func:`built_once`: the first worker that needs
-  one builds it under a file lock, the others wait and reuse it). Tests only read them; a test that must change
-  a data directory copies it first.
+  one builds it under a file lock, the others wait and reuse it). Each test file gets its own copy of the data
+  directories (:func:`own_copy`: what klyngedata writes into a data directory stays in that file's copy); the
+  report runs are only read.
 
 * "Today" is fixed for the whole session (``TEST_TODAY``, via ``$KLYNGEDATA_TODAY``, see
   :mod:`klyngedata.clock`): no test depends on the wall clock, and kernels and CLI subprocesses inherit it.
@@ -107,17 +108,17 @@ def population_dir(shared_data: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def imported_data_dir(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the real population files imported by ``klyngedata.importing.import_file``, once per
-    run (:func:`built_once`). Shared by every test: read it, never write to it (copy it first)."""
+    """A data dir with the real population files imported by ``klyngedata.importing.import_file``: imported
+    once per run (:func:`built_once`), a copy of its own for each test file (:func:`own_copy`)."""
 
     def build(target: Path) -> None:
         from klyngedata.importing import import_file
 
         import_file(population_dir, data_dir=target)
 
-    return built_once(tmp_path_factory, "imported_data_dir", build)
+    return own_copy(built_once(tmp_path_factory, "imported_data_dir", build), tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +256,19 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> Pa
     return target
 
 
+def own_copy(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of a data directory :func:`built_once` made, for one test file (or one shared report run): what
+    klyngedata writes into a data directory it reads (e.g. the record of the indicator figures it published,
+    which the next release's disclosure control reads) stays there, as when each file imported the data itself,
+    whichever files ran before on whichever worker. The directories are small (the full import is ~3 MB)."""
+    return _copy_data(built, tmp_path_factory.mktemp(built.name))
+
+
+def _copy_data(built: Path, target: Path) -> Path:
+    shutil.copytree(built, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", ".lock"))
+    return target
+
+
 @dataclass(frozen=True)
 class Run:
     """What a ``klyngedata report`` run by a shared fixture left: its output folder, exit code, output (stdout
@@ -300,9 +314,9 @@ def _write_runs(path: Path, runs: list[Run]) -> None:
 
 
 @pytest.fixture(scope="session")
-def full_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """All real shared files (population, boundaries, indicators) imported once with ``klyngedata data import``
-    (the normal import path). Shared by every test: read it, never write to it (copy it first)."""
+def full_data_built(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All real shared files (population, boundaries, indicators) imported once per run with ``klyngedata data
+    import`` (the normal import path). Never written to: tests use :func:`full_data_dir`."""
 
     def build(target: Path) -> None:
         from click.testing import CliRunner
@@ -313,6 +327,12 @@ def full_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
         assert result.exit_code == 0, result.output
 
     return built_once(tmp_path_factory, "full_data_dir", build)
+
+
+@pytest.fixture(scope="module")
+def full_data_dir(full_data_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All real shared files imported (:func:`full_data_built`), a copy of its own for each test file."""
+    return own_copy(full_data_built, tmp_path_factory)
 
 
 def _report_command(units, out: Path, data_dir: Path, day: str, *options: str) -> Run:
@@ -329,28 +349,30 @@ def _report_command(units, out: Path, data_dir: Path, day: str, *options: str) -
 
 
 @pytest.fixture(scope="session")
-def report_set(full_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def report_set(full_data_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """Both reports of every unit in :data:`REPORT_UNITS` on the real shared files, made once by
     ``klyngedata report ... --pdf --jobs 2`` on TEST_TODAY (HTML, PDF, index and manifest in ``.out``)."""
 
     def build(target: Path) -> None:
-        run = _report_command(REPORT_UNITS, target / "reports", full_data_dir, TEST_TODAY, "--pdf", "--jobs", "2")
+        data = _copy_data(full_data_built, target / "data")  # its own: a batch records what it published
+        run = _report_command(REPORT_UNITS, target / "reports", data, TEST_TODAY, "--pdf", "--jobs", "2")
         _write_runs(target / "runs.json", [run])
 
     return _read_runs(built_once(tmp_path_factory, "report_set", build) / "runs.json")[0]
 
 
 @pytest.fixture(scope="session")
-def reports_across_new_year(full_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
+def reports_across_new_year(full_data_built: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
     """One output folder written as the weekly job would across 1 January 2027 (``--shared-assets``, as in the
     README's cron line): a council's reports made in advance on 2026-12-15 (``sundhedsraad-hovedstaden``), then
     on 2027-01-02 a council and a 2022 cluster id (``sundhedsraad-limfjorden``, ``nordjylland-nord``). The two
     runs, in that order."""
 
     def build(target: Path) -> None:
-        out = target / "reports"
-        runs = [_report_command(["sundhedsraad-hovedstaden"], out, full_data_dir, "2026-12-15", "--shared-assets"),
-                _report_command(["sundhedsraad-limfjorden", "nordjylland-nord"], out, full_data_dir, "2027-01-02",
+        out, data = target / "reports", _copy_data(full_data_built, target / "data")  # one folder, one data
+        # directory, two weeks (as the weekly job: the first run's record of what it published stays for the second)
+        runs = [_report_command(["sundhedsraad-hovedstaden"], out, data, "2026-12-15", "--shared-assets"),
+                _report_command(["sundhedsraad-limfjorden", "nordjylland-nord"], out, data, "2027-01-02",
                                 "--shared-assets", "--jobs", "2")]
         _write_runs(target / "runs.json", runs)
 

@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from conftest import REPORT_UNITS
 
 pytestmark = pytest.mark.e2e
