@@ -12,6 +12,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "klyngedata"
 NOTE = re.compile(r"Needs [^.;]+; not run as a doctest\.")
@@ -100,6 +102,7 @@ def _run_doctests(tmp_path: Path, *plugins: str) -> subprocess.CompletedProcess:
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.e2e  # two pytest runs in processes of their own
 def test_doctests_are_hermetic(tmp_path):
     """A user's environment (another today, their data directory, another StatBank address), the network and
     the working directory do not reach a doctest, and a plotly renderer a doctest sets does not reach the next;

@@ -186,21 +186,23 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_scenario(tmp_path_factory.mktemp("population_same"))
 
 
-@pytest.mark.parametrize("group", ["plain", "shares"])
-def test_population_frames_are_the_same_as_before(scenario, monkeypatch, group):
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", [*CALLS, *SHARE_CALLS])  # one test per call: each is short
+def test_population_frames_are_the_same_as_before(scenario, expected, monkeypatch, name):
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
-    expected = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    if group == "shares":
+    if name in SHARE_CALLS:
         monkeypatch.setattr(registry, "membership", share_membership(registry.membership))
-    calls = SHARE_CALLS if group == "shares" else CALLS
-    for name, kw in calls.items():
-        got = run_call(kw, scenario)
-        want = expected[name]
-        for part in ("error", "columns", "dtypes", "rows", "index", "attrs", "attrs_order", "population_total",
-                     "warnings"):
-            assert got.get(part) == want.get(part), f"{name}: {part} differs"
-        for col, digest in (want.get("values_sha256") or {}).items():
-            assert got["values_sha256"][col] == digest, f"{name}: values of column {col!r} differ"
+    got = run_call(SHARE_CALLS[name] if name in SHARE_CALLS else CALLS[name], scenario)
+    want = expected[name]
+    for part in ("error", "columns", "dtypes", "rows", "index", "attrs", "attrs_order", "population_total",
+                 "warnings"):
+        assert got.get(part) == want.get(part), f"{name}: {part} differs"
+    for col, digest in (want.get("values_sha256") or {}).items():
+        assert got["values_sha256"][col] == digest, f"{name}: values of column {col!r} differ"
 
 
 def test_scenario_covers_what_it_claims(scenario, monkeypatch):

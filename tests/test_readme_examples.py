@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+
+pytestmark = pytest.mark.e2e  # the examples run in an IPython process of their own
 
 ROOT = Path(__file__).resolve().parents[1]
 NEEDS_DATA_NOT_IN_THE_SHARED_FILES = {  # the shared FOLK1AM files are totals only; no projection is shared
@@ -24,13 +25,10 @@ NEEDS_DATA_NOT_IN_THE_SHARED_FILES = {  # the shared FOLK1AM files are totals on
 
 
 @pytest.fixture(scope="module")
-def records(shared_data, tmp_path_factory) -> list[dict]:
-    from klyngedata.cli import main
-
-    data = tmp_path_factory.mktemp("readme_data")
-    result = CliRunner().invoke(main, ["data", "import", str(shared_data), "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    env = dict(os.environ, KLYNGEDATA_DATA_DIR=str(data), KLYNGEDATA_OFFLINE="1")
+def records(full_data_dir, tmp_path_factory) -> list[dict]:
+    """The README's examples run by readme_runner.py in its own IPython process, on every real shared file
+    imported with `klyngedata data import` (this file's copy, conftest)."""
+    env = dict(os.environ, KLYNGEDATA_DATA_DIR=str(full_data_dir), KLYNGEDATA_OFFLINE="1")
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "readme_runner.py"), str(ROOT / "README.md")],
                           capture_output=True, text=True, env=env, timeout=1200, cwd=tmp_path_factory.mktemp("cwd"))
     assert proc.returncode == 0, proc.stderr

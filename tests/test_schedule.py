@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pytest
 from click.testing import CliRunner
 
 from klyngedata.cli import main
@@ -50,6 +51,7 @@ def test_schedule_refuses_a_time_it_cannot_read(tmp_path):
     assert result.exit_code == 2 and "HH:MM" in result.output
 
 
+@pytest.mark.e2e  # runs the printed command line: data fetch and a batch of reports in kernels
 def test_the_printed_cron_line_runs_in_crons_environment(tmp_path, imported_data_dir):
     """The line as printed, run by sh with cron's environment (PATH=/usr/bin:/bin, HOME, LOGNAME, SHELL; plus the
     suite's fixed day, offline so that the test never touches the network, and PYTHONPATH so that the run imports
