@@ -397,6 +397,27 @@ def browser(_chrome):
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Parallel by default: the suite runs on every core (at most MAX_WORKERS), each test file on one worker
+# --------------------------------------------------------------------------------------------------------------
+MAX_WORKERS = 4
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``-n auto --maxprocesses=MAX_WORKERS --dist loadfile`` unless the run says otherwise: pytest-xdist's own
+    options, set before pytest-xdist reads them. Not set where pytest-xdist is absent (an environment made
+    without the dev extra runs the suite in one process, as ``-n0`` does), in its workers, or with ``--pdb``
+    (one process). ``--dist loadfile``: a file's module fixtures are built once, on one worker."""
+    option = config.option
+    if (not config.pluginmanager.has_plugin("xdist") or hasattr(config, "workerinput")
+            or option.numprocesses is not None or option.usepdb):
+        return
+    option.numprocesses, option.maxprocesses = "auto", option.maxprocesses or MAX_WORKERS
+    if option.dist == "no":
+        option.dist = "loadfile"
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Speed: every non-e2e test stays under SLOW_SECONDS (the 15 slowest of all are printed by --durations=15)
 # --------------------------------------------------------------------------------------------------------------
 SLOW_SECONDS = 2.0
