@@ -570,6 +570,7 @@ def _ensure_loaded() -> None:
     _LOADED = True
     for d in _population_entries():
         register(d)
+    from klyngedata.health_defs import catalogue_entries
     from klyngedata.indicator_defs import INDICATORS
 
     for ind in INDICATORS.values():
@@ -583,6 +584,8 @@ def _ensure_loaded() -> None:
         )
     for fields_ in MORTALITY_FIGURES:  # life expectancy and mortality (klyngedata.mortality)
         register(**fields_)
+    for entry in catalogue_entries():  # the indicators of fetched StatBank tables (klyngedata.health_defs)
+        register(**entry)
 
 
 POPULATION_FIGURES: tuple[str, ...] = tuple(d.figure_id for d in _population_entries())

@@ -47,7 +47,55 @@ def indicator_figures(
     population: pd.DataFrame | None = None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """Health indicators by cluster (or municipality/region/Denmark) in the key-figure schema.
+    """Health indicators by cluster (or municipality/region/Denmark) in the key-figure schema: the indicators of
+    imported files (below) and, from the cache, the indicators klyngedata computes from the StatBank tables it
+    fetches (:func:`klyngedata.health.health_figures`: their rows also carry ``reason_da``, ``table``,
+    ``fetched_at`` and ``data_year_da``; ``attrs["data_age"]`` says how old each table is). ``indicators`` may
+    name either kind; ``data=`` gives file data only.
+
+    Example
+    -------
+    >>> indicator_figures("nordjylland-vest", indicators=["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
+    """
+    from klyngedata.health import HEALTH_FIGURES, health_figures
+
+    wanted = None if indicators is None else list(indicators)
+    fetched = [i for i in wanted or () if i in HEALTH_FIGURES]
+    own = None if wanted is None else [i for i in wanted if i not in HEALTH_FIGURES]
+    parts, errors = [], []
+    if own is None or own:
+        try:
+            parts.append(_file_figures(cluster, level, own, period, division, data_dir, data=data,
+                                       population=population, threshold=threshold))
+        except DataNotAvailable as exc:
+            errors.append(exc)
+    if data is None and (wanted is None or fetched):
+        try:
+            parts.append(health_figures(cluster, level, fetched or None, period, division, data_dir,
+                                        threshold=threshold))
+        except DataNotAvailable as exc:
+            errors.append(exc)
+    if not parts:
+        raise errors[0]
+    attrs = {k: v for p in parts for k, v in p.attrs.items()}
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out.attrs = attrs
+    return out
+
+
+def _file_figures(
+    cluster: str | None,
+    level: str,
+    indicators: Iterable[str] | None,
+    period: object,
+    division: str | None,
+    data_dir: str | os.PathLike[str] | None,
+    *,
+    data: pd.DataFrame | None,
+    population: pd.DataFrame | None,
+    threshold: int,
+) -> pd.DataFrame:
+    """The indicators of imported files by cluster (or municipality/region/Denmark) in the key-figure schema.
 
     Pooled from the municipality rows (sum of numerators and denominators; published rates via estimated
     counts; survey shares as population-weighted averages – the method is in ``method_da``), with the
@@ -61,11 +109,6 @@ def indicator_figures(
     ``cluster``), ``"region"`` or ``"country"``. ``data``: an indicator frame (as from
     :func:`read_indicator_file`) instead of the cache; ``population``: a population frame instead of the
     cache (municipality totals with ``period`` and ``population``).
-
-    Example
-    -------
-    Needs indicator files imported into the data directory; not run as a doctest.
-    >>> indicator_figures("nordjylland-vest", indicators=["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
     """
     from klyngedata import registry
 

@@ -1,0 +1,21 @@
+"""Health indicators from the StatBank tables klyngedata fetches itself (issue 22): the catalogue is
+:mod:`klyngedata.health_defs`; :mod:`~klyngedata.health.population` (the population 1 January by age group,
+built exactly from bands), :mod:`~klyngedata.health.pooling` (municipalities → units, regions, Denmark),
+:mod:`~klyngedata.health.figures` (:func:`health_figures`: disclosure control, intervals, outcomes, trends, data
+year) and :mod:`~klyngedata.health.data_age` (:func:`data_age`: each table's newest period and fetch time, and
+whether it is older than its publisher's usual lag). :func:`klyngedata.indicators.indicator_figures` includes
+these figures beside the indicators of imported files.
+
+Example
+-------
+>>> health_figures("sundhedsraad-vendsyssel", figures=["doede_pr_1000"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from klyngedata.health.data_age import data_age
+from klyngedata.health.figures import HEALTH_COLUMNS, health_figures, health_universe
+from klyngedata.health_defs import HEALTH_FIGURES, health_figure, health_figure_catalogue
+
+__all__ = ["HEALTH_COLUMNS", "HEALTH_FIGURES", "data_age", "health_figure", "health_figure_catalogue",
+           "health_figures", "health_universe"]

@@ -1,0 +1,148 @@
+"""The population the health figures are divided by: each municipality's population on 1 January of a year in an
+age group (all ages, 65+, 67+, 80+), built exactly from the bands a population table has (frames layer).
+
+Sources, in this order for each year
+    1. the population cache by single years of age (FOLK1A, else FOLK1AM; :func:`klyngedata.population.population`),
+       the first quarter or January of the year: every group is exact;
+    2. FOLK1B's 5-year bands (fetched with the health tables), the first quarter of the year: 65+ and 80+ are exact,
+       67+ is refused (the bands have edges at 65 and 70, not 67) – missing with the edges named;
+    3. without either: missing, with the reason.
+
+The projection (:func:`projection_groups`) is Statistics Denmark's newest active FRKM1yy in the population cache,
+by single years of age, for every projected year.
+
+Schema (both functions): ``municipality_code``, ``year`` (int), ``group`` (``"total"``, ``"65+"`` …),
+``population`` (float; NaN when missing), ``reason_da`` (``""`` unless missing), ``source`` (``"FOLK1A 2024K1"``);
+``attrs["provenance"]``: the tables used (``table``, ``fetched_at``, ``updated``).
+
+Example
+-------
+>>> population_groups(["total", "65+"], [2024], data_dir="/tmp/kd")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from klyngedata.exceptions import KlyngedataError
+from klyngedata.stats.banded import group_sums
+from klyngedata.vocabulary import period_code
+
+__all__ = ["COLUMNS", "NO_POPULATION_DA", "population_groups", "projection_groups"]
+
+COLUMNS = ["municipality_code", "year", "group", "population", "reason_da", "source"]
+NO_POPULATION_DA = ("Befolkningen 1. januar {year} efter alder findes ikke i de hentede data, så tallet kan ikke "
+                    "beregnes.")
+
+
+def _single_years(data_dir, kind: str) -> tuple[pd.DataFrame | None, dict]:
+    """The municipality population by single year of age (``municipality_code, period, age_lo, age_hi,
+    age_total, value, reason_da``) from the population cache, or None."""
+    from klyngedata.population import population
+
+    try:
+        frame = population("municipality", period="all", by=["age"], kind=kind, data_dir=data_dir)
+    except KlyngedataError:
+        return None, {}
+    prov = (frame.attrs.get("provenance") or [{}])[0]
+    if frame.empty:
+        return None, prov
+    age = frame["age"].astype("Int64")
+    # the oldest single year closes the table (FOLK1A lists every age up to 125; nobody is older)
+    top = frame["age_open"].to_numpy(dtype=bool) | (age == age.max()).to_numpy(dtype=bool, na_value=False)
+    out = pd.DataFrame({
+        "municipality_code": frame["entity_id"].astype(str).to_numpy(), "period": frame["period"].to_numpy(),
+        "age_lo": age.to_numpy(), "age_hi": age.astype("Float64").mask(top).to_numpy(dtype=float, na_value=np.nan),
+        "age_total": False, "value": frame["population"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        "reason_da": frame["reason_da"].fillna("").astype(str).to_numpy()})
+    return out, prov
+
+
+def _five_year_bands(data_dir) -> tuple[pd.DataFrame | None, dict]:
+    """FOLK1B's municipality rows (both sexes, its age bands) from the health cache, or None."""
+    from klyngedata.dst.health_store import cached_health_table, load_health_table
+
+    if not cached_health_table("FOLK1B", data_dir):
+        return None, {}
+    frame = load_health_table("FOLK1B", data_dir)
+    prov = dict(frame.attrs.get("provenance") or {})
+    rows = frame[(frame["area_level"] == "municipality") & (frame["sex"] == "total")]
+    out = pd.DataFrame({
+        "municipality_code": rows["area_code"].astype(str).to_numpy(), "period": rows["period"].astype(str).to_numpy(),
+        "age_lo": rows["age_lo"].to_numpy(), "age_hi": rows["age_hi"].to_numpy(),
+        "age_total": rows["age_total"].to_numpy(dtype=bool),
+        "value": rows["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        "reason_da": rows["reason_da"].fillna("").astype(str).to_numpy()})
+    return out, prov
+
+
+def _first_day(period: object) -> int | None:
+    """The year whose 1 January ``period`` is (a first quarter, a January, a projected year), else None."""
+    code = period_code(period)
+    if code.endswith(("K1", "M01")):
+        return int(code[:4])
+    return int(code) if code.isdigit() else None
+
+
+def _groups_from(source: pd.DataFrame, table: str, groups: Sequence[str], years: set[int]) -> pd.DataFrame:
+    first = {p: _first_day(p) for p in pd.unique(source["period"])}
+    rows = source.assign(year=source["period"].map(first))
+    rows = rows[rows["year"].isin(years)]
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    codes = {p: f"{table} {period_code(p)}" for p in pd.unique(rows["period"])}
+    parts = [group_sums(rows, group, ["municipality_code", "year", "period"]).assign(group=group) for group in groups]
+    out = pd.concat(parts, ignore_index=True).rename(columns={"value": "population"})
+    out["source"] = out["period"].map(codes)
+    out["year"] = out["year"].astype(int)
+    return out.drop_duplicates(["municipality_code", "year", "group"])[COLUMNS]
+
+
+def population_groups(groups: Sequence[str], years: Sequence[int],
+                      data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Each municipality's population on 1 January of each of ``years`` in each of ``groups`` (see the module
+    docstring); a year no source has is missing for every municipality with the reason."""
+    wanted = {int(y) for y in years}
+    found, provenance = [], []
+    single, prov = _single_years(data_dir, "observed")
+    if single is not None:
+        found.append(_groups_from(single, str(prov.get("table") or "FOLK1A"), groups, wanted))
+        provenance.append(prov)
+    have = set(found[0]["year"]) if found else set()
+    if wanted - have:
+        banded, prov = _five_year_bands(data_dir)
+        if banded is not None:
+            found.append(_groups_from(banded, "FOLK1B", groups, wanted - have))
+            provenance.append(prov)
+    out = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
+    missing = sorted(wanted - set(out["year"]))
+    if missing:
+        from klyngedata import registry
+
+        codes = registry.municipalities()["municipality_code"].tolist()
+        out = pd.concat([out, pd.DataFrame([
+            {"municipality_code": c, "year": y, "group": g, "population": np.nan,
+             "reason_da": NO_POPULATION_DA.format(year=y), "source": ""}
+            for y in missing for g in groups for c in codes])], ignore_index=True)
+    out["population"] = out["population"].astype(float)
+    out.attrs["provenance"] = provenance
+    return out[COLUMNS]
+
+
+def projection_groups(groups: Sequence[str], data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Each municipality's projected population in each of ``groups`` for every year of the newest cached
+    projection (empty when none is cached)."""
+    single, prov = _single_years(data_dir, "projection")
+    if single is None:
+        out = pd.DataFrame(columns=COLUMNS)
+        out.attrs["provenance"] = []
+        return out
+    years = {y for y in map(_first_day, pd.unique(single["period"])) if y is not None}
+    out = _groups_from(single, str(prov.get("table") or "FRKM"), groups, years)
+    out["population"] = out["population"].astype(float)
+    out.attrs["provenance"] = [prov]
+    return out
