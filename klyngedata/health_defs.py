@@ -85,21 +85,28 @@ def _listing(stamp: str, period: str) -> str:
     return f"recorded /tables listing (2025-09-07): newest period {period} updated {stamp}"
 
 
+_P = TablePublishing
 PUBLISHING: dict[str, TablePublishing] = {p.table: p for p in (
-    TablePublishing("FOD207", "døde", 45, "end", "i februar året efter", _listing("2025-02-11", "2024")),
-    TablePublishing("FODIE", "levendefødte", 45, "end", "i februar året efter", _listing("2025-02-11", "2024")),
-    TablePublishing("HISBK", "middellevetiden", 45, "end", "i februar efter periodens sidste år", _listing("2025-02-11", "2020:2024")),
-    TablePublishing("SYGP1", "borgere med kontakt til almen læge og psykolog", 150, "end", "i maj eller juni året efter", _listing("2025-05-28", "2024")),
-    TablePublishing("SYGK1", "kontakter til almen læge og psykolog", 150, "end", "i maj eller juni året efter", _listing("2025-05-28", "2024")),
-    TablePublishing("SBR01", "sygehusophold", 225, "end", "i august året efter", _listing("2025-08-13", "2024")),
-    TablePublishing("HJEMSYG", "hjemmesygepleje", 172, "end", "i juni året efter", _listing("2025-06-20", "2024")),
-    TablePublishing("AED21", "kommunernes serviceindikatorer for ældre", 170, "end", "i juni året efter", _listing("2025-06-17", "2024")),
-    TablePublishing("AED06", "hjemmehjælp", 170, "end", "i juni året efter", _listing("2025-06-17", "2024")),
-    TablePublishing("AED07", "plejeboliger og plejehjem", 170, "end", "i juni året efter", _listing("2025-06-17", "2024")),
-    TablePublishing("AED08", "genoptræning og vedligeholdelsestræning", 178, "end", "i juni året efter", _listing("2025-06-26", "2024")),
-    TablePublishing("FOLK1B", "befolkningen i 5-årige aldersgrupper", 42, "start", "knap halvanden måned efter kvartalets første dag",
-                    _listing("2025-08-11", "2025K3")),
-    TablePublishing("FRKM", "befolkningsfremskrivningen", 155, "start", "i begyndelsen af juni hvert år", _listing("2025-06-04", "FRKM125")),
+    _P("FOD207", "døde", 45, "end", "i februar året efter", _listing("2025-02-11", "2024")),
+    _P("FODIE", "levendefødte", 45, "end", "i februar året efter", _listing("2025-02-11", "2024")),
+    _P("HISBK", "middellevetiden", 45, "end", "i februar efter periodens sidste år",
+       _listing("2025-02-11", "2020:2024")),
+    _P("SYGP1", "borgere med kontakt til almen læge og psykolog", 150, "end", "i maj eller juni året efter",
+       _listing("2025-05-28", "2024")),
+    _P("SYGK1", "kontakter til almen læge og psykolog", 150, "end", "i maj eller juni året efter",
+       _listing("2025-05-28", "2024")),
+    _P("SBR01", "sygehusophold", 225, "end", "i august året efter", _listing("2025-08-13", "2024")),
+    _P("HJEMSYG", "hjemmesygepleje", 172, "end", "i juni året efter", _listing("2025-06-20", "2024")),
+    _P("AED21", "kommunernes serviceindikatorer for ældre", 170, "end", "i juni året efter",
+       _listing("2025-06-17", "2024")),
+    _P("AED06", "hjemmehjælp", 170, "end", "i juni året efter", _listing("2025-06-17", "2024")),
+    _P("AED07", "plejeboliger og plejehjem", 170, "end", "i juni året efter", _listing("2025-06-17", "2024")),
+    _P("AED08", "genoptræning og vedligeholdelsestræning", 178, "end", "i juni året efter",
+       _listing("2025-06-26", "2024")),
+    _P("FOLK1B", "befolkningen i 5-årige aldersgrupper", 42, "start",
+       "knap halvanden måned efter kvartalets første dag", _listing("2025-08-11", "2025K3")),
+    _P("FRKM", "befolkningsfremskrivningen", 155, "start", "i begyndelsen af juni hvert år",
+       _listing("2025-06-04", "FRKM125")),
 )}
 """The usual publication lag of every table the figures use (see the module docstring)."""
 

@@ -88,7 +88,7 @@ def _control(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
             "_division": part["_division"]})
         groups = {HEALTH_FIGURES[f].disclosure_group: HEALTH_FIGURES[f].bounded for f in part["figure_id"].unique()}
         part["display"] = ""
-        for group, rows in engine.groupby("figure_id", sort=False).indices.items():  # independent figures: one
+        for rows in engine.groupby("figure_id", sort=False).indices.values():  # independent figures: one
             out = suppress_published(engine.iloc[rows], bounded=groups, threshold=threshold,  # smaller LP each
                                      decimals="decimals")
             part.loc[rows, "suppressed"] = out["suppressed"].to_numpy(dtype=bool)
