@@ -297,6 +297,14 @@ HEALTH_FIGURES: dict[str, HealthFigure] = {f.id: f for f in (
         "aeldre", "HJEMSYG", "home_nursing_recipients", age_group="65+", per=1000, decimals=0, **_SHARE_STATS,
         polarity_reason_da=_CARE, pooling_da=_RATIO_POOL, **_relative(10)),
     HealthFigure(
+        "hjemmesygepleje_80_pr_1000", "Modtagere af hjemmesygepleje blandt borgere på 80 år og derover",
+        "pr. 1.000 borgere 80+",
+        "Antal borgere på 80 år og derover, der har modtaget kommunal hjemmesygepleje i eget hjem i året, pr. 1.000 "
+        "borgere på 80 år og derover (befolkningen 1. januar). Aldersgruppen dannes af tabellens aldersgrupper.",
+        "Modtagere af hjemmesygepleje på 80 år og derover i året", "Befolkningen på 80 år og derover 1. januar i året",
+        "aeldre", "HJEMSYG", "home_nursing_recipients", age_group="80+", per=1000, decimals=0, **_SHARE_STATS,
+        polarity_reason_da=_CARE, pooling_da=_RATIO_POOL, **_relative(10)),
+    HealthFigure(
         "hjemmehjaelp_67_pct", "Borgere på 67 år og derover, der er visiteret til hjemmehjælp", "% af 67+",
         "Andel af borgerne på 67 år og derover, der er visiteret til hjemmehjælp i eget hjem (personlig pleje eller "
         "praktisk hjælp). Nævneren er befolkningen på 67 år og derover 1. januar i året.",

@@ -23,8 +23,8 @@ from tests.health_replay import HealthReplay
 from tests.kk_replay import KKReplay
 
 YEARS = ["2020", "2021", "2022", "2023", "2024"]
-PUBLISHED = {"FOLK1A": [f"{y}K1" for y in (*YEARS, "2025")], "FOLK1AM": ["2025M07"],
-             "FRKM125": [str(y) for y in range(2025, 2051)], "FOD207": YEARS,
+PUBLISHED = {"FOLK1A": [*(f"{y}K1" for y in (*YEARS, "2025")), "2025K3"], "FOLK1AM": ["2025M07"],
+             "FRKM125": ["2025", "2030", "2035"], "FOD207": YEARS,
              "FOLK1B": [f"{y}K1" for y in YEARS], "SYGP1": YEARS, "SYGK1": YEARS, "SBR01": YEARS,
              "HJEMSYG": YEARS, "AED21": YEARS, "AED06": YEARS, "AED07": YEARS, "AED08": YEARS,
              "HISBK": ["2018:2022", "2019:2023", "2020:2024"], "FODIE": YEARS}
