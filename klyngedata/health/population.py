@@ -6,7 +6,8 @@ Sources, in this order for each year
        the first quarter or January of the year: every group is exact;
     2. FOLK1B's 5-year bands (fetched with the health tables), the first quarter of the year: 65+ and 80+ are exact,
        67+ is refused (the bands have edges at 65 and 70, not 67) – missing with the edges named;
-    3. without either: missing, with the reason.
+    3. the population of all ages alone (e.g. FOLK1AM without ages): all ages only;
+    4. without any: missing, with the reason.
 
 The projection (:func:`projection_groups`) is Statistics Denmark's newest active FRKM1yy in the population cache,
 by single years of age, for every projected year.
@@ -62,6 +63,23 @@ def _single_years(data_dir, kind: str) -> tuple[pd.DataFrame | None, dict]:
     return out, prov
 
 
+def _totals(data_dir) -> tuple[pd.DataFrame | None, dict]:
+    """The municipality population of all ages (e.g. FOLK1AM without ages), or None."""
+    from klyngedata.population import population
+
+    try:
+        frame = population("municipality", period="all", data_dir=data_dir)
+    except KlyngedataError:
+        return None, {}
+    prov = (frame.attrs.get("provenance") or [{}])[0]
+    out = pd.DataFrame({
+        "municipality_code": frame["entity_id"].astype(str).to_numpy(), "period": frame["period"].to_numpy(),
+        "age_lo": pd.NA, "age_hi": pd.NA, "age_total": True,
+        "value": frame["population"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        "reason_da": frame["reason_da"].fillna("").astype(str).to_numpy()})
+    return (out if len(out) else None), prov
+
+
 def _five_year_bands(data_dir) -> tuple[pd.DataFrame | None, dict]:
     """FOLK1B's municipality rows (both sexes, its age bands) from the health cache, or None."""
     from klyngedata.dst.health_store import cached_health_table, load_health_table
@@ -95,11 +113,18 @@ def _groups_from(source: pd.DataFrame, table: str, groups: Sequence[str], years:
     if rows.empty:
         return pd.DataFrame(columns=COLUMNS)
     codes = {p: f"{table} {period_code(p)}" for p in pd.unique(rows["period"])}
-    parts = [group_sums(rows, group, ["municipality_code", "year", "period"]).assign(group=group) for group in groups]
+    totals_only = bool(rows["age_total"].all())
+    parts = [group_sums(rows, group, ["municipality_code", "year", "period"], "befolkningstallets").assign(group=group)
+             for group in groups if group == "total" or not totals_only]
     out = pd.concat(parts, ignore_index=True).rename(columns={"value": "population"})
     out["source"] = out["period"].map(codes)
     out["year"] = out["year"].astype(int)
     return out.drop_duplicates(["municipality_code", "year", "group"])[COLUMNS]
+
+
+def _found(frames: list[pd.DataFrame]) -> set[tuple[int, str]]:
+    """The (year, group) pairs the frames hold."""
+    return {(int(y), str(g)) for f in frames for y, g in zip(f["year"], f["group"], strict=True)}
 
 
 def population_groups(groups: Sequence[str], years: Sequence[int],
@@ -112,14 +137,20 @@ def population_groups(groups: Sequence[str], years: Sequence[int],
     if single is not None:
         found.append(_groups_from(single, str(prov.get("table") or "FOLK1A"), groups, wanted))
         provenance.append(prov)
-    have = set(found[0]["year"]) if found else set()
-    if wanted - have:
-        banded, prov = _five_year_bands(data_dir)
-        if banded is not None:
-            found.append(_groups_from(banded, "FOLK1B", groups, wanted - have))
+    for load, table in ((_five_year_bands, "FOLK1B"), (_totals, "")):
+        have = _found(found)
+        rest = {y for y in wanted if any((y, g) not in have for g in groups)}
+        if not rest:
+            break
+        source, prov = load(data_dir)
+        if source is not None:
+            got = _groups_from(source, table or str(prov.get("table") or ""), groups, rest)
+            new = np.array([(y, g) not in have for y, g in zip(got["year"], got["group"], strict=True)], dtype=bool)
+            found.append(got[new])
             provenance.append(prov)
     out = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
-    missing = sorted(wanted - set(out["year"]))
+    have = _found([out])
+    missing = [(y, g) for y in sorted(wanted) for g in groups if (y, g) not in have]
     if missing:
         from klyngedata import registry
 
@@ -127,7 +158,7 @@ def population_groups(groups: Sequence[str], years: Sequence[int],
         out = pd.concat([out, pd.DataFrame([
             {"municipality_code": c, "year": y, "group": g, "population": np.nan,
              "reason_da": NO_POPULATION_DA.format(year=y), "source": ""}
-            for y in missing for g in groups for c in codes])], ignore_index=True)
+            for y, g in missing for c in codes])], ignore_index=True)
     out["population"] = out["population"].astype(float)
     out.attrs["provenance"] = provenance
     return out[COLUMNS]

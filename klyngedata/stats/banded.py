@@ -65,10 +65,11 @@ def exact_bands(group: AgeBand, bands: Sequence[AgeBand]) -> list[AgeBand]:
     return compose(group, _finest(bands))
 
 
-def refusal_da(group: AgeBand, bands: Sequence[AgeBand]) -> str:
-    """The Danish reason ``group`` cannot be built from ``bands`` (naming the band edges)."""
+def refusal_da(group: AgeBand, bands: Sequence[AgeBand], whose: str = "tabellens") -> str:
+    """The Danish reason ``group`` cannot be built from ``bands`` (naming the band edges); ``whose``: whose
+    bands, in Danish ("tabellens", "befolkningstallets")."""
     cuts = ", ".join(str(e) for e in edges(_finest(bands)))
-    return (f"Aldersgruppen {group.label_da} kan ikke dannes af tabellens aldersgrupper (grænser ved {cuts} år).")
+    return f"Aldersgruppen {group.label_da} kan ikke dannes af {whose} aldersgrupper (grænser ved {cuts} år)."
 
 
 def _band_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[AgeBand | None]]:
@@ -83,11 +84,11 @@ def _band_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[AgeBand | None]]:
     return codes, bands
 
 
-def group_sums(frame: pd.DataFrame, group: str, keys: Sequence[str]) -> pd.DataFrame:
+def group_sums(frame: pd.DataFrame, group: str, keys: Sequence[str], whose: str = "tabellens") -> pd.DataFrame:
     """The sum of ``value`` over the bands making up ``group`` for every ``keys`` combination: ``keys`` +
     ``value`` (float, NaN when missing) + ``reason_da`` (the Danish reason, else ``""``). ``"total"`` uses the
     table's own all-ages rows when it has them. Raises nothing: a group the bands cannot make is missing with
-    :func:`refusal_da` on every row.
+    :func:`refusal_da` (``whose`` bands) on every row.
 
     Example (constructed): the 65+ of two municipalities from irregular bands, one part missing.
 
@@ -112,7 +113,7 @@ def group_sums(frame: pd.DataFrame, group: str, keys: Sequence[str]) -> pd.DataF
         parts = set(exact_bands(target, have))
     except AgeGroupError:
         out = frame[keys].drop_duplicates().reset_index(drop=True)
-        return out.assign(value=np.nan, reason_da=refusal_da(target, have))
+        return out.assign(value=np.nan, reason_da=refusal_da(target, have, whose))
     rows = frame[np.isin(codes, [i for i, b in enumerate(bands) if b in parts])]
     rows = rows.assign(_v=pd.to_numeric(rows["value"], errors="coerce").astype(float))
     g = rows.groupby(keys, sort=True, dropna=False)
