@@ -15,8 +15,8 @@ Disclosure control
 Schema
     The columns of :func:`klyngedata.indicators.indicator_figures` (``entity_level`` … ``trend_note_da``), plus
     ``reason_da`` (why a value is missing, in Danish), ``table`` (the StatBank table), ``fetched_at`` (when it was
-    fetched) and ``data_year_da`` (the data year as a reader reads it: "2024", "2020–2024", "fremskrivning fra
-    2026"). ``attrs["data_age"]``: :func:`klyngedata.health.data_age.data_age`.
+    fetched) and ``data_year_da`` (the data year as a reader reads it: "2024", "2020–2024", "2035 (fremskrevet)").
+    ``attrs["data_age"]``: the records of :func:`klyngedata.health.data_age.data_age`.
 
 Example
 -------
@@ -215,7 +215,8 @@ def health_figures(cluster: str | None = None, level: str = "cluster", figures: 
     res = res.assign(_o=res["figure_id"].map(order), _s=res["period"].map(lambda p: p.start_time))
     res = res.sort_values(["_o", "_s", "entity_id"], kind="stable").drop(columns=["_o", "_s"])
     res = mask_suppressed(res[HEALTH_COLUMNS].reset_index(drop=True))
-    res.attrs = {"disclosure_note_da": NOTE_DA, "division": division, "data_age": data_age(data_dir)}
+    res.attrs = {"disclosure_note_da": NOTE_DA, "division": division,
+                 "data_age": data_age(data_dir).to_dict("records")}  # records: pandas compares attrs in concat
     return res
 
 
