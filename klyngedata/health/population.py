@@ -40,11 +40,21 @@ NO_POPULATION_DA = ("Befolkningen 1. januar {year} efter alder findes ikke i de 
                     "beregnes.")
 
 
+def _cached(data_dir, kind: str) -> bool:
+    """Whether the population cache holds a table of ``kind`` (the health figures never make population() fetch)."""
+    from klyngedata.cache import Cache
+
+    wanted = ("population/FRKM",) if kind == "projection" else ("population/FOLK1A",)
+    return any(k.startswith(wanted) for k in Cache(data_dir).keys())
+
+
 def _single_years(data_dir, kind: str) -> tuple[pd.DataFrame | None, dict]:
     """The municipality population by single year of age (``municipality_code, period, age_lo, age_hi,
     age_total, value, reason_da``) from the population cache, or None."""
     from klyngedata.population import population
 
+    if not _cached(data_dir, kind):
+        return None, {}
     try:
         frame = population("municipality", period="all", by=["age"], kind=kind, data_dir=data_dir)
     except KlyngedataError:
@@ -67,6 +77,8 @@ def _totals(data_dir) -> tuple[pd.DataFrame | None, dict]:
     """The municipality population of all ages (e.g. FOLK1AM without ages), or None."""
     from klyngedata.population import population
 
+    if not _cached(data_dir, "observed"):
+        return None, {}
     try:
         frame = population("municipality", period="all", data_dir=data_dir)
     except KlyngedataError:
