@@ -12,6 +12,7 @@ municipalities', the value is the pooled numerator over the pooled denominator.
 from __future__ import annotations
 
 import math
+import re
 from contextlib import ExitStack
 
 import pandas as pd
@@ -247,7 +248,8 @@ def test_a_missing_member_gives_no_partial_sum(fetched, tmp_path):
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("KLYNGEDATA_STATBANK_URL", replay.url)
-            res = CliRunner().invoke(main, ["data", "fetch", "-t", "FOD207", "--data-dir", str(tmp_path)])
+            res = CliRunner().invoke(main, ["data", "fetch", "-t", "FOLK1A", "-t", "FOD207", "--data-dir",
+                                            str(tmp_path)])
             assert res.exit_code == 0, res.output
     finally:
         replay.missing.discard(("FOD207", "825", "2024"))
@@ -271,3 +273,42 @@ def test_data_age_in_a_2027_meeting(fetched):
     assert not fresh["older_than_usual"].any()
     assert fresh.loc["FOD207", "note_da"].startswith("Tallene for døde går til og med 2024 (hentet ")
     assert set(age.index) >= {"FOD207", "FODIE", "SYGP1", "SBR01", "HJEMSYG", "AED06", "HISBK", "FRKM"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the report section (the key-figure report of a council)
+# ---------------------------------------------------------------------------------------------
+def section_html(data_dir, unit: str = "sundhedsraad-vendsyssel") -> str:
+    from klyngedata.reports import ClusterReport
+
+    return ClusterReport(unit, data_dir=data_dir, report=True).health().data
+
+
+def test_the_report_section_shows_each_figure_with_its_year(fetched, today_at):
+    _, data_dir = fetched
+    today_at("2027-01-15")  # a meeting in January 2027
+    html = section_html(data_dir)
+    for theme in ("Almen praksis og psykolog", "Sygehus", "Døde og fødte", "Middellevetid i medlemskommunerne",
+                  "Fremskrivning af de ældre", "Tallenes alder"):
+        assert f"<h3>{theme}" in html
+    assert html.count("<td>2024</td>") >= 12 and "<td>2020–2024</td>" in html  # the data year beside each figure
+    assert "Borgere på 67 år og derover i plejebolig eller på plejehjem" in html and "Rådet" in html
+    # older than Statistics Denmark's usual lag: said plainly
+    assert "Ældre tal end normalt" in html and "Tal til og med 2025 burde findes" in html
+    assert "i februar året efter" in html and "Danmarks Statistik har ikke tallet for Læsø." in html
+    # no ids, table names, paths or commands in what the reader sees (the cells' attributes carry the figure ids)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for word in ("FOD207", "SYGP1", "HJEMSYG", "AED0", "FRKM", "FOLK1", "klyngedata data", "/tmp", "_pct", "nan"):
+        assert word not in text, word
+
+
+def test_the_report_section_in_the_usual_lag_has_no_warning(fetched, today_at):
+    _, data_dir = fetched
+    today_at("2025-09-01")
+    html = section_html(data_dir, "nordjylland-nord")
+    assert "Ældre tal end normalt" not in html and "burde findes" not in html and "Klyngen" in html
+
+
+def test_the_report_section_without_fetched_tables_says_so(tmp_path):
+    html = section_html(tmp_path)
+    assert "ikke hentet" in html and "<table" not in html

@@ -9,7 +9,8 @@ deaths of 2025 should have been published in February 2026 when the cache still 
 
 Columns: ``table``, ``what_da``, ``newest`` (the StatBank period code or, for the projection, its first year),
 ``newest_da`` (Danish), ``fetched_at`` (ISO time, or the import time), ``fetched_da`` (Danish date),
-``expected`` (the newest period expected by ``today``), ``expected_da``, ``older_than_usual`` (bool),
+``expected`` (the newest period expected by ``today``), ``expected_da``, ``usual_da`` (when Statistics Denmark
+usually publishes it, in Danish), ``older_than_usual`` (bool),
 ``note_da`` (one Danish sentence for readers).
 
 Example
@@ -33,7 +34,7 @@ from klyngedata.vocabulary import parse_period, period_code, period_kind, period
 __all__ = ["COLUMNS", "data_age", "expected_period", "reference_day"]
 
 COLUMNS = ["table", "what_da", "newest", "newest_da", "fetched_at", "fetched_da", "expected", "expected_da",
-           "older_than_usual", "note_da"]
+           "usual_da", "older_than_usual", "note_da"]
 
 
 def reference_day(period: str, pub: TablePublishing) -> dt.date:
@@ -96,7 +97,8 @@ def _row(table: str, newest: str, fetched: str | None, today: dt.date) -> dict:
         note = f"Tallene for {pub.what_da} går til og med {newest_da}" + (
             f" (hentet {fetched_da})." if fetched_da else ".")
     return dict(table=table, what_da=pub.what_da, newest=newest, newest_da=newest_da, fetched_at=fetched or "",
-                fetched_da=fetched_da, expected=expected, expected_da=expected_da, older_than_usual=older,
+                fetched_da=fetched_da, expected=expected, expected_da=expected_da, usual_da=pub.usual_da,
+                older_than_usual=older,
                 note_da=note)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.health_defs import HEALTH_FIGURES
 from klyngedata.reports import blocks
 from klyngedata.reports.download import download_link, with_download
 from klyngedata.reports.html import record
@@ -394,6 +395,9 @@ class Sections(UnitData):
         """Health indicators of the cluster with region and Denmark (table)."""
         try:
             ind = self.indicators()
+            ind = ind[~ind["figure_id"].isin(HEALTH_FIGURES)]  # the fetched ones have their own section (health)
+            if ind.empty:
+                raise DataNotAvailable("no indicator files imported")
             cl = ind[ind["entity_level"].astype(str) == "cluster"] if "entity_level" in ind.columns else ind
             if self._split_codes() and pd.to_numeric(cl["value"], errors="coerce").isna().all():
                 return blocks.note_da(self.fill("Sundhedsindikatorerne kan ikke opgøres for {klyngen} som helhed, "
@@ -411,6 +415,12 @@ class Sections(UnitData):
         from klyngedata.reports.mortality_section import section
 
         return section(self)
+
+    def health(self) -> Any:
+        """Health and elderly care from the fetched StatBank tables (:mod:`klyngedata.reports.health_section`)."""
+        from klyngedata.reports.health_section import health_section
+
+        return health_section(self)
 
     def spine_chart(self) -> Any:
         """Barometer: the cluster's figures against the spread of all units of the division and Denmark."""

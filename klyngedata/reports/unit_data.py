@@ -12,6 +12,7 @@ import pandas as pd
 
 from klyngedata import clock
 from klyngedata.exceptions import DataNotAvailable, KlyngedataError
+from klyngedata.health_defs import HEALTH_FIGURES
 from klyngedata.registry.words import UnitWords, words
 from klyngedata.reports import blocks
 from klyngedata.reports.html import setup_notebook
@@ -28,6 +29,8 @@ SPINE_POPULATION = ("growth_1y_pct", "share_0_17", "share_65_plus", "share_80_pl
                     "median_age")
 """Population figures in the barometer (those the data allow), after the health indicators."""
 PEER_COUNT = 5
+UNCOMPARED = frozenset(f for f, d in HEALTH_FIGURES.items() if not d.comparable)
+"""Fetched health figures never compared across units (counts, life expectancy, projections)."""
 
 _HOW_TO_GET = ("get the data with `klyngedata data fetch` (StatBank, needs internet) or import a downloaded "
                "file with `klyngedata data import PATH`")
@@ -302,7 +305,9 @@ class UnitData:
         try:
             from klyngedata.indicators import headline_rows
 
-            parts.append(headline_rows(self.division_indicators()))  # one row per unit and figure
+            ind = self.division_indicators()
+            ind = ind[~ind["figure_id"].isin(UNCOMPARED)]  # counts, life expectancy, projections: not compared
+            parts.append(headline_rows(ind))  # one row per unit and figure
         except (KlyngedataError, ImportError) as exc:
             _technical(exc)
         try:
