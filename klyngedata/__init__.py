@@ -71,6 +71,9 @@ _LAZY: dict[str, str] = {
     "member_life_expectancy": "klyngedata.mortality",
     "load_health_table": "klyngedata.dst.health_store",
     "health_status": "klyngedata.dst.health_store",
+    "health_figures": "klyngedata.health",
+    "health_figure_catalogue": "klyngedata.health",
+    "health_data_age": "klyngedata.health",
 }
 """Public name -> the module that defines it (imported when the name is first used)."""
 
@@ -79,6 +82,7 @@ if _TYPE_CHECKING:  # static analysers and IDEs see the real objects
     from klyngedata.crosswalks import crosswalk
     from klyngedata.dst.health_store import health_status, load_health_table
     from klyngedata.geo import boundaries, choropleth, cluster_map
+    from klyngedata.health import health_data_age, health_figure_catalogue, health_figures
     from klyngedata.importing import import_file
     from klyngedata.indicators import expected_counts, indicator_catalogue, indicator_figures, standardised_figures
     from klyngedata.keyfigures import age_pyramid, key_figures, missing_figures, municipality_ranking
@@ -125,6 +129,9 @@ __all__ = [
     "crosswalk",
     "divisions",
     "expected_counts",
+    "health_data_age",
+    "health_figure_catalogue",
+    "health_figures",
     "health_status",
     "hospitals",
     "import_file",

@@ -294,7 +294,7 @@ def test_the_report_section_shows_each_figure_with_its_year(fetched, today_at):
     assert html.count("<td>2024</td>") >= 12 and "<td>2020–2024</td>" in html  # the data year beside each figure
     assert "Borgere på 67 år og derover i plejebolig eller på plejehjem" in html and "Rådet" in html
     # older than Statistics Denmark's usual lag: said plainly
-    assert "Ældre tal end normalt" in html and "Tal til og med 2025 burde findes" in html
+    assert "Ældre tal end normalt" in html and "ja, til og med 2025" in html
     assert "i februar året efter" in html and "Danmarks Statistik har ikke tallet for Læsø." in html
     # no ids, table names, paths or commands in what the reader sees (the cells' attributes carry the figure ids)
     text = re.sub(r"<[^>]+>", " ", html)
@@ -306,7 +306,7 @@ def test_the_report_section_in_the_usual_lag_has_no_warning(fetched, today_at):
     _, data_dir = fetched
     today_at("2025-09-01")
     html = section_html(data_dir, "nordjylland-nord")
-    assert "Ældre tal end normalt" not in html and "burde findes" not in html and "Klyngen" in html
+    assert "Ældre tal end normalt" not in html and "ja, til og med" not in html and "Klyngen" in html
 
 
 def test_the_report_section_without_fetched_tables_says_so(tmp_path):

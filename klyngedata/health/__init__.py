@@ -17,5 +17,8 @@ from klyngedata.health.data_age import data_age
 from klyngedata.health.figures import HEALTH_COLUMNS, health_figures, health_universe
 from klyngedata.health_defs import HEALTH_FIGURES, health_figure, health_figure_catalogue
 
-__all__ = ["HEALTH_COLUMNS", "HEALTH_FIGURES", "data_age", "health_figure", "health_figure_catalogue",
-           "health_figures", "health_universe"]
+health_data_age = data_age
+"""``kd.health_data_age()``: :func:`klyngedata.health.data_age.data_age`."""
+
+__all__ = ["HEALTH_COLUMNS", "HEALTH_FIGURES", "data_age", "health_data_age", "health_figure",
+           "health_figure_catalogue", "health_figures", "health_universe"]

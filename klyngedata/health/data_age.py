@@ -75,7 +75,7 @@ def expected_period(newest: str, pub: TablePublishing, today: dt.date) -> str:
 
 def _when_da(period: str, pub: TablePublishing) -> str:
     if pub.table == "FRKM":
-        return f"fremskrivningen fra {period}"
+        return f"fremskrivningen fra {period}"  # the projection's first year
     text = period_text_da(parse_period(period))
     return f"1. {text}" if pub.reference == "start" and period_kind(parse_period(period)) == "quarter" else text
 

@@ -166,20 +166,27 @@ def _age_table(report: Any) -> str:
     old = age[age["older_than_usual"]]
     warning = ""
     if len(old):
-        what = ", ".join(old["what_da"].tolist()[:-1]) + (" og " if len(old) > 1 else "") + old["what_da"].iloc[-1]
-        warning = blocks.note_da(f"Danmarks Statistik har normalt offentliggjort nyere tal om {what}, end dem "
-                                 "rapporten bygger på. Tallene bør opdateres, før rapporten bruges.",
+        what = ("alle tallene i afsnittet" if len(old) == len(age) else
+                "tallene om " + ", ".join(old["what_da"].tolist()[:-1]) + (" og " if len(old) > 1 else "")
+                + old["what_da"].iloc[-1])
+        warning = blocks.note_da(f"Danmarks Statistik har normalt offentliggjort nyere tal end dem, rapporten bygger "
+                                 f"på, for {what}. Tallene bør opdateres, før rapporten bruges.",
                                  title="Ældre tal end normalt").data
-    head = "".join(f"<th>{esc(h)}</th>" for h in ("Tallene om", "Går til og med", "Hentet",
-                                                  "Offentliggøres normalt", "Bemærkning"))
+    fetched = sorted(set(age["fetched_da"]) - {""})
+    one_day = len(fetched) <= 1
+    columns = ["Tallene om", "Går til og med", *([] if one_day else ["Hentet"]), "Offentliggøres normalt",
+               "Nyere tal burde findes"]
     body = "".join(
-        f"<tr><td>{esc(str(r.what_da).capitalize())}</td><td>{esc(r.newest_da)}</td><td>{esc(r.fetched_da)}</td>"
-        f"<td>{esc(r.usual_da)}</td>"
-        f"<td>{esc(f'Tal til og med {r.expected_da} burde findes' if r.older_than_usual else '')}</td></tr>"
-        for r in age.itertuples())
+        f"<tr><td>{esc(str(r.what_da).capitalize())}</td><td>{esc(r.newest_da)}</td>"
+        + ("" if one_day else f'<td style="white-space: nowrap">{esc(r.fetched_da)}</td>')
+        + f"<td>{esc(r.usual_da)}</td><td>{esc(f'ja, til og med {r.expected_da}' if r.older_than_usual else 'nej')}"
+        "</td></tr>" for r in age.itertuples())
+    source = "Kilde: Danmarks Statistik, statistikbanken" + (f", hentet {fetched[0]}" if one_day and fetched else "")
+    source += report.fill(". Kommunernes tal er lagt sammen til {klyngen}, regionen og hele landet.")
+    head = "".join(f"<th>{esc(h)}</th>" for h in columns)
     return ("<h3>Tallenes alder</h3>" + warning
             + f'<table class="kd-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            + f'<p class="kd-caption">{esc("Kilde: Danmarks Statistik, statistikbanken. Kommunernes tal er lagt sammen af klyngedata.")}</p>')  # noqa: E501
+            + f'<p class="kd-caption">{esc(source)}</p>')
 
 
 def _period_rows(frame: pd.DataFrame, period: str) -> pd.DataFrame:
