@@ -122,3 +122,32 @@ def data_age(data_dir: str | os.PathLike[str] | None = None, today: object = Non
         if first:
             rows.append(_row("FRKM", str(first)[:4], meta.get("fetched_at") or meta.get("imported_at"), day))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def measure_ids(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Each figure's source table and measure as Statistics Denmark identifies it: the value id and Danish text the
+    cached table was resolved to (from its own metadata), else the id the catalogue knows as confirmed, else
+    empty. Columns: ``id`` (figure), ``table``, ``measure``, ``measure_id``, ``measure_da``.
+
+    >>> import tempfile
+    >>> m = measure_ids(tempfile.mkdtemp()).set_index("id")
+    >>> m.loc["personer_laegekontakt_pct", ["table", "measure", "measure_id"]].tolist()
+    ['SYGP1', 'gp', '130']
+    """
+    from klyngedata.dst.health_store import cached_health_table, load_health_table
+    from klyngedata.dst.health_tables import TABLES
+
+    rows = []
+    resolved: dict[str, dict] = {}
+    for f in HEALTH_FIGURES.values():
+        if f.table not in TABLES:
+            rows.append(dict(id=f.id, table=f.table, measure=f.measure, measure_id="", measure_da=""))
+            continue
+        if f.table not in resolved:
+            resolved[f.table] = (dict(load_health_table(f.table, data_dir).attrs.get("provenance") or {}).get(
+                "measures") or {}) if cached_health_table(f.table, data_dir) else {}
+        spec = TABLES[f.table]
+        known = next((m for m in spec.measures if m.key == f.measure), spec.content)
+        vid, text = resolved[f.table].get(f.measure) or [(known.ids or ("",))[0], known.label_da]
+        rows.append(dict(id=f.id, table=f.table, measure=f.measure, measure_id=str(vid or ""), measure_da=text))
+    return pd.DataFrame(rows, columns=["id", "table", "measure", "measure_id", "measure_da"])
