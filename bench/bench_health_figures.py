@@ -9,7 +9,10 @@ A data directory is filled once by ``klyngedata data fetch`` against the local r
 * disclosure control of every count of persons (``suppress_published``), then the whole published universe
   (``health_universe``, which does all of the above);
 * ``health_figures`` at every level of both current divisions (intervals, outcomes, trends), and the
-  ``indicator_figures`` of one unit from the universe kept in memory.
+  ``indicator_figures`` of one unit from the universe kept in memory;
+* with ``--shared-data`` (default ``../shared/data`` when it exists): the published indicator files there are
+  imported into the same data directory through the package's loader, and ``indicator_figures`` – every
+  indicator, imported and fetched – is timed for the units of both divisions.
 
 Peak memory of the process is printed (the replay runs in the same process during the fetch). Figures only,
 no assertions about times.
@@ -64,6 +67,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", default=None, help="a data directory already fetched (default: fetch one)")
     ap.add_argument("--small", type=int, default=2, help="municipalities with planted small counts (0-5)")
+    ap.add_argument("--shared-data", default=str(ROOT.parent / "shared" / "data"),
+                    help="real public data whose indicator files are imported too ('' = none)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or tmp
@@ -72,6 +77,9 @@ def main() -> None:
                 fetch(data_dir, args.small)
         os.environ["KLYNGEDATA_OFFLINE"] = "1"
         run(data_dir)
+        indicators = Path(args.shared_data) / "indicators" if args.shared_data else None
+        if indicators is not None and indicators.is_dir():
+            every_indicator(data_dir, indicators)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:,.0f} MB")
 
@@ -108,6 +116,18 @@ def run(data_dir: str) -> None:
         hf.health_figures(level="cluster", division="sundhedsraad-2027", period="all", data_dir=data_dir)
     with timed("indicator_figures of one unit (universe in memory)"):
         indicator_figures("sundhedsraad-vendsyssel", data_dir=data_dir)
+
+
+def every_indicator(data_dir: str, folder: Path) -> None:
+    from klyngedata.importing import import_file
+    from klyngedata.indicators import indicator_figures
+
+    for path in sorted(folder.glob("*.csv")):
+        import_file(path, data_dir=data_dir)
+    for division in ("sundhedsklynger-2022", "sundhedsraad-2027"):
+        with timed(f"indicator_figures, every indicator: {division}"):
+            out = indicator_figures(level="cluster", division=division, data_dir=data_dir)
+        print(f"{'':52s} {out['figure_id'].nunique()} indicators, {len(out):,} rows")
 
 
 if __name__ == "__main__":
