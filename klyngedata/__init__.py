@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
     "member_life_expectancy": "klyngedata.mortality",
     "load_health_table": "klyngedata.dst.health_store",
     "health_status": "klyngedata.dst.health_store",
-    "health_figures": "klyngedata.health",
+    "health_figures": "klyngedata.api",
     "health_figure_catalogue": "klyngedata.health",
     "health_data_age": "klyngedata.health",
 }

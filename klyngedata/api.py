@@ -2,8 +2,9 @@
 tables that read well in a notebook.
 
 The registry reads no data; ``geometry=True`` is served here, at the top, so that no lower layer has to
-import the maps (see ARCHITECTURE.md, "Layers"). ``kd.key_figures``, ``kd.indicator_figures``, ``kd.peers``,
-``kd.seats``, ``kd.clusters``, ``kd.successors`` and ``kd.predecessors`` return the layers' frames as
+import the maps (see ARCHITECTURE.md, "Layers"). ``kd.key_figures``, ``kd.indicator_figures``,
+``kd.health_figures``, ``kd.peers``, ``kd.seats``, ``kd.clusters``, ``kd.successors`` and ``kd.predecessors``
+return the layers' frames as
 :class:`klyngedata.readable.ReadableFrame`: the same data and columns, displayed with the readable columns first,
 without scientific notation, and with ``peers``' municipality-group columns named (the layers' own functions,
 used by the reports, return plain frames). Each wrapper is made on first use (module ``__getattr__``), so
@@ -27,6 +28,7 @@ from klyngedata.readable import CLUSTER_COLUMNS, FIGURE_COLUMNS, PEER_COLUMNS, S
 _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "key_figures": ("klyngedata.keyfigures", FIGURE_COLUMNS),
     "indicator_figures": ("klyngedata.indicators", FIGURE_COLUMNS),
+    "health_figures": ("klyngedata.health", FIGURE_COLUMNS),
     "peers": ("klyngedata.peers", PEER_COLUMNS),
     "seats": ("klyngedata.registry", SEAT_COLUMNS),
     "successors": ("klyngedata.registry", CLUSTER_COLUMNS),

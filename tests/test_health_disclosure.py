@@ -5,7 +5,7 @@ reach them: three deaths in Læsø in 2024, four psychologist consultations in L
 recipient in each of Læsø's age bands in 2024 (so three aged 80+), and in Samsø two residents *without* a GP
 contact in 2022 (a complement of a bounded share). The attacker is independent of klyngedata's engine: it knows
 how every published row is defined (a municipality; a unit = its members with their weights, København split by
-its bydele's population share; a region or Denmark = all its municipalities), reads every published numerator of
+its bydele's population share; a region or Denmark = all its 98 municipalities), reads every published numerator of
 every level, division and period (counts and rates alike: a rate's numerator is published with it), and asks a
 linear program for the largest (and, for complements, the smallest) value of every count of 1-4.
 """
@@ -89,11 +89,10 @@ def members(division: str, level: str, entity: str, codes: list[str]) -> dict[st
     if level == "cluster":
         uw = division_weights(division, use_unit_populations=True).get(entity)
         return dict(uw.weights) if uw and uw.computable else {}
-    if level == "region":
+    if level == "region":  # a region or Denmark: all its 98 municipalities (Christiansø in no aggregate)
         region_of = registry.municipality_regions(division=division)
-        out = {m: 1.0 for m in codes if region_of.get(m) == entity}
-        return out | ({"0411": 1.0} if "0411" in codes and entity in ("1084", "oestdanmark") else {})
-    return dict.fromkeys(codes, 1.0)
+        return {m: 1.0 for m in codes if region_of.get(m) == entity}
+    return {m: 1.0 for m in codes if m != "0411"}
 
 
 def attack(replay, published, group: str) -> list[tuple]:
@@ -134,8 +133,11 @@ def attack(replay, published, group: str) -> list[tuple]:
             for what, obj, value in checks:
                 if not 1 <= value <= 4:
                     continue
-                res = linprog(-obj, A_eq=np.array(eq), b_eq=np.array(rhs), bounds=bounds, method="highs")
-                assert res.status == 0
+                res = linprog(-obj, A_eq=np.array(eq) if eq else None, b_eq=np.array(rhs) if eq else None,
+                              bounds=bounds, method="highs")
+                assert res.status in (0, 3)  # 3: unbounded (nothing published bounds it from above)
+                if res.status == 3:
+                    continue
                 high = -res.fun + (float(coef @ den) if what == "complement" else 0.0)
                 if high < 5 - 1e-6:
                     names = [codes[i] for i in np.flatnonzero(coef)]
@@ -187,3 +189,52 @@ def test_the_attacker_finds_the_leak_without_disclosure_control(planted, monkeyp
     pinned = attack(replay, published_everything(data_dir, ["sundhedsklynger-2022"], ("municipality", "cluster")),
                     "deaths")
     assert ("deaths", "numerator", "2024", ["0825"], 3.0, 3.0) in pinned
+
+
+def two_releases(data_dir) -> tuple[FiguresReplay, list]:
+    """Two successive fetches into ``data_dir`` and everything each release published. CONSTRUCTED: the first
+    fetch has Læsø's deaths in 2024 as '..' (so Klynge Nord, the region and Denmark are missing, and Læsø's
+    neighbours are shown); a week later Statistics Denmark publishes 3."""
+    with ExitStack() as stack:
+        replay = stack.enter_context(FiguresReplay())
+        replay.published.update({**PERIODS, "FOD207": ["2024"]})
+        mp = stack.enter_context(pytest.MonkeyPatch.context())
+        mp.setenv("KLYNGEDATA_STATBANK_URL", replay.url)
+        mp.delenv("KLYNGEDATA_OFFLINE", raising=False)
+        releases = []
+        for week in (1, 2):
+            if week == 1:
+                replay.missing.add(("FOD207", LAESOE, "2024"))
+            else:
+                replay.missing.clear()
+                replay.small[("FOD207", LAESOE, "2024")] = 3
+            res = CliRunner().invoke(main, ["data", "fetch", "-t", "FOLK1A", "-t", "FOD207", "--refresh",
+                                            "--data-dir", str(data_dir)])
+            assert res.exit_code == 0, res.output
+            releases += published_everything(data_dir, ["sundhedsklynger-2022", "sundhedsraad-2027"])
+    replay.published["FOD207"] = ["2024"]
+    return replay, releases
+
+
+def test_two_successive_fetches_reveal_nothing(tmp_path):
+    """What an earlier release from the same data directory showed counts as published: the second release hides
+    Læsø's 3 without hiding only a neighbour the first one showed; the attacker reads both releases."""
+    from klyngedata.cache import Cache
+    from klyngedata.indicators.ledger import LEDGER_KEY
+
+    replay, releases = two_releases(tmp_path)
+    assert Cache(tmp_path).exists(LEDGER_KEY)  # what week 1 showed is recorded
+    week2 = releases[-8][1]  # the 2022 municipalities of week 2
+    laeso = week2[(week2["entity_id"] == "0825") & (week2["figure_id"] == "doede")]
+    assert laeso["suppressed"].all()
+    assert attack(replay, releases, "deaths") == []
+
+
+def test_without_the_record_two_releases_give_the_count_away(tmp_path, monkeypatch):
+    """The attack on two releases is not vacuous: with the record of earlier releases switched off, the second
+    release hides a neighbour the first one showed, and the pair pins Læsø's 3."""
+    from klyngedata.indicators import ledger
+
+    monkeypatch.setattr(ledger, "published_before", lambda table, _dir: np.zeros(len(table), dtype=bool))
+    replay, releases = two_releases(tmp_path)
+    assert ("deaths", "numerator", "2024", ["0825"], 3.0, 3.0) in attack(replay, releases, "deaths")

@@ -9,8 +9,10 @@ Disclosure control
     period, every level, the units and regions of every division. Figures with one numerator (deaths and the
     death rate; births and the birth rate) are one disclosure figure, so they are shown or hidden together.
     The complements of bounded shares (persons without a GP contact …) are protected with the population as the
-    denominator. The population itself, the projection and life expectancy are public statistics, not counts of
-    persons with a health event, and are not suppressed.
+    denominator. What earlier releases from the same data directory showed counts as published, and what this
+    one shows is recorded (:mod:`klyngedata.indicators.ledger`), so that a refetched table with a new small count
+    cannot be combined with last week's figures. The population itself, the projection and life expectancy are
+    public statistics, not counts of persons with a health event, and are not suppressed.
 
 Schema
     The columns of :func:`klyngedata.indicators.indicator_figures` (``entity_level`` … ``trend_note_da``), plus
@@ -47,6 +49,7 @@ from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.health.data_age import data_age
 from klyngedata.health.pooling import load_tables, municipality_rows, pooled
 from klyngedata.health_defs import HEALTH_FIGURES, health_figure
+from klyngedata.indicators import ledger as ledger_mod
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
 from klyngedata.vocabulary import parse_level, parse_period, period_start_year, period_text_da
 
@@ -70,8 +73,10 @@ def _key(data_dir, threshold: int) -> str:
                                      default=str).encode()).hexdigest()
 
 
-def _control(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Disclosure control of the count-based rows (see the module docstring); other rows are shown as they are."""
+def _control(table: pd.DataFrame, threshold: int, data_dir=None, *, ledger: bool = False) -> pd.DataFrame:
+    """Disclosure control of the count-based rows (see the module docstring); other rows are shown as they are.
+    ``ledger``: what earlier releases from this data directory showed counts as published, and what this one
+    shows is recorded (:mod:`klyngedata.indicators.ledger`)."""
     defs = table["figure_id"].map(HEALTH_FIGURES)
     counted = defs.map(lambda f: f.kind in ("ratio", "count")).to_numpy(dtype=bool)
     table = table.assign(decimals=defs.map(lambda f: f.decimals), suppressed=False, display="")
@@ -89,8 +94,12 @@ def _control(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
         groups = {HEALTH_FIGURES[f].disclosure_group: HEALTH_FIGURES[f].bounded for f in part["figure_id"].unique()}
         part["display"] = ""
         for rows in engine.groupby("figure_id", sort=False).indices.values():  # independent figures: one
-            out = suppress_published(engine.iloc[rows], bounded=groups, threshold=threshold,  # smaller LP each
-                                     decimals="decimals")
+            group = engine.iloc[rows]  # smaller linear program each
+            before = ledger_mod.published_before(group, data_dir) if ledger else None
+            out = suppress_published(group, bounded=groups, threshold=threshold, decimals="decimals",
+                                     published_before=before)
+            if ledger:
+                ledger_mod.record_published(out, data_dir)
             part.loc[rows, "suppressed"] = out["suppressed"].to_numpy(dtype=bool)
             part.loc[rows, "display"] = out["display"].astype(str).to_numpy()
         part = mask_suppressed(part)
@@ -129,7 +138,7 @@ def health_universe(data_dir: str | os.PathLike[str] | None = None, threshold: i
                              .assign(_division=division))
             except KlyngedataError as exc:  # a division that cannot be computed publishes nothing
                 failed[division] = str(exc)
-        table = _control(pd.concat(parts, ignore_index=True), threshold)
+        table = _control(pd.concat(parts, ignore_index=True), threshold, data_dir, ledger=True)
         table.attrs = {"failed": failed, "provenance": data.provenance}
         _UNIVERSES[key] = table
         while len(_UNIVERSES) > 4:

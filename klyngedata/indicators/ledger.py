@@ -56,9 +56,11 @@ def definition_keys(table: pd.DataFrame) -> pd.Series:
 
 
 def _counts(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Numerators and denominators rounded to 6 decimals; a missing one (a count without a denominator) as -1, so
+    that it matches itself (NaN never equals NaN)."""
     num = pd.to_numeric(table["numerator"], errors="coerce").to_numpy(dtype=float)
     den = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype=float)
-    return np.round(num, 6), np.round(den, 6)
+    return np.nan_to_num(np.round(num, 6), nan=-1.0), np.nan_to_num(np.round(den, 6), nan=-1.0)
 
 
 def _read(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame | None:
