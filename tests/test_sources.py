@@ -387,3 +387,21 @@ def test_cli_import_refuses_and_leaves_the_cache_unchanged(tmp_path, raw, messag
     assert message in res.output and "FOLK1A_bad.csv" in res.output
     after = {p: p.read_bytes() for p in sorted((data / "cache").rglob("*")) if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("day", ["2026-12-07", "2027-01-20"])
+def test_regions_add_up_in_the_statbank_regions_also_from_2027(today_at, day):
+    """The tables keep the five regions of 2007 after Region Østdanmark exists: a fetch in January 2027 checks the
+    sums against them (it crashed on the registry's 2027 region key). CONSTRUCTED counts, not data."""
+    from klyngedata.dst.checks import check_complete_answer
+    from klyngedata.dst.errors import StatBankError
+
+    today_at(day)
+    rows = "Region Hovedstaden;2024K1;30\r\nKøbenhavn;2024K1;10\r\nFrederiksberg;2024K1;20\r\n"
+    ok = parse_statbank_csv(f"OMRÅDE;TID;INDHOLD\r\n{rows}Region Sjælland;2024K1;7\r\nKøge;2024K1;7\r\n".encode(),
+                            file="constructed.csv")
+    check_complete_answer(ok, "constructed")
+    bad = parse_statbank_csv(f"OMRÅDE;TID;INDHOLD\r\n{rows}Region Sjælland;2024K1;8\r\nKøge;2024K1;7\r\n".encode(),
+                             file="constructed.csv")
+    with pytest.raises(StatBankError, match="summen af kommunerne stemmer ikke med regionen"):
+        check_complete_answer(bad, "constructed")

@@ -27,9 +27,11 @@ from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION
 
 
 def _regions() -> dict[str, str]:
+    """Municipality -> the StatBank region its rows add up to: the five regions of 2007 (codes 1081-1085), which
+    the tables keep whatever division is valid today (Region Østdanmark from 2027 has no StatBank code)."""
     from klyngedata import registry
 
-    m = registry.municipalities()
+    m = registry.municipalities(division="sundhedsklynger-2022")
     out = dict(zip(m["municipality_code"], m["region_code"], strict=True))
     out[CHRISTIANSOE] = CHRISTIANSOE_REGION
     return out
