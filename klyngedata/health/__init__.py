@@ -8,6 +8,7 @@ these figures beside the indicators of imported files.
 
 Example
 -------
+Needs the health tables fetched into the data directory; not run as a doctest.
 >>> health_figures("sundhedsraad-vendsyssel", figures=["doede_pr_1000"])  # doctest: +SKIP
 """
 

@@ -15,6 +15,7 @@ usually publishes it, in Danish), ``older_than_usual`` (bool),
 
 Example
 -------
+Needs the health tables fetched into a data directory; not run as a doctest.
 >>> data_age("/tmp/kd", today="2027-01-15")  # doctest: +SKIP
 """
 

@@ -22,6 +22,7 @@ Schema
 
 Example
 -------
+Needs the health tables fetched into a data directory; not run as a doctest.
 >>> health_figures("sundhedsraad-vendsyssel", data_dir="/tmp/kd")  # doctest: +SKIP
 """
 
@@ -120,6 +121,7 @@ def health_universe(data_dir: str | os.PathLike[str] | None = None, threshold: i
 
     Example
     -------
+    Needs the health tables fetched into a data directory; not run as a doctest.
     >>> health_universe("/tmp/kd")["_division"].unique()  # doctest: +SKIP
     """
     from klyngedata import registry
@@ -189,6 +191,7 @@ def health_figures(cluster: str | None = None, level: str = "cluster", figures: 
 
     Example
     -------
+    Needs the health tables fetched into a data directory; not run as a doctest.
     >>> health_figures("nordjylland-vest", figures=["doede_pr_1000"], data_dir="/tmp/kd")  # doctest: +SKIP
     """
     from klyngedata import registry

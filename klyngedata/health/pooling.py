@@ -22,6 +22,7 @@ regions are missing with the reason. Columns of :func:`pooled`: :data:`POOLED_CO
 
 Example
 -------
+Needs the health tables fetched into a data directory; not run as a doctest.
 >>> pooled(["doede_pr_1000"], "sundhedsraad-2027", data_dir="/tmp/kd")  # doctest: +SKIP
 """
 
@@ -73,6 +74,7 @@ def load_tables(data_dir: str | os.PathLike[str] | None = None) -> TableData:
 
     Example
     -------
+    Needs the health tables fetched into a data directory; not run as a doctest.
     >>> sorted(load_tables("/tmp/kd").tables)  # doctest: +SKIP
     ['AED06', 'AED07', 'AED08', 'FOD207', 'FODIE', 'HISBK', 'HJEMSYG', 'SBR01', 'SYGK1', 'SYGP1']
     """
@@ -310,6 +312,7 @@ def pooled(figure_ids: Sequence[str], division: str, data: TableData,
 
     Example
     -------
+    Needs the health tables fetched into a data directory; not run as a doctest.
     >>> pooled(["doede"], "sundhedsklynger-2022", load_tables("/tmp/kd"))  # doctest: +SKIP
     """
     from klyngedata import registry

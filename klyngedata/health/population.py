@@ -18,6 +18,7 @@ Schema (both functions): ``municipality_code``, ``year`` (int), ``group`` (``"to
 
 Example
 -------
+Needs the population tables fetched into a data directory; not run as a doctest.
 >>> population_groups(["total", "65+"], [2024], data_dir="/tmp/kd")  # doctest: +SKIP
 """
 

@@ -55,6 +55,7 @@ def indicator_figures(
 
     Example
     -------
+    Needs indicator files imported or health tables fetched; not run as a doctest.
     >>> indicator_figures("nordjylland-vest", indicators=["hjemmesygepleje_pr_1000"])  # doctest: +SKIP
     """
     from klyngedata.health import HEALTH_FIGURES, health_figures

@@ -17,6 +17,7 @@ once. No ids, table names, paths or commands reach the reader (the technical rea
 
 Example
 -------
+Needs a unit's report over fetched health tables; not run as a doctest.
 >>> health_section(report)  # doctest: +SKIP
 """
 
