@@ -5,9 +5,10 @@ reach them: three deaths in Læsø in 2024, four psychologist consultations in L
 recipient in each of Læsø's age bands in 2024 (so three aged 80+), and in Samsø two residents *without* a GP
 contact in 2022 (a complement of a bounded share). The attacker is independent of klyngedata's engine: it knows
 how every published row is defined (a municipality; a unit = its members with their weights, København split by
-its bydele's population share; a region or Denmark = all its 98 municipalities), reads every published numerator of
-every level, division and period (counts and rates alike: a rate's numerator is published with it), and asks a
-linear program for the largest (and, for complements, the smallest) value of every count of 1-4.
+its bydele's population share; a region or Denmark = all its municipalities and Christiansø), reads every
+published numerator of every level, division and period (counts and rates alike: a rate's numerator is published
+with it), and asks a linear program for the largest (and, for complements, the smallest) value of every count of
+1-4.
 """
 
 from __future__ import annotations
@@ -89,10 +90,11 @@ def members(division: str, level: str, entity: str, codes: list[str]) -> dict[st
     if level == "cluster":
         uw = division_weights(division, use_unit_populations=True).get(entity)
         return dict(uw.weights) if uw and uw.computable else {}
-    if level == "region":  # a region or Denmark: all its 98 municipalities (Christiansø in no aggregate)
+    if level == "region":  # Christiansø counts in Region Hovedstaden (2027: Østdanmark) and Denmark
         region_of = registry.municipality_regions(division=division)
-        return {m: 1.0 for m in codes if region_of.get(m) == entity}
-    return {m: 1.0 for m in codes if m != "0411"}
+        out = {m: 1.0 for m in codes if region_of.get(m) == entity}
+        return out | ({"0411": 1.0} if "0411" in codes and entity in ("1084", "oestdanmark") else {})
+    return dict.fromkeys(codes, 1.0)
 
 
 def attack(replay, published, group: str) -> list[tuple]:

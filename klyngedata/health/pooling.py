@@ -11,8 +11,10 @@ table – the span of a trend test – and for the projection its first year, fi
   (:func:`klyngedata.weights.division_weights`: whole members weight 1; København split by bydel in 2022 by
   its bydele's population share where fetched, with the note, else not computable with the reason);
 * **regions** of the division (Region Østdanmark from 2027) and **Denmark**: the sums of all their
-  municipalities (Christiansø, no municipality, counts in no aggregate, as for the other indicators), so that
-  unit, region and Denmark are counted alike and the member sets never change with a table;
+  municipalities and Christiansø where the table has it (in Region Hovedstaden, from 2027 Region Østdanmark, as
+  Statistics Denmark counts it, and as the key figures and the mortality section do), so that unit, region and
+  Denmark are counted alike; disclosure control knows Christiansø as a member of both, so no region minus its
+  municipalities gives Christiansø's count;
 * the value from the pooled counts (never an average of rates); a member without a count makes the sum missing,
   with a Danish reason naming it – never a partial sum.
 
@@ -51,8 +53,6 @@ PROJECTION_STEPS = (0, 5, 10)
 POOLED_COLUMNS = ["entity_level", "entity_id", "entity_name", "region_code", "figure_id", "period", "sex",
                   "age_group", "numerator", "denominator", "value", "method_da", "reason_da", "members", "provenance"]
 _MUNI_METHOD = "Kommunens eget tal fra Danmarks Statistik."
-_SUM_OF_98 = ("Regionen og hele landet er summen af deres kommuner (Christiansø, der ikke er en kommune, indgår ikke, "
-              "ligesom i de andre indikatorer).")
 _OVER_DA = ("Tælleren er større end nævneren (de er opgjort på forskellige tidspunkter), så andelen vises ikke for "
             "kommunen.")
 
@@ -191,12 +191,14 @@ def _entities(division: str, data_dir: str | None, unit_key: str) -> tuple[_Enti
     for cid, uw in sorted(division_weights(division, data_dir=data_dir, use_unit_populations=True).items()):
         weights = tuple(sorted(uw.weights.items())) if uw.computable else None
         out.append(_Entity("cluster", cid, names[cid], regions_of[cid], weights, uw.reason_da, uw.note_da))
-    region_of = registry.municipality_regions(division=division)  # the 98 municipalities (not Christiansø)
+    region_of = registry.municipality_regions(division=division)
     for key, name in registry.regions(division=division)[["region_key", "name"]].itertuples(index=False):
         members = sorted(m for m, r in region_of.items() if r == key)
-        out.append(_Entity("region", key, name, key, tuple((m, 1.0) for m in members), note_da=_SUM_OF_98))
-    out.append(_Entity("country", COUNTRY_ID, COUNTRY_NAME, None, tuple((m, 1.0) for m in sorted(region_of)),
-                       note_da=_SUM_OF_98))
+        if registry.region_key_on("1084", division=division) == key:
+            members.append(CHRISTIANSOE)
+        out.append(_Entity("region", key, name, key, tuple((m, 1.0) for m in members)))
+    everyone = sorted(region_of) + [CHRISTIANSOE]
+    out.append(_Entity("country", COUNTRY_ID, COUNTRY_NAME, None, tuple((m, 1.0) for m in everyone)))
     return tuple(out)
 
 
@@ -262,7 +264,7 @@ def _pool_period(f: HealthFigure, part: pd.DataFrame, ents: Sequence[_Entity], n
         if e.weights is None:
             out.append(dict(row, reason_da=e.reason_da))
             continue
-        weights = list(e.weights)
+        weights = [(m, w) for m, w in e.weights if m != CHRISTIANSOE or m in num]  # Christiansø where the table has it
         missing = [m for m, _ in weights if not ok(m)]
         if missing:
             out.append(dict(row, reason_da=_missing_da(missing, names, why)))

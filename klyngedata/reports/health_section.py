@@ -7,7 +7,8 @@ What the reader sees, for the unit (with the region and the whole country beside
   data year beside every figure and, in words, whether the unit differs from the whole country – only when the
   difference is statistically certain *and* at least the figure's threshold of relevance
   (:mod:`klyngedata.health_defs`), otherwise "på niveau";
-* the life expectancy of each member municipality and of the whole country (it cannot be added up for a unit);
+* not life expectancy: the section "Dødelighed og middellevetid" (:mod:`klyngedata.reports.mortality_section`)
+  computes the unit's from a life table and shows the members' published figures (HISBK) beside it;
 * the projected number and share of the 65+ and 80+;
 * how old the figures are: each table's newest year and when it was fetched, and a plain warning when a table
   is older than Statistics Denmark's usual publication lag (:func:`klyngedata.health.data_age`).
@@ -104,29 +105,6 @@ def _missing_notes(rows: pd.DataFrame) -> list[str]:
     for _, r in missing.iterrows():
         notes.setdefault(str(r["reason_da"] or "Tallet kan ikke beregnes."), []).append(str(r["label_da"]).lower())
     return [f"{', '.join(labels).capitalize()}: {reason}" for reason, labels in notes.items()]
-
-
-def _life_table(report: Any) -> str:
-    from klyngedata.health import health_figures
-
-    munis = health_figures(report.cluster.id, level="municipality", figures=["middellevetid_0"],
-                           data_dir=report.data_dir)
-    country = health_figures(level="country", figures=["middellevetid_0"], division=report.division,
-                             data_dir=report.data_dir)
-    rows = pd.concat([munis, country], ignore_index=True)
-    if rows.empty:
-        return ""
-    body = "".join(f"<tr><td>{esc(str(r['entity_name']))}</td>" + _td(_value(r), r, "år")
-                   + f"<td>{esc(str(r['data_year_da']))}</td></tr>" for _, r in rows.iterrows())
-    absent = sorted(set(report.cluster.municipality_codes) - set(munis["entity_id"]))
-    names = dict(zip(report.cluster.members["municipality_code"], report.cluster.members["municipality_name"],
-                     strict=False))
-    lacking = ", ".join(names.get(c, c) for c in absent)
-    note = f'<p class="kd-caption">{esc(f"Danmarks Statistik har ikke tallet for {lacking}.")}</p>' if absent else ""
-    return (f"<h3>{esc(THEMES_DA['levetid'])}</h3>"
-            f"<p>{esc(HEALTH_FIGURES['middellevetid_0'].pooling_da)}</p>"
-            '<table class="kd-table"><thead><tr><th>Område</th><th>Middellevetid ved fødslen (år)</th>'
-            f"<th>Periode</th></tr></thead><tbody>{body}</tbody></table>{note}")
 
 
 def _projection_table(report: Any, unit_name: str) -> str:
@@ -228,10 +206,9 @@ def health_section(report: Any) -> HTML:
         parts.append(blocks.note_da(" ".join(notes), title="Tal, der ikke kan vises").data)
     if rows["suppressed"].astype(bool).any():
         parts.append(f'<p class="kd-caption">{esc(NOTE_DA)}</p>')
-    for build in (_life_table, lambda r: _projection_table(r, unit_name)):
-        try:
-            parts.append(build(report))
-        except KlyngedataError as exc:
-            log.info("%s: %s", type(exc).__name__, exc)
+    try:
+        parts.append(_projection_table(report, unit_name))
+    except KlyngedataError as exc:
+        log.info("%s: %s", type(exc).__name__, exc)
     parts.append(_age_table(report))
     return HTML('<div class="kd-health">' + "".join(parts) + "</div>")
