@@ -314,3 +314,17 @@ def test_the_report_section_in_the_usual_lag_has_no_warning(fetched, today_at):
 def test_the_report_section_without_fetched_tables_says_so(tmp_path):
     html = section_html(tmp_path)
     assert "ikke hentet" in html and "<table" not in html
+
+
+def test_the_report_records_whether_the_section_showed_its_data(fetched, tmp_path):
+    """A weekly report that had the section and would lose it is not written (klyngedata.reports.coverage)."""
+    from klyngedata.reports import ClusterReport
+    from klyngedata.reports.coverage import lost_sections
+
+    shown = ClusterReport("sundhedsraad-vendsyssel", data_dir=fetched[1], report=True)
+    shown.health()
+    empty = ClusterReport("sundhedsraad-vendsyssel", data_dir=tmp_path, report=True)
+    empty.health()
+    assert shown.__dict__["_sections"]["sundhed_aeldre"] == ""
+    assert "ikke hentet" in empty.__dict__["_sections"]["sundhed_aeldre"]
+    assert "sundhed_aeldre" in lost_sections(shown.__dict__["_sections"], empty.__dict__["_sections"])

@@ -35,7 +35,7 @@ SECTIONS = {
     "trend": "befolkningsudvikling", "comparison": "sammenligning", "age_pyramid": "alderspyramide",
     "projection": "fremskrivning", "map": "kort", "indicator_table": "sundhedsindikatorer",
     "spine_chart": "barometer", "peers": "sammenlignelige", "transition": "overgang", "summary": "sammenfatning",
-    "mortality": "doedelighed",
+    "mortality": "doedelighed", "health": "sundhed_aeldre",
 }
 """Report block (a :class:`~klyngedata.reports.context.ClusterReport` method) -> the section it belongs to."""
 
