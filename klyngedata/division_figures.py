@@ -37,7 +37,8 @@ def division_key_figures(division: str | None = None, period: object = "latest",
     """The key figures of every unit of ``division`` (rows of level ``cluster``, key-figure schema).
 
     ``attrs``: ``missing`` (figures that could not be computed, with Danish reasons), ``division``,
-    ``period``, ``provenance``.
+    ``period``, ``provenance`` and, where the data lack Christiansø, ``benchmark_note_da`` (Denmark and
+    Region Hovedstaden are then the sums of their municipalities, said so).
 
     Example: see the module docstring.
     """
@@ -64,13 +65,14 @@ def division_key_figures(division: str | None = None, period: object = "latest",
             missing += compute._miss(("cluster", u.cluster_id, u.name), catalogue.POPULATION_FIGURES,
                                 reason or "enhedens kommuner mangler i data, eller en delt kommune kan ikke fordeles")
         parts.append(rows)
-    for code in sorted({c for c in units["region_code"].dropna()}):
-        rows, _ = pooling._entity_rows(norm, "region", code, pooling._region_name(code),
-                                       pooling._region_weights(code, norm))
+    without: list[str] = []  # benchmarks summed without Christiansø (named so; pooling._benchmark_rows)
+    for level, code, name in [*(("region", c, pooling._region_name(c))
+                                for c in sorted({c for c in units["region_code"].dropna()})),
+                              ("country", COUNTRY_ID, COUNTRY_NAME)]:
+        rows, how = pooling._benchmark_rows(norm, level, code, name)
         parts.append(rows)
-    rows, _ = pooling._entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME,
-                                   pooling._country_weights(norm))
-    parts.append(rows)
+        if how == pooling.SUMMED_WITHOUT_CHRISTIANSOE:
+            without.append(str(rows["entity_name"].iloc[0]))
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise DataNotAvailable(f"no population data for the units of {division}")
@@ -97,4 +99,6 @@ def division_key_figures(division: str | None = None, period: object = "latest",
     figs = published_outcomes(figs, series=pooling._trend_series(ent, figs, p_label))
     out = figs[figs["entity_level"] == "cluster"][pooling._FINAL_COLUMNS].reset_index(drop=True)
     out.attrs.update(missing=missing, division=division, period=p_label, provenance=prov)
+    if without:
+        out.attrs["benchmark_note_da"] = pooling.without_christiansoe_da(without)
     return out

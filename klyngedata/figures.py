@@ -411,11 +411,13 @@ def comparison_bars(
     labels = rows["label_da"].astype(str).tolist()
     unit = str(rows["unit"].iloc[0]) if "unit" in rows.columns else ""
     name = str(rows["entity_name"].iloc[0]) if "entity_name" in rows.columns else "Klyngen"
+    names = keyfigures.attrs.get("benchmark_names_da") or {}  # summed without Christiansø: said in the legend
     fig = go.Figure()
     for col, series_name, color in (
         ("value", name, ENTITY_COLORS["cluster"]),
-        ("region_value", "Regionen", ENTITY_COLORS["region"]),
-        ("country_value", "Hele landet", ENTITY_COLORS["country"]),
+        ("region_value", "Regionen" + (" (uden Christiansø)" if "Christiansø" in names.get("region", "") else ""),
+         ENTITY_COLORS["region"]),
+        ("country_value", names.get("country", "Hele landet"), ENTITY_COLORS["country"]),
     ):
         vals = pd.to_numeric(rows[col], errors="coerce").astype("float64")
         fig.add_trace(dict(type="bar",

@@ -401,3 +401,110 @@ def test_documented_age_breakdown_in_peers_barometer_table_and_overview(imported
     assert vest["numerator"] == num and vest["denominator"] == den
     page = overview_html("sundhedsklynger-2022", data_dir=data)
     assert "Akutte somatiske genindlæggelser" in page or "Akutte somatiske genindl\\u00e6ggelser" in page
+
+
+# --------------------------------------------------------------------------------------------------
+# a real file in Denmark's shape: the 98 municipalities without Christiansø
+# --------------------------------------------------------------------------------------------------
+def _constructed_98(path: Path, *, christiansoe: tuple[str, ...] = ()) -> Path:
+    """CONSTRUCTED FOLK1AM export in StatBank's exact format: the 98 municipalities by name (no region, no
+    'Hele landet'), 2024M03 and 2024M04, invented counts (1000 + the code); Christiansø in the months given."""
+    from klyngedata import registry
+
+    m = registry.municipalities()
+    rows = [f"{name};{p};{1000 + int(code)}" for name, code in zip(m["dst_name"], m["municipality_code"], strict=True)
+            for p in ("2024M03", "2024M04")]
+    rows += [f"Christiansø;{p};7" for p in christiansoe]
+    path.write_bytes((HEADER + "".join(r + "\r\n" for r in rows)).encode("utf-8"))
+    return path
+
+
+def test_denmark_without_christiansoe_is_computed_named_and_explained_never_the_official_total(tmp_path,
+                                                                                               monkeypatch):
+    """The 98 municipalities without Christiansø (which StatBank's 'Hele landet' includes): the key figures
+    show Denmark and Region Hovedstaden as 'Hele landet (uden Christiansø)' / 'Region Hovedstaden (uden
+    Christiansø)' with a note and provenance saying so (they were called 'Hele landet', 'Tallet er landets eget',
+    a sum passed off as the official total); the report says so in its header and column headers, the overview
+    in a note; population() itself still refuses the totals (naming Christiansø)."""
+    from klyngedata import registry
+    from klyngedata.reports.context import ClusterReport
+    from klyngedata.reports.overview import overview_html
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    data = tmp_path / "data"
+    kd.import_file(_constructed_98(tmp_path / "CONSTRUCTED_FOLK1AM_98.csv"), data_dir=data)
+    codes = [int(c) for c in registry.municipalities()["municipality_code"]]
+    hovedstaden = [int(c) for c in registry.region_municipalities("1084")]
+    kf = kd.key_figures("hovedstaden-bornholm", period="2024M04", data_dir=data)
+    pop = kf[kf["figure_id"] == "population"].set_index("entity_level")
+    assert pop.loc["country", "entity_name"] == "Hele landet (uden Christiansø)"
+    assert pop.loc["country", "value"] == sum(1000 + c for c in codes)  # the 98, by hand
+    assert pop.loc["region", "entity_name"] == "Region Hovedstaden (uden Christiansø)"
+    assert pop.loc["region", "value"] == sum(1000 + c for c in hovedstaden)
+    assert pop.loc["cluster", "country_value"] == pop.loc["country", "value"]
+    for level in ("region", "country"):
+        assert "De er ikke Danmarks Statistiks officielle tal, som også omfatter Christiansø" in pop.loc[level,
+                                                                                                         "note_da"]
+        assert pop.loc[level, "provenance"].endswith("(summeret fra kommunetal uden Christiansø)")
+    # a unit outside Region Hovedstaden: its region is whole, Denmark is not
+    vest = kd.key_figures("nordjylland-vest", period="2024M04", data_dir=data)
+    names = dict(zip(vest["entity_level"], vest["entity_name"], strict=False))
+    assert names["region"] == "Region Nordjylland" and names["country"] == "Hele landet (uden Christiansø)"
+    # the report: a note in the header, the columns named; the overview: a note
+    from klyngedata.population.load import PopulationWarning
+
+    rep = ClusterReport("hovedstaden-bornholm", data_dir=data, report=True)
+    with pytest.warns(PopulationWarning, match="København er delt"):  # (no bydel populations in this data)
+        header, table = rep.header().data, rep.keyfigure_table().data
+        page = overview_html("sundhedsklynger-2022", data_dir=data)
+    assert "Sammenligningstal uden Christiansø" in header
+    assert "<th>Regionen (uden Christiansø)</th><th>Hele landet (uden Christiansø)</th>" in table
+    assert "Christiansø findes ikke i de indlæste befolkningstal, så tallene for Region Hovedstaden (uden " in page
+    # the data layer's own totals stay strict: missing with the reason
+    dk = kd.population("country", period="2024M04", data_dir=data).iloc[0]
+    assert pd.isna(dk["population"]) and dk["reason_da"] == ("Befolkningstallet for Christiansø findes ikke i de "
+                                                             "indlæste data, så tallet for Hele landet kan ikke "
+                                                             "beregnes uden at gætte")
+
+
+def test_christiansoe_in_the_data_makes_the_official_total_and_a_month_without_it_is_missing(tmp_path):
+    """With Christiansø in the data, Denmark is 'Hele landet' including it; a month in which it lacks is
+    missing with the reason (never silently 'uden Christiansø' for that month only)."""
+    from klyngedata import registry
+
+    data = tmp_path / "data"
+    kd.import_file(_constructed_98(tmp_path / "CONSTRUCTED_FOLK1AM_99.csv", christiansoe=("2024M04",)),
+                   data_dir=data)
+    codes = [int(c) for c in registry.municipalities()["municipality_code"]]
+    kf = kd.key_figures("nordjylland-vest", period="2024M04", data_dir=data)
+    dk = kf[(kf["figure_id"] == "population") & (kf["entity_level"] == "country")].iloc[0]
+    assert dk["entity_name"] == "Hele landet" and dk["value"] == sum(1000 + c for c in codes) + 7
+    assert "benchmark_note_da" not in kf.attrs
+    march = kd.key_figures("nordjylland-vest", period="2024M03", data_dir=data)
+    assert not (march["entity_level"] == "country").any()
+    assert any(m["entity_level"] == "country" and m["figure_id"] == "population" for m in march.attrs["missing"])
+
+
+# --------------------------------------------------------------------------------------------------
+# principle 1: a value outside its definition's domain is refused, indicator files too
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("column, value", [("laegekontakt_raw", "100.01"), ("hospital_use_pct", "150.5"),
+                                           ("rygning_pct", "101")])
+def test_a_share_above_100_percent_is_refused_naming_file_row_and_column(tmp_path, column, value):
+    """A share of citizens in % above 100 imported (only the surveys' were bounded): now refused."""
+    out, code, unchanged = _refused(tmp_path, "CONSTRUCTED_share.csv",
+                                    f"kommune_kode,{column}\n101,42.5\n825,{value}\n".encode())
+    assert code == 1 and unchanged
+    assert f"CONSTRUCTED_share.csv, row 3, column '{column}': value '{value}' out of range (0.0..100.0)" in out
+
+
+def test_a_share_of_exactly_100_and_a_rate_per_100_above_100_import(tmp_path):
+    data = tmp_path / "data"
+    ok = tmp_path / "CONSTRUCTED_rates.csv"
+    ok.write_text("kommune_kode,laegekontakt_raw,medicin_raw\n825,100,250.5\n", encoding="utf-8")
+    res = cli("data", "import", str(ok), "--data-dir", str(data))
+    assert res.exit_code == 0, res.output
+    from klyngedata.indicators import load_indicators
+
+    got = load_indicators(data_dir=data).set_index("indicator")["value"]
+    assert got.to_dict() == {"laegekontakt_pct": 100.0, "recepter_pr_100": 250.5}

@@ -20,7 +20,7 @@ from klyngedata.keyfigures.frame import (
 )
 from klyngedata.outcomes import PUBLISHED_COLUMNS
 from klyngedata.vocabulary import parse_period, periods_per_year
-from klyngedata.vocabulary.codes import CHRISTIANSOE, COUNTRY_ID, COUNTRY_NAME
+from klyngedata.vocabulary.codes import CHRISTIANSOE, CHRISTIANSOE_REGION, COUNTRY_ID, COUNTRY_NAME
 from klyngedata.weights import country_weights, region_weights, unit_weights
 
 # --------------------------------------------------------------------------------------------------
@@ -97,6 +97,46 @@ def _region_weights(region_code: str, norm: pd.DataFrame) -> dict[str, float]:
 def _country_weights(norm: pd.DataFrame) -> dict[str, float]:
     # national reconciliation includes Christiansø where the data have it, as Statistics Denmark does
     return country_weights(with_christiansoe=_has_christiansoe(norm))
+
+
+WITHOUT_CHRISTIANSOE_DA = " (uden Christiansø)"
+"""Appended to the name of Denmark or Region Hovedstaden when summed from municipalities without Christiansø."""
+
+SUMMED_WITHOUT_CHRISTIANSOE = "summed_without_christiansoe"
+"""``how`` of a region or Denmark summed from all its municipalities where the data lack Christiansø."""
+
+
+def without_christiansoe_da(names: list[str]) -> str:
+    """The Danish note on benchmark rows summed without Christiansø (``names``: as the reader sees them).
+
+    >>> without_christiansoe_da(["Hele landet (uden Christiansø)"]).split(". ")[1]
+    'Det er ikke Danmarks Statistiks officielle tal, som også omfatter Christiansø.'
+    """
+    names = list(dict.fromkeys(names))
+    text = " og ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    which = "tallene" if len(names) > 1 else "tallet"
+    return (f"Christiansø findes ikke i de indlæste befolkningstal, så {which} for {text} er kommunernes tal lagt "
+            f"sammen. {'De' if len(names) > 1 else 'Det'} er ikke Danmarks Statistiks officielle tal, som også "
+            "omfatter Christiansø.")
+
+
+def _benchmark_rows(norm: pd.DataFrame, level: str, entity_id: str, name: str) -> tuple[pd.DataFrame, str]:
+    """Rows of a region (``level="region"``) or Denmark: the source's own, else summed from all their
+    municipalities; where the data lack Christiansø, which Statistics Denmark counts in Denmark and Region
+    Hovedstaden, the sum of the municipalities is named as such (``"Hele landet (uden Christiansø)"``, ``how``
+    :data:`SUMMED_WITHOUT_CHRISTIANSOE`), never passed off as the official total."""
+    weights = _country_weights(norm) if level == "country" else _region_weights(entity_id, norm)
+    rows, how = _entity_rows(norm, level, entity_id, name, weights)
+    counts_it = level == "country" or CHRISTIANSOE_REGION in _region_parts(entity_id)
+    if how == "summed" and counts_it and CHRISTIANSOE not in weights and not rows.empty:
+        return rows.assign(entity_name=name + WITHOUT_CHRISTIANSOE_DA), SUMMED_WITHOUT_CHRISTIANSOE
+    return rows, how
+
+
+def _region_parts(region_code: str) -> tuple[str, ...]:
+    from klyngedata import registry
+
+    return tuple(registry.region_parts(region_code))
 
 
 
@@ -287,15 +327,13 @@ def _entity_parts(norm: pd.DataFrame, cl: Any, missing: list[dict],
         how[code] = "given"
     if cl.region_code:
         rname = _region_name(cl.region_code)
-        rows, h = shared(("region", cl.region_code), lambda: _entity_rows(
-            norm, "region", cl.region_code, rname, _region_weights(cl.region_code, norm)))
+        rows, h = shared(("region", cl.region_code), lambda: _benchmark_rows(norm, "region", cl.region_code, rname))
         how[cl.region_code] = h
         if rows.empty:
             missing += _miss(("region", cl.region_code, rname), catalogue.POPULATION_FIGURES,
                              "regionen mangler i data, og ikke alle dens kommuner er med")
         parts.append((("region", cl.region_code), rows))
-    rows, h = shared(("country", COUNTRY_ID), lambda: _entity_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME,
-                                                                    _country_weights(norm)))
+    rows, h = shared(("country", COUNTRY_ID), lambda: _benchmark_rows(norm, "country", COUNTRY_ID, COUNTRY_NAME))
     how[COUNTRY_ID] = h
     if rows.empty:
         missing += _miss(("country", COUNTRY_ID, COUNTRY_NAME), catalogue.POPULATION_FIGURES,

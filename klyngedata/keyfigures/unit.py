@@ -130,6 +130,7 @@ def _finish(cl: Any, figs: pd.DataFrame, trend: list[pd.DataFrame] | None, missi
     summed = {eid for eid, h in how.items() if h == "summed"}
     add = figs["entity_id"].isin(summed) & ~is_proj
     figs.loc[add, "provenance"] = figs.loc[add, "provenance"] + " (summeret fra kommunetal)"
+    benchmark_note = _without_christiansoe(figs, how, is_proj)
     if cl.has_split:
         split_note = "Kommunen er delt mellem klynger; tallet gælder hele kommunen."
         split_codes = set(cl.members.loc[cl.members["allocation"] != "whole", "municipality_code"])
@@ -146,7 +147,36 @@ def _finish(cl: Any, figs: pd.DataFrame, trend: list[pd.DataFrame] | None, missi
     out.attrs["division"] = cl.division
     out.attrs["period"] = p_label
     out.attrs["provenance"] = obs_prov + proj_prov
+    if benchmark_note:  # and the names the benchmark columns are shown under
+        out.attrs["benchmark_note_da"] = benchmark_note
+        out.attrs["benchmark_names_da"] = _benchmark_names(out)
     return out
+
+
+def _benchmark_names(kf: pd.DataFrame) -> dict[str, str]:
+    """``{"region": ..., "country": ...}``: the names of the region and Denmark rows of ``kf``."""
+    out = {}
+    for level in ("region", "country"):
+        names = kf.loc[kf["entity_level"] == level, "entity_name"]
+        if len(names):
+            out[level] = str(names.iloc[0])
+    return out
+
+
+def _without_christiansoe(figs: pd.DataFrame, how: dict[str, str], is_proj: pd.Series) -> str | None:
+    """Mark the region and Denmark rows summed without Christiansø (provenance and note); their Danish note
+    for the report (None: no such rows). The rows already carry the name "... (uden Christiansø)"."""
+    from klyngedata.keyfigures.pooling import SUMMED_WITHOUT_CHRISTIANSOE, without_christiansoe_da
+
+    ids = [eid for eid, h in how.items() if h == SUMMED_WITHOUT_CHRISTIANSOE]
+    sel = figs["entity_id"].isin(ids) & figs["entity_level"].isin(["region", "country"])
+    if not sel.any():
+        return None
+    note = without_christiansoe_da(list(dict.fromkeys(figs.loc[sel, "entity_name"].astype(str))))
+    figs.loc[sel & ~is_proj, "provenance"] = figs.loc[sel & ~is_proj, "provenance"] + (
+        " (summeret fra kommunetal uden Christiansø)")
+    figs.loc[sel, "note_da"] = (figs.loc[sel, "note_da"].fillna("").astype(str) + " " + note).str.strip()
+    return note
 
 
 def municipality_ranking(cluster: Any, figure_id: str, period: object = "latest", division: str | None = None,

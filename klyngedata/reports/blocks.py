@@ -182,6 +182,20 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
     return tiles(items)
 
 
+def benchmark_headers(keyfigures: pd.DataFrame) -> tuple[str, str]:
+    """The column headers of the region and Denmark values: ``("Regionen", "Hele landet")``, or as the key
+    figures name a benchmark summed without Christiansø (``attrs["benchmark_names_da"]``).
+
+    >>> f = pd.DataFrame(); f.attrs["benchmark_names_da"] = {"country": "Hele landet (uden Christiansø)"}
+    >>> benchmark_headers(f)
+    ('Regionen', 'Hele landet (uden Christiansø)')
+    """
+    names = keyfigures.attrs.get("benchmark_names_da") or {}
+    suffix = " (uden Christiansø)"
+    region = "Regionen" + (suffix if str(names.get("region", "")).endswith(suffix) else "")
+    return region, str(names.get("country", "Hele landet"))
+
+
 def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: str | None = None) -> HTML:
     """Table of the figures of one entity level with region and Denmark alongside.
 
@@ -192,12 +206,13 @@ def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: 
     Needs population data (the key figures of a unit); not run as a doctest.
     >>> keyfigure_table(kf)  # doctest: +SKIP
     """
+    region, country = benchmark_headers(keyfigures)
     rows = bare(keyfigures)
     if "entity_level" in rows.columns:
         rows = rows[rows["entity_level"].astype(str) == level]
     if rows.empty:
         return note_da("Ingen nøgletal at vise.")
-    head = "".join(f"<th>{h}</th>" for h in ("Nøgletal", "Værdi", "Enhed", "Regionen", "Hele landet", "Periode"))
+    head = "".join(f"<th>{esc(h)}</th>" for h in ("Nøgletal", "Værdi", "Enhed", region, country, "Periode"))
     body = []
     for _, r in rows.iterrows():
         fid, unit = str(r["figure_id"]), str(r.get("unit", ""))

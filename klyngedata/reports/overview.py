@@ -112,6 +112,9 @@ def _fig_html(fig: Any, div_id: str) -> str:
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG, div_id=div_id)
 
 
+_IND_NOTE = "Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige."
+
+
 def _load(division: str, period: Any, data_dir: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
                                                               list[str]]:
     from klyngedata.division_figures import division_key_figures
@@ -129,7 +132,7 @@ def _load(division: str, period: Any, data_dir: Any) -> tuple[pd.DataFrame | Non
     except (KlyngedataError, ImportError) as exc:
         _technical(exc)
         ind = None
-        notes.append("Sundhedsindikatorerne kan ikke vises, fordi indikatordata ikke er tilgængelige.")
+        notes.append(_IND_NOTE)
     return kf, ind, notes
 
 
@@ -340,6 +343,8 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
              f'<p class="kd-lead">Alle {len(units)} {esc(w.units)} side om side. Dannet {esc(datetime_da(generated))} '
              f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
     parts += [_note(n) for n in notes]
+    if kf is not None and kf.attrs.get("benchmark_note_da"):
+        parts.append(_note(str(kf.attrs["benchmark_note_da"])))
     # key-figure table
     table, table_csv = _key_table(units, kf, reports)
     parts += ["<h2>Nøgletal for enhederne</h2>", table,
@@ -347,7 +352,7 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     # heat map
     rows = _heat_rows(units, kf, ind)
     sections = {"noegletal": "" if kf is not None else notes[0],
-                "sundhedsindikatorer": "" if ind is not None and len(ind) else notes[-1] if notes else "ingen data",
+                "sundhedsindikatorer": "" if ind is not None and len(ind) else _IND_NOTE,
                 "varmekort": "" if not rows.empty else "ingen nøgletal med sammenligning",
                 "kort": "ingen nøgletal til kortet"}
     if rows.empty:

@@ -105,8 +105,18 @@ class Sections(UnitData):
             notes += blocks.note_da(status, title="Bemærk").data
         if c.has_split:
             notes += blocks.note_da(self._split_explanation(), title="Delt kommune").data
+        benchmark = self._benchmark_note()
+        if benchmark:
+            notes += blocks.note_da(benchmark, title="Sammenligningstal uden Christiansø").data
         table = f'<table class="kd-table">{rows}</table>'
         return HTML(f"{blocks.style().data}<h2>{blocks.esc(c.name)}</h2>{table}{notes}")
+
+    def _benchmark_note(self) -> str | None:
+        """The Danish note when the region or Denmark was summed without Christiansø (else None)."""
+        try:
+            return self.keyfigures().attrs.get("benchmark_note_da")
+        except (KlyngedataError, ImportError):  # (the sections say what is missing)
+            return None
 
     def _hospitals_text(self) -> str:
         """The unit's acute hospital(s); an inferred assignment is said to be inferred (never shown as fact)."""
