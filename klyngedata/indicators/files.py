@@ -22,6 +22,7 @@ from klyngedata.exceptions import DataFormatError, DataNotAvailable, ImportRefus
 from klyngedata.indicator_defs import (
     _DOUGHNUT_COLUMNS,
     INDICATORS,
+    Indicator,
     indicator,
 )
 from klyngedata.merge import MergeReport, merge_by_key
@@ -270,6 +271,17 @@ def _read_long(path: Path, text: str, delim: str, reader: _Reader) -> pd.DataFra
     return _finish(rows, path, "long")
 
 
+def _is_share(ind: Indicator) -> bool:
+    """True for a published share of persons in % (a survey's, or a share of the municipality's citizens): a
+    value above 100 is outside its definition. (Prescriptions per 100 citizens are no share.)
+
+    >>> from klyngedata.indicator_defs import indicator
+    >>> _is_share(indicator("laegekontakt_pct")), _is_share(indicator("recepter_pr_100"))
+    (True, False)
+    """
+    return ind.per == 100 and (ind.kind == "survey" or ind.unit == "%")
+
+
 def _read_doughnut_wide(path: Path, text: str, reader: _Reader) -> pd.DataFrame:
     rdr = csv.reader(io.StringIO(text))
     header = [c.strip() for c in next(rdr)]
@@ -288,7 +300,7 @@ def _read_doughnut_wide(path: Path, text: str, reader: _Reader) -> pd.DataFrame:
         for j, col, ind in published:
             if not rec[j].strip():
                 continue  # not published for this municipality
-            hi = 100.0 if ind.per == 100 and ind.kind == "survey" else None
+            hi = 100.0 if _is_share(ind) else None
             value = reader.number(rec[j], line, col, 0.0, hi)
             rows.append(dict(municipality_code=code, period=ind.data_period, indicator=ind.id, sex="total",
                              age_group=ind.population_group if ind.kind == "survey" else "total",
