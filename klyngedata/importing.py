@@ -209,7 +209,12 @@ def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
                 from klyngedata.geo.boundaries import import_boundaries as importer
             else:
                 importer = import_indicator_file
-            res = importer(path, data_dir=data_dir, replace=replace)
+            extra = {}
+            if kind == "indicator":
+                from klyngedata.indicators.pooling import check_denominators
+
+                extra["check"] = check_denominators  # no count larger than the population it is about
+            res = importer(path, data_dir=data_dir, replace=replace, **extra)
             return ImportResult(str(path), "imported", kind, getattr(res, "key", None), getattr(res, "rows", None),
                                 str(res))
     except CacheWriteError:

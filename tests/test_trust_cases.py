@@ -508,3 +508,32 @@ def test_a_share_of_exactly_100_and_a_rate_per_100_above_100_import(tmp_path):
 
     got = load_indicators(data_dir=data).set_index("indicator")["value"]
     assert got.to_dict() == {"laegekontakt_pct": 100.0, "recepter_pr_100": 250.5}
+
+
+def test_a_denominator_larger_than_the_municipalitys_population_is_refused(imported_data_dir, tmp_path):
+    """A count larger than the population it is about: 'citizens 65+' of Læsø above Læsø's whole population in
+    the cached (real) population of that year is refused naming file, row and column; exactly the population
+    imports (the bound is the largest month of the year, all ages: never refuses a true count)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(imported_data_dir, data, ignore=shutil.ignore_patterns(".lock"))
+    pop = kd.population("municipality", period="all", data_dir=data)
+    laesoe = pop[(pop["entity_id"] == "0825") & (pop["period"].astype(str).str.startswith("2024"))]
+    most = int(laesoe["population"].max())
+    before = snapshot(data)
+
+    def attempt(den: int):
+        path = tmp_path / "CONSTRUCTED_denominator.csv"
+        path.write_text("municipality,period,indicator,numerator,denominator\n"
+                        f"0851,2024,forebyggelige_indlaeggelser_65,40,2000\n"
+                        f"0825,2024,forebyggelige_indlaeggelser_65,5,{den}\n", encoding="utf-8")
+        return cli("data", "import", str(path), "--data-dir", str(data))
+
+    res = attempt(most + 1)
+    assert res.exit_code == 1
+    assert (f"CONSTRUCTED_denominator.csv, row 3, column 'denominator': {most + 1} (borgere på 65 år og derover) "
+            f"is more than the whole population of municipality 0825 in 2024 ({most} at most in the cached "
+            "population): a count larger than the population it is about") in res.output
+    assert snapshot(data) == before
+    assert attempt(most).exit_code == 0

@@ -10,7 +10,7 @@ import difflib
 import io
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -417,14 +417,17 @@ class IndicatorImport:
 
 
 def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, *,
-                          replace: bool = False) -> IndicatorImport:
+                          replace: bool = False, check: Callable[..., None] | None = None) -> IndicatorImport:
     """Read, validate and merge an indicator file into the cache (one entry ``indicators/<indicator id>`` each).
 
     Rows are merged by key (municipality, period, indicator, sex, age group): the file's rows replace cached
     rows with the same key, other cached rows are kept, so two files with the same name from different folders
     never overwrite each other. An indicator holds one kind of period (annual, quarterly or monthly); a file
     that mixes them is refused. ``replace=True`` replaces all cached rows of the file's indicators by the file's
-    rows (the result says what was dropped). ``klyngedata data import PATH`` calls this for indicator files.
+    rows (the result says what was dropped). ``check(frame, where, data_dir)`` may refuse the file's rows
+    before anything is written (the importer checks denominators against the cached population with
+    :func:`klyngedata.indicators.pooling.check_denominators`). ``klyngedata data import PATH`` calls this for
+    indicator files.
 
     Example
     -------
@@ -436,6 +439,8 @@ def import_indicator_file(path: str | os.PathLike[str], data_dir: str | os.PathL
     frame = read_indicator_file(p)
     where = str(p)
     _check_period_kinds(frame, where)
+    if check is not None:
+        check(frame, where, data_dir)
     cache = Cache(data_dir)
     keys, reports = [], {}
     with cache.lock():

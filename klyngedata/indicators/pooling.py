@@ -75,6 +75,45 @@ def _pick_population_period(year_label: str, available: Sequence[str]) -> tuple[
     raise DataNotAvailable(f"no municipality population available for period {year_label}")
 
 
+def check_denominators(frame: pd.DataFrame, where: str, data_dir=None) -> None:
+    """Refuse an indicator file whose denominator of citizens is larger than the municipality's whole
+    population (:class:`~klyngedata.exceptions.DataFormatError` naming file, row and column): a count larger
+    than the population it is about. The check uses the cached population of the same year (the largest of
+    its months or quarters, all ages, so a denominator of an age group or of citizens during the year is never
+    refused wrongly); without it in the cache there is nothing to check against (never fetched).
+
+    Example
+    -------
+    Needs population data in the cache; not run as a doctest.
+    >>> check_denominators(read_indicator_file("fil.csv"), "fil.csv", "/tmp/kd")  # doctest: +SKIP
+    """
+    from klyngedata import settings
+    from klyngedata.exceptions import DataFormatError, KlyngedataError
+
+    ids = [i for i, d in INDICATORS.items() if d.kind == "counts" and d.denominator_da.startswith("Borgere")]
+    rows = frame[frame["indicator"].isin(ids) & frame["denominator"].notna()] if len(frame) else frame
+    if not len(rows):
+        return
+    try:
+        with settings.overridden(offline=True):  # only what is cached
+            pop = _population_table(data_dir, None)
+    except (KlyngedataError, OSError):
+        return
+    pop = pop.assign(year=pop["period"].map(lambda p: int(period_start_year(p))))
+    most = pop.groupby(["municipality_code", "year"])["population"].max()
+    years = rows["period"].map(lambda p: int(period_start_year(p)))
+    limit = [most.get((c, y), np.nan) for c, y in zip(rows["municipality_code"], years, strict=True)]
+    over = rows[rows["denominator"].to_numpy(dtype="float64") > np.asarray(limit, dtype="float64")]
+    if len(over):
+        r = over.iloc[0]
+        lim = most[(r["municipality_code"], int(period_start_year(r["period"])))]
+        raise DataFormatError(
+            f"{where}, row {r['source_row']}, column 'denominator': {int(r['denominator'])} "
+            f"({INDICATORS[r['indicator']].denominator_da.lower()}) is more than the whole population of "
+            f"municipality {r['municipality_code']} in {int(period_start_year(r['period']))} ({int(lim)} at "
+            f"most in the cached population): a count larger than the population it is about")
+
+
 
 
 
