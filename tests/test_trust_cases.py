@@ -537,3 +537,9 @@ def test_a_denominator_larger_than_the_municipalitys_population_is_refused(impor
             "population): a count larger than the population it is about") in res.output
     assert snapshot(data) == before
     assert attempt(most).exit_code == 0
+
+
+def test_a_negative_published_rate_is_refused_naming_file_row_and_column(tmp_path):
+    out, code, unchanged = _refused(tmp_path, "CONSTRUCTED_rate.csv", b"kommune_kode,hjemsyg_raw\n101,-0.5\n")
+    assert code == 1 and unchanged
+    assert "CONSTRUCTED_rate.csv, row 2, column 'hjemsyg_raw': value '-0.5' out of range (>= 0.0)" in out
