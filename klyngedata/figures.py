@@ -334,6 +334,10 @@ def indexed_trend(
             if sel.empty:
                 raise DataNotAvailable(f"indexed_trend: {eid} has no population in base period {base_period}")
             base_row = sel.iloc[0]
+        if pd.isna(base_row["population"]):  # no index without its base: say why (the reason in the data)
+            why = base_row.get("reason_da") if "reason_da" in grp.columns else None
+            raise DataNotAvailable(f"indexed_trend: {grp['entity_name'].iloc[0]} has no population in "
+                                   f"{base_row['period']}" + (f" ({why})" if isinstance(why, str) and why else ""))
         base = float(base_row["population"])
         base_label = period_text_da(base_row["period"], stock=True)
         idx = grp["population"].astype("float64") / base * 100.0

@@ -456,9 +456,14 @@ def test_denmark_without_christiansoe_is_computed_named_and_explained_never_the_
     rep = ClusterReport("hovedstaden-bornholm", data_dir=data, report=True)
     with pytest.warns(PopulationWarning, match="København er delt"):  # (no bydel populations in this data)
         header, table = rep.header().data, rep.keyfigure_table().data
+        chart = rep.comparison()  # failed with a TypeError (Denmark's rows without figures): now the named sums
         page = overview_html("sundhedsklynger-2022", data_dir=data)
     assert "Sammenligningstal uden Christiansø" in header
     assert "<th>Regionen (uden Christiansø)</th><th>Hele landet (uden Christiansø)</th>" in table
+    assert [t.name for t in chart.data] == ["Sundhedsklynge Bornholm", "Region Hovedstaden (uden Christiansø)",
+                                            "Hele landet (uden Christiansø)"]
+    dk = chart.data[2]  # indexed to the first month: the sums of the 98 by hand (both months equal here)
+    assert list(dk.y) == [100.0, 100.0]
     assert "Christiansø findes ikke i de indlæste befolkningstal, så tallene for Region Hovedstaden (uden " in page
     # the data layer's own totals stay strict: missing with the reason
     dk = kd.population("country", period="2024M04", data_dir=data).iloc[0]
@@ -543,3 +548,19 @@ def test_a_negative_published_rate_is_refused_naming_file_row_and_column(tmp_pat
     out, code, unchanged = _refused(tmp_path, "CONSTRUCTED_rate.csv", b"kommune_kode,hjemsyg_raw\n101,-0.5\n")
     assert code == 1 and unchanged
     assert "CONSTRUCTED_rate.csv, row 2, column 'hjemsyg_raw': value '-0.5' out of range (>= 0.0)" in out
+
+
+def test_indexed_trend_without_a_base_value_says_why_instead_of_a_type_error():
+    """CONSTRUCTED: Denmark's rows without a figure (missing, with the reason) made the comparison chart fail
+    with 'float() argument must be ... not NAType'; now a DataNotAvailable naming the entity and the reason."""
+    from klyngedata.figures import indexed_trend
+
+    frame = pd.DataFrame({"level": ["cluster", "cluster", "country", "country"], "entity_id": ["x", "x", "DK", "DK"],
+                          "entity_name": ["X", "X", "Hele landet", "Hele landet"],
+                          "period": pd.PeriodIndex(["2024-03", "2024-04"] * 2, freq="M"), "sex": "total",
+                          "population": pd.array([100, 101, None, None], dtype="Int64"),
+                          "reason_da": [None, None, "Befolkningstallet for Christiansø findes ikke i de indlæste "
+                                                    "data", "(samme)"]})
+    with pytest.raises(kd.DataNotAvailable, match=r"indexed_trend: Hele landet has no population in 2024-03 "
+                                                  r"\(Befolkningstallet for Christiansø findes ikke"):
+        indexed_trend(frame)

@@ -212,15 +212,30 @@ class Sections(UnitData):
         from klyngedata import figures
 
         try:
-            frame = pd.concat([
-                self._cluster_rows()[0],
-                self._entity_rows("region", self.cluster.region_code),
-                self._entity_rows("country", "DK"),
-            ], ignore_index=True)
+            frame = pd.concat([self._cluster_rows()[0], *self._benchmark_rows()], ignore_index=True)
             frame.attrs.update(self.population("cluster").attrs)
             return figures.indexed_trend(frame, title=f"{self.cluster.name} sammenlignet med regionen og hele landet")
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Sammenligningen med region og hele landet", exc)
+
+    def _benchmark_rows(self) -> list[pd.DataFrame]:
+        """The population rows of the unit's region and Denmark; where the data lack Christiansø (the key
+        figures' benchmarks are then "... (uden Christiansø)"), the same sums of all their municipalities,
+        named so, instead of rows without figures."""
+        rows = [self._entity_rows("region", self.cluster.region_code), self._entity_rows("country", "DK")]
+        if self._benchmark_note() is None:
+            return rows
+        from klyngedata.keyfigures.pooling import comparison_frame
+
+        f = comparison_frame(self.cluster.id, self.population("municipality"), division=self.division)
+        f = f[(f["sex"].astype(str) == "total") & f["age_total"].astype(bool)
+              & f["entity_name"].astype(str).str.endswith("(uden Christiansø)")]
+        out = []
+        for level, own in zip(("region", "country"), rows, strict=True):
+            summed = f[f["level"] == level]
+            use = len(summed) and pd.to_numeric(own["population"], errors="coerce").isna().all()
+            out.append(summed[["level", "entity_id", "entity_name", "period", "sex", "population"]] if use else own)
+        return out
 
     def members_figure(self) -> Any:
         """Member municipalities side by side: population in the report period (plotly)."""
