@@ -8,6 +8,7 @@ and where each is tested are listed in ``docs/trust.md``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -564,3 +565,13 @@ def test_indexed_trend_without_a_base_value_says_why_instead_of_a_type_error():
     with pytest.raises(kd.DataNotAvailable, match=r"indexed_trend: Hele landet has no population in 2024-03 "
                                                   r"\(Befolkningstallet for Christiansø findes ikke"):
         indexed_trend(frame)
+
+
+@pytest.mark.parametrize("groups, problem", [
+    (["0-17", "18+"], "'0-17' is not a whole age"), ([0, -5], "-5 is not a whole age"), ([0, 18.5], "18.5 is not a "
+     "whole age"), ([0, 18, 18], "the edges must be distinct ages"), ("decades", "use 'broad', '5y' or a list"),
+    (18, "use 'broad', '5y' or a list")])
+def test_age_groups_that_are_no_ages_are_a_typed_error_naming_the_argument(partial_folk1a, groups, problem):
+    """A list of labels (['0-17', '18+']) raised a bare ValueError from int()."""
+    with pytest.raises(kd.ArgumentError, match=rf"^age_groups {re.escape(repr(groups))}: {re.escape(problem)}"):
+        kd.population("municipality", by=["sex"], age_groups=groups, data_dir=partial_folk1a)

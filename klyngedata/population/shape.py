@@ -24,11 +24,38 @@ def _age_labels(edges: Sequence[int]) -> list[str]:
             for lo, hi in zip(edges, list(edges[1:]) + [None], strict=True)]
 
 
+def _edges(age_groups: object) -> list[int]:
+    """The bin edges of ``age_groups`` ('broad', '5y' or whole ages); an :class:`ArgumentError` naming the
+    argument otherwise (a list like ``["0-17"]`` raised a bare ValueError).
+
+    >>> _edges([0, 18, 65])
+    [0, 18, 65]
+    >>> _edges(["0-17"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    klyngedata.exceptions.ArgumentError: age_groups ['0-17']: '0-17' is not a whole age; use 'broad', '5y' or ...
+    """
+    from klyngedata.exceptions import ArgumentError
+
+    hint = "use 'broad', '5y' or a list of bin edges (whole ages, e.g. [0, 18, 65, 80])"
+    if isinstance(age_groups, str):
+        if age_groups not in AGE_GROUPS:
+            raise ArgumentError(f"age_groups {age_groups!r}: {hint}")
+        return list(AGE_GROUPS[age_groups])
+    try:
+        edges = list(age_groups)  # type: ignore[call-overload]
+    except TypeError:
+        raise ArgumentError(f"age_groups {age_groups!r}: {hint}") from None
+    for e in edges:
+        if isinstance(e, bool) or not isinstance(e, (int, np.integer)) or e < 0:
+            raise ArgumentError(f"age_groups {age_groups!r}: {e!r} is not a whole age; {hint}")
+    if not edges or len(set(edges)) != len(edges):
+        raise ArgumentError(f"age_groups {age_groups!r}: the edges must be distinct ages, at least one; {hint}")
+    return [int(e) for e in edges]
+
+
 def _apply_age_groups(df: pd.DataFrame, age_groups: str | Sequence[int]) -> pd.DataFrame:
-    edges = AGE_GROUPS.get(age_groups) if isinstance(age_groups, str) else list(age_groups)
-    if edges is None:
-        raise KlyngedataError(f"age_groups {age_groups!r}: use 'broad', '5y' or a list of bin edges")
-    edges = sorted(int(e) for e in edges)
+    edges = sorted(_edges(age_groups))
     if edges[0] != 0:
         edges = [0, *edges]
     labels = _age_labels(edges)
