@@ -263,11 +263,13 @@ class Cache:
                 tmp.unlink()
             raise
 
-    def write(self, key: str, frame: pd.DataFrame, meta: dict) -> None:
+    def write(self, key: str, frame: pd.DataFrame, meta: dict, *, as_strings: Sequence[str] = ()) -> None:
         """Store ``frame`` under ``key`` with metadata ``meta``: atomically, under the cache lock.
 
         The previous entry stays readable until the new one is complete; a crash at any instant leaves
         the old or the new entry. Raises :class:`CacheWriteError` when the directory cannot be written.
+        ``as_strings``: categorical columns stored as strings (as if they were ``string`` columns), converted
+        one row group at a time, so that a compact frame of millions of rows is never held as strings.
 
         Example
         -------
@@ -279,21 +281,27 @@ class Cache:
             try:
                 meta_path.parent.mkdir(parents=True, exist_ok=True)
                 self._clean_dir(meta_path.parent)
-                self._write_locked(key, meta_path, frame, meta)
+                self._write_locked(key, meta_path, frame, meta, as_strings)
                 self._clean_dir(meta_path.parent)
             except OSError as exc:
                 if isinstance(exc, CacheWriteError):
                     raise
                 raise self._write_error("cannot write", exc, key) from None
 
-    def _write_locked(self, key: str, meta_path: Path, frame: pd.DataFrame, meta: dict) -> None:
+    def _write_locked(self, key: str, meta_path: Path, frame: pd.DataFrame, meta: dict,
+                      as_strings: Sequence[str] = ()) -> None:
         geo = _is_geo(frame)
         clean = frame.copy(deep=False)
         clean.attrs = {}  # provenance lives in the meta file, not in parquet metadata
         stem = meta_path.name[: -len(_META_SUFFIX)]
         data_path = meta_path.parent / f"{stem}{_TOKEN_SEP}{secrets.token_hex(8)}{_DATA_SUFFIX}"
         # 1. the new data file, complete and synced, beside the old one (which the old meta still names)
-        self._atomic_write(data_path, lambda p: clean.to_parquet(p, index=False))
+        if as_strings:
+            from klyngedata.compact import write_parquet
+
+            self._atomic_write(data_path, lambda p: write_parquet(p, clean, as_strings))
+        else:
+            self._atomic_write(data_path, lambda p: clean.to_parquet(p, index=False))
         full = dict(meta or {})
         full.update(
             key=key,

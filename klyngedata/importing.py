@@ -37,7 +37,9 @@ from klyngedata.sources import (
     BOUNDARY_SUFFIXES,
     _store_population,
     _store_units,
+    already_imported,
     complete_totals,
+    import_fingerprint,
     parse_statbank_csv,
     parse_tidy_municipality_csv,
     parse_unit_population_csv,
@@ -184,9 +186,16 @@ def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
             key, report, frame = import_health_file(path, data_dir, replace=replace, table=health)
             return ImportResult(str(path), "imported", "health_table", key, len(frame), f"table {health}: {report}")
         if kind in {"statbank_csv", "tidy_population"}:
-            frame = parse_statbank_csv(path) if kind == "statbank_csv" else parse_tidy_municipality_csv(path)
+            raw = path.read_bytes()
+            fingerprint = import_fingerprint(raw, path.name)
+            if (same := already_imported(fingerprint, path, data_dir, replace=replace)) is not None:
+                key, report, rows, table = same  # the same file again: its rows are cached as they are
+                return ImportResult(str(path), "imported", kind, key, rows, f"table {table}: {report}")
+            frame = parse_statbank_csv(raw, file=str(path), compact=True) if kind == "statbank_csv" else \
+                parse_tidy_municipality_csv(path)
+            del raw
             frame = complete_totals(frame)
-            key, report = _store_population(frame, data_dir, replace=replace)
+            key, report = _store_population(frame, data_dir, replace=replace, fingerprint=fingerprint)
             return ImportResult(str(path), "imported", kind, key, len(frame),
                                 f"table {frame.attrs['provenance']['table']}: {report}")
         if kind == "unit_population":

@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from klyngedata.exceptions import DataFormatError
 from klyngedata.vocabulary import period_code
@@ -104,13 +106,167 @@ class MergeReport:
         return ", ".join(parts)
 
 
-def _key_series(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
-    """One string per row joining the key columns (vectorised; NA and periods as text compare exactly)."""
-    out = pd.Series("", index=frame.index, dtype=object)
-    for i, k in enumerate(keys):
-        text = frame[k].astype("string").fillna("\x00NA").astype(object)
-        out = text if i == 0 else out + "\x1f" + text
-    return out
+_RADIX_LIMIT = 1 << 62
+
+
+def row_codes(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> list[np.ndarray]:
+    """One ``int64`` per row of each frame, equal for two rows (of any of the frames) exactly when their keys
+    are equal; NA equals NA. Each key column is factorised once over all the frames and the codes are combined
+    (no text per row). A column whose dtype differs between the frames is compared by its text, as a key of
+    strings would be (``5`` and ``"5"`` are then one key).
+
+    Example
+    -------
+    >>> a = pd.DataFrame({"k": ["x", "y"], "p": [1, None]})  # constructed example
+    >>> b = pd.DataFrame({"k": ["y", "x"], "p": [None, 2]})
+    >>> x, y = row_codes([a, b], ["k", "p"])
+    >>> bool(x[1] == y[0]), bool(x[0] == y[1])
+    (True, False)
+    """
+    combined = [np.zeros(len(f), dtype=np.int64) for f in frames]
+    cardinality = 1
+    for k in keys:
+        codes, n = _column_codes([f[k] for f in frames])
+        if cardinality * n >= _RADIX_LIMIT:  # keep the combined code in 64 bits: number its distinct values
+            renumbered, seen = pd.factorize(np.concatenate(combined))
+            combined, cardinality = np.split(renumbered, np.cumsum([len(f) for f in frames])[:-1]), len(seen)
+        for c, x in zip(combined, codes, strict=True):
+            c *= n
+            c += x
+            c += 1
+        cardinality *= n
+    return combined
+
+
+def _column_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], int]:
+    """Codes of one key column in each frame, over the values of all of them (-1 for NA), and the number of
+    distinct values plus one. Categories are united and small integers (ages, periods, flags) offset, so that
+    no value per row is hashed; other columns are factorised together."""
+    dtypes = {str(c.dtype) for c in columns}
+    if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns) and \
+            len({str(c.cat.categories.dtype) for c in columns}) == 1:
+        united = pd.Index(pd.unique(np.concatenate([np.asarray(c.cat.categories, dtype=object) for c in columns])))
+        out = []
+        for c in columns:
+            recode = np.append(united.get_indexer(c.cat.categories), -1)  # code -1 (NA) stays -1
+            out.append(recode[c.cat.codes.to_numpy()])
+        return out, len(united) + 1
+    if len(dtypes) == 1 and (small := _small_integers(columns)) is not None:
+        return small
+    if len(dtypes) > 1:
+        columns = [c.astype("string").fillna("\x00NA") for c in columns]
+    values = columns[0] if len(columns) == 1 else pd.concat(columns, ignore_index=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.split(codes, np.cumsum([len(c) for c in columns])[:-1]), len(uniques) + 1
+
+
+def _small_integers(columns: list[pd.Series]) -> tuple[list[np.ndarray], int] | None:
+    """Codes of integer, boolean or period columns of one dtype as their values less the smallest (NA -1), when
+    they span fewer than a million values; else ``None``."""
+    dtype = columns[0].dtype
+    if not (isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_integer_dtype(dtype)):
+        return None
+    bounds = [_int_bounds(c) for c in columns]
+    if all(b is None for b in bounds):
+        return [np.full(len(c), -1, dtype=np.int64) for c in columns], 1
+    lo = min(b[0] for b in bounds if b is not None)
+    hi = max(b[1] for b in bounds if b is not None)
+    if hi - lo >= 1 << 20:
+        return None
+    out = []
+    for c in columns:
+        # (a new array: to_numpy may return the column's own)
+        values = (c.array.asi8 if isinstance(dtype, pd.PeriodDtype) else c.to_numpy(dtype=np.int64, na_value=lo)) - lo
+        if c.hasnans:
+            values[c.isna().to_numpy()] = -1
+        out.append(values)
+    return out, hi - lo + 2
+
+
+def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
+    """Smallest and largest value (periods: ordinals), NA left out; ``None`` when there is none."""
+    if values.isna().all():
+        return None
+    lo, hi = values.min(), values.max()
+    if isinstance(lo, pd.Period):
+        return lo.ordinal, hi.ordinal
+    return int(lo), int(hi)
+
+
+def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)``, keeping a column that is categorical in every frame categorical
+    (categories united) instead of falling back to objects.
+
+    Example
+    -------
+    >>> a = pd.DataFrame({"k": pd.Categorical(["x"])})  # constructed example
+    >>> concat_rows([a, pd.DataFrame({"k": pd.Categorical(["y"])})])["k"].dtype.name
+    'category'
+    """
+    frames = [f.copy(deep=False) for f in frames]
+    for c in frames[0].columns:
+        columns = [f[c] for f in frames if c in f.columns]
+        if len(columns) == len(frames) and all(isinstance(x.dtype, pd.CategoricalDtype) for x in columns):
+            try:
+                united = union_categoricals([x.array for x in columns], ignore_order=True).categories
+            except TypeError:
+                continue
+            for f in frames:
+                f[c] = f[c].cat.set_categories(united)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _ranks(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Each value's rank among the column's values (-1 for NA) and the number of ranks plus one."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = np.asarray(values.cat.categories, dtype=object)
+        order = np.empty(len(categories), dtype=np.int64)
+        order[np.argsort(categories, kind="stable")] = np.arange(len(categories))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes < 0, -1, order[codes]), len(categories) + 1
+    if (small := _small_integers([values])) is not None:
+        return small[0][0], small[1]
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques) + 1
+
+
+def sort_rows(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame.sort_values(columns, na_position="first", ignore_index=True)`` (stable), sorting on integer
+    codes: a categorical column by its values (not by the order of its categories), NA first.
+
+    Example
+    -------
+    >>> f = pd.DataFrame({"k": pd.Categorical(["b", "a", None], categories=["b", "a"]), "n": [1, 2, 3]})
+    >>> sort_rows(f, ["k"])["n"].tolist()
+    [3, 2, 1]
+    """
+    key, size = np.zeros(len(frame), dtype=np.int64), 1
+    for c in columns:
+        rank, n = _ranks(frame[c])
+        if size * n >= _RADIX_LIMIT:
+            key, size = pd.factorize(key, sort=True)[0], len(frame) + 1
+        key *= n
+        key += rank + 1
+        size *= n
+    order = np.argsort(key, kind="stable")
+    return frame.take(order).reset_index(drop=True)
+
+
+def duplicated_codes(codes: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Which of ``codes`` (non-negative ``int64``) occur more than once (every occurrence marked).
+    ``size`` (an upper bound of the codes) lets a small code space be counted instead of hashed.
+
+    Example
+    -------
+    >>> duplicated_codes(np.array([3, 1, 3])).tolist()
+    [True, False, True]
+    """
+    if size is not None and size <= max(4 * len(codes), 1 << 20):
+        return np.bincount(codes, minlength=size)[codes] > 1
+    if pd.Index(codes).is_unique:
+        return np.zeros(len(codes), dtype=bool)
+    return pd.Series(codes).duplicated(keep=False).to_numpy()
 
 
 def check_unique_keys(frame: pd.DataFrame, keys: Sequence[str], source: str) -> None:
@@ -123,11 +279,30 @@ def check_unique_keys(frame: pd.DataFrame, keys: Sequence[str], source: str) -> 
     ...
     klyngedata.exceptions.DataFormatError: constructed.csv: 2 rows share a key (k=1); each key may occur once
     """
-    dup = _key_series(frame, keys).duplicated(keep=False)
+    _refuse_duplicates(frame, keys, row_codes([frame], keys)[0], source)
+
+
+def _refuse_duplicates(frame: pd.DataFrame, keys: Sequence[str], codes: np.ndarray, source: str) -> None:
+    dup = duplicated_codes(codes)
     if dup.any():
-        first = frame[dup].iloc[0]
+        first = frame.iloc[int(np.flatnonzero(dup)[0])]
         key = ", ".join(f"{k}={_label(first[k])}" for k in keys)
         raise DataFormatError(f"{source}: {int(dup.sum())} rows share a key ({key}); each key may occur once")
+
+
+def _differs(a: pd.DataFrame, b: pd.DataFrame, values: Sequence[str]) -> np.ndarray:
+    """Row by row (aligned by position): whether any of ``values`` differs; NA equals NA only."""
+    changed = np.zeros(len(a), dtype=bool)
+    for v in values:
+        x, y = a[v].reset_index(drop=True), b[v].reset_index(drop=True)
+        if x.dtype != y.dtype:
+            x, y = x.astype(object), y.astype(object)
+        na_x, na_y = x.isna().to_numpy(dtype=bool), y.isna().to_numpy(dtype=bool)
+        both = ~na_x & ~na_y
+        unequal = np.zeros(len(x), dtype=bool)
+        unequal[both] = (x[both] != y[both]).to_numpy(dtype=bool)
+        changed |= (na_x != na_y) | unequal
+    return changed
 
 
 def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, keys: Sequence[str], values: Sequence[str], *,
@@ -144,32 +319,28 @@ def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, keys: Sequence[str
     >>> merged["k"].tolist(), report.dropped
     (['a'], 1)
     """
-    check_unique_keys(new, keys, "the new rows")
     report = MergeReport(replaced=replace)
     if old is None or old.empty:
+        check_unique_keys(new, keys, "the new rows")
         report.added = len(new)
         return new.reset_index(drop=True), report
     old = old[list(new.columns)] if set(new.columns) <= set(old.columns) else old
-    old_keys = _key_series(old, keys)
-    new_keys = _key_series(new, keys)
-    in_new = old_keys.isin(new_keys)
+    old_keys, new_keys = row_codes([old, new], keys)
+    index = pd.Index(new_keys)
+    if not index.is_unique:  # (the hash table is built once, for this and for the look-up)
+        _refuse_duplicates(new, keys, new_keys, "the new rows")
+    position = index.get_indexer(old_keys)  # the new row of each cached row's key, or -1
+    in_new = position >= 0
     report.updated = int(in_new.sum())
     report.added = len(new) - report.updated
     if report.updated:
-        o = old[in_new.to_numpy()].assign(_k=old_keys[in_new].to_numpy())
-        n = new.assign(_k=new_keys.to_numpy())
-        both = o.merge(n, on="_k", suffixes=("_old", "_new"))
-        changed = pd.Series(False, index=both.index)
-        for v in values:
-            a, b = both[f"{v}_old"], both[f"{v}_new"]
-            differs = (a.isna() != b.isna()) | (a.notna() & b.notna() & (a.astype(object) != b.astype(object)))
-            changed |= differs.fillna(False).astype(bool)
-        report.changed = int(changed.sum())
-    rest = old[~in_new.to_numpy()]
+        report.changed = int(_differs(old[list(values)].iloc[np.flatnonzero(in_new)],
+                                      new[list(values)].iloc[position[in_new]], values).sum())
+    rest = old[~in_new]
     if replace:
         report.dropped = len(rest)
         report.dropped_text = describe_rows(rest) if len(rest) else ""
         return new.reset_index(drop=True), report
     report.kept = len(rest)
-    merged = pd.concat([rest, new], ignore_index=True) if len(rest) else new.reset_index(drop=True)
+    merged = concat_rows([rest, new]) if len(rest) else new.reset_index(drop=True)
     return merged, report

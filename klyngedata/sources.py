@@ -43,6 +43,7 @@ Needs a StatBank export; not run as a doctest.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -52,6 +53,7 @@ import pandas as pd
 from klyngedata.cache import Cache
 from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' historical home)
     KEY_COLUMNS,
+    TEXT_COLUMNS,
     TIDY_COLUMNS,
     check_unique,
     map_unique,
@@ -68,7 +70,7 @@ from klyngedata.exceptions import (
     DataFormatError,
     ImportRefused,
 )
-from klyngedata.merge import MergeReport, merge_by_key
+from klyngedata.merge import MergeReport, merge_by_key, sort_rows
 from klyngedata.vocabulary import parse_period, parse_sex, period_code
 from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code
 
@@ -220,20 +222,80 @@ def _period_kind(frame: pd.DataFrame) -> str | None:
     return {"Q": "quarterly", "M": "monthly", "Y": "annual", "A": "annual"}.get(code, code)
 
 
-def _cached_for_merge(cache: Cache, key: str, replace: bool) -> pd.DataFrame | None:
-    """The cached entry to merge into (``None`` if there is none). A corrupt entry cannot be merged into: it is
-    refused (:class:`CacheCorrupt`) unless the import replaces it."""
+def _cached_for_merge(cache: Cache, key: str, replace: bool, categorical: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """The cached entry to merge into (``None`` if there is none; ``categorical``: these text columns as
+    categories). A corrupt entry cannot be merged into: it is refused (:class:`CacheCorrupt`) unless the import
+    replaces it."""
     state, _ = cache.state(key)
     if state == "ok":
-        return cache.read(key)
+        frame = cache.read(key, categorical=categorical)
+        _release_arrow_memory()
+        return frame
     if state == "corrupt" and not replace:
         cache.read(key)  # raises CacheCorrupt naming the entry and the problem
     return None
 
 
+def _release_arrow_memory() -> None:
+    """Give pyarrow's unused buffers (after a parquet read or write of millions of rows) back to the system."""
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):  # pragma: no cover - pyarrow is a dependency
+        pass
+
+
+IMPORT_FORMAT = 1
+"""Part of every import's fingerprint: raise it when a change to the parsers may read the same bytes into other rows,
+so that files imported before are parsed again."""
+
+
+def import_fingerprint(raw: bytes, name: str) -> str:
+    """What identifies an imported population file: its content (SHA-256), its name (the table may be read from
+    it) and :data:`IMPORT_FORMAT`.
+
+    Example
+    -------
+    >>> import_fingerprint(b"constructed", "FOLK1A.csv")[:16]
+    'dbbb45f8b8808f24'
+    """
+    return f"{hashlib.sha256(raw).hexdigest()}:{name}:{IMPORT_FORMAT}"
+
+
+def already_imported(fingerprint: str, path: Path, data_dir, *, replace: bool = False
+                     ) -> tuple[str, MergeReport, int, str] | None:
+    """``(key, report, rows, table)`` when the last write of a cached population table was the import of a file
+    with this fingerprint: its rows are cached as they are, so importing it again changes nothing and the file is
+    not parsed again (the entry's metadata records the new import). ``None`` otherwise: import it.
+
+    With ``replace`` only when the table holds nothing but that file's rows. Checked under the cache lock.
+    """
+    cache = Cache(data_dir)
+    if not cache.root.is_dir():
+        return None
+    with cache.lock():
+        for key in cache.keys():
+            if not key.startswith("population/") or key == UNIT_KEY_CACHE:
+                continue
+            meta = cache.meta(key)  # None when missing or damaged (the import then says what is wrong)
+            record = (meta or {}).get("last_import") or {}
+            if record.get("fingerprint") != fingerprint:
+                continue
+            if replace and meta.get("rows") != record.get("rows"):
+                return None  # replacing drops the other rows: a real import says which
+            prov = {**record["provenance"], "file": str(path)}
+            cache.update_meta(key, file=str(path), imported_at=_now(), sources=[*meta.get("sources", []), prov])
+            report = MergeReport(updated=record["rows"], kept=meta["rows"] - record["rows"], replaced=replace)
+            return key, report, record["rows"], record["table"]
+    return None
+
+
 def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
-                      extra_meta: dict | None = None) -> tuple[str, MergeReport]:
-    """Read–merge–write of a population table under the cache lock; returns the key and what changed."""
+                      extra_meta: dict | None = None, fingerprint: str | None = None) -> tuple[str, MergeReport]:
+    """Read–merge–write of a population table under the cache lock; returns the key and what changed.
+    ``fingerprint``: the imported file's (:func:`import_fingerprint`), recorded so that importing the same file
+    again is recognised (:func:`already_imported`)."""
     prov = dict(frame.attrs.get("provenance", {}))
     table = prov.get("table") or "UNKNOWN"
     where = prov.get("file") or f"table {table}"
@@ -241,8 +303,9 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
         raise DataFormatError(f"{where}: no data rows; the cached {table} is unchanged")
     key = population_key(table)
     cache = Cache(data_dir)
+    frame, rows = _finish(frame, compact=True), len(frame)  # text as categories: merged and sorted on codes
     with cache.lock():
-        old = _cached_for_merge(cache, key, replace)
+        old = _cached_for_merge(cache, key, replace, TEXT_COLUMNS)
         sources = [prov]
         if old is not None:
             sources = list(old.attrs["provenance"].get("sources", [])) + sources
@@ -252,10 +315,10 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
                     f"but the cached {table} has {_period_kind(old)} periods; a table holds one kind of period. "
                     "Import it with --replace to replace the cached table (or check the file's table name)."
                 )
-        merged, report = merge_by_key(old[TIDY_COLUMNS] if old is not None else None, frame[TIDY_COLUMNS],
-                                      KEY_COLUMNS, ["population"], replace=replace)
-        merged = merged.sort_values(["area_level", "area_code", "sex", "age", "period"], na_position="first",
-                                    ignore_index=True)
+        merged, report = merge_by_key(old[TIDY_COLUMNS] if old is not None else None, frame, KEY_COLUMNS,
+                                      ["population"], replace=replace)
+        del old, frame
+        merged = sort_rows(merged, ["area_level", "area_code", "sex", "age", "period"])
         meta = {
             "table": table,
             "presentation": prov.get("presentation"),
@@ -270,8 +333,10 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
         if "file" in prov:
             meta["file"] = prov["file"]
             meta["imported_at"] = _now()
+        if fingerprint is not None:
+            meta["last_import"] = {"fingerprint": fingerprint, "rows": rows, "table": table, "provenance": prov}
         meta.update(extra_meta or {})
-        cache.write(key, merged, meta)
+        cache.write(key, merged, meta, as_strings=TEXT_COLUMNS)  # the cached table's text columns are strings
     return key, report
 
 

@@ -7,6 +7,7 @@ exactly or refusing it.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import os
@@ -54,15 +55,33 @@ _ROLE = {
 # ---------------------------------------------------------------------------------------------
 # bytes -> text
 # ---------------------------------------------------------------------------------------------
-def decode_export(raw: bytes, file: str) -> tuple[str, str]:
-    """Decode a StatBank export: UTF-8 (with or without BOM) or Windows-1252; returns ``(text, encoding)``.
+_CHUNK = 1 << 22  # bytes checked at a time (a 2-million-row export is ~80 MB: never a second copy of it)
+_BOM = b"\xef\xbb\xbf"
 
-    Any other encoding is refused naming it (UTF-16 and UTF-32 are recognised by their BOM or NUL bytes).
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    """Whether ``raw`` decodes as ``codec``, checked in chunks (no text of the whole file is built)."""
+    if raw.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(raw), _CHUNK):
+            decoder.decode(view[start:start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def export_encoding(raw: bytes, file: str) -> tuple[str, str]:
+    """``(codec, name)`` of a StatBank export: UTF-8 (with or without BOM) or Windows-1252; any other encoding is
+    refused naming it (UTF-16 and UTF-32 are recognised by their BOM or NUL bytes). Nothing is decoded whole.
 
     Example
     -------
-    >>> decode_export("Mænd".encode("cp1252"), "constructed example")
-    ('Mænd', 'Windows-1252')
+    >>> export_encoding("Mænd".encode("cp1252"), "constructed example"), export_encoding(b"A;B", "constructed")
+    (('cp1252', 'Windows-1252'), ('utf-8', 'UTF-8'))
     """
     for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
                       (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16")):
@@ -73,17 +92,90 @@ def decode_export(raw: bytes, file: str) -> tuple[str, str]:
         raise DataFormatError(f"{file}: the file contains NUL bytes, so it looks UTF-16 encoded without a byte "
                               "order mark (or is not a text file); klyngedata reads StatBank exports in UTF-8 or "
                               "Windows-1252. Save or export the file again as UTF-8 (CSV).")
+    if _decodes(raw, "utf-8"):  # (pandas and the checks skip a byte order mark themselves)
+        return "utf-8", "UTF-8 with BOM" if raw.startswith(_BOM) else "UTF-8"
+    if _decodes(raw, "cp1252"):
+        return "cp1252", "Windows-1252"
     try:
-        text = raw.decode("utf-8-sig")
-        return text, "UTF-8 with BOM" if raw.startswith(b"\xef\xbb\xbf") else "UTF-8"
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
-        try:
-            return raw.decode("cp1252"), "Windows-1252"
-        except UnicodeDecodeError:
-            pos = utf8_error.start
-            raise DataFormatError(
-                f"{file}: the file is neither UTF-8 nor Windows-1252 (byte 0x{raw[pos]:02x} at offset {pos}); "
-                "save or export it again as UTF-8 (CSV)") from None
+        pos = utf8_error.start
+        raise DataFormatError(f"{file}: the file is neither UTF-8 nor Windows-1252 (byte 0x{raw[pos]:02x} at offset "
+                              f"{pos}); save or export it again as UTF-8 (CSV)") from None
+    raise AssertionError("unreachable: the file decodes as UTF-8")  # pragma: no cover
+
+
+def decode_export(raw: bytes, file: str) -> tuple[str, str]:
+    """Decode a StatBank export: UTF-8 (with or without BOM) or Windows-1252; returns ``(text, encoding)``.
+
+    Any other encoding is refused naming it (UTF-16 and UTF-32 are recognised by their BOM or NUL bytes).
+
+    Example
+    -------
+    >>> decode_export("Mænd".encode("cp1252"), "constructed example")
+    ('Mænd', 'Windows-1252')
+    """
+    codec, name = export_encoding(raw, file)
+    return raw.decode("utf-8-sig" if codec == "utf-8" else codec), name
+
+
+def _body_end(raw: bytes, start: int) -> int:
+    """The end of the text without its trailing line breaks (``text.rstrip("\\r\\n")`` on the bytes)."""
+    end = len(raw)
+    while end > start and raw[end - 1] in b"\r\n":
+        end -= 1
+    return end
+
+
+def _check_structure(raw: bytes, start: int, codec: str, file: str, sep: str | None) -> tuple[str, int]:
+    """Refuse what is not a complete, regular table (on the bytes: every character checked is ASCII, the same
+    byte in UTF-8 and Windows-1252); returns ``(sep, number of fields)``."""
+    first = _first_text(raw, start, codec)
+    if first is None:
+        raise DataFormatError(f"{file}: the file is empty")
+    if first[:1] in ("{", "["):
+        raise DataFormatError(f"{file}: expected a StatBank CSV but got a JSON body: {first[:2000].strip()[:200]!r}")
+    end = _body_end(raw, start)
+    if end == len(raw):
+        last = raw.count(b"\n", start) + 1
+        raise DataFormatError(f"{file}, row {last}: the file does not end with a line break, so its last row may "
+                              "be cut off (an interrupted download or export). Download it again; if the file is "
+                              "complete, add a line break after the last row.")
+    first_nl = raw.find(b"\n", start, end)
+    first_line = raw[start:end if first_nl < 0 else first_nl].decode(codec)
+    if first_nl < 0:
+        raise DataFormatError(f"{file}: the file has a header ({first_line.strip()[:120]!r}) but no data rows")
+    if sep is None:
+        sep = ";" if first_line.count(";") >= first_line.count(",") else ","
+    n_fields = first_line.count(sep) + 1
+    fields = _fields_per_line(memoryview(raw)[start:end], sep)
+    wrong = fields != n_fields
+    # a blank line has one field: where every line has the header's fields (and it has several) there is none
+    if (wrong.any() or n_fields == 1) and (blank := _BLANK_LINE.search(raw, start, end)):
+        row = raw.count(b"\n", start, blank.start()) + 2
+        raise DataFormatError(f"{file}, row {row}: empty line inside the table")
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        what = "fewer" if fields[i] < n_fields else "more"
+        raise DataFormatError(f"{file}, row {i + 1}: {what} fields than the header's {n_fields} (saw {fields[i]}); "
+                              "the row is incomplete or malformed")
+    return sep, n_fields
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+_NOT_SPACE = re.compile(rb"[^\t\n\x0b\x0c\r\x1c-\x1f ]")  # what str.isspace() is not, among ASCII bytes
+
+
+def _first_text(raw: bytes, start: int, codec: str) -> str | None:
+    """The text from the first character that is not white space on (``text.lstrip()``, at least its first
+    few thousand characters), ``None`` when the file holds white space only (``not text.strip()``)."""
+    m = _NOT_SPACE.search(raw, start)
+    if m is None:
+        return None
+    if raw[m.start()] < 0x80:
+        return raw[m.start():m.start() + 8192].decode(codec, errors="replace")
+    rest = raw[m.start():].decode(codec).lstrip()  # a non-ASCII character first (rare): decode the rest
+    return rest or None
 
 
 def read_records(source: str | os.PathLike[str] | bytes, file: str | None = None, *,
@@ -92,7 +184,8 @@ def read_records(source: str | os.PathLike[str] | bytes, file: str | None = None
 
     Returns ``(frame, file, encoding)``; row ``i`` of ``frame`` is line ``i + 2`` of the file. ``sep=None``
     picks ``;`` or ``,`` from the header line; ``categorical=True`` gives category columns (fast for the
-    millions of rows of a StatBank answer).
+    millions of rows of a StatBank answer). The checks run on the file's bytes and pandas parses the bytes: no
+    text of the whole file is built.
 
     Example
     -------
@@ -104,55 +197,33 @@ def read_records(source: str | os.PathLike[str] | bytes, file: str | None = None
     else:
         path = Path(source)
         raw, file = path.read_bytes(), file or str(path)
-    text, encoding = decode_export(raw, file)
-    if not text.strip():
-        raise DataFormatError(f"{file}: the file is empty")
-    if text.lstrip().startswith(("{", "[")):
-        raise DataFormatError(f"{file}: expected a StatBank CSV but got a JSON body: {text.strip()[:200]!r}")
-    body = text.rstrip("\r\n")
-    if body == text:
-        last = text.count("\n") + 1
-        raise DataFormatError(f"{file}, row {last}: the file does not end with a line break, so its last row may "
-                              "be cut off (an interrupted download or export). Download it again; if the file is "
-                              "complete, add a line break after the last row.")
-    first_line = body.split("\n", 1)[0]
-    if "\n" not in body:
-        raise DataFormatError(f"{file}: the file has a header ({first_line.strip()[:120]!r}) but no data rows")
-    if blank := re.search(r"\n[ \t\r]*\n", body):
-        row = body.count("\n", 0, blank.start()) + 2
-        raise DataFormatError(f"{file}, row {row}: empty line inside the table")
-    if sep is None:
-        sep = ";" if first_line.count(";") >= first_line.count(",") else ","
-    n_fields = first_line.count(sep) + 1
-    fields = _fields_per_line(body, sep)
-    if (fields != n_fields).any():
-        i = int(np.flatnonzero(fields != n_fields)[0])
-        what = "fewer" if fields[i] < n_fields else "more"
-        raise DataFormatError(f"{file}, row {i + 1}: {what} fields than the header's {n_fields} (saw {fields[i]}); "
-                              "the row is incomplete or malformed")
+    codec, encoding = export_encoding(raw, file)
+    start = len(_BOM) if codec == "utf-8" and raw.startswith(_BOM) else 0
+    sep, _ = _check_structure(raw, start, codec, file, sep)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype="category" if categorical else str,
+        frame = pd.read_csv(io.BytesIO(raw), sep=sep, dtype="category" if categorical else str, encoding=codec,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
     except (ValueError, UnicodeError) as exc:  # ParserError is a ValueError
         raise DataFormatError(f"{file}: not a '{sep}'-separated table: {exc}") from None
     if categorical:
-        frame = _exact_text(frame, text, sep)
+        frame = _exact_text(frame, raw, codec, sep)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, file, encoding
 
 
-def _exact_text(frame: pd.DataFrame, text: str, sep: str) -> pd.DataFrame:
+def _exact_text(frame: pd.DataFrame, raw: bytes, codec: str, sep: str) -> pd.DataFrame:
     """Every cell as the file writes it. pandas infers the categories of a category column (``200001`` and
     ``5867412.0`` become the floats 200001.0 and 5867412.0), so a column whose categories are not text or
     whole numbers is read again as text: an error then names the cell the file has, in the row it is in.
     (Whole-number categories are the file's digits, unless the file writes a sign: ``+5`` is read again.)"""
-    signed = re.search(rf"(^|{re.escape(sep)})[ \t]*\+", text, re.MULTILINE) is not None
+    signed = b"+" in raw and re.search(rb"(^|" + re.escape(sep.encode()) + rb")[ \t]*\+", raw,
+                                       re.MULTILINE) is not None
     inexact = [c for c in frame.columns
                if not pd.api.types.is_string_dtype(frame[c].cat.categories.dtype)
                and (frame[c].cat.categories.dtype.kind not in ("i", "u") or signed)]
     if not inexact:
         return frame
-    again = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, usecols=inexact, keep_default_na=False,
+    again = pd.read_csv(io.BytesIO(raw), sep=sep, dtype=str, usecols=inexact, encoding=codec, keep_default_na=False,
                         na_filter=False, skip_blank_lines=False, index_col=False)
     for c in inexact:
         frame[c] = again[c].astype("category")
@@ -162,14 +233,20 @@ def _exact_text(frame: pd.DataFrame, text: str, sep: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # cells
 # ---------------------------------------------------------------------------------------------
-def _fields_per_line(body: str, sep: str) -> np.ndarray:
-    """The number of fields on each line (StatBank files never quote a separator)."""
-    arr = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    ends = np.append(np.flatnonzero(arr == 10), len(arr))
-    seps = np.flatnonzero(arr == ord(sep))  # positions only: no running count over every byte (memory)
-    before_end = np.searchsorted(seps, ends)
-    before_start = np.concatenate([[0], before_end[:-1]])
-    return before_end - before_start + 1
+def _fields_per_line(body: memoryview | bytes, sep: str) -> np.ndarray:
+    """The number of fields on each line (StatBank files never quote a separator), from the positions of the
+    separators and line breaks, a few MB at a time (no array the size of the file)."""
+    arr = np.frombuffer(body, dtype=np.uint8)
+    code = ord(sep)
+    before_ends, seen = [], 0  # separators before each line break, and before the chunk
+    for start in range(0, len(arr), _CHUNK):
+        chunk = arr[start:start + _CHUNK]
+        seps = np.flatnonzero(chunk == code)
+        before_ends.append(np.searchsorted(seps, np.flatnonzero(chunk == 10)) + seen)
+        seen += len(seps)
+    before_ends.append(np.array([seen]))  # the last line ends with the body
+    before_end = np.concatenate(before_ends)
+    return np.diff(before_end, prepend=0) + 1
 
 
 def _code_and_text(value: object, codes: dict, texts: dict, what: str):

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from klyngedata import vocabulary
+from klyngedata.compact import as_string
 from klyngedata.dst.cells import (  # noqa: F401  (re-exported: the parsers' one home)
     _CIVIL_PARTS,
     _ROLE,
@@ -53,6 +54,7 @@ from klyngedata.dst.cells import (  # noqa: F401  (re-exported: the parsers' one
     read_records,
 )
 from klyngedata.exceptions import DataFormatError, LookupFailed
+from klyngedata.merge import duplicated_codes
 from klyngedata.vocabulary import CountError, parse_period, parse_sex, period_code
 
 
@@ -124,13 +126,17 @@ def check_unique(keys: pd.DataFrame, file: str, columns: list[str], describe=Non
                           f"the same cell twice ({shown})")
 
 
-def finish(df: pd.DataFrame) -> pd.DataFrame:
-    """The tidy columns in their dtypes (``municipality_code`` from ``area_code``)."""
+TEXT_COLUMNS = ("area_level", "area_code", "municipality_code", "sex")
+"""The text columns of the tidy schema (``string``; categories in a compact frame)."""
+
+
+def finish(df: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
+    """The tidy columns in their dtypes (``municipality_code`` from ``area_code``); ``compact=True``: the
+    :data:`TEXT_COLUMNS` as categories instead of strings."""
     df = df[TIDY_COLUMNS].copy()
-    df["municipality_code"] = df["area_code"].where(df["area_level"] == "municipality").astype("string")
-    df["area_level"] = df["area_level"].astype("string")
-    df["area_code"] = df["area_code"].astype("string")
-    df["sex"] = df["sex"].astype("string")
+    df["municipality_code"] = df["area_code"].where(df["area_level"] == "municipality")
+    for c in TEXT_COLUMNS:
+        df[c] = df[c].astype("category") if compact else as_string(df[c])
     df["age"] = df["age"].astype("Int64")
     df["age_open"] = df["age_open"].astype(bool)
     df["population"] = df["population"].astype("Int64")
@@ -223,6 +229,19 @@ def factor(series: pd.Series, fn, what: str, file: str, column: str) -> tuple[np
     return codes, parsed
 
 
+def _text(values: list, codes: np.ndarray) -> pd.Categorical:
+    """A text column from the parsed value of each distinct cell and the rows' codes: a categorical (no text per
+    row; :func:`finish` gives the tidy dtype).
+
+    Example
+    -------
+    >>> list(_text(["a", None, "a"], np.array([1, 0, 2])))
+    [nan, 'a', 'a']
+    """
+    canon, categories = pd.factorize(pd.Index(values, dtype=object), sort=False)
+    return pd.Categorical.from_codes(canon[codes], categories=pd.Index(categories.tolist()))
+
+
 def _canonical(codes: np.ndarray, parsed: list) -> tuple[np.ndarray, int]:
     """Codes of the *parsed* values (two spellings of one value get one code) and their number."""
     canon, uniq = pd.factorize(pd.Index(parsed, tupleize_cols=False), sort=False)
@@ -234,13 +253,15 @@ def parse_statbank_csv(
     *,
     table: str | None = None,
     file: str | None = None,
+    compact: bool = False,
 ) -> pd.DataFrame:
     """Parse a StatBank CSV/BULK answer or export (any presentation, da/en) into the tidy schema.
 
     Variables missing from the file (e.g. no ``KØN``) mean "total". A ``CIVILSTAND`` column is reduced to its
     total (or, for a cell without a total, summed over all four statuses). ``..`` counts become NA (missing),
     ``-`` becomes 0. ``attrs["provenance"]`` holds ``table``, ``presentation``, ``file``, ``periods`` and
-    ``encoding``.
+    ``encoding``. ``compact=True``: the text columns (``area_level``, ``area_code``, ``municipality_code``,
+    ``sex``) as categories (an import of millions of rows never holds a string per row and cell).
 
     Example
     -------
@@ -252,25 +273,25 @@ def parse_statbank_csv(
     header = list(frame.columns)
     roles = _roles(header, file)
     n = len(frame)
-    key = np.zeros(n, dtype=np.int64)
+    key, key_size = np.zeros(n, dtype=np.int64), 1  # one integer per cell: its area, sex, age, civil status, period
 
     def add_key(codes: np.ndarray, parsed: list) -> None:
-        nonlocal key
+        nonlocal key, key_size
         canon, size = _canonical(codes, parsed)
-        key = key * size + canon
+        key, key_size = key * size + canon, key_size * size
 
     a_codes, a_parsed = factor(frame[roles["area"]], parse_area, "unknown area", file, roles["area"])
-    out = pd.DataFrame({"area_level": np.array([p[0] for p in a_parsed], dtype=object)[a_codes],
-                        "area_code": np.array([p[1] for p in a_parsed], dtype=object)[a_codes]})
+    out = pd.DataFrame({"area_level": _text([p[0] for p in a_parsed], a_codes),
+                        "area_code": _text([p[1] for p in a_parsed], a_codes)})
     add_key(a_codes, [p[:2] for p in a_parsed])
     presentations = {p[2] for p in a_parsed}
     presentation = presentations.pop() if len(presentations) == 1 else "mixed"
     if "sex" in roles:
         s_codes, s_parsed = factor(frame[roles["sex"]], parse_sex, "sex", file, roles["sex"])
-        out["sex"] = np.array(s_parsed, dtype=object)[s_codes]
+        out["sex"] = _text(s_parsed, s_codes)
         add_key(s_codes, s_parsed)
     else:
-        out["sex"] = "total"
+        out["sex"] = _text(["total"], np.zeros(n, dtype=np.int8))
     if "age" in roles:
         g_codes, g_parsed = factor(frame[roles["age"]], parse_age, "age", file, roles["age"])
         ages = np.array([-1 if a is None else a for a, _ in g_parsed], dtype=np.int64)[g_codes]
@@ -288,14 +309,15 @@ def parse_statbank_csv(
     dtype = pd.PeriodDtype(t_parsed[0].freq) if t_parsed else pd.PeriodDtype("Q")
     out["period"] = pd.arrays.PeriodArray(ordinals, dtype=dtype)
     add_key(t_codes, [p.ordinal for p in t_parsed])
-    out["population"] = parse_counts(frame[roles["value"]], file, roles["value"]).to_numpy()
+    out["population"] = parse_counts(frame[roles["value"]], file, roles["value"]).array
     out["municipality_code"] = pd.NA
     key_cols = [roles[r] for r in ("area", "sex", "age", "civil", "time") if r in roles]
     if "civil" in roles:
         c_codes, c_parsed = factor(frame[roles["civil"]], parse_civil, "civil status", file, roles["civil"])
-        out["civil"] = np.array(c_parsed, dtype=object)[c_codes]
+        out["civil"] = _text(c_parsed, c_codes)
         add_key(c_codes, c_parsed)
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    del frame
+    dup = duplicated_codes(key, key_size)
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         j = int(np.flatnonzero(dup & (key == key[i]))[1])
@@ -304,7 +326,8 @@ def parse_statbank_csv(
                               f"({_describe_key(row)})")
     if "civil" in roles:
         out = _reduce_civil(out, file, roles["civil"])
-    result = finish(out)
+    result = finish(out, compact=compact)
+    del out
     tbl = table or _detect_table(Path(file).name, [h.upper() for h in header], result["period"])
     result.attrs["provenance"] = {
         "table": tbl,

@@ -4,10 +4,12 @@ female, and the all-ages rows of a file with single years only. Added only where
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from klyngedata.dst.parse import KEY_COLUMNS, parse_statbank_csv  # noqa: F401
+from klyngedata.dst.parse import KEY_COLUMNS, TEXT_COLUMNS, parse_statbank_csv  # noqa: F401
 from klyngedata.dst.parse import finish as _finish
+from klyngedata.merge import row_codes
 
 
 def complete_totals(df: pd.DataFrame) -> pd.DataFrame:
@@ -22,22 +24,46 @@ def complete_totals(df: pd.DataFrame) -> pd.DataFrame:
     ['male', 'female', 'total']
     """
     keys = ["area_level", "area_code", "age", "age_open", "period"]
-    has_total = df[df["sex"] == "total"][keys].drop_duplicates()
-    parts = df[df["sex"].isin(["male", "female"])]
-    if parts.empty:
+    sex = df["sex"]
+    rows = np.flatnonzero(sex.isin(["male", "female"]).to_numpy(dtype=bool))
+    if not len(rows):
         return df
-    counts = parts.groupby(keys, dropna=False, sort=False)["sex"].nunique()
-    summed = parts.groupby(keys, dropna=False, sort=False)["population"].sum(min_count=2)
-    summed = summed[counts == 2].reset_index()
-    if not has_total.empty:
-        summed = summed.merge(has_total, on=keys, how="left", indicator=True)
-        summed = summed[summed["_merge"] == "left_only"].drop(columns="_merge")
-    if summed.empty:
+    key = row_codes([df], keys)[0]  # one integer per (area, age, period) cell
+    is_total = (sex == "total").to_numpy(dtype=bool)
+    if is_total.any():  # a cell with its own total gets none
+        rows = rows[~np.isin(key[rows], key[is_total])]
+    if not len(rows):
         return df
+    group, _ = pd.factorize(key[rows], sort=False)  # cells in the order they first occur
+    n = int(group.max()) + 1
+    male = (sex.iloc[rows] == "male").to_numpy(dtype=bool)
+    both = (np.bincount(group[male], minlength=n) > 0) & (np.bincount(group[~male], minlength=n) > 0)
+    population = df["population"].iloc[rows].astype("Int64")
+    known = population.notna().to_numpy(dtype=bool)
+    sums = np.zeros(n, dtype=np.int64)
+    np.add.at(sums, group[known], population[known].to_numpy(dtype=np.int64))
+    counted = np.bincount(group[known], minlength=n)  # sum(min_count=2): a '..' sex makes the total missing
+    first = np.unique(group, return_index=True)[1][both]
+    summed = df.iloc[rows[first]][keys].reset_index(drop=True)
+    summed["population"] = pd.arrays.IntegerArray(sums[both], counted[both] < 2)
     summed["sex"] = "total"
     summed["municipality_code"] = pd.NA
+    if summed.empty:
+        return df
+    return concat_tidy(df, _finish(summed))
+
+
+def concat_tidy(df: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the rows of ``more`` appended and ``df``'s attrs; a text column that is categorical in ``df``
+    stays categorical (categories united and sorted, as ``astype("category")`` would sort them)."""
+    more = more.copy(deep=False)
+    for c in TEXT_COLUMNS:
+        if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype):
+            united = pd.Index(sorted(set(df[c].cat.categories) | set(more[c].dropna())))
+            df = df.assign(**{c: df[c].cat.set_categories(united)})
+            more[c] = pd.Categorical(more[c], categories=united)
     attrs = df.attrs
-    out = pd.concat([df, _finish(summed)], ignore_index=True)
+    out = pd.concat([df, more], ignore_index=True)
     out.attrs = attrs
     return out
 
