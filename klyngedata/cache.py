@@ -532,8 +532,10 @@ class Cache:
 
                 frame = geopandas.read_parquet(io.BytesIO(data))
             else:
-                frame = pd.read_parquet(io.BytesIO(data), **_dictionary_columns(data, categorical, columns),
-                                        **({"filters": filters} if filters else {}))
+                from klyngedata.compact import read_parquet  # (millions of rows: a column at a time)
+
+                frame = read_parquet(data, **_dictionary_columns(data, categorical, columns),
+                                     **({"filters": filters} if filters else {}))
         except Exception as exc:  # noqa: BLE001 - damaged despite a matching checksum
             raise self._corrupt(key, meta, f"its data cannot be read as parquet ({exc})") from exc
         frame.attrs["provenance"] = meta

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from klyngedata.cache import Cache
+from klyngedata.compact import release_memory
 from klyngedata.exceptions import (
     CacheCorrupt,
     CacheWriteError,
@@ -173,6 +174,12 @@ def _health_table(path: Path) -> str | None:
     return table.id if table is not None else None
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time of ``path`` (whether it changed while it was read)."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
     kind = sniff(path)
     if kind is None:  # in a folder: said in short (a README is skipped); a file named alone: said in full
@@ -186,15 +193,17 @@ def _import_one(path: Path, data_dir, replace: bool = False) -> ImportResult:
             key, report, frame = import_health_file(path, data_dir, replace=replace, table=health)
             return ImportResult(str(path), "imported", "health_table", key, len(frame), f"table {health}: {report}")
         if kind in {"statbank_csv", "tidy_population"}:
-            raw = path.read_bytes()
-            fingerprint = import_fingerprint(raw, path.name)
+            before, fingerprint = _stamp(path), import_fingerprint(path)
             if (same := already_imported(fingerprint, path, data_dir, replace=replace)) is not None:
                 key, report, rows, table = same  # the same file again: its rows are cached as they are
                 return ImportResult(str(path), "imported", kind, key, rows, f"table {table}: {report}")
-            frame = parse_statbank_csv(raw, file=str(path), compact=True) if kind == "statbank_csv" else \
+            # (the parser reads the file itself: its bytes are let go once pandas has read them)
+            frame = parse_statbank_csv(path, compact=True) if kind == "statbank_csv" else \
                 parse_tidy_municipality_csv(path)
-            del raw
+            if _stamp(path) != before:
+                fingerprint = None  # the file changed while it was read: its rows are not recorded as that file's
             frame = complete_totals(frame)
+            release_memory()  # (the parse's arrays, freed, back to the system before the merge)
             key, report = _store_population(frame, data_dir, replace=replace, fingerprint=fingerprint)
             return ImportResult(str(path), "imported", kind, key, len(frame),
                                 f"table {frame.attrs['provenance']['table']}: {report}")

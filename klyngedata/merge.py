@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from klyngedata.compact import release_memory
 from klyngedata.exceptions import DataFormatError
 from klyngedata.vocabulary import period_code
 
@@ -177,6 +178,7 @@ def _small_integers(columns: list[pd.Series]) -> tuple[list[np.ndarray], int] | 
     out = []
     for c in columns:
         # (a new array: to_numpy may return the column's own)
+        # (a new array: to_numpy may return the column's own, even with copy=True)
         values = (c.array.asi8 if isinstance(dtype, pd.PeriodDtype) else c.to_numpy(dtype=np.int64, na_value=lo)) - lo
         if c.hasnans:
             values[c.isna().to_numpy()] = -1
@@ -194,15 +196,18 @@ def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
     return int(lo), int(hi)
 
 
-def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def concat_rows(frames: Sequence[pd.DataFrame], sort: Sequence[str] = ()) -> pd.DataFrame:
     """``pd.concat(frames, ignore_index=True)``, keeping a column that is categorical in every frame categorical
-    (categories united) instead of falling back to objects.
+    (categories united) instead of falling back to objects. ``sort``: the rows in the order of these columns, as
+    :func:`sort_rows` gives them, put together a column at a time (the rows are never held twice).
 
     Example
     -------
     >>> a = pd.DataFrame({"k": pd.Categorical(["x"])})  # constructed example
     >>> concat_rows([a, pd.DataFrame({"k": pd.Categorical(["y"])})])["k"].dtype.name
     'category'
+    >>> concat_rows([pd.DataFrame({"k": ["b", "c"]}), pd.DataFrame({"k": ["a"]})], sort=["k"])["k"].tolist()
+    ['a', 'b', 'c']
     """
     frames = [f.copy(deep=False) for f in frames]
     for c in frames[0].columns:
@@ -214,7 +219,22 @@ def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
                 continue
             for f in frames:
                 f[c] = f[c].cat.set_categories(united)
-    return pd.concat(frames, ignore_index=True)
+    if not sort or any(list(f.columns) != list(frames[0].columns) for f in frames):
+        out = pd.concat(frames, ignore_index=True)
+        return sort_rows(out, sort) if sort else out
+    order = _sort_order([_stacked(frames, c) for c in sort])
+    release_memory()
+    out = pd.DataFrame({c: _stacked(frames, c).take(order).reset_index(drop=True) for c in frames[0].columns})
+    if all(f.attrs == frames[0].attrs for f in frames):
+        out.attrs = frames[0].attrs
+    return out
+
+
+def _stacked(frames: Sequence[pd.DataFrame], column: str) -> pd.Series:
+    """One column of all ``frames``, one after the other."""
+    if len(frames) == 1:
+        return frames[0][column].reset_index(drop=True)
+    return pd.concat([f[column] for f in frames], ignore_index=True)
 
 
 def _ranks(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -241,16 +261,20 @@ def sort_rows(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     >>> sort_rows(f, ["k"])["n"].tolist()
     [3, 2, 1]
     """
-    key, size = np.zeros(len(frame), dtype=np.int64), 1
-    for c in columns:
-        rank, n = _ranks(frame[c])
+    return frame.take(_sort_order([frame[c] for c in columns])).reset_index(drop=True)
+
+
+def _sort_order(columns: Sequence[pd.Series]) -> np.ndarray:
+    """The stable order of rows by ``columns`` (of equal length), NA first: ranks combined into one integer."""
+    key, size = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
+    for values in columns:
+        rank, n = _ranks(values)
         if size * n >= _RADIX_LIMIT:
-            key, size = pd.factorize(key, sort=True)[0], len(frame) + 1
+            key, size = pd.factorize(key, sort=True)[0], len(key) + 1
         key *= n
         key += rank + 1
         size *= n
-    order = np.argsort(key, kind="stable")
-    return frame.take(order).reset_index(drop=True)
+    return np.argsort(key, kind="stable")
 
 
 def duplicated_codes(codes: np.ndarray, size: int | None = None) -> np.ndarray:
@@ -264,7 +288,8 @@ def duplicated_codes(codes: np.ndarray, size: int | None = None) -> np.ndarray:
     """
     if size is not None and size <= max(4 * len(codes), 1 << 20):
         return np.bincount(codes, minlength=size)[codes] > 1
-    if pd.Index(codes).is_unique:
+    ordered = np.sort(codes)  # (a sort: a hash table of millions of codes is larger and slower)
+    if not (ordered[1:] == ordered[:-1]).any():
         return np.zeros(len(codes), dtype=bool)
     return pd.Series(codes).duplicated(keep=False).to_numpy()
 
@@ -305,12 +330,37 @@ def _differs(a: pd.DataFrame, b: pd.DataFrame, values: Sequence[str]) -> np.ndar
     return changed
 
 
+def _positions(keys: np.ndarray, look_up: np.ndarray) -> np.ndarray | None:
+    """The position in ``keys`` of each of ``look_up`` (-1 where absent), by sorting ``keys`` (a few arrays of
+    their size; a hash table of millions of keys takes several times that); ``None`` when ``keys`` repeats one.
+
+    Example
+    -------
+    >>> _positions(np.array([7, 3, 5]), np.array([5, 4, 7])).tolist(), _positions(np.array([1, 1]), np.array([1]))
+    ([2, -1, 0], None)
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+        return None
+    at = np.searchsorted(ordered, look_up)
+    if not len(ordered):
+        return np.full(len(look_up), -1, dtype=np.int64)
+    np.minimum(at, len(ordered) - 1, out=at)
+    found = ordered.take(at) == look_up
+    del ordered
+    position = order.take(at)
+    position[~found] = -1
+    return position
+
+
 def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, keys: Sequence[str], values: Sequence[str], *,
-                 replace: bool = False) -> tuple[pd.DataFrame, MergeReport]:
+                 replace: bool = False, sort: Sequence[str] = ()) -> tuple[pd.DataFrame, MergeReport]:
     """Merge ``new`` into ``old`` by ``keys``; returns the merged frame and a :class:`MergeReport`.
 
     Rows of ``new`` win over cached rows with the same key; cached rows whose key is not in ``new`` are kept,
-    or dropped (and reported) when ``replace=True``. ``new`` must not repeat a key.
+    or dropped (and reported) when ``replace=True``. ``new`` must not repeat a key. ``sort``: the merged rows in
+    the order of these columns (:func:`sort_rows`).
 
     Example
     -------
@@ -323,13 +373,13 @@ def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, keys: Sequence[str
     if old is None or old.empty:
         check_unique_keys(new, keys, "the new rows")
         report.added = len(new)
-        return new.reset_index(drop=True), report
+        return concat_rows([new], sort), report
     old = old[list(new.columns)] if set(new.columns) <= set(old.columns) else old
     old_keys, new_keys = row_codes([old, new], keys)
-    index = pd.Index(new_keys)
-    if not index.is_unique:  # (the hash table is built once, for this and for the look-up)
+    position = _positions(new_keys, old_keys)  # the new row of each cached row's key, or -1
+    if position is None:
         _refuse_duplicates(new, keys, new_keys, "the new rows")
-    position = index.get_indexer(old_keys)  # the new row of each cached row's key, or -1
+    del old_keys, new_keys
     in_new = position >= 0
     report.updated = int(in_new.sum())
     report.added = len(new) - report.updated
@@ -337,10 +387,12 @@ def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, keys: Sequence[str
         report.changed = int(_differs(old[list(values)].iloc[np.flatnonzero(in_new)],
                                       new[list(values)].iloc[position[in_new]], values).sum())
     rest = old[~in_new]
+    del position, in_new
+    release_memory()  # (the look-up's arrays, freed, back to the system before the merged rows are made)
     if replace:
         report.dropped = len(rest)
         report.dropped_text = describe_rows(rest) if len(rest) else ""
-        return new.reset_index(drop=True), report
+        return concat_rows([new], sort), report
     report.kept = len(rest)
-    merged = concat_rows([rest, new]) if len(rest) else new.reset_index(drop=True)
+    merged = concat_rows([rest, new] if len(rest) else [new], sort)
     return merged, report

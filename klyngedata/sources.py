@@ -51,6 +51,7 @@ from pathlib import Path
 import pandas as pd
 
 from klyngedata.cache import Cache
+from klyngedata.compact import release_memory
 from klyngedata.dst.parse import (  # noqa: F401  (re-exported: the parsers' historical home)
     KEY_COLUMNS,
     TEXT_COLUMNS,
@@ -70,7 +71,7 @@ from klyngedata.exceptions import (
     DataFormatError,
     ImportRefused,
 )
-from klyngedata.merge import MergeReport, merge_by_key, sort_rows
+from klyngedata.merge import MergeReport, merge_by_key
 from klyngedata.vocabulary import parse_period, parse_sex, period_code
 from klyngedata.vocabulary.codes import CHRISTIANSOE, normalize_municipality_code
 
@@ -228,22 +229,10 @@ def _cached_for_merge(cache: Cache, key: str, replace: bool, categorical: tuple[
     replaces it."""
     state, _ = cache.state(key)
     if state == "ok":
-        frame = cache.read(key, categorical=categorical)
-        _release_arrow_memory()
-        return frame
+        return cache.read(key, categorical=categorical)
     if state == "corrupt" and not replace:
         cache.read(key)  # raises CacheCorrupt naming the entry and the problem
     return None
-
-
-def _release_arrow_memory() -> None:
-    """Give pyarrow's unused buffers (after a parquet read or write of millions of rows) back to the system."""
-    try:
-        import pyarrow
-
-        pyarrow.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):  # pragma: no cover - pyarrow is a dependency
-        pass
 
 
 IMPORT_FORMAT = 1
@@ -251,16 +240,21 @@ IMPORT_FORMAT = 1
 so that files imported before are parsed again."""
 
 
-def import_fingerprint(raw: bytes, name: str) -> str:
-    """What identifies an imported population file: its content (SHA-256), its name (the table may be read from
-    it) and :data:`IMPORT_FORMAT`.
+def import_fingerprint(path: Path) -> str:
+    """What identifies an imported population file: its content (SHA-256, read in chunks), its name (the table
+    may be read from it) and :data:`IMPORT_FORMAT`.
 
     Example
     -------
-    >>> import_fingerprint(b"constructed", "FOLK1A.csv")[:16]
+    >>> import tempfile
+    >>> constructed = Path(tempfile.mkdtemp()) / "FOLK1A.csv"
+    >>> _ = constructed.write_bytes(b"constructed")
+    >>> import_fingerprint(constructed)[:16]
     'dbbb45f8b8808f24'
     """
-    return f"{hashlib.sha256(raw).hexdigest()}:{name}:{IMPORT_FORMAT}"
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return f"{digest}:{path.name}:{IMPORT_FORMAT}"
 
 
 def already_imported(fingerprint: str, path: Path, data_dir, *, replace: bool = False
@@ -316,9 +310,10 @@ def _store_population(frame: pd.DataFrame, data_dir, *, replace: bool = False,
                     "Import it with --replace to replace the cached table (or check the file's table name)."
                 )
         merged, report = merge_by_key(old[TIDY_COLUMNS] if old is not None else None, frame, KEY_COLUMNS,
-                                      ["population"], replace=replace)
+                                      ["population"], replace=replace,
+                                      sort=["area_level", "area_code", "sex", "age", "period"])
         del old, frame
-        merged = sort_rows(merged, ["area_level", "area_code", "sex", "age", "period"])
+        release_memory()
         meta = {
             "table": table,
             "presentation": prov.get("presentation"),

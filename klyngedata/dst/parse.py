@@ -133,7 +133,7 @@ TEXT_COLUMNS = ("area_level", "area_code", "municipality_code", "sex")
 def finish(df: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
     """The tidy columns in their dtypes (``municipality_code`` from ``area_code``); ``compact=True``: the
     :data:`TEXT_COLUMNS` as categories instead of strings."""
-    df = df[TIDY_COLUMNS].copy()
+    df = df[TIDY_COLUMNS].copy(deep=False)  # columns are replaced, never written into: no copy of the rows
     df["municipality_code"] = df["area_code"].where(df["area_level"] == "municipality")
     for c in TEXT_COLUMNS:
         df[c] = df[c].astype("category") if compact else as_string(df[c])
