@@ -18,6 +18,8 @@ Example
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 import types
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -90,3 +92,34 @@ def module(name: str) -> Any:
     '[1]'
     """
     return _LazyModule(name)
+
+
+class _Deferred(types.ModuleType):
+    """Stands in ``sys.modules`` for a module not imported yet (see :func:`defer`)."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]  # the real module takes its place
+        return getattr(importlib.import_module(self.__name__), attr)
+
+    def __repr__(self) -> str:
+        return f"<module {self.__name__!r}, imported on first use>"
+
+
+def defer(name: str) -> None:
+    """Let ``import name`` (by any library) give a stand-in that imports the module on first attribute use,
+    unless it is imported already or not installed. For a top-level module a library imports only to look at
+    later, if ever: plotly's renderers import nbformat when they load, to check its version in ``show()``; nbformat
+    imports jsonschema, whose format checkers compile a grammar at import (~2 s in every notebook kernel that
+    shows a chart). ``import name.sub`` and attribute use import it then, as usual.
+
+    Example
+    -------
+    >>> defer("colorsys")  # (unless something imported it already)
+    >>> import colorsys
+    >>> colorsys.rgb_to_hsv(1.0, 0.0, 0.0)
+    (0.0, 1.0, 1.0)
+    """
+    if name in sys.modules or "." in name or importlib.util.find_spec(name) is None:
+        return
+    sys.modules[name] = _Deferred(name)

@@ -58,3 +58,56 @@ def test_a_renderer_configured_by_the_analyst_keeps_its_settings(monkeypatch):
     monkeypatch.setattr(renderer, "config", {"displaylogo": True})
     chart_config.apply()
     assert renderer.config["displaylogo"] is True and renderer.config["locale"] == "da"
+
+
+KERNEL_SCRIPT = r"""
+import json, sys
+import pandas as pd
+from klyngedata import figures
+import plotly.io as pio
+frame = pd.DataFrame({"entity_id": ["x", "x"], "entity_name": ["Klynge X (KONSTRUERET)"] * 2,
+                      "period": pd.PeriodIndex(["2024-01", "2024-02"], freq="M"), "population": [100, 101]})
+fig = figures.population_trend(frame, source_da="Konstrueret eksempel")
+lab = pio.renderers._build_mime_bundle(fig.to_dict(), "plotly_mimetype+notebook")  # (JupyterLab's default)
+out = {"lab": sorted(lab), "vscode": sorted(pio.renderers._build_mime_bundle(fig.to_dict(), "vscode")),
+       "html": "Hent figuren som PNG" in lab["text/html"]}  # (what an exported notebook's HTML keeps)
+out["deferred"] = [m for m in ("nbformat.v4", "jsonschema", "rfc3987_syntax") if m in sys.modules]
+import plotly.io._renderers as renderers
+out["stand_in"] = repr(renderers.nbformat)  # show() checks its version: imported then (lazy.defer)
+print(json.dumps(out))
+"""
+
+
+def test_a_kernel_showing_charts_does_not_import_nbformat(tmp_path):
+    """Issue 26 goal 1: plotly's renderers import nbformat (and with it jsonschema's grammar, ~2 s) only to check
+    its version in show(); the outputs JupyterLab and VS Code draw, and the HTML an exported notebook keeps, are
+    made without it (a stand-in imports it on first use: klyngedata.lazy.defer)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", KERNEL_SCRIPT], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["lab"] == ["application/vnd.plotly.v1+json", "text/html"]
+    assert out["vscode"] == ["application/vnd.plotly.v1+json"]
+    assert out["html"] is True
+    assert out["deferred"] == []
+    assert out["stand_in"] == "<module 'nbformat', imported on first use>"
+
+
+def test_a_deferred_module_is_imported_on_first_use(monkeypatch):
+    import sys
+
+    from klyngedata import lazy
+
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    lazy.defer("colorsys")
+    import colorsys
+
+    stand_in = colorsys
+    assert repr(stand_in) == "<module 'colorsys', imported on first use>"
+    assert stand_in.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # imported now, in its place
+    assert type(sys.modules["colorsys"]).__name__ == "module"
+    lazy.defer("klyngedata_no_such_module")
+    assert "klyngedata_no_such_module" not in sys.modules
