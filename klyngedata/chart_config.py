@@ -75,7 +75,7 @@ def apply() -> None:
     """
     from klyngedata.lazy import defer
 
-    defer("nbformat")  # plotly's renderers import it only to check its version in show(): ~2 s a kernel otherwise
+    defer("nbformat")  # plotly's renderers import it only to check its version (show()): ~2 s a kernel otherwise
     import plotly.io as pio
 
     for name in list(pio.renderers):

@@ -98,6 +98,13 @@ class _Deferred(types.ModuleType):
     """Stands in ``sys.modules`` for a module not imported yet (see :func:`defer`)."""
 
     def __getattr__(self, attr: str) -> Any:
+        if attr == "__version__":  # what a version check reads: the installed distribution's, without importing
+            from importlib import metadata
+
+            try:
+                return metadata.version(self.__name__)
+            except metadata.PackageNotFoundError:
+                pass
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]  # the real module takes its place
         return getattr(importlib.import_module(self.__name__), attr)
@@ -108,10 +115,11 @@ class _Deferred(types.ModuleType):
 
 def defer(name: str) -> None:
     """Let ``import name`` (by any library) give a stand-in that imports the module on first attribute use,
-    unless it is imported already or not installed. For a top-level module a library imports only to look at
-    later, if ever: plotly's renderers import nbformat when they load, to check its version in ``show()``; nbformat
-    imports jsonschema, whose format checkers compile a grammar at import (~2 s in every notebook kernel that
-    shows a chart). ``import name.sub`` and attribute use import it then, as usual.
+    unless it is imported already or not installed; its ``__version__`` is the installed distribution's, read
+    without importing the module. For a top-level module a library imports only to check its version: plotly's
+    renderers import nbformat when they load and check its version in ``show()``, which displays every chart of a
+    notebook; nbformat imports jsonschema, whose format checkers compile a grammar at import (~2 s in every
+    notebook kernel that shows a chart). ``import name.sub`` and any other attribute import it, as usual.
 
     Example
     -------

@@ -73,15 +73,20 @@ out = {"lab": sorted(lab), "vscode": sorted(pio.renderers._build_mime_bundle(fig
        "html": "Hent figuren som PNG" in lab["text/html"]}  # (what an exported notebook's HTML keeps)
 out["deferred"] = [m for m in ("nbformat.v4", "jsonschema", "rfc3987_syntax") if m in sys.modules]
 import plotly.io._renderers as renderers
-out["stand_in"] = repr(renderers.nbformat)  # show() checks its version: imported then (lazy.defer)
+out["stand_in"] = repr(renderers.nbformat)
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.display_formatter.format(fig)  # how a kernel shows a chart: plotly's show(), which checks nbformat's version
+out["after_display"] = [m for m in ("nbformat.v4", "jsonschema", "rfc3987_syntax") if m in sys.modules]
 print(json.dumps(out))
 """
 
 
 def test_a_kernel_showing_charts_does_not_import_nbformat(tmp_path):
     """Issue 26 goal 1: plotly's renderers import nbformat (and with it jsonschema's grammar, ~2 s) only to check
-    its version in show(); the outputs JupyterLab and VS Code draw, and the HTML an exported notebook keeps, are
-    made without it (a stand-in imports it on first use: klyngedata.lazy.defer)."""
+    its version when a chart is shown; the outputs JupyterLab and VS Code draw, the HTML an exported notebook
+    keeps, and showing a chart as a kernel does, are made without importing it (klyngedata.lazy.defer: the version
+    comes from the installed distribution)."""
     import subprocess
     import sys
 
@@ -94,6 +99,7 @@ def test_a_kernel_showing_charts_does_not_import_nbformat(tmp_path):
     assert out["html"] is True
     assert out["deferred"] == []
     assert out["stand_in"] == "<module 'nbformat', imported on first use>"
+    assert out["after_display"] == []
 
 
 def test_a_deferred_module_is_imported_on_first_use(monkeypatch):
@@ -107,6 +113,8 @@ def test_a_deferred_module_is_imported_on_first_use(monkeypatch):
 
     stand_in = colorsys
     assert repr(stand_in) == "<module 'colorsys', imported on first use>"
+    with pytest.raises(AttributeError):  # no distribution of that name: the module is imported, and has none
+        stand_in.__version__  # noqa: B018
     assert stand_in.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # imported now, in its place
     assert type(sys.modules["colorsys"]).__name__ == "module"
     lazy.defer("klyngedata_no_such_module")
