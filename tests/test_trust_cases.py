@@ -575,3 +575,14 @@ def test_age_groups_that_are_no_ages_are_a_typed_error_naming_the_argument(parti
     """A list of labels (['0-17', '18+']) raised a bare ValueError from int()."""
     with pytest.raises(kd.ArgumentError, match=rf"^age_groups {re.escape(repr(groups))}: {re.escape(problem)}"):
         kd.population("municipality", by=["sex"], age_groups=groups, data_dir=partial_folk1a)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"age_groups": "decades"}, "age_groups 'decades': use 'broad', '5y' or a list"),
+    ({"by": ["junk"]}, "by must be a subset of ('sex', 'age'), not ['junk']")])
+def test_a_wrong_argument_is_named_before_what_the_data_hold(imported_data_dir, kwargs, message):
+    """On the real FOLK1AM totals (no breakdown by sex and age) age_groups='decades' was answered with 'the
+    cached FOLK1AM has no breakdown by sex and age': the argument is named first."""
+    with pytest.raises(kd.ArgumentError) as err:
+        kd.population("municipality", data_dir=imported_data_dir, **kwargs)
+    assert str(err.value).startswith(message) and "breakdown" not in str(err.value)

@@ -62,9 +62,14 @@ def population(level: str = "cluster", division: str | None = None, period: Any 
 def _population(level: str, division: str | None, period: Any, by: Sequence[str],
                 age_groups: str | Sequence[int] | None, kind: str, geometry: bool,
                 data_dir: str | os.PathLike[str] | None, refresh: bool) -> pd.DataFrame:
+    from klyngedata.exceptions import ArgumentError
+    from klyngedata.population.shape import _edges
+
     by_set = set(by)
     if not by_set <= {"sex", "age"}:
-        raise KlyngedataError(f"by must be a subset of ('sex', 'age'), not {sorted(by_set)}")
+        raise ArgumentError(f"by must be a subset of ('sex', 'age'), not {sorted(by_set)}")
+    if age_groups is not None:
+        _edges(age_groups)  # the arguments first: a wrong one is named before what the data hold is said
     periods = _parse_periods(period)
     cache = Cache(data_dir)
     need_detail = bool(by_set) or age_groups is not None
