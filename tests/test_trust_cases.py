@@ -586,3 +586,23 @@ def test_a_wrong_argument_is_named_before_what_the_data_hold(imported_data_dir, 
     with pytest.raises(kd.ArgumentError) as err:
         kd.population("municipality", data_dir=imported_data_dir, **kwargs)
     assert str(err.value).startswith(message) and "breakdown" not in str(err.value)
+
+
+@pytest.mark.e2e  # runs the real key-figure notebook in a Jupyter kernel
+def test_the_real_key_figure_report_on_the_98_municipalities_without_christiansoe(tmp_path, monkeypatch):
+    """The whole report on a file in Denmark's shape without Christiansø (CONSTRUCTED counts): written (exit 0),
+    its comparisons named "(uden Christiansø)" and explained (before: the sum of the 98 shown as 'Hele landet',
+    no word of Christiansø; fails on 57eb4df)."""
+    import re as _re
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    data = tmp_path / "data"
+    kd.import_file(_constructed_98(tmp_path / "CONSTRUCTED_FOLK1AM_98.csv"), data_dir=data)
+    out = tmp_path / "reports"
+    res = cli("report", "hovedstaden-bornholm", "--notebooks", "noegletalsrapport", "--out", str(out),
+              "--data-dir", str(data), "--no-progress")
+    assert res.exit_code == 0, res.output
+    page = (out / "hovedstaden-bornholm-noegletalsrapport.html").read_text(encoding="utf-8")
+    text = _re.sub(r"<[^>]+>", " ", page)
+    assert "Sammenligningstal uden Christiansø" in text
+    assert "Hele landet (uden Christiansø)" in text and "Traceback" not in page
