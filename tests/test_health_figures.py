@@ -178,6 +178,8 @@ def test_intervals_and_outcomes_as_the_other_indicators(fetched):
     assert count["vs_country"] == "not_compared" and count["vs_country_note_da"]
     life = got.loc["middellevetid_0"]  # not additive: never pooled to a unit
     assert pd.isna(life["value"]) and "dødelighedstavle" in life["reason_da"] and life["country_value"] > 0
+    # the source as the report's list of sources shows it: a Danish date, never an ISO time
+    assert all(" hentet " in p and not re.search(r"\d{4}-\d\d-\d\d", p) for p in got["provenance"]), got["provenance"]
 
 
 def test_life_expectancy_per_member_municipality_and_denmark_only(fetched, hand):

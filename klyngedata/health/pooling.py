@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from klyngedata.formatting import date_da
 from klyngedata.health.population import population_groups, projection_groups
 from klyngedata.health_defs import HEALTH_FIGURES, HealthFigure
 from klyngedata.stats.banded import group_sums
@@ -300,8 +301,9 @@ def _not_additive_rows(f: HealthFigure, rows: pd.DataFrame, ents: Sequence[_Enti
 
 def _provenance(f: HealthFigure, data: TableData, period: str, source: str) -> str:
     meta = data.provenance.get(f.table, {})
-    fetched = meta.get("fetched_at") or meta.get("imported_at") or ""
-    text = f"{f.source_da} ({meta.get('table', f.table)} {period}" + (f", hentet {fetched[:10]})" if fetched else ")")
+    how = "hentet" if meta.get("fetched_at") else "importeret"
+    when = meta.get("fetched_at") or meta.get("imported_at")
+    text = f"{f.source_da} ({meta.get('table', f.table)} {period}" + (f", {how} {date_da(when)})" if when else ")")
     return text + (f"; nævner: {source}" if source and f.denominator == "population" else "")
 
 
