@@ -330,6 +330,10 @@ def refill_comparisons(out: pd.DataFrame, slices: Sequence[str]) -> pd.DataFrame
     ...                   "region_code": [None, "1081", "1081"], "period": "2024", "value": [2.0, None, 5.0]})
     >>> refill_comparisons(f, ["period"])[["region_value", "country_value"]].iloc[2].tolist()
     [<NA>, 2.0]
+    >>> g = pd.DataFrame({"entity_level": ["cluster"], "entity_id": ["k"], "region_code": ["1081"],
+    ...                   "period": "2024", "value": [5.0]})  # no region or Denmark rows: missing
+    >>> refill_comparisons(g, ["period"])[["region_value", "country_value"]].iloc[0].tolist()
+    [<NA>, <NA>]
     """
     slices = [c for c in slices if c in out.columns]
 
@@ -350,6 +354,9 @@ def refill_comparisons(out: pd.DataFrame, slices: Sequence[str]) -> pd.DataFrame
         m = plain(slices).merge(cty, on=slices, how="left") if slices else plain([]).assign(
             _cv=cty["_cv"].iloc[0])
         out["country_value"] = pd.array(pd.to_numeric(m["_cv"], errors="coerce").to_numpy(), dtype="Float64")
+    for col in ("region_value", "country_value"):  # no such rows (e.g. an export without Denmark): missing
+        if col not in out.columns:
+            out[col] = pd.array([pd.NA] * len(out), dtype="Float64")
     return out
 
 

@@ -80,3 +80,14 @@ def test_the_section_records_whether_it_showed_its_data(data_dir, tmp_path):
     empty = ClusterReport("nordjylland-nord", data_dir=str(tmp_path), report=True)
     empty.mortality()
     assert empty.__dict__["_sections"]["doedelighed"] == UNAVAILABLE_DA
+
+
+def test_a_published_table_without_denmark_compares_nothing_and_the_report_runs(data_dir):
+    """The CONSTRUCTED HISBK export has three municipalities and no row for Denmark: the health figures built from
+    it have no value for Denmark (missing, not compared) and the report's summary does not fail (it raised a
+    KeyError for 'country_value')."""
+    from klyngedata.health.figures import health_figures
+
+    h = health_figures("nordjylland-nord", figures=["middellevetid_0"], data_dir=str(data_dir))
+    assert h["country_value"].isna().all() and set(h["vs_country"]) == {"not_compared"}
+    ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True).summary()
