@@ -151,6 +151,9 @@ def test_every_pooled_figure_equals_the_hand_computation(fetched, hand, division
         if not math.isnan(den):
             assert row["denominator"] == pytest.approx(den, rel=1e-12), fid
         assert row["data_year_da"] == "2024" and row["period"] == pd.Period("2024", "Y")
+        # a sum that should hold Christiansø but cannot (the table has no row for it) says so
+        without = "0411" in members and "0411" not in hand.areas(RATIOS[fid][0])
+        assert ("Uden Christiansø" in row["method_da"]) == without, (fid, row["method_da"])
 
 
 def test_every_year_of_a_unit_and_its_trend(fetched, hand):
@@ -264,6 +267,32 @@ def test_a_missing_member_gives_no_partial_sum(fetched, tmp_path):
         assert (row["display"] == "–").all()
     earlier = health_figures("nordjylland-nord", figures=["doede"], period="2023", data_dir=tmp_path).iloc[0]
     assert earlier["value"] > 0
+
+
+def test_a_table_without_christiansoe_sums_without_it_and_says_so(fetched, hand, tmp_path):
+    """CONSTRUCTED: the deaths table without Christiansø's rows (every other table has them). Region Hovedstaden's
+    and Denmark's deaths and death rate are the sums of the municipalities alone (the rate's population too, so
+    the rate hangs together) and say so; Region Nordjylland's, which never held Christiansø, does not."""
+    import shutil
+
+    from klyngedata.cache import Cache
+
+    shutil.copytree(fetched[1], tmp_path / "data")
+    cache = Cache(tmp_path / "data")
+    deaths, meta = cache.read("health/FOD207"), cache.meta("health/FOD207")
+    meta = {k: v for k, v in meta.items() if k not in ("rows", "written_at", "data_file", "data_bytes", "data_sha256")}
+    cache.write("health/FOD207", deaths[deaths["area_code"].astype(str) != "0411"].reset_index(drop=True), meta)
+    for level, entity, members in (("region", "1084", _region_members("1084", "sundhedsklynger-2022")),
+                                   ("country", "DK", list(registry.municipality_regions()) + ["0411"]),
+                                   ("region", "1081", _region_members("1081", "sundhedsklynger-2022"))):
+        got = health_figures(level=level, figures=["doede", "doede_pr_1000"], division="sundhedsklynger-2022",
+                             period=YEAR, data_dir=tmp_path / "data")
+        got = got[got["entity_id"] == entity].set_index("figure_id")
+        without = [m for m in members if m != "0411"]
+        for fid in ("doede", "doede_pr_1000"):
+            value, _, den = hand.figure(fid, without)
+            assert got.loc[fid, "value"] == pytest.approx(value, rel=1e-12), (entity, fid)
+            assert ("Uden Christiansø" in got.loc[fid, "method_da"]) == ("0411" in members), (entity, fid)
 
 
 def test_data_age_in_a_2027_meeting(fetched):

@@ -54,6 +54,8 @@ PROJECTION_STEPS = (0, 5, 10)
 POOLED_COLUMNS = ["entity_level", "entity_id", "entity_name", "region_code", "figure_id", "period", "sex",
                   "age_group", "numerator", "denominator", "value", "method_da", "reason_da", "members", "provenance"]
 _MUNI_METHOD = "Kommunens eget tal fra Danmarks Statistik."
+_WITHOUT_CHRISTIANSOE_DA = ("Uden Christiansø, som Danmarks Statistiks tabel ikke har tal for (i tæller og nævner, "
+                            "så andelen hænger sammen).")
 _OVER_DA = ("Tælleren er større end nævneren (de er opgjort på forskellige tidspunkter), så andelen vises ikke for "
             "kommunen.")
 
@@ -272,8 +274,9 @@ def _pool_period(f: HealthFigure, part: pd.DataFrame, ents: Sequence[_Entity], n
             continue
         n = float(sum(num[m] * w for m, w in weights))
         d = float(sum(den[m] * w for m, w in weights)) if needs_den else np.nan
+        without = _WITHOUT_CHRISTIANSOE_DA if len(weights) < len(e.weights) else ""
         out.append(dict(row, numerator=n, denominator=d, value=_value(f, n, d), members=tuple(weights),
-                        method_da=f"{f.pooling_da} {e.note_da}".strip()))
+                        method_da=" ".join(t for t in (f.pooling_da, e.note_da, without) if t)))
     return out
 
 
