@@ -63,7 +63,7 @@ def division_key_figures(division: str | None = None, period: object = "latest",
             rows, reason = pooling._drop_unallocated(norm, SimpleNamespace(members=m), rows)
         if rows.empty:
             missing += compute._miss(("cluster", u.cluster_id, u.name), catalogue.POPULATION_FIGURES,
-                                reason or "enhedens kommuner mangler i data, eller en delt kommune kan ikke fordeles")
+                                reason or "kommunerne mangler i data, eller en delt kommune kan ikke fordeles")
         parts.append(rows)
     without: list[str] = []  # benchmarks summed without Christiansø (named so; pooling._benchmark_rows)
     for level, code, name in [*(("region", c, pooling._region_name(c))

@@ -51,8 +51,8 @@ class Indicator:
 
 
 _SDS = "eSundhed, Monitorering af sundhedsaftaler (Sundhedsdatastyrelsen)"
-_SP = "Den Nationale Sundhedsprofil 2025 (Sundhedsstyrelsen/SDU-SIF), via doughnut-projektet"
-_SP_HIST = "Den Nationale Sundhedsprofil 2010-2025 (Sundhedsstyrelsen/SDU-SIF), via doughnut-projektet"
+_SP = "Den Nationale Sundhedsprofil 2025 (Sundhedsstyrelsen/SDU-SIF), via en offentlig datasamling"
+_SP_HIST = "Den Nationale Sundhedsprofil 2010-2025 (Sundhedsstyrelsen/SDU-SIF), via en offentlig datasamling"
 
 _ENTRIES: list[Indicator] = [
     # --- sundhedsaftale indicators (user files with counts) -------------------------------------
@@ -101,22 +101,22 @@ _ENTRIES: list[Indicator] = [
     # --- published municipality figures without counts (doughnut files) -----------------------
     Indicator("sygehuskontakt_pct", "Borgere med sygehuskontakt", "%", "rate", 100,
               "Borgere med et sygehusophold eller en sygehuskontakt", "Alle borgere", "alle",
-              "Danmarks Statistik (SBR01), 2023, via doughnut-projektet", False,
+              "Danmarks Statistik (SBR01), 2023, via en offentlig datasamling", False,
               "Andel af kommunens borgere med sygehusophold/-kontakt i året. Det præcise mål i SBR01 er "
               "ikke bekræftet.", higher_is_better=None, data_period="2023"),
     Indicator("laegekontakt_pct", "Borgere med kontakt til almen praksis", "%", "rate", 100,
               "Borgere med kontakt til alment praktiserende læge", "Alle borgere", "alle",
-              "Danmarks Statistik (SYGP1), 2024, via doughnut-projektet", True,
+              "Danmarks Statistik (SYGP1), 2024, via en offentlig datasamling", True,
               "Andel af kommunens borgere med kontakt til almen praksis i året.", data_period="2024"),
     Indicator("hjemmesygepleje_pr_1000", "Modtagere af hjemmesygepleje", "pr. 1.000 indbyggere", "rate", 1000,
               "Modtagere af kommunal hjemmesygepleje", "Indbyggere", "alle",
-              "Danmarks Statistik (HJEMSYG), 2025 (foreløbige tal, første halvår), via doughnut-projektet",
+              "Danmarks Statistik (HJEMSYG), 2025 (foreløbige tal, første halvår), via en offentlig datasamling",
               True, "Antal modtagere af hjemmesygepleje pr. 1.000 indbyggere. 2025-tallene er foreløbige.",
               higher_is_better=None, data_period="2025"),
-    Indicator("recepter_pr_100", "Recepter pr. 100 borgere", "pr. 100 borgere", "rate", 100,
+    Indicator("recepter_pr_100", "Recepter pr. 100 borgere, lægemiddelgruppe ukendt", "pr. 100 borgere", "rate", 100,
               "Receptindløsninger (lægemiddelgruppe ikke bekræftet)", "Borgere", "alle",
-              "Danmarks Statistik (MEDI1), 2024, via doughnut-projektet", False,
-              "Antal recepter pr. 100 borgere. Hvilken lægemiddelgruppe der er talt, er ikke bekræftet.",
+              "Danmarks Statistik (MEDI1), 2024, via en offentlig datasamling", False,
+              "Antal recepter pr. 100 borgere. Kilden oplyser ikke, hvilke lægemidler der er talt med.",
               higher_is_better=None, data_period="2024"),
 ]
 

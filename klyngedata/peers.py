@@ -189,7 +189,7 @@ def _unallocated(frame: pd.DataFrame, mem: pd.DataFrame, end: Any) -> dict[str, 
         name = str(m["municipality_name"].iloc[0]) if len(m) and "municipality_name" in m else code
         for cid in m["cluster_id"].unique():
             out[cid] = (f"{name} er delt mellem klynger, og befolkningen pr. delområde findes ikke i data, så "
-                        "enhedens befolkning kan ikke opgøres.")
+                        "klyngens befolkning kan ikke opgøres.")
     return out
 
 
@@ -261,7 +261,7 @@ def peers(unit: str, n: int = 5, division: str | None = None, period: object = "
     used = [c for c in feats.columns if c in ("log_population", "growth_pct", "share_65_plus", "share_80_plus")
             or c.startswith("group_")]
     if feats.loc[cl.id, used].isna().any():
-        reason = feats.loc[cl.id, "reason_da"] or "nogle af enhedens kendetegn kan ikke beregnes"
+        reason = feats.loc[cl.id, "reason_da"] or "nogle af kendetegnene kan ikke beregnes"
         raise DataNotAvailable(f"peers of {cl.id}: {reason}")
     weights = {c: GROUP_WEIGHT / 5 if c.startswith("group_") else 1.0 for c in used}
     near = nearest(feats[used], cl.id, n=n, weights=weights)

@@ -108,7 +108,8 @@ def test_middelfart_uses_the_member_lists_and_records_the_conflict():
     assert "TV 2 Fyn" in m.loc["0410", "source"]
     cf = registry.conflicts(COUNCILS).set_index("municipality_code")
     assert cf.loc["0410", "alternative"] == "sundhedsraad-fyn" and not cf.loc["0410", "verified"]
-    assert "TV 2 Fyn" in cf.loc["0410", "sources"] and "sundhedsraad" in cf.loc["0410", "sources"]
+    # both sources cited: TV 2 Fyn and the member lists (the regions' pages as compiled; issue 24: cited as that)
+    assert "TV 2 Fyn" in cf.loc["0410", "sources"] and "rådenes første mødereferater" in cf.loc["0410", "sources"]
     assert "0410" not in kd.cluster("sundhedsraad-fyn").municipality_codes
     # 2022 correction: Middelfart -> Lillebælt [INFERENCE, strong]
     m22 = kd.membership(CLUSTERS).set_index("municipality_code")

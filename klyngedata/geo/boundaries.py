@@ -231,6 +231,11 @@ def import_boundaries(path: str | os.PathLike[str], data_dir: str | os.PathLike[
             "units": len(gdf),
             "dropped_non_municipal": gdf.attrs.get("dropped", 0),
         }
+        from klyngedata.geo.vintages import file_vintage
+
+        vintage = file_vintage(path)
+        if vintage:
+            meta["vintage_da"] = vintage
         warning = ""
         if check.partial:
             warning = f"partial layer cached on request (--replace): it {check.describe()}"

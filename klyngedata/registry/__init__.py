@@ -33,6 +33,7 @@ from klyngedata.registry.geography import (
     municipalities,
     municipality,
     municipality_regions,
+    official_name,
     region,
     region_key_on,
     region_municipalities,
@@ -68,7 +69,6 @@ __all__ = [
     "CLUSTER_COLUMNS", "COUNCIL_ROLES", "Cluster", "DATA_DIR", "LEVEL_ALIASES", "Municipality", "Registry",
     "SHARE_TOLERANCE", "TAGS", "cluster", "clusters", "composition", "conflicts", "crosswalk", "division",
     "division_of", "divisions", "fold_name", "hospitals", "hospitals_inferred", "levels", "load_registry",
-    "membership",
-    "municipalities", "municipality", "municipality_regions", "predecessors", "region", "region_key_on",
-    "region_municipalities", "region_parts", "regions", "resolve_division", "seats", "successors",
+    "membership", "municipalities", "municipality", "municipality_regions", "official_name", "predecessors", "region",
+    "region_key_on", "region_municipalities", "region_parts", "regions", "resolve_division", "seats", "successors",
 ]

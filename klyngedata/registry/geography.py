@@ -23,6 +23,25 @@ class Municipality:
     region_code: str
     region_name: str
 
+    @property
+    def official_name(self) -> str:
+        """The municipality's official name (:func:`official_name`)."""
+        return official_name(self.code, self.name)
+
+
+OFFICIAL_NAMES = {"0101": "Københavns Kommune", "0400": "Bornholms Regionskommune"}
+"""Official names that are not "<name> Kommune" (the municipalities' own: kk.dk, brk.dk)."""
+
+
+def official_name(code: str, name: str) -> str:
+    """The official name of a municipality as readers expect it: ``"Københavns Kommune"``,
+    ``"Bornholms Regionskommune"``, else ``"<name> Kommune"``.
+
+    >>> official_name("0101", "København"), official_name("0400", "Bornholm"), official_name("0851", "Aalborg")
+    ('Københavns Kommune', 'Bornholms Regionskommune', 'Aalborg Kommune')
+    """
+    return OFFICIAL_NAMES.get(str(code).zfill(4), f"{name} Kommune")
+
 
 
 

@@ -7,6 +7,7 @@ from typing import Protocol
 import pandas as pd
 
 from klyngedata.exceptions import LookupFailed
+from klyngedata.registry.geography import official_name
 from klyngedata.registry.load import LEVEL_ALIASES, Registry, _reg
 from klyngedata.registry.validate import COUNCIL_ROLES
 
@@ -84,7 +85,7 @@ def seats_of(c: Cluster, level: str) -> pd.DataFrame:
         if r["per_municipality"]:
             for code, name in zip(c.municipality_codes, c.municipality_names, strict=True):
                 rows.append(base | {"municipality_code": code, "municipality_name": name,
-                                    "appointed_by": f"{name} Kommune"})
+                                    "appointed_by": official_name(code, name)})
         else:
             rows.append(base)
     out = pd.DataFrame(rows)
@@ -108,7 +109,8 @@ def _council_seats(reg: Registry, c: Cluster) -> pd.DataFrame:
             "cluster_id": c.id, "level": "politisk", "role_id": r["role_id"], "role_da": COUNCIL_ROLES[r["role_id"]],
             "municipality_code": code, "municipality_name": names.get(code) if code else None,
             "count_min": r["seats"], "count_max": r["seats"], "observer": False,
-            "appointed_by": f"Regionsrådet i {c.region_name}" if regional else f"{names.get(code, code)} Kommune",
+            "appointed_by": (f"Regionsrådet i {c.region_name}" if regional
+                             else official_name(code, names.get(code, code))),
             "note_da": r["note"], "source": r["source"], "verified": r["verified"], "tag": r["tag"],
         })
     out = pd.DataFrame(rows)
