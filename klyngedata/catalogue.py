@@ -268,7 +268,7 @@ def catalogue(group: str | None = None, ids: Iterable[str] | None = None) -> pd.
 
     Columns: ``figure_id, label_da, unit, definition_da, group, decimals, requires`` (comma-separated),
     ``higher_is_better, source_da, polarity, polarity_reason_da, ci_method, ci_method_da, trend_method,
-    trend_method_da``.
+    trend_method_da, relevance_da, relevance_reason_da`` (the threshold of relevance, :mod:`klyngedata.relevance`).
 
     Example
     -------
@@ -282,29 +282,21 @@ def catalogue(group: str | None = None, ids: Iterable[str] | None = None) -> pd.
         d = figure(fid)
         if group is not None and d.group != group:
             continue
-        rows.append(
-            {
-                "figure_id": d.figure_id,
-                "label_da": d.label_da,
-                "unit": d.unit,
-                "definition_da": d.definition_da,
-                "group": d.group,
-                "decimals": d.decimals,
-                "requires": ",".join(d.requires),
-                "higher_is_better": d.higher_is_better,
-                "source_da": d.source_da,
-                "polarity": d.polarity,
-                "polarity_reason_da": d.polarity_reason_da,
-                "ci_method": d.ci_method,
-                "ci_method_da": d.ci_method_da,
-                "trend_method": d.trend_method,
-                "trend_method_da": d.trend_method_da,
-            }
-        )
-    cols = ["figure_id", "label_da", "unit", "definition_da", "group", "decimals", "requires",
-            "higher_is_better", "source_da", "polarity", "polarity_reason_da", "ci_method", "ci_method_da",
-            "trend_method", "trend_method_da"]
-    return pd.DataFrame(rows, columns=cols)
+        rows.append({**{c: getattr(d, c) for c in _COLUMNS if hasattr(d, c)}, "requires": ",".join(d.requires),
+                     **_relevance_columns(fid)})
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+_COLUMNS = ["figure_id", "label_da", "unit", "definition_da", "group", "decimals", "requires", "higher_is_better",
+            "source_da", "polarity", "polarity_reason_da", "ci_method", "ci_method_da", "trend_method",
+            "trend_method_da", "relevance_da", "relevance_reason_da"]
+
+
+def _relevance_columns(figure_id: str) -> dict[str, str]:
+    from klyngedata.relevance import threshold  # the thresholds of relevance (klyngedata.relevance)
+
+    r = threshold(figure_id)
+    return {"relevance_da": r.describe_da(), "relevance_reason_da": r.reason_da}
 
 
 # --------------------------------------------------------------------------------------------------

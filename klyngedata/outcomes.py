@@ -32,7 +32,8 @@ from klyngedata import catalogue
 from klyngedata.exceptions import KlyngedataError
 from klyngedata.stats import OUTCOME_COLUMNS, TREND_COLUMNS, FigureStats, add_trends, annotate
 
-__all__ = ["PUBLISHED_COLUMNS", "figure_specs", "published_outcomes"]
+__all__ = ["CALLED_OUT", "PUBLISHED_COLUMNS", "figure_specs", "published_outcomes", "shown_outcome",
+           "shown_outcomes"]
 
 PUBLISHED_COLUMNS = [*OUTCOME_COLUMNS, *TREND_COLUMNS]
 """The columns every published figure row carries besides its value (see the module docstring)."""
@@ -51,8 +52,8 @@ def figure_specs(figure_ids: Sequence[str]) -> dict[str, FigureStats]:
         try:
             out[fid] = catalogue.stats_spec(fid)
         except KlyngedataError:
-            out[fid] = FigureStats(no_ci_da="Tallet findes ikke i figurkataloget; der beregnes ikke usikkerhed.",
-                                   no_trend_da="Tallet findes ikke i figurkataloget; udviklingen testes ikke.")
+            out[fid] = FigureStats(no_ci_da="Tallet har ingen fastlagt metode for usikkerhed; den beregnes ikke.",
+                                   no_trend_da="Tallet har ingen fastlagt test for udvikling; udviklingen testes ikke.")
     return out
 
 
@@ -76,3 +77,50 @@ def published_outcomes(frame: pd.DataFrame, series: pd.DataFrame | None = None, 
             lambda f: specs[f].trend_method is not None) & ~out["trend_note_da"].str.contains("skjult")
         out.loc[affected, "trend_note_da"] = series_error_da
     return out
+
+
+CALLED_OUT = ("better", "worse", "higher", "lower")
+"""Outcomes that name a difference (the others: ``similar``, ``not_compared``)."""
+
+
+def shown_outcome(outcome: object, value: object, benchmark: object, figure_id: str) -> str:
+    """The outcome a report shows: a significant outcome (``vs_region``/``vs_country``) is kept only when the
+    difference is also at least the figure's threshold of relevance (:mod:`klyngedata.relevance`); a
+    significant but small difference is shown as ``similar``. Every sentence, barometer dot and heat-map cell
+    uses this one rule.
+
+    Example
+    -------
+    >>> shown_outcome("higher", 84.3, 83.6, "laegekontakt_pct"), shown_outcome("higher", 86.3, 83.6, "laegekontakt_pct")
+    ('similar', 'higher')
+    """
+    from klyngedata.relevance import threshold
+
+    text = str(outcome)
+    if text not in CALLED_OUT:
+        return text if text in ("similar", "not_compared") else "not_compared"
+    try:
+        v, b = float(value), float(benchmark)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return text
+    if v != v or b != b:
+        return text
+    return text if threshold(figure_id).relevant(v, b) else "similar"
+
+
+def shown_outcomes(frame: pd.DataFrame, benchmark: str = "country") -> pd.Series:
+    """:func:`shown_outcome` of every row of a published frame against ``benchmark`` (``"country"`` or
+    ``"region"``): the outcome column ``vs_<benchmark>`` with the small differences made ``similar``.
+
+    Example
+    -------
+    >>> CONSTRUCTED = pd.DataFrame({"figure_id": ["laegekontakt_pct"] * 2, "value": [84.3, 86.3],
+    ...                             "country_value": [83.6, 83.6], "vs_country": ["higher", "higher"]})
+    >>> shown_outcomes(CONSTRUCTED).tolist()
+    ['similar', 'higher']
+    """
+    col = f"vs_{benchmark}"
+    if col not in frame.columns:
+        return pd.Series("not_compared", index=frame.index)
+    return pd.Series([shown_outcome(o, v, b, f) for o, v, b, f in zip(
+        frame[col], frame["value"], frame[f"{benchmark}_value"], frame["figure_id"], strict=True)], index=frame.index)

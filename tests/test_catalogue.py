@@ -43,7 +43,8 @@ def test_catalogue_frame_columns_and_group_filter():
     df = catalogue.catalogue("population")
     assert list(df.columns) == ["figure_id", "label_da", "unit", "definition_da", "group", "decimals", "requires",
                                 "higher_is_better", "source_da", "polarity", "polarity_reason_da", "ci_method",
-                                "ci_method_da", "trend_method", "trend_method_da"]
+                                "ci_method_da", "trend_method", "trend_method_da", "relevance_da",
+                                "relevance_reason_da"]
     assert (df["group"] == "population").all()
     assert df["figure_id"].is_unique
     row = df.set_index("figure_id").loc["proj_65_plus_change_5y"]
@@ -95,3 +96,29 @@ def test_register_refuses_both_object_and_fields():
     d = catalogue.figure("population")
     with pytest.raises(TypeError):
         catalogue.register(d, label_da="x")
+
+
+def test_every_compared_figure_has_a_threshold_of_relevance_with_its_reason():
+    """Issue 24: a difference is called out only when significant *and* at least a documented threshold;
+    every figure the reports compare (an interval method, comparable) has its own threshold and reason."""
+    from klyngedata.relevance import DEFAULT, RELEVANCE
+
+    df = catalogue.catalogue()
+    compared = [f for f in df["figure_id"] if catalogue.figure(f).ci_method and catalogue.figure(f).comparable]
+    assert compared and all(f in RELEVANCE for f in compared), [f for f in compared if f not in RELEVANCE]
+    rows = df.set_index("figure_id").loc[compared]
+    assert (rows["relevance_da"].str.len() > 0).all() and (rows["relevance_reason_da"].str.len() > 20).all()
+    assert rows.loc["laegekontakt_pct", "relevance_da"] == "2 procentpoint"
+    assert DEFAULT.reason_da and DEFAULT.relative > 0  # a user's own indicator gets a documented default
+
+
+def test_shown_outcome_needs_significance_and_relevance():
+    """The register share 84,3 % against 83,6 % is significant on a whole population, yet not relevant."""
+    from klyngedata.outcomes import shown_outcome
+
+    assert shown_outcome("higher", 84.3, 83.6, "laegekontakt_pct") == "similar"  # 0,7 < 2 procentpoint
+    assert shown_outcome("higher", 86.3, 83.6, "laegekontakt_pct") == "higher"  # 2,7 >= 2
+    assert shown_outcome("similar", 99.0, 83.6, "laegekontakt_pct") == "similar"  # not significant: never named
+    assert shown_outcome("not_compared", 99.0, 83.6, "laegekontakt_pct") == "not_compared"
+    assert shown_outcome("worse", 54.9, 50.0, "forebyggelige_indlaeggelser_65") == "similar"  # 10 % of 50 is 5,0
+    assert shown_outcome("worse", 55.0, 50.0, "forebyggelige_indlaeggelser_65") == "worse"
