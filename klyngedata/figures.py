@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 
 from klyngedata import chart_config, formatting
 from klyngedata.exceptions import DataNotAvailable
-from klyngedata.vocabulary import SEX_DA, period_range_da, period_text_da
+from klyngedata.vocabulary import SEX_DA, period_axis_da, period_range_da, period_text_da
 
 chart_config.apply()  # the one chart configuration (Danish, no logo, no cloud button) in every renderer
 
@@ -49,6 +49,11 @@ __all__ = [
 SEPARATORS = ",."  # decimal comma, thousands point (Danish)
 COLORS = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
 ENTITY_COLORS = {"cluster": "#1f5f8b", "region": "#edae49", "country": "#8d96a3"}
+ENTITY_DASHES = {"cluster": "solid", "region": "dash", "country": "dot"}
+"""Line style of each level: the lines stay apart on a greyscale print, where the colours do not."""
+LINE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+CHART_HEIGHT = 300
+"""Height (px) of a line or bar chart: two of them and their headings fit on one A4 page."""
 
 
 def format_number(value: Any, decimals: int = 0) -> str:
@@ -202,7 +207,7 @@ def set_template(fig: go.Figure, name: str) -> go.Figure:
     return fig
 
 
-def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 440) -> go.Figure:
+def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = CHART_HEIGHT) -> go.Figure:
     """Common layout: title top left, the legend between title and plot (left-aligned, wrapping for the
     printed width, so no entry is cut), Danish separators, the source under the plot."""
     rows = _legend_rows(fig)
@@ -213,7 +218,7 @@ def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 
     fig.update_layout(
         separators=SEPARATORS,
         height=height + 22 * max(rows - 1, 0),
-        margin={"l": 70, "r": 30, "t": 52 + 24 * rows, "b": 100 if source_da else 60},
+        margin={"l": 70, "r": 30, "t": 46 + 24 * rows, "b": 92 if source_da else 56},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
                 "entrywidthmode": "pixels"},
         hoverlabel={"namelength": -1},
@@ -222,7 +227,7 @@ def _finish(fig: go.Figure, title: str, source_da: str | None, *, height: int = 
         if not source_da.startswith("Kilde"):
             source_da = f"Kilde: {source_da}"
         fig.add_annotation(
-            text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-62,
+            text=source_da, showarrow=False, xref="paper", yref="paper", x=0.0, y=0.0, yshift=-58,
             xanchor="left", yanchor="top", font={"size": 10, "color": "#57606a"}, align="left",
         )
         fig.layout.meta = {"provenance": source_da}
@@ -270,6 +275,36 @@ def _x(periods: pd.Series) -> tuple[list, list[str]]:
     return xs, labels
 
 
+def period_ticks(periods: Sequence[Any], most: int = 7) -> dict[str, list]:
+    """Axis ticks for a time axis in the vocabulary's short Danish form (``jan. 2022``), at most ``most``: for
+    monthly data January and July (or every January on a long axis), else evenly spaced periods.
+
+    Example
+    -------
+    >>> ticks = period_ticks(pd.period_range("2021-10", "2024-04", freq="M"))
+    >>> ticks["ticktext"]
+    ['jan. 2022', 'jul. 2022', 'jan. 2023', 'jul. 2023', 'jan. 2024']
+    """
+    ps = sorted({p for p in periods if isinstance(p, pd.Period)})
+    if not ps:
+        return {}
+    if ps[0].freqstr.startswith("M"):
+        chosen = [p for p in ps if p.month in (1, 7)]
+        if len(chosen) > most:
+            chosen = [p for p in ps if p.month == 1]
+    else:
+        chosen = ps
+    if len(chosen) > most or not chosen:
+        step = -(-len(ps) // most)
+        chosen = ps[::step]
+    return {"tickvals": [p.to_timestamp() for p in chosen], "ticktext": [period_axis_da(p) for p in chosen]}
+
+
+def _time_axis(fig: go.Figure, periods: Sequence[Any]) -> None:
+    """The x axis of a chart over time: Danish period texts as ticks, no axis title (the ticks say it)."""
+    fig.update_xaxes(title_text="", tickmode="array", **period_ticks(periods))
+
+
 def population_trend(
     frame: pd.DataFrame,
     *,
@@ -294,10 +329,11 @@ def population_trend(
         xs, labels = _x(grp["period"])
         fig.add_trace(dict(type="scatter",
             x=xs, y=grp["population"].astype("float64"), mode="lines+markers", name=str(grp["entity_name"].iloc[0]),
-            customdata=labels, line={"color": COLORS[i % len(COLORS)]}, marker={"size": 4},
+            customdata=labels, marker={"size": 4},
+            line={"color": COLORS[i % len(COLORS)], "dash": LINE_DASHES[i % len(LINE_DASHES)]},
             hovertemplate="%{fullData.name}<br>%{customdata}: %{y:,.0f} personer<extra></extra>",
         ))
-    fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
+    _time_axis(fig, list(data["period"]))
     fig.update_yaxes(tickformat=",.0f")
     _value_axis(fig, data["population"].astype("float64").tolist(), "Befolkning (personer)")
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
@@ -343,15 +379,17 @@ def indexed_trend(
         idx = grp["population"].astype("float64") / base * 100.0
         xs, labels = _x(grp["period"])
         level = str(grp["level"].iloc[0]) if "level" in grp.columns else ""
-        color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)]) if level not in used_levels else COLORS[4]
+        first = level not in used_levels
+        color = ENTITY_COLORS.get(level, COLORS[i % len(COLORS)]) if first else COLORS[4]
+        dash = ENTITY_DASHES.get(level, "solid") if first else "dashdot"
         used_levels.add(level)
         fig.add_trace(dict(type="scatter",
             x=xs, y=idx, mode="lines", name=str(grp["entity_name"].iloc[0]), customdata=labels,
-            line={"color": color, "width": 3 if level == "cluster" else 2},
+            line={"color": color, "width": 3 if level == "cluster" else 2, "dash": dash},
             hovertemplate="%{fullData.name}<br>%{customdata}: indeks %{y:.2f}<extra></extra>",
         ))
-    fig.add_hline(y=100, line={"color": "#8d96a3", "dash": "dot", "width": 1})
-    fig.update_xaxes(title_text="Tidspunkt", tickformat="%m.%Y")
+    fig.add_hline(y=100, line={"color": "#d0d7de", "width": 1})  # plain: the dotted line is the country's
+    _time_axis(fig, list(data["period"]))
     fig.update_yaxes(title_text=f"Indeks ({base_label} = 100)", tickformat=",.1f")
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame))
 
@@ -383,7 +421,7 @@ def member_comparison(
     ))
     fig.update_xaxes(title_text=axis_title_da, tickformat=",.0f" if decimals == 0 else None)
     fig.update_yaxes(title_text="")
-    height = max(300, 90 + 38 * len(data))
+    height = max(200, 110 + 24 * len(data))
     return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=height)
 
 
@@ -474,7 +512,7 @@ def age_pyramid(
     fig.update_layout(barmode="overlay", bargap=0.05)
     fig.update_xaxes(title_text=f"{'Andel' if unit == '%' else 'Antal'} ({unit}); mænd til venstre, kvinder til højre")
     fig.update_yaxes(title_text="Alder (år)", type="category")
-    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=520)
+    return _finish(fig, title, source_da if source_da is not None else provenance_text(frame), height=460)
 
 
 def projection_65_80(
@@ -501,7 +539,7 @@ def projection_65_80(
         years = [p.year if isinstance(p, pd.Period) else p for p in part["period"]]
         fig.add_trace(dict(type="scatter",
             x=years, y=part["population"].astype("float64"), mode="lines+markers", name=f"{group}-årige",
-            line={"color": COLORS[i + 1]},
+            line={"color": COLORS[i + 1], "dash": LINE_DASHES[i]},
             hovertemplate=f"{group}-årige<br>%{{x}}: %{{y:,.0f}} personer<extra></extra>",
         ))
     fig.update_xaxes(title_text="År", dtick=1 if len(frame) < 30 else None)

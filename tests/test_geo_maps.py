@@ -82,9 +82,11 @@ def test_cluster_map_highlight_with_population(data_dir: Path, population_2024: 
     others = [t for t in fig.data if t.name in ("Klynge Midt", "Klynge Syd", "Klynge Vest")]
     # the highlighted cluster stands out; its neighbours have distinct muted colours, not one grey
     assert nord.fillcolor not in {t.fillcolor for t in others} and len({t.fillcolor for t in others}) == 3
-    assert nord.showlegend and not any(t.showlegend for t in others)  # the others are named on the map
+    # issue 24: a legend entry for every colour, the neighbours' too (they are also named on the map)
+    assert nord.showlegend and all(t.showlegend for t in others)
     hosp = next(t for t in fig.data if t.name == "Akutsygehus")
-    assert hosp.mode == "markers+text" and "<b>Regionshospital Nordjylland</b>" in hosp.texttemplate  # its own
+    # its own in bold (a long name on two lines, so it stays on the map)
+    assert hosp.mode == "markers+text" and "<b>Regionshospital<br>Nordjylland</b>" in hosp.texttemplate
     assert "Thisted" in hosp.texttemplate  # the others by town
     hover = next(t for t in fig.data if t.name == "Oplysninger")
     texts = list(hover.text)

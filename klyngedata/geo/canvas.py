@@ -36,6 +36,8 @@ MISSING_COLOUR = "#f0f0f0"
 OUTLINE_COLOUR = "#333333"
 TILE_NOTE_DA = "Flisekort: hver kommune er en lige stor flise (kommunegrænser er ikke indlæst)."
 _TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+_HALO = "0 0 2px #ffffff, 0 0 2px #ffffff, 0 0 3px #ffffff, 0 0 4px #ffffff"
+"""White halo behind map labels (as :data:`klyngedata.geo.insets.HALO`)."""
 _KM = 1000.0
 
 
@@ -168,7 +170,7 @@ class _Canvas:
             return
         labelled = {"mode": "markers"} if labels is None else {
             "mode": "markers+text", "texttemplate": labels, "textposition": "middle right",
-            "textfont": {"size": 10, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}}
+            "textfont": {"size": 10, "color": LABEL_COLOUR, "shadow": _HALO}}
         self.fig.add_trace(dict(type="scatter",
             x=np.round(xy_m[:, 0] / _KM, 2), y=np.round(xy_m[:, 1] / _KM, 2), name=name,
             showlegend=showlegend, marker=marker, text=text, hovertemplate=f"%{{text}}<extra>{extra}</extra>",
@@ -186,22 +188,24 @@ class _Canvas:
                           hovermode="closest", legend={"title": {"text": legend_title}, "itemsizing": "constant"})
         return fig
 
-    def finish_print(self, title: str | None, *, height: int = 560, width_px: int = 660) -> go.Figure:
+    def finish_print(self, title: str | None, *, height: int = 420, width_px: int = 660) -> go.Figure:
         """Like :meth:`finish`, with the legend in rows between title and map (the map keeps the page width;
-        rows are estimated for the A4 text width, so no entry is cut)."""
+        rows are estimated for the A4 text width, so no entry is cut). ``height`` (px) fits the map, its heading
+        and a chart above it on one A4 page."""
         fig = self.finish(title, "")
         rows, used = 1, 0
         for name in (str(t.name) for t in fig.data if t.showlegend is not False and t.name):
-            w = 40 + 7 * len(name)
+            w = 36 + 6 * len(name)
             if used and used + w > width_px:
                 rows, used = rows + 1, 0
             used += w
-        top = (46 if title else 6) + 24 * rows
+        top = (40 if title else 6) + 20 * rows
         fig.update_layout(
-            height=height, margin={"l": 0, "r": 0, "t": top, "b": 30},
+            height=height + 20 * max(rows - 1, 0), margin={"l": 0, "r": 0, "t": top, "b": 30},
             title={"text": title, "x": 0.0, "xanchor": "left", "xref": "container", "y": 1.0, "yanchor": "top",
-                   "yref": "container", "pad": {"t": 14, "l": 8}},
-            legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": None})
+                   "yref": "container", "pad": {"t": 12, "l": 8}},
+            legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": None,
+                    "font": {"size": 10}})
         return fig
 
 

@@ -73,7 +73,7 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
                classes: int = 5, decimals: int | None = None, unit_da: str = "", display_col: str | None = "display",
                tolerance: float | None = WEB_TOLERANCE_M, background: str | None = None,
                municipalities: Any = None, membership: pd.DataFrame | None = None,
-               title: str | None = None) -> go.Figure:
+               title: str | None = None, names: bool = False) -> go.Figure:
     """Choropleth of ``value_col`` by municipality, cluster or region; ``title_da`` is the legend title.
 
     Values are shown in ``classes`` quantile classes of ``colorscale`` (legend: Danish value ranges).
@@ -81,7 +81,8 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
     class limits are then whole numbers too), else 1.
     Missing values (e.g. suppressed small counts, ``NaN``) are drawn light grey as "Ingen værdi / ikke
     vist"; a ``display`` column (e.g. ``"<5"``) is shown in the hover text when present.
-    ``reverse=True`` flips the colour scale (for "lower is better" figures).
+    ``reverse=True`` flips the colour scale (for "lower is better" figures). ``names=True`` writes each unit's
+    short name on the map (with a white halo; for units, not municipalities).
 
     Example
     -------
@@ -119,9 +120,9 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
     else:
         layer = cluster_polygons(division, membership=membership, municipalities=muni)
         layer["_id"] = layer["cluster_id"]
-    names = dict(zip(layer["_id"], layer["name"].astype(str), strict=True))
+    names_of = dict(zip(layer["_id"], layer["name"].astype(str), strict=True))
     if name_col and name_col in df.columns:
-        names.update({k: str(v) for k, v in df[name_col].dropna().items()})
+        names_of.update({k: str(v) for k, v in df[name_col].dropna().items()})
     ids = layer.loc[layer["kind"] == "klynge", "_id"].tolist()
     have = [i for i in ids if i in values.index and pd.notna(values.get(i))]
     missing = [i for i in ids if i not in have]
@@ -134,7 +135,7 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
         return "ingen værdi" if v is None or pd.isna(v) else format_number_da(v, decimals)
 
     canvas = _Canvas(background)
-    hover = {i: f"<b>{names.get(i, i)}</b><br>{title_da}: {shown(i)}{suffix}" for i in ids}
+    hover = {i: f"<b>{names_of.get(i, i)}</b><br>{title_da}: {shown(i)}{suffix}" for i in ids}
     for _, row in layer[layer["kind"] == "delt"].iterrows():
         label = str(row["label_da"])
         canvas.polygons(layer, [row["_id"]], "_id", fill=SHARED_COLOUR, line="white", width=0.6, name=label)
@@ -160,8 +161,35 @@ def choropleth(frame: pd.DataFrame, value_col: str, level: str, title_da: str, *
                             legendgroup=f"k{k}")
         canvas.fig.data = tuple(sorted(canvas.fig.data, key=lambda t: t.legendgroup or ""))  # legend low -> high
     _hover_points(canvas, layer, "_id", hover)
+    if names and lvl != "kommune" and background is None:
+        from klyngedata.geo.unit_map import _labels
+
+        _labels(canvas, layer[layer["kind"] == "klynge"], ids, {i: names_of.get(i, i) for i in ids}, "_id")
     fig = canvas.finish(title or title_da, title_da)
+    if names and lvl != "kommune" and background is None:
+        _capital_inset(fig, muni, layer[layer["kind"] == "klynge"], names_of)
     return fig
+
+
+def _capital_inset(fig: go.Figure, muni: Any, units: Any, names: dict[str, str], width_px: float = 1000.0,
+                   height_px: float = 520.0) -> None:
+    """An enlarged inset of the area where municipalities are too small to tell apart (the capital), with the
+    units named in it; the legend moves above the map."""
+    import shapely
+
+    from klyngedata.geo.insets import MAIN_WIDTH, add_zoom_inset, densest_small, page_scale
+    from klyngedata.geo.unit_map import short_name
+
+    scale = page_scale(tuple(muni.total_bounds), width_px * MAIN_WIDTH, height_px)
+    geoms = dict(zip(muni["code"], muni.geometry, strict=True))
+    dense = densest_small(geoms, scale)
+    if len(dense) < 2:
+        return
+    unit_geoms = {short_name(names.get(i, i)): shapely.union_all(g.geometry.values)
+                  for i, g in units.groupby("_id")}
+    if add_zoom_inset(fig, {c: geoms[c] for c in dense}, {}, width_px=width_px, height_px=height_px,
+                      title="Forstørret udsnit", units=unit_geoms):
+        fig.update_layout(legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
 
 
 def _choropleth_tiles(df: pd.DataFrame, values: pd.Series, lvl: str, title_da: str, colorscale: str,

@@ -37,6 +37,7 @@ from klyngedata.geo.catchment import (
     WEB_TOLERANCE_M,
     cluster_polygons,
 )
+from klyngedata.geo.insets import HALO, MAIN_WIDTH, add_zoom_inset, page_scale, small_members
 from klyngedata.vocabulary.codes import normalize_municipality_code, normalize_region_code
 
 # --- cluster map -------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def _labels(canvas: _Canvas, polygons: Any, ids: list[str], names: Mapping[str, 
     canvas.fig.add_trace(dict(type="scatter",
         x=np.round(pts.x.to_numpy(float) / _KM, 2), y=np.round(pts.y.to_numpy(float) / _KM, 2), mode="text",
         text=[short_name(names.get(i, i)) for i in sub[id_col]], name="Navne", showlegend=False, hoverinfo="skip",
-        textfont={"size": 11, "color": LABEL_COLOUR, "shadow": "1px 1px 2px white, -1px -1px 2px white"}))
+        textfont={"size": 11, "color": LABEL_COLOUR, "shadow": HALO}))
 
 
 def cluster_map(division: str | None = None, highlight: str | None = None, region: Any = None,
@@ -195,7 +196,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
         codes = [c for c in klynger.loc[cid, "municipality_codes"].split(",") if c]
         label = str(klynger.loc[cid, "name"])
         canvas.polygons(shown, codes, "code", fill=colours[cid], line="white", width=0.8, name=label,
-                        legendgroup=cid, showlegend=background is not None or cid == hl_id)
+                        legendgroup=cid, showlegend=True)  # every colour in the legend, the neighbours' too
         hover.update(dict(zip(codes, _hover_rows(codes, names, label, pop), strict=True)))
     kl = clusters[clusters["kind"] == "klynge"]
     canvas.polygons(kl, kl["cluster_id"].tolist(), "cluster_id", fill="none", line=OUTLINE_COLOUR, width=2.0,
@@ -216,7 +217,7 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
         on_isle = shapely.contains_xy(isle, hx, hy) if isle is not None else np.zeros(len(hx), bool)
         hx, hy = np.where(on_isle, hx + shift[0], hx), np.where(on_isle, hy + shift[1], hy)
     own = set(_cluster_hospitals(hl_id, division, date)) if hl_id is not None else set()
-    hosp_labels = [f"<b>{_hospital_short(n)}</b>" if n in own else str(t or _hospital_short(n))
+    hosp_labels = [f"<b>{_wrap(_hospital_short(n))}</b>" if n in own else str(t or _hospital_short(n))
                    for n, t in zip(hosp["name"], hosp["town"], strict=True)]
     canvas.points(np.c_[hx, hy], np.c_[hosp["lon"].to_numpy(float), hosp["lat"].to_numpy(float)],
                   text=[f"<b>{n}</b><br>{t}" for n, t in zip(hosp["name"], hosp["town"].fillna(""), strict=True)],
@@ -228,8 +229,36 @@ def cluster_map(division: str | None = None, highlight: str | None = None, regio
                 "cluster_id")
     _hover_points(canvas, shown, "code", hover)
     if background is None:
-        return canvas.finish_print(title)
+        fig = canvas.finish_print(title)
+        _zoom_if_small(fig, shown, m, hl_id, names)
+        return fig
     return canvas.finish(title, unit_words.fill("{Sundhedsklynger}"))
+
+
+def _zoom_if_small(fig: go.Figure, shown: Any, m: pd.DataFrame, hl_id: str | None, names: Mapping[str, str]) -> None:
+    """An enlarged inset when members of the highlighted unit are too small to read on the printed map."""
+    if hl_id is None or shown.empty:
+        return
+    codes = set(m.loc[m["cluster_id"] == hl_id, "municipality_code"])
+    mine = shown[shown["code"].isin(codes)]
+    margin = fig.layout.margin
+    width = 660.0
+    height = float(fig.layout.height or 470) - float(margin.t or 0) - float(margin.b or 0)
+    scale = page_scale(tuple(shown.total_bounds), width, height)
+    geoms = dict(zip(mine["code"], mine.geometry, strict=True))
+    small = small_members(geoms, scale)
+    if not small:
+        return
+    scale = page_scale(tuple(shown.total_bounds), width * MAIN_WIDTH, height)  # the main map narrows
+    small = small_members(geoms, scale)
+    units = {}
+    for cid, grp in shown.assign(_cl=shown["code"].map(dict(zip(m["municipality_code"], m["cluster_id"],
+                                                                strict=False)))).groupby("_cl"):
+        if cid != hl_id:
+            units[short_name(str(m.loc[m["cluster_id"] == cid, "cluster_name"].iloc[0]))] = shapely.union_all(
+                grp.geometry.values)
+    add_zoom_inset(fig, {c: geoms[c] for c in small}, {c: names.get(c, c) for c in small}, width_px=width,
+                   height_px=height, title="Forstørret udsnit", units=units)
 
 
 def _real_isle(moved_muni: Any, shift: tuple[float, float]) -> Any:
@@ -242,6 +271,15 @@ def _real_isle(moved_muni: Any, shift: tuple[float, float]) -> Any:
 
 def _hospital_short(name: str) -> str:
     return str(name).split(" (")[0]
+
+
+def _wrap(label: str, width: int = 22) -> str:
+    """A long label on two lines (at the word nearest the middle), so it stays on the map."""
+    if len(label) <= width:
+        return label
+    words = label.split()
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(label) / 2))
+    return " ".join(words[:cut]) + "<br>" + " ".join(words[cut:])
 
 
 def _cluster_hospitals(cluster_id: str, division: str | None, date: Any) -> list[str]:
