@@ -91,10 +91,12 @@ def test_council_report_speaks_of_the_council(reports, browser, shared_data, day
         "Nøgletal for rådet", "Rådet sammenlignet med regionen og hele landet", "Rådets organisering"]
     assert all(h in h2 for h in expected), h2
     assert not CLUSTER_WORDS.search(_outside_transition(text)), CLUSTER_WORDS.findall(_outside_transition(text))
-    # header: hospitals said to be inferred, the clusters it succeeds, the division's Danish name (never its id)
-    assert ("Akuthospitaler\tAalborg Universitetshospital, Aalborg Universitetshospital – Thisted (udledt af de "
-            "sundhedsklynger, rådet overtager; ikke bekræftet)") in text
-    assert "Afløser\tKlynge Midt, Klynge Syd og Klynge Vest (sundhedsklynger til 31. december 2026)" in text
+    # header: the hospitals, the clusters it succeeds (as predecessors: "Afløser" read backwards on a 2027 cover),
+    # the division's Danish name (never its id); that the hospitals are inferred is said once, in the sources
+    assert "Akuthospitaler\tAalborg Universitetshospital, Aalborg Universitetshospital – Thisted\n" in text
+    assert ("Forgængere\tKlynge Midt, Klynge Syd og Klynge Vest (sundhedsklynger 1. juli 2022 – 31. december "
+            "2026)") in text
+    assert text.count("akutsygehusene, der er udledt af de sundhedsklynger, rådet overtager") == 1
     assert "Inddeling\tSundhedsråd (fra 1. januar 2027)" in text and "sundhedsraad-2027" not in text
     assert not re.search(r"Akuthospital(?:er)?\t–|Regionen\t–", text)
     before = "Sundhedsrådene afløser sundhedsklyngerne 1. januar 2027. Rapporten viser rådets område"
@@ -115,8 +117,10 @@ def test_council_governance_shows_the_composition_with_source(reports, browser, 
             "Nordjylland, og 8 kommunale medlemmer fra de 7 medlemskommuner.") in section
     assert "Regionsrådet i Region Nordjylland\t9" in section and "Aalborg Kommune\t2" in section
     assert "Morsø Kommune\t1" in section and "I alt\t17" in section
-    assert "Formandskab: Formand og næstformand er regionsrådsmedlemmer (udledt" in section
-    assert "Kilde: Oversigt over sundhedsrådenes medlemmer efter regionernes sider" in section
+    assert "Formandskab: Formand og næstformand er regionsrådsmedlemmer." in section
+    # the composition's source and date once, in the sources (issue 24)
+    assert "Rådets sammensætning (medlemskommuner og pladser): Regionernes sider om sundhedsrådene" in section
+    assert "28. april 2026" in section
 
 
 @pytest.mark.parametrize("day", DAYS)

@@ -343,7 +343,8 @@ def test_missing_columns_and_unknown_period():
 
 def test_format_value_and_periods():
     assert kf.format_value(5961249, 0, "personer") == "5.961.249"
-    assert kf.format_value(-0.04, 1, "%", signed=True) == "0,0 %"
+    # issue 24: one typography rule everywhere (the tables' and the summary's): true minus, never a non-zero 0,0
+    assert kf.format_value(-0.04, 1, "%", signed=True) == "\u22120,04 %"
     assert kf.format_value(1.26, 1, "%", signed=True) == "+1,3 %"
     assert kf.format_value(1234.5678, 2, "år") == "1.234,57"
     assert kf.format_value(float("nan"), 1, "%") == ""

@@ -37,8 +37,9 @@ def test_report_cells_log_and_print_nothing(imported_data_dir, monkeypatch, caps
     r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
     capsys.readouterr()
     with caplog.at_level(logging.INFO, logger="klyngedata"):
-        assert "Alderspyramiden kræver" in r.age_pyramid().data  # the Danish note for the reader
+        assert r.age_pyramid() is None  # not drawn without ages (issue 24) ...
         r.projection()
+        assert "Alderspyramiden vises ikke" in r.not_shown().data  # ... the reader's note, said once
         r.governance()
         r.footer()
     assert capsys.readouterr().err == ""  # (outside a kernel, record() displays its metadata on stdout)

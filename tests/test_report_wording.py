@@ -19,11 +19,20 @@ import klyngedata as kd
 from klyngedata import registry
 from klyngedata.registry.words import WORDS, division_text_da, words
 from klyngedata.reports import ClusterReport
-from klyngedata.reports.governance import council_html, governance_html
+from klyngedata.reports.governance import composition_source_da, council_html, governance_html, unconfirmed_da
 from klyngedata.reports.index import update_index
 from klyngedata.reports.transition import neighbours_da, section, shared_population, status_da, transition_title
 
 COUNCIL, CLUSTER = "sundhedsraad-limfjorden", "nordjylland-nord"
+
+
+def _raw_folk1am(population_dir: Path, period: str) -> dict[str, int]:
+    """Name -> population for ``period`` read independently from the raw StatBank export (csv module)."""
+    import csv
+
+    path = next(population_dir.glob("dst_FOLK1AM_*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {r["OMRÅDE"]: int(r["INDHOLD"]) for r in csv.DictReader(f, delimiter=";") if r["TID"] == period}
 
 
 def _text(html: str) -> str:
@@ -76,10 +85,12 @@ def test_council_header_says_hospitals_are_inferred_and_names_the_clusters_it_su
     today_at("2026-12-15")
     r = ClusterReport(COUNCIL, report=True)
     assert registry.hospitals_inferred(COUNCIL) and not registry.hospitals_inferred(CLUSTER)
-    assert r._hospitals_text() == ("Aalborg Universitetshospital, Aalborg Universitetshospital – Thisted "
-                                   "(udledt af de sundhedsklynger, rådet overtager; ikke bekræftet)")
+    # issue 24: the header names the hospitals; that they are inferred is said once, plainly, in the sources
+    assert r._hospitals_text() == "Aalborg Universitetshospital, Aalborg Universitetshospital – Thisted"
+    assert "akutsygehusene, der er udledt af de sundhedsklynger, rådet overtager" in unconfirmed_da(r.cluster)
+    # "Afløser: Klynge Nord" on a 2027 cover reads as if the cluster were the successor: the predecessors are named so
     assert neighbours_da(r.cluster) == [
-        ("Afløser", "Klynge Midt, Klynge Syd og Klynge Vest (sundhedsklynger til 31. december 2026)")]
+        ("Forgængere", "Klynge Midt, Klynge Syd og Klynge Vest (sundhedsklynger 1. juli 2022 – 31. december 2026)")]
     assert status_da(r.cluster) == ("Sundhedsrådene afløser sundhedsklyngerne 1. januar 2027. Rapporten viser "
                                     "rådets område med de seneste tal.")
     today_at("2027-01-02")
@@ -120,9 +131,14 @@ def test_council_composition_with_seats_per_municipality_chair_rule_and_source()
     assert {k: int(v) for k, v in rows.items() if k.endswith("Kommune")} == {
         f"{m} Kommune": n for m, n in comp["municipal_seats"].items()}
     assert rows["I alt"] == "17"
-    assert "Formandskab: Formand og næstformand er regionsrådsmedlemmer (udledt" in text
-    assert "Sammensætningen er fra en sekundær kilde og ikke bekræftet af en officiel kilde." in text
-    assert "Kilde: Oversigt over sundhedsrådenes medlemmer efter regionernes sider" in text
+    # issue 24: the composition is stated without doubts in every line; its source and date, and what no official
+    # source confirms, are said once in the sources
+    assert "Formandskab: Formand og næstformand er regionsrådsmedlemmer." in text
+    assert "udledt" not in text and "ikke bekræftet" not in text and "lovens ordlyd" not in text
+    source = composition_source_da(unit)
+    assert source.startswith("Rådets sammensætning (medlemskommuner og pladser): Regionernes sider om sundhedsrådene")
+    assert "28. april 2026" in source and "GitHub" not in source
+    assert unconfirmed_da(unit).startswith("Ikke bekræftet af en officiel kilde: medlemskommunerne og pladsfordelingen")
     assert "[SECONDARY]" not in html and "shared/reference" not in html  # readable citations only
 
 
@@ -181,11 +197,30 @@ def test_cluster_section_names_the_successor_before_and_after_new_year(imported_
 
 def test_koebenhavn_split_without_bydel_data_is_said_and_not_guessed(imported_data_dir):
     rows, _ = shared_population("sundhedsraad-hovedstaden", "2024M04", imported_data_dir)
-    byen = rows.set_index("other_id").loc["hovedstaden-byen"]
+    by = rows.set_index("other_id")
+    byen = by.loc["hovedstaden-byen#delt"]  # Byen's bydele of København: not counted (no bydel figures)
     assert pd.isna(byen["population"]) and byen["display"] == "–" and pd.isna(byen["own_share"])
+    assert byen["other_name"] == "Sundhedsklynge Byen: bydele i Københavns Kommune"
     text = _text(section(registry.cluster("sundhedsraad-hovedstaden"), "2024M04", imported_data_dir))
-    assert "København er delt efter bydel mellem sundhedsklyngerne, og der er ikke befolkningstal for bydelene" in text
-    assert "»København (ikke fordelt)«" in text and "intet er fordelt skønsmæssigt" in text
+    assert ("Københavns Kommune er delt efter bydel mellem sundhedsklyngerne, og der er ikke befolkningstal for "
+            "bydelene") in text
+    assert "»Københavns Kommune, bydele, der ikke kan fordeles«" in text and "intet er fordelt skønsmæssigt" in text
+
+
+def test_hovedstadens_crosswalk_accounts_for_every_resident_incl_frederiksberg(imported_data_dir, population_dir):
+    """Issue 24: the table omitted Frederiksberg's residents (the shares added up to 87 %). Frederiksberg goes whole
+    from Byen to Hovedstaden: its residents are a row of their own, exact; the council's shares add up to 100 %."""
+    rows, _ = shared_population("sundhedsraad-hovedstaden", "2024M04", imported_data_dir)
+    by = rows.set_index("other_id")
+    frb = by.loc["hovedstaden-byen#hele"]
+    assert frb["other_name"] == "Sundhedsklynge Byen: Frederiksberg Kommune"
+    raw = _raw_folk1am(population_dir, "2024M04")
+    council = raw["København"] + raw["Frederiksberg"] + raw["Bornholm"]
+    assert int(frb["population"]) == raw["Frederiksberg"]
+    assert frb["own_share"] == pytest.approx(raw["Frederiksberg"] / council)
+    assert rows["own_share"].sum() == pytest.approx(1.0)  # København (not allocated) + Frederiksberg + Bornholm
+    seen = _text(section(registry.cluster("sundhedsraad-hovedstaden"), "2024M04", imported_data_dir))
+    assert f"{raw['Frederiksberg']:,}".replace(",", ".") in seen
 
 
 def test_a_small_shared_population_is_never_shown(monkeypatch):

@@ -228,14 +228,20 @@ def test_summary_da_is_generated_from_the_figures():
     assert s[0] == "Klynge K havde 120.000 indbyggere pr. 1. januar 2024."
     assert s[1] == ("Over det seneste år faldt befolkningen med 600 personer (\u22120,5 %); til sammenligning "
                     "regionen +0,1 % og hele landet +0,5 %.")  # the minus sign, as on the chart axes
-    assert s[2] == ("Blandt medlemskommunerne havde Aby den største udvikling (+0,2 %) og Bby den mindste "
+    # issue 24: "den mindste udvikling" for the largest fall: a rise and a fall are named as such
+    assert s[2] == ("Blandt medlemskommunerne voksede befolkningen mest i Aby (+0,2 %) og faldt mest i Bby "
                     "(\u22121,5 %).")
     # a difference without a test (no vs_country outcome) is never called higher or lower
     assert not any("højere" in x or "lavere" in x for x in s[3:])
     tested = CONSTRUCTED_KF.assign(vs_country="not_compared", vs_region="not_compared")
     tested.loc[3, ["vs_country", "vs_region"]] = ["higher", "higher"]  # constructed: 25.0 % is outside its CI
-    assert summary_da(tested)[3] == ("Statistisk sikkert højere end både regionen og hele landet: andel 65 år og "
+    assert summary_da(tested)[3] == ("Højere end både regionen og hele landet: andel 65 år og "
                                      "derover (25,0 % mod 22,0 % og 20,5 %).")
+    assert summary_da(tested)[4].startswith("Forskelle nævnes kun, når de både er statistisk sikre og større end")
+    # issue 24: significant is not important: 20,9 % against 20,5 % (under the 1 procentpoint of share_65_plus)
+    small = tested.copy()
+    small.loc[3, ["value", "region_value"]] = [20.9, 20.6]
+    assert not any("højere" in x.lower() for x in summary_da(small)[3:])
 
 
 def test_tables_never_show_small_counts_and_mark_count_cells():
@@ -261,14 +267,15 @@ def test_summary_and_tables_agree_on_decimals_and_units_are_not_doubled():
         "label_da": "Recepter pr. 100 borgere", "value": 73.7, "unit": "pr. 100 borgere", "period": "2024",
         "region_value": 72.9, "country_value": 65.3}])], ignore_index=True)
     per_100 = per_100.assign(vs_country=["not_compared", "higher"], vs_region=["not_compared", "similar"])
-    assert summary_da(per_100)[1] == ("Statistisk sikkert højere end hele landet: recepter pr. 100 borgere "
-                                      "(73,7 mod 65,3).")
+    # the figure id is a constructed one: the default threshold (5 % of the benchmark, 3,3) is passed (8,4)
+    assert summary_da(per_100)[1] == "Højere end hele landet: recepter pr. 100 borgere (73,7 mod 65,3)."
 
 
 def test_summary_da_never_calls_an_untested_survey_share_higher():
     # the issue's example: 24.6 % against 18.5 % is not "6,1 procentpoint højere" without a sample size
     kf = pd.concat([CONSTRUCTED_KF.iloc[:1], pd.DataFrame([{  # constructed example: a health indicator row
-        "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "svaer_overvaegt",
+        "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K",
+        "figure_id": "sundhedsprofil_svaer_overvaegt",
         "label_da": "Svær overvægt (BMI 30+)", "value": 24.6, "unit": "% af voksne 16+", "period": "2025",
         "region_value": 21.9, "country_value": 18.5, "vs_country": "not_compared", "vs_region": "not_compared",
         "vs_country_note_da": "… uden antal svarpersoner …", "trend": "increasing",
@@ -277,7 +284,10 @@ def test_summary_da_never_calls_an_untested_survey_share_higher():
         ignore_index=True)
     s = summary_da(kf)
     assert not any("procentpoint" in x or "højere end" in x for x in s)
-    assert "Statistisk sikker udvikling: svær overvægt (BMI 30+) er stigende og dårligere (2010–2025)." in s
+    # issue 24: a survey trend cannot be tested either (no respondents published): described, never "statistisk
+    # sikker", so the summary does not contradict its own sentence on the survey shares
+    assert "I målingerne 2010–2025 er andelen med svær overvægt (BMI 30+) steget." in s
+    assert not any("tatistisk sikker" in x for x in s)
     assert any("svarpersoner ikke er offentliggjort" in x for x in s)
 
 
@@ -310,7 +320,8 @@ def test_cluster_report_blocks_for_klynge_nord(imported_data_dir, population_dir
             assert name in members
         gov = r.governance().data
         assert "Mindst 2 møder om året" in gov and "Mindst 4 møder om året" in gov
-        assert "Alderspyramiden kræver" in r.age_pyramid().data  # totals only: a Danish note, no figure
+        assert r.age_pyramid() is None  # totals only: no figure, and no heading (issue 24) ...
+        assert "Alderspyramiden vises ikke" in r.not_shown().data  # ... the reason is said once
         summary = r.summary().data
         assert f"Klynge Nord havde {blocks.format_number(expected)} indbyggere pr. 1. april 2024." in summary
 
@@ -321,8 +332,12 @@ def test_cluster_report_split_cluster_is_not_a_partial_total(imported_data_dir, 
     monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
     with pytest.warns(PopulationWarning, match="delt mellem sundhedsklyngerne"):  # no bydel populations here
         r = ClusterReport("hovedstaden-byen", data_dir=imported_data_dir, report=True)
-        assert "København er delt mellem flere klynger efter bydel" in r.header().data  # explained once, in the header
-        assert "se forklaringen øverst" in r.tiles().data and "(0101)" not in r.tiles().data
+        header = r.header().data
+        assert "Københavns Kommune er delt mellem flere klynger efter bydel" in header  # explained once, in the header
+        # issue 24: which bydele belong to the cluster is said, and the empty blocks are not drawn
+        assert ("<th>Del af Københavns Kommune</th><td>bydelene Bispebjerg, Brønshøj-Husum, Indre By, Nørrebro, "
+                "Vanløse og Østerbro</td>") in header
+        assert r.tiles() is None and r.spine_chart() is None and r.keyfigure_table() is None
         summary = r.summary().data
         kbh = blocks.format_number(_raw_members_total(population_dir, {"København"}, "2024M04"))
         assert "Klyngens samlede tal kan ikke opgøres" in summary and "København havde" not in summary

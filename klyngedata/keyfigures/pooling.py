@@ -143,20 +143,19 @@ def _region_parts(region_code: str) -> tuple[str, ...]:
 
 
 def format_value(value: float | None, decimals: int, unit: str, signed: bool = False) -> str:
-    """Danish display text: thousands separator ``.``, decimal comma, ``%`` with a space.
+    """Danish display text by the one typography rule (:func:`klyngedata.formatting.figure_number`: thousands
+    point, decimal comma, the minus sign "−", a non-zero value never shown as 0), ``%`` with a space.
 
     Example
     -------
     >>> format_value(591740, 0, "personer"), format_value(12.345, 1, "%"), format_value(-18, 0, "personer", True)
-    ('591.740', '12,3 %', '-18')
+    ('591.740', '12,3 %', '−18')
     """
+    from klyngedata.formatting import figure_number
+
     if value is None or pd.isna(value):
         return ""
-    text = f"{value:,.{decimals}f}".replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-    if signed and value > 0:
-        text = "+" + text
-    if text.lstrip("+-") in {"0", "0," + "0" * decimals} and text.startswith("-"):
-        text = text[1:]
+    text = figure_number(value, decimals, sign=signed)
     return f"{text} %" if unit == "%" else text
 
 

@@ -104,21 +104,35 @@ def count_text(value: Any, *, threshold: int = SMALL_COUNT_MAX) -> str:
     return format_number(v, 0)
 
 
-def value_text(value: Any, unit: str = "", decimals: int = 1, display: Any = None, suppressed: Any = False) -> str:
-    """Text of one figure value: the disclosure ``display`` text if suppressed, else a Danish number.
+def value_text(value: Any, unit: str = "", decimals: int = 1, display: Any = None, suppressed: Any = False,
+               sign: bool = False) -> str:
+    """Text of one figure value: the disclosure ``display`` text if suppressed, else a Danish number; ``sign``: a
+    change, written with its sign ("+0,4", "−892").
 
     Example
     -------
-    >>> value_text(12.345, "%", 1)
-    '12,3'
+    >>> value_text(12.345, "%", 1), value_text(0.4, "%", 1, sign=True), value_text(-892, "personer", 0, sign=True)
+    ('12,3', '+0,4', '−892')
     >>> value_text(None, "personer", 0, display="<5", suppressed=True)
     '<5'
     """
     if bool(suppressed) if not pd.isna(suppressed) else False:
         return str(display) if display is not None and not pd.isna(display) and str(display) else "<5"
     if unit in COUNT_UNITS:
-        return count_text(value)
-    return figure_number(value, decimals)  # one rule with the summary: a non-zero value is never shown as 0
+        text = count_text(value)
+        return "+" + text if sign and not text.startswith(("<", "–", "0")) and float(value) > 0 else text
+    return figure_number(value, decimals, sign=sign)  # one rule with the summary: a non-zero value is never 0
+
+
+def is_change(figure_id: str) -> bool:
+    """Figures that are changes (growth, projected change): written with their sign.
+
+    Example
+    -------
+    >>> is_change("growth_1y_pct"), is_change("population")
+    (True, False)
+    """
+    return str(figure_id).startswith(("growth_", "proj_"))
 
 
 def _decimals(figure_id: str, unit: str) -> int:
@@ -173,7 +187,8 @@ def keyfigure_tiles(keyfigures: pd.DataFrame, figure_ids: Sequence[str]) -> HTML
             continue
         r = sel.iloc[0]
         unit = str(r.get("unit", ""))
-        text = value_text(r["value"], unit, _decimals(fid, unit), r.get("display"), r.get("suppressed", False))
+        text = value_text(r["value"], unit, _decimals(fid, unit), r.get("display"), r.get("suppressed", False),
+                          is_change(fid))
         if unit == "%" and not text.startswith("<"):
             text = f"{text} %"
         items.append((str(r["label_da"]), text, period_text_da(r["period"], stock=True), unit))
@@ -217,13 +232,14 @@ def keyfigure_table(keyfigures: pd.DataFrame, *, level: str = "cluster", title: 
     for _, r in rows.iterrows():
         fid, unit = str(r["figure_id"]), str(r.get("unit", ""))
         dec = _decimals(fid, unit)
+        sign = is_change(fid)
         body.append(
             "<tr>"
             f"<td>{esc(str(r['label_da']))}</td>"
-            + _num_td(value_text(r["value"], unit, dec, r.get("display"), r.get("suppressed", False)), fid, unit)
+            + _num_td(value_text(r["value"], unit, dec, r.get("display"), r.get("suppressed", False), sign), fid, unit)
             + f"<td>{esc(unit)}</td>"
-            + _num_td(value_text(r.get("region_value"), unit, dec), fid, unit)
-            + _num_td(value_text(r.get("country_value"), unit, dec), fid, unit)
+            + _num_td(value_text(r.get("region_value"), unit, dec, sign=sign), fid, unit)
+            + _num_td(value_text(r.get("country_value"), unit, dec, sign=sign), fid, unit)
             + f"<td>{esc(period_text_da(r['period'], stock=True))}</td>"
             "</tr>"
         )
@@ -267,16 +283,18 @@ def member_table(keyfigures: pd.DataFrame, figure_ids: Sequence[str] | None = No
                 continue
             r = grp.iloc[first[f]]
             text = value_text(r["value"], units[f], _decimals(f, units[f]), r.get("display"),
-                              r.get("suppressed", False))
+                              r.get("suppressed", False), is_change(f))
             cells.append(_num_td(text, f, units[f]))
         body.append(f"<tr><td>{esc(str(name))}</td>{''.join(cells)}</tr>")
     return HTML(f'<table class="kd-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
-def frame_table(frame: pd.DataFrame, columns: dict[str, str], *, count_columns: Sequence[str] = ()) -> HTML:
+def frame_table(frame: pd.DataFrame, columns: dict[str, str], *, count_columns: Sequence[str] = (),
+                css: str = "") -> HTML:
     """A plain Danish table of selected ``columns`` (``{column: Danish heading}``) of ``frame``.
 
-    Columns listed in ``count_columns`` are counts of persons (small counts are never shown).
+    Columns listed in ``count_columns`` are counts of persons (small counts are never shown). ``css``: extra
+    classes of the table (``kd-fixed``: many columns share the page width on paper).
 
     Example
     -------
@@ -298,9 +316,56 @@ def frame_table(frame: pd.DataFrame, columns: dict[str, str], *, count_columns: 
             elif v is None or (not isinstance(v, str) and pd.isna(v)):
                 cells.append("<td>–</td>")
             else:
-                cells.append(f"<td>{esc(str(v))}</td>")
+                cells.append(f"<td>{_breakable(str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return HTML(f'<table class="kd-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    cls = f"kd-table {css}".strip()
+    return HTML(f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def members_indicator_table(rows: pd.DataFrame, names: dict[str, str]) -> HTML:
+    """Health indicators of member municipalities side by side: one row per indicator, one column per member
+    (``names``: code -> the name shown, e.g. "København (hele kommunen)"), then the region, Denmark and the year.
+
+    Example
+    -------
+    >>> members_indicator_table(municipality_rows, {"0101": "København (hele kommunen)"})  # doctest: +SKIP
+    """
+    rows = bare(rows)
+    if rows.empty:
+        return note_da("Der er ingen sundhedsindikatorer for medlemskommunerne.")
+    codes = [c for c in names if c in set(rows["entity_id"].astype(str))]
+    head = "<th>Nøgletal</th>" + "".join(f"<th>{esc(names[c])}</th>" for c in codes) + \
+        "<th>Regionen</th><th>Hele landet</th><th>År</th>"
+    body = []
+    for fid, grp in rows.groupby("figure_id", sort=False):
+        first = grp.iloc[0]
+        unit = str(first.get("unit", ""))
+        dec = _decimals(str(fid), unit)
+        label = str(first["label_da"]) + (f" ({unit})" if unit and unit not in str(first["label_da"]) else "")
+        by = grp.set_index(grp["entity_id"].astype(str))
+        cells = []
+        for c in codes:
+            r = by.loc[c] if c in by.index else None
+            text = "–" if r is None else value_text(r["value"], unit, dec, r.get("display"), r.get("suppressed", False))
+            cells.append(_num_td(text, str(fid), unit))
+        body.append(f"<tr><td>{esc(label)}</td>{''.join(cells)}"
+                    + _num_td(value_text(first.get("region_value"), unit, dec), str(fid), unit)
+                    + _num_td(value_text(first.get("country_value"), unit, dec), str(fid), unit)
+                    + f"<td>{esc(period_text_da(first['period'], stock=True))}</td></tr>")
+    return HTML(f'<table class="kd-table kd-members-indicators"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after a slash ("hospitals-/virksomheds-/afdelingsdirektører" would otherwise
+    make its column, and the table, wider than the page).
+
+    Example
+    -------
+    >>> _breakable("a/b & c")
+    'a/<wbr>b &amp; c'
+    """
+    return esc(text).replace("/", "/<wbr>")
 
 
 def bullet_list(sentences: Iterable[str]) -> HTML:

@@ -62,6 +62,8 @@ def tracked(method: Callable[..., Any], section: str) -> Callable[..., Any]:
         out = method(self, *args, **kwargs)
         seen = self.__dict__.setdefault("_sections", {})
         note = note_text(out)
+        if out is None:  # a block left out (issue 24): its reason, when it was left out for want of data
+            note = (getattr(self, "_derived", None) or {}).get("omitted", {}).get(method.__name__) or note
         if note:
             seen[section] = seen.get(section) or note
         else:

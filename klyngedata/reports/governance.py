@@ -42,9 +42,10 @@ CERTAINTY_DA = {
 """How sure a registry fact is, by its confidence tag (said in the report whenever it is not ``SOLID``)."""
 
 
-def governance_html(unit: registry.Cluster) -> str:
-    """The organisation section of ``unit``: a council's composition, or a cluster's governance levels."""
-    return council_html(unit) if unit.is_council else levels_html(unit)
+def governance_html(unit: registry.Cluster, local: Any = None) -> str:
+    """The organisation section of ``unit``: a council's composition, or a cluster's governance levels.
+    ``local``: the unit's :class:`klyngedata.local_facts.LocalFacts` (the secretariat's facts win)."""
+    return council_html(unit, local) if unit.is_council else levels_html(unit)
 
 
 def _sources(texts: list[str]) -> str:
@@ -61,55 +62,116 @@ def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1] if items else ""
 
 
-def council_html(unit: registry.Cluster) -> str:
-    """A council's composition: a sentence with the totals, seats per appointing body, chair rule, certainty,
-    conflicts and sources (all from the registry)."""
+def _local_seats(unit: registry.Cluster, local: Any) -> pd.DataFrame | None:
+    """The secretariat's seats as a seats table (regional council first, then the members in their order)."""
+    given = local.seats() if local else {}
+    if not given:
+        return None
+    names = dict(zip(unit.municipality_names, unit.municipality_codes, strict=True))
+    rows = [{"role_id": "regionsraadsmedlem", "count_min": given["regionsrådet"], "note_da": "",
+             "appointed_by": f"Regionsrådet i {unit.region_name}"}]
+    rows += [{"role_id": "kommunalt-medlem", "count_min": given[m], "note_da": "",
+              "appointed_by": registry.official_name(names[m], m)} for m in unit.municipality_names]
+    return pd.DataFrame(rows)
+
+
+def council_html(unit: registry.Cluster, local: Any = None) -> str:
+    """A council's composition: a sentence with the totals, seats per appointing body, chair and meetings, and
+    conflicts between sources — stated once, without doubts in every line (what is unconfirmed is said once in
+    the sources, :func:`unconfirmed_da`; the source and its date there too, :func:`composition_source_da`)."""
     w = words(unit)
     try:
-        comp = registry.composition(unit)
         seats = registry.seats(unit, "politisk")
         levels = registry.levels(unit)
     except KlyngedataError:
-        return blocks.note_da(w.fill(f"{unit.name}s sammensætning er ikke registreret i klyngedatas register."),
+        return blocks.note_da(w.fill(f"{unit.name}s sammensætning er ikke registreret."),
                               title="Ingen oplysninger").data
+    own = _local_seats(unit, local)
+    if own is not None:
+        seats = own
     level = levels.iloc[0] if len(levels) else None
-    regional, municipal = comp["regional"], comp["municipal"]
-    n_mun = len(comp["municipal_seats"])
+    regional = int(seats.loc[seats["role_id"] == "regionsraadsmedlem", "count_min"].sum())
+    municipal = int(seats.loc[seats["role_id"] == "kommunalt-medlem", "count_min"].sum())
+    n_mun = int((seats["role_id"] == "kommunalt-medlem").sum())
     parts = []
     if level is not None and level.get("name_da"):
         parts.append(f"<h4>{blocks.esc(str(level['name_da']))}</h4>")
     text = (f"{unit.name} har {regional + municipal} medlemmer: {regional} regionsrådsmedlemmer, udpeget af "
             f"regionsrådet i {unit.region_name}, og {municipal} kommunale medlemmer fra de {n_mun} "
             "medlemskommuner.")
-    if comp["regional_majority_check"]:
+    if regional == municipal + 1:
         text += " Regionsrådsmedlemmerne har flertal med ét medlem mere end kommunerne tilsammen."
     parts.append(f"<p>{blocks.esc(text)}</p>")
-    table = seats.assign(
-        antal=[str(int(v)) for v in seats["count_min"]],
-        udpeget=seats["appointed_by"],
-        note=seats["note_da"].fillna(""),
-    )
+    table = seats.assign(antal=[str(int(v)) for v in seats["count_min"]], udpeget=seats["appointed_by"],
+                         note=seats["note_da"].fillna(""))
     total = pd.DataFrame([{"udpeget": "I alt", "antal": str(regional + municipal), "note": ""}])
     columns = {"udpeget": "Udpeges af", "antal": "Pladser"}
     if (table["note"] != "").any():
         columns["note"] = "Bemærkning"
     parts.append(blocks.frame_table(pd.concat([table, total], ignore_index=True), columns).data)
-    if level is not None:
-        chair = str(level.get("chair_da") or "").strip()
-        meetings = _meetings(level)
-        parts.append(f"<p>Formandskab: {blocks.esc(chair or 'ikke registreret')}. {blocks.esc(meetings)}.</p>")
-    tags = sorted(set(seats["tag"].astype(str)), key=list(CERTAINTY_DA).index)
-    if not comp["verified"] and tags:
-        certainty = CERTAINTY_DA.get(tags[-1], "ikke bekræftet")
-        parts.append(f"<p>{blocks.esc(w.fill('Sammensætningen er ' + certainty + '.'))}</p>")
+    if own is not None:
+        first = local.all("pladser")[0]
+        parts.append(blocks.caption_da(f"Pladserne er {first.cited_da()}.").data)
+    parts.append(f"<p>{blocks.esc(_chair_da(level, local))}</p>")
     for note in _conflicts(unit):
         parts.append(blocks.note_da(note, title="Kilderne er uenige").data)
-    sources = _sources([*map(str, seats["source"]), *([str(level["source"])] if level is not None else [])])
+    sources = _sources([*map(str, registry.seats(unit, "politisk")["source"]),
+                        *([str(level["source"])] if level is not None else [])])
     log.info("composition of %s: %s", unit.id, sources)  # analyst detail: the log
-    readable = _sources([reader_source(part) for part in sources.split("; ")])
-    if readable:
-        parts.append(blocks.caption_da(f"Kilde: {readable}").data)
     return "".join(parts)
+
+
+def _chair_da(level: Any, local: Any) -> str:
+    """Chair, vice-chair and meetings: the secretariat's facts, else the registry's rule."""
+    chair, vice = (local.one("formand"), local.one("næstformand")) if local else (None, None)
+    if chair or vice:
+        named = [f"{what}: {f.value}, {f.cited_da()}" for what, f in (("Formand", chair), ("Næstformand", vice))
+                 if f is not None]
+        text = "; ".join(named)
+    else:
+        rule = str(level.get("chair_da") or "").strip() if level is not None else ""
+        text = f"Formandskab: {rule or 'ikke registreret'}"
+    meetings = local.one("møder_pr_år") if local else None
+    if meetings is not None:
+        return f"{text}. {meetings.value} møder om året, {meetings.cited_da()}."
+    return f"{text}. {_meetings(level) if level is not None else 'Mødehyppigheden er ikke registreret'}."
+
+
+def composition_source_da(unit: registry.Cluster, local: Any = None) -> str:
+    """The one line in the sources that says where a council's composition is from, with its date."""
+    if local and local.seats():
+        return f"Rådets sammensætning: {local.all('pladser')[0].cited_da()}"
+    try:
+        seats = registry.seats(unit, "politisk")
+    except KlyngedataError:
+        return ""
+    readable = _sources([reader_source(t) for t in dict.fromkeys(map(str, seats["source"]))])
+    return f"Rådets sammensætning (medlemskommuner og pladser): {readable}" if readable else ""
+
+
+def unconfirmed_da(unit: registry.Cluster, local: Any = None) -> str:
+    """One plain sentence naming the unit's facts that no official source confirms (``""`` when none): the
+    composition, the acute hospitals, the chair rule — less what the secretariat has given."""
+    what: list[str] = []
+    try:
+        seats = registry.seats(unit, "politisk") if unit.is_council else None
+        levels = registry.levels(unit)
+    except KlyngedataError:
+        seats, levels = None, pd.DataFrame()
+    if seats is not None and not bool(seats["verified"].all()) and not (local and local.seats()):
+        what.append("medlemskommunerne og pladsfordelingen")
+    if registry.hospitals_inferred(unit) and not (local and local.all("akutsygehus")):
+        which = "akutsygehusene, der er udledt" if len(unit.hospitals) > 1 else "akutsygehuset, der er udledt"
+        what.append(words(unit).fill(f"{which} af de sundhedsklynger, {{klyngen}} overtager"))
+    if unit.is_council and len(levels) and not bool(levels["verified"].iloc[0]) and not (
+            local and (local.one("formand") or local.one("næstformand"))):
+        what.append("reglen om, at formand og næstformand er regionsrådsmedlemmer (sådan er det i alle 17 råds "
+                    "medlemslister)")
+    if not what:
+        return ""
+    return (f"Ikke bekræftet af en officiel kilde: {_names(what)}. "
+            + words(unit).fill("{Klyngens} sekretariat kan bekræfte eller rette oplysningerne lokalt; de vises "
+                               "så som oplyst af sekretariatet."))
 
 
 def _conflicts(unit: registry.Cluster) -> list[str]:

@@ -49,6 +49,10 @@ PAGE_MARGINS_MM: tuple[float, float, float, float] = (20.0, 15.0, 18.0, 15.0)
 PRINT_WIDTH_PX = int((210 - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) / 25.4 * 96)
 """Width of the A4 text area in CSS pixels (680): charts are drawn at this width for print."""
 
+PRINT_HEIGHT_PX = int((297 - PAGE_MARGINS_MM[0] - PAGE_MARGINS_MM[2]) / 25.4 * 96)
+"""Height of the A4 text area in CSS pixels (979): a block taller than about a third of it may break across pages."""
+
+
 def plotly_locale_js() -> str:
     """JavaScript registering the Danish plotly.js locale (run after plotly.js is loaded)."""
     locale = {"moduleType": "locale", "name": "da", **PLOTLY_LOCALE_DA}
@@ -264,7 +268,8 @@ def notebook_to_html(
     exporter = _exporter()
     margin = " ".join(f"{m:g}mm" for m in PAGE_MARGINS_MM)
     resources: dict[str, Any] = {"metadata": {"name": title or nb.metadata.get("title", "Rapport")},
-                                 "klyngedata_page_margin": margin, "klyngedata_print_width": PRINT_WIDTH_PX}
+                                 "klyngedata_page_margin": margin, "klyngedata_print_width": PRINT_WIDTH_PX,
+                                 "klyngedata_print_height": PRINT_HEIGHT_PX}
     if contains_plotly(nb):
         resources["klyngedata_plotly_locale"] = plotly_locale_js()
         if shared_assets:

@@ -66,10 +66,19 @@ table.kd-table td.kd-num { text-align: right; font-variant-numeric: tabular-nums
 table.kd-table th { background: #f6f8fa; }
 .kd-download a { font-size: 0.88em; color: #0969da; }
 .kd-methods { font-size: 0.9em; color: #57606a; }
+.kd-heat-legend { font-size: 0.8em; margin: 4px 0 6px 0; }
+#kd-map g.textpoint text { paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }
+.kd-legend-item { display: inline-block; margin-right: 14px; white-space: nowrap; }
+.kd-swatch { display: inline-block; min-width: 26px; height: 1.2em; line-height: 1.2em; padding: 0 3px;
+             margin-right: 4px; text-align: center; vertical-align: middle; border: 1px solid #8c959f;
+             font-size: 0.9em; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 @media print {
-  body { margin: 0; max-width: none; }
-  .kd-download { display: none; } .modebar { display: none !important; }
-  h2 { break-after: avoid; } .kd-chart { break-inside: avoid; }
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  .kd-download, .kd-screen-only { display: none !important; } .modebar { display: none !important; }
+  a, a:visited { color: inherit !important; text-decoration: none !important; }
+  h2 { break-after: avoid; margin-top: 0.6em; } .kd-chart { break-inside: avoid; }
+  .kd-page { break-before: page; }
+  .kd-heat p, .kd-map-section p { margin: 2px 0 4px 0; }
 }
 """
 
@@ -136,7 +145,8 @@ def _load(division: str, period: Any, data_dir: Any) -> tuple[pd.DataFrame | Non
     return kf, ind, notes
 
 
-def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> tuple[str, pd.DataFrame]:
+def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool,
+               unit_word: str = "Enhed") -> tuple[str, pd.DataFrame]:
 
     ids = [f for f in DEFAULT_FIGURES if kf is not None and f in set(kf["figure_id"])]
     labels = {}
@@ -148,12 +158,12 @@ def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> t
         for m in kf.attrs.get("missing", []):
             if m.get("figure_id") == "population":
                 reasons[m["entity_id"]] = m["reason_da"]
-    head = "".join(f"<th>{esc(h)}</th>" for h in ["Enhed", "Region", *labels.values()]
-                   + (["Rapporter"] if reports else []))
+    head = "".join(f"<th>{esc(h)}</th>" for h in [unit_word, "Region", *labels.values()]) + (
+        '<th class="kd-screen-only">Rapporter</th>' if reports else "")
     body, csv_rows, notes = [], [], []
     for u in units.itertuples(index=False):
         rows = kf[kf["entity_id"] == u.cluster_id].set_index("figure_id") if kf is not None else pd.DataFrame()
-        cells, rec = [], {"Enhed": u.name, "Region": u.region_name}
+        cells, rec = [], {unit_word: u.name, "Region": u.region_name}
         for f in ids:
             if f in rows.index and pd.notna(rows.loc[f, "value"]):
                 text = str(rows.loc[f, "display"])
@@ -168,7 +178,7 @@ def _key_table(units: pd.DataFrame, kf: pd.DataFrame | None, reports: bool) -> t
             name += "<sup>*</sup>"
         links = ""
         if reports:
-            links = "<td>" + " · ".join(f'<a href="{esc(u.cluster_id)}-{nb}.html">{esc(t)}</a>'
+            links = '<td class="kd-screen-only">' + " · ".join(f'<a href="{esc(u.cluster_id)}-{nb}.html">{esc(t)}</a>'
                                         for nb, t in REPORT_NOTEBOOKS) + "</td>"
         body.append(f'<tr data-unit="{esc(u.cluster_id)}"><td>{name}</td><td>{esc(str(u.region_name))}</td>'
                     f'{"".join(cells)}{links}</tr>')
@@ -197,60 +207,143 @@ def _heat_rows(units: pd.DataFrame, kf: pd.DataFrame | None, ind: pd.DataFrame |
     return rows[rows["entity_id"].isin(set(units["cluster_id"]))]
 
 
-def _heat_map(units: pd.DataFrame, rows: pd.DataFrame, title: str) -> tuple[Any, pd.DataFrame]:
+HEAT_COLOURS = {"better": "#66C2A5", "similar": "#FFF2AE", "worse": "#B2182B", "higher": "#2166AC",
+                "lower": "#F4A582", "not_compared": "#FFFFFF", "missing": "#D9D9D9"}
+"""Heat-map classes: colour-blind safe and apart in greyscale (worse dark, better mid-light, similar pale); the
+cells also carry ▲/▼ for a difference the page names, so a greyscale print keeps the direction."""
+_DARK = {"worse", "higher"}
+
+
+def _heat_map(units: pd.DataFrame, rows: pd.DataFrame, title: str,
+              names: dict[str, str]) -> tuple[Any, pd.DataFrame]:
+    """The heat map (figures x units) drawn for one A4 landscape page, every column named (``names``: short
+    unit names); cells coloured by the outcome the page names (significant *and* at least the figure's threshold
+    of relevance, :func:`klyngedata.outcomes.shown_outcome`), with ▲/▼ when a difference is named."""
     import plotly.graph_objects as go
 
     from klyngedata.figures import SEPARATORS, format_number
-    from klyngedata.spine import OUTCOME_COLORS, OUTCOME_LABELS_DA
+    from klyngedata.outcomes import shown_outcome
+    from klyngedata.spine import OUTCOME_LABELS_DA, _decimals
 
-    fids = list(dict.fromkeys(rows["figure_id"]))
+    pol = rows.drop_duplicates("figure_id").set_index("figure_id")["polarity"].astype(str) \
+        if "polarity" in rows.columns else pd.Series(dtype=str)
+    fids = sorted(dict.fromkeys(rows["figure_id"]), key=lambda f: pol.get(f, "neutral") == "neutral")
     labels = [str(rows.loc[rows["figure_id"] == f, "label_da"].iloc[0]) for f in fids]
-    cols = [_unit_label(u) for u in units.itertuples(index=False)]
+    cols = [names.get(u, n) for u, n in zip(units["cluster_id"], units["name"], strict=True)]
+    order = ["missing", "not_compared", "worse", "lower", "similar", "higher", "better"]
     z = np.zeros((len(fids), len(units)))
     text = [["–"] * len(units) for _ in fids]
     hover = [[""] * len(units) for _ in fids]
+    colour_of = [["#000000"] * len(units) for _ in fids]
     csv = []
     for i, f in enumerate(fids):
         part = rows[rows["figure_id"] == f].set_index("entity_id")
+        unit_ = str(part["unit"].iloc[0]) if "unit" in part.columns and len(part) else ""
+        dec = _decimals(f, unit_)
         for j, u in enumerate(units.itertuples(index=False)):
             if u.cluster_id not in part.index:
-                z[i, j] = _OUTCOME_CODE["missing"]
+                z[i, j] = order.index("missing")
                 hover[i][j] = f"{u.name}<br>{labels[i]}: ingen værdi"
                 continue
             r = part.loc[u.cluster_id]
             value = pd.to_numeric(pd.Series([r["value"]]), errors="coerce").iloc[0]
-            outcome = str(r.get("vs_country", "not_compared")) if pd.notna(value) else "missing"
-            z[i, j] = _OUTCOME_CODE.get(outcome, 1)
-            shown = str(r.get("display")) if pd.notna(r.get("display")) else format_number(value, 1)
-            text[i][j] = shown if pd.notna(value) or r.get("suppressed") else "–"
-            bench = format_number(r.get("country_value"), 1)
+            outcome = shown_outcome(r.get("vs_country", "not_compared"), value, r.get("country_value"), f) \
+                if pd.notna(value) else "missing"
+            z[i, j] = order.index(outcome if outcome in order else "not_compared")
+            shown = str(r.get("display")) if r.get("suppressed") and pd.notna(r.get("display")) \
+                else format_number(value, dec)
+            arrow = ""
+            if outcome in ("better", "worse", "higher", "lower") and pd.notna(r.get("country_value")):
+                arrow = " ▲" if float(value) > float(r.get("country_value")) else " ▼"
+            text[i][j] = (shown if pd.notna(value) or r.get("suppressed") else "–") + arrow
+            colour_of[i][j] = "#FFFFFF" if outcome in _DARK else "#1f2328"
+            bench = format_number(r.get("country_value"), dec)
             verdict = OUTCOME_LABELS_DA.get(outcome, "Ingen værdi")
             trend = f"<br>Udvikling: {r.get('trend_da')}" if pd.notna(r.get("trend_da")) else ""
             hover[i][j] = f"<b>{u.name}</b><br>{labels[i]}: {text[i][j]}<br>Hele landet: {bench}<br>{verdict}{trend}"
-            csv.append({"Enhed": u.name, "Nøgletal": labels[i], "Enhed for tallet": r.get("unit", ""),
-                        "Værdi": None if pd.isna(value) else float(value), "Vist som": text[i][j],
+            csv.append({"Navn": u.name, "Nøgletal": labels[i], "Enhed for tallet": r.get("unit", ""),
+                        "Værdi": None if pd.isna(value) else float(value), "Vist som": text[i][j].rstrip(" ▲▼"),
                         "Hele landet": r.get("country_value"), "Vurdering": verdict,
                         "Udvikling": r.get("trend_da", ""), "Periode": str(r.get("period", ""))})
-    order = ["missing", "not_compared", "worse", "lower", "similar", "higher", "better"]
-    colours = {"missing": "#eaeef2", **OUTCOME_COLORS}
     n = len(order)
     scale = []
     for k, o in enumerate(order):
-        scale += [[k / n, colours[o]], [(k + 1) / n, colours[o]]]
-    fig = go.Figure(go.Heatmap(z=z, x=cols, y=labels, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False,
-                               text=text, texttemplate="%{text}", textfont={"size": 10}, hovertext=hover,
-                               hoverinfo="text", xgap=2, ygap=2))
-    for o in ("better", "similar", "worse", "higher", "lower", "not_compared"):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=OUTCOME_LABELS_DA[o],
-                                 marker={"size": 12, "symbol": "square", "color": OUTCOME_COLORS[o],
-                                         "line": {"color": "#57606a", "width": 1}}))
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white",
-                      separators=SEPARATORS, height=180 + 34 * len(fids), margin={"l": 20, "r": 20, "t": 110, "b": 150},
-                      xaxis={"side": "bottom", "tickangle": -45, "showgrid": False},
-                      yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
-                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-                      plot_bgcolor="#ffffff", hoverlabel={"namelength": -1})
+        scale += [[k / n, HEAT_COLOURS[o]], [(k + 1) / n, HEAT_COLOURS[o]]]
+    fig = go.Figure(go.Heatmap(z=z, x=list(range(len(cols))), y=labels, zmin=-0.5, zmax=n - 0.5, colorscale=scale,
+                               showscale=False, hovertext=hover, hoverinfo="text", xgap=2, ygap=2))
+    xs, ys, ts, cs = [], [], [], []
+    for i in range(len(fids)):
+        for j in range(len(cols)):
+            xs.append(j)
+            ys.append(labels[i])
+            ts.append(text[i][j])
+            cs.append(colour_of[i][j])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=ts, textfont={"size": 9, "color": cs},
+                             hoverinfo="skip", showlegend=False))
+    row_px = 24
+    label_px = 12 + 5.6 * max(len(c) for c in cols) * 0.87  # names at -60°
+    fig.update_layout(title=None, template="plotly_white", separators=SEPARATORS,
+                      height=int(row_px * len(fids) + label_px + 20), width=PRINT_WIDTH_LANDSCAPE_PX,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"side": "bottom", "tickangle": -60, "showgrid": False, "tickmode": "array",
+                             "tickvals": list(range(len(cols))), "ticktext": cols, "automargin": True,
+                             "tickfont": {"size": 10}, "fixedrange": True},
+                      yaxis={"autorange": "reversed", "automargin": True, "showgrid": False, "tickfont": {"size": 10},
+                             "fixedrange": True},
+                      plot_bgcolor="#ffffff", hoverlabel={"namelength": -1}, showlegend=False)
     return fig, pd.DataFrame(csv)
+
+
+def _heat_legend(word: str) -> str:
+    """The heat map's legend as text beside colour swatches (it prints in greyscale too)."""
+    from klyngedata.spine import OUTCOME_LABELS_DA
+
+    items = []
+    for o in ("better", "similar", "worse", "higher", "lower", "not_compared", "missing"):
+        label = OUTCOME_LABELS_DA.get(o, "Ingen værdi")
+        sample = {"better": "▲/▼", "worse": "▲/▼", "higher": "▲", "lower": "▼"}.get(o, "")
+        colour = "#FFFFFF" if o in _DARK else "#1f2328"
+        items.append(f'<span class="kd-legend-item"><span class="kd-swatch" style="background:{HEAT_COLOURS[o]};'
+                     f'color:{colour}">{sample or "&nbsp;"}</span>{esc(label)}</span>')
+    return f'<div class="kd-heat-legend">{"".join(items)}</div>'
+
+
+def _thresholds(figure_ids: list[str]) -> str:
+    from klyngedata.reports.about import _thresholds as table
+
+    return table(figure_ids)
+
+
+def _map_section(figure_id: str | None, kf: pd.DataFrame | None, ind: pd.DataFrame | None, units: pd.DataFrame,
+                 division: str, data_dir: Any) -> list[str]:
+    """The map of one figure by unit, with the units named (or a note why it cannot be drawn); a figure asked for
+    by name that has no values: :class:`~klyngedata.exceptions.ReportError` (no page)."""
+    picked = _pick_map_figure(figure_id, kf, ind)
+    if picked is None:
+        return []
+    fid, mrows = picked
+    mrows = mrows[mrows["entity_id"].isin(set(units["cluster_id"]))]
+    if "sex" in mrows.columns:
+        from klyngedata.indicators import headline_rows
+
+        mrows = headline_rows(mrows)
+    label, unit = str(mrows["label_da"].iloc[0]), str(mrows["unit"].iloc[0])
+    try:
+        from klyngedata.geo import choropleth
+        from klyngedata.spine import _decimals
+
+        pol = str(mrows["polarity"].iloc[0]) if "polarity" in mrows.columns else "neutral"
+        fig = choropleth(mrows, "value", "cluster", label + (f" ({unit})" if unit and unit not in label else ""),
+                         division=division, data_dir=data_dir, reverse=pol == "low_is_good",
+                         decimals=_decimals(fid, unit), unit_da=unit, title="", names=True)
+        fig.update_layout(height=560, title=None, margin={"t": 40})  # the heading above names the map
+    except (KlyngedataError, ImportError) as exc:
+        _technical(exc)
+        return [_note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige.")]
+    csv = mrows[["entity_name", "value", "display", "period"]].rename(columns={
+        "entity_name": "Navn", "value": label, "display": "Vist som", "period": "Periode"})
+    return [f'<div class="kd-chart kd-map-section kd-page"><h2>Kort: {esc(label)}</h2>{_fig_html(fig, "kd-map")}'
+            "</div>", download_link(csv, f"kort-{safe_filename(label)}.csv")]
 
 
 def _check_figure(figure_id: str) -> None:
@@ -283,7 +376,7 @@ def _pick_map_figure(figure_id: str | None, kf: pd.DataFrame | None,
     return None
 
 
-def _sources(kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> list[str]:
+def _sources(kf: pd.DataFrame | None, ind: pd.DataFrame | None, data_dir: Any = None) -> list[str]:
     """Danish source lines (publisher, table, periods in words; no file names)."""
     from klyngedata import catalogue
 
@@ -303,9 +396,20 @@ def _sources(kf: pd.DataFrame | None, ind: pd.DataFrame | None) -> list[str]:
                 continue
             if src:
                 out.append(src)
-    out.append("Klynger, sundhedsråd og medlemskommuner: klyngedatas register med kilde for hver oplysning")
-    out.append("Kommunegrænser: Geodatastyrelsen / DAGI")
+    out.append("Klynger, sundhedsråd og medlemskommuner: de kilder, der står i hver enheds nøgletalsrapport")
+    out.append(f"Kommunegrænser: Danmarks Administrative Geografiske Inddeling (DAGI), {_vintage(data_dir)}")
     return list(dict.fromkeys(out))
+
+
+def _vintage(data_dir: Any) -> str:
+    from klyngedata.cache import Cache
+    from klyngedata.geo.vintages import vintage_da
+
+    try:
+        return vintage_da(Cache(data_dir).meta("boundaries/kommune"))
+    except Exception as exc:  # noqa: BLE001 - a source line must not break the page
+        _technical(exc)
+        return "grænsernes årgang er ikke oplyst"
 
 
 def overview_html(division: str | None = None, *, figure_id: str | None = None, period: object = "latest",
@@ -324,7 +428,6 @@ def overview_html(division: str | None = None, *, figure_id: str | None = None, 
 def _build(division: str | None, figure_id: str | None, period: object, data_dir: Any, reports: bool,
            shared_assets: bool) -> tuple[str, str | None, dict[str, str]]:
     """(page HTML, population period of the page, its sections: ``""`` shown with data, else the note)."""
-    import klyngedata
     from klyngedata import registry
     from klyngedata.formatting import datetime_da
     from klyngedata.reports.blocks import CSS
@@ -340,16 +443,13 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     w = words(division)
     plural = w.plural_definite  # "klyngerne", "rådene" (klyngedata.registry.words)
     parts = [f"<h1>Oversigt: {esc(div_name)}</h1>",
-             f'<p class="kd-lead">Alle {len(units)} {esc(w.units)} side om side. Dannet {esc(datetime_da(generated))} '
-             f"med klyngedata {esc(klyngedata.__version__)}.</p>"]
+             f'<p class="kd-lead">Alle {len(units)} {esc(w.units)} side om side. Dannet '
+             f"{esc(datetime_da(generated))}.</p>"]
     parts += [_note(n) for n in notes]
     if kf is not None and kf.attrs.get("benchmark_note_da"):
         parts.append(_note(str(kf.attrs["benchmark_note_da"])))
-    # key-figure table
-    table, table_csv = _key_table(units, kf, reports)
-    parts += ["<h2>Nøgletal for enhederne</h2>", table,
-              download_link(table_csv, f"noegletal-{division}.csv")]
-    # heat map
+    table, table_csv = _key_table(units, kf, reports, w.unit.capitalize())
+    parts += [f"<h2>Nøgletal for {esc(plural)}</h2>", table, download_link(table_csv, f"noegletal-{division}.csv")]
     rows = _heat_rows(units, kf, ind)
     sections = {"noegletal": "" if kf is not None else notes[0],
                 "sundhedsindikatorer": "" if ind is not None and len(ind) else _IND_NOTE,
@@ -358,54 +458,36 @@ def _build(division: str | None, figure_id: str | None, period: object, data_dir
     if rows.empty:
         parts.append(_note("Varmekortet kan ikke vises, fordi der ikke er nøgletal med sammenligning."))
     else:
-        fig, heat_csv = _heat_map(units, rows, f"Sundhedsindikatorer og nøgletal: {plural} sammenlignet med hele "
-                                               "landet")
-        parts += ['<div class="kd-chart"><h2>Varmekort: hvor ligger enhederne i forhold til hele landet?</h2>',
-                  "<p>Hver celle er enhedens værdi. Farven viser, om værdien er statistisk sikkert bedre, på "
-                  "niveau med eller dårligere end hele landet (for tal uden en god retning: højere eller lavere). "
-                  "Hvid betyder, at tallet ikke kan sammenlignes statistisk – fx spørgeskemaandele, hvor antallet "
-                  "af svarpersoner ikke er offentliggjort.</p>",
-                  f'{_fig_html(fig, "kd-heatmap")}</div>',
+        from klyngedata.reports.unit_data import _short_names
+
+        fig, heat_csv = _heat_map(units, rows, "", _short_names(division))
+        parts += [f'<div class="kd-chart kd-heat kd-page"><h2>Varmekort: {esc(plural)} sammenlignet med hele '
+                  "landet</h2>",
+                  "<p>Hver celle er værdien. Farven og ▲/▼ viser en forskel fra hele landet, når den både er "
+                  "statistisk sikker og større end grænsen for nøgletallet (se »Sådan læses sammenligningerne«). "
+                  "Hvid: tallet sammenlignes ikke statistisk (spørgeskemaandele uden antal svarpersoner).</p>",
+                  _heat_legend(w.unit), f'{_fig_html(fig, "kd-heatmap")}</div>',
                   download_link(heat_csv, f"varmekort-{division}.csv")]
-    # choropleth
-    picked = _pick_map_figure(figure_id, kf, ind)  # a figure asked for by name that has no values: no page
-    if picked is not None:
-        fid, mrows = picked
-        mrows = mrows[mrows["entity_id"].isin(set(units["cluster_id"]))]
-        if "sex" in mrows.columns:
-            from klyngedata.indicators import headline_rows
-
-            mrows = headline_rows(mrows)
-        label, unit = str(mrows["label_da"].iloc[0]), str(mrows["unit"].iloc[0])
-        try:
-            from klyngedata.geo import choropleth
-            from klyngedata.spine import _decimals
-
-            pol = str(mrows["polarity"].iloc[0]) if "polarity" in mrows.columns else "neutral"
-            fig = choropleth(mrows, "value", "cluster", label + (f" ({unit})" if unit and unit not in label else ""),
-                             division=division, data_dir=data_dir, reverse=pol == "low_is_good",
-                             decimals=_decimals(fid, unit), unit_da=unit,
-                             title=f"{label} efter enhed")
-            sections["kort"] = ""
-            parts += [f'<div class="kd-chart"><h2>Kort: {esc(label)}</h2>{_fig_html(fig, "kd-map")}</div>',
-                      download_link(mrows[["entity_name", "value", "display", "period"]].rename(columns={
-                          "entity_name": "Enhed", "value": label, "display": "Vist som", "period": "Periode"}),
-                          f"kort-{safe_filename(label)}.csv")]
-        except (KlyngedataError, ImportError) as exc:
-            _technical(exc)
-            sections["kort"] = "kommunegrænserne er ikke tilgængelige"
-            parts.append(_note("Kortet kan ikke vises, fordi kommunegrænserne ikke er tilgængelige."))
-    # methods and sources
+    shown = _map_section(figure_id, kf, ind, units, division, data_dir)
+    if shown:
+        sections["kort"] = "" if any("kd-map" in p for p in shown) else "kommunegrænserne er ikke tilgængelige"
+    parts += shown
     parts.append(
-        '<h2>Sådan læses sammenligningerne</h2><div class="kd-methods"><p>En enheds værdi kaldes bedre eller '
-        "dårligere (højere eller lavere) end hele landet, når landets værdi ligger uden for enhedens "
-        "95 %-konfidensinterval. Intervallet beregnes af tæller og nævner: Wilsons metode for andele og et eksakt "
-        "Poisson-interval for rater. Om et højt tal er godt eller skidt, står i figurkataloget for hvert nøgletal; "
-        "for tal uden en god retning bruges blå og orange. Tal for færre end 5 personer vises ikke.</p></div>")
-    sources = _sources(kf, ind)
+        '<div class="kd-page"><h2>Sådan læses sammenligningerne</h2><div class="kd-methods"><p>'
+        + esc(w.fill("En værdi kaldes bedre eller dårligere (for tal uden en god retning: højere eller lavere) end "
+                     "hele landet, når to ting gælder: forskellen er statistisk sikker – landets værdi ligger uden for "
+                     "{klyngens} 95 %-konfidensinterval, beregnet af tæller og nævner (Wilsons metode for andele, et "
+                     "eksakt Poisson-interval for rater) – og den er mindst så stor som grænsen for nøgletallet "
+                     "nedenfor. Registertal dækker hele befolkningen, så næsten enhver forskel er statistisk sikker; "
+                     "grænserne skiller de forskelle fra, der er for små til at betyde noget for planlægningen. De "
+                     "er fastsat til det brug og er ikke en officiel norm. Tal, der bygger på færre end 5 personer, "
+                     "vises ikke.")) + "</p>" + (_thresholds(list(dict.fromkeys(rows["figure_id"])))
+                                                 if not rows.empty else "") + "</div>")
+    sources = _sources(kf, ind, data_dir)
     if sources:
         items = "".join(f"<li>{esc(s)}</li>" for s in sources)
         parts.append(f'<div class="kd-footer"><strong>Kilder</strong><ul>{items}</ul></div>')
+    parts.append("</div>")
     plotly = (f'<script src="{PLOTLY_ASSET_NAME}"></script>' if shared_assets
               else f"<script>{plotly_js()}</script>")
     title = f"Oversigt: {div_name}"

@@ -84,16 +84,16 @@ def membership_source(source: Any, *, confirmed: bool, commissions: Iterable[str
     ...                   confirmed=True)
     'hjemmesiden rm.dk'
     >>> membership_source("Members: 2019 government proposal (geography.md §3.2)", confirmed=False, since="2022")
-    'klyngedatas register; ikke bekræftet af en officiel kilde fra 2022'
+    'sekundære kilder; ikke bekræftet af en officiel kilde fra 2022'
     """
     text = str(source or "")
     domains = list(dict.fromkeys(re.findall(r"\b((?:[\w-]+\.)+dk)\b", re.sub(r"\([^()]*\.md[^()]*\)", "", text))))
     if not confirmed:
-        return f"klyngedatas register; ikke bekræftet af en officiel kilde{' fra ' + since if since else ''}"
+        return f"sekundære kilder; ikke bekræftet af en officiel kilde{' fra ' + since if since else ''}"
     parts = [re.sub(r"\s*\('[^']*'\)", "", t) for t in dict.fromkeys(commissions) if t]  # titles only
     if domains:
         parts.append("hjemmesiden " + " og ".join(domains))
-    return "; ".join(parts) or "klyngedatas register"
+    return "; ".join(parts) or "officielle kilder"
 
 
 def data_age_da(reference: Any, made: Any) -> str:
@@ -140,7 +140,7 @@ def _reason(reason: str, names: Mapping[str, str]) -> str:
     m = re.search(r"^(.*?) \((\d{4})\) er delt mellem", r)
     if m:
         name = names.get(m.group(2), m.group(1))
-        return (f"{name} er delt mellem flere enheder efter bydel, og der er ingen befolkningstal for bydelene, "
+        return (f"{name} er delt mellem flere klynger efter bydel, og der er ingen befolkningstal for bydelene, "
                 "så en samlet opgørelse ville mangle en del af kommunen")
     r = re.sub(r"\s*\(\d{4}\)", "", r)
     r = re.sub(r"\s*for \d+ periode\(r\)", "", r)

@@ -35,6 +35,7 @@ from klyngedata.reports.blocks import bare
 from klyngedata.vocabulary import period_text_da
 
 _OUTCOME_GROUPS = (("worse", "dårligere"), ("better", "bedre"), ("higher", "højere"), ("lower", "lavere"))
+"""The outcomes a sentence names, in the order they are said."""
 _SPAN_RE = re.compile(r"over \d+ perioder \(([^)]*)\)")
 
 _GROWTH_IDS = ("growth_1y", "growth_5y", "growth_10y")
@@ -99,6 +100,32 @@ def _members_only(members: pd.DataFrame, split_members: Iterable[str], w: UnitWo
     return out
 
 
+def _members_extremes(rows: pd.DataFrame, figure_id: str) -> str:
+    """Which member grew most and which fell most (or grew least / fell least when all moved the same way).
+
+    Example (constructed)
+    ---------------------
+    >>> CONSTRUCTED = pd.DataFrame({"entity_name": ["A", "B", "C"], "value": [0.04, -2.1, -0.6]})
+    >>> _members_extremes(CONSTRUCTED, "growth_1y_pct")
+    'Blandt medlemskommunerne voksede befolkningen mest i A (+0,04 %) og faldt mest i B (−2,1 %).'
+    """
+    if len(rows) < 2:
+        return ""
+    m = rows.assign(_v=pd.to_numeric(rows["value"], errors="coerce")).dropna(subset=["_v"]).sort_values("_v")
+    if len(m) < 2:
+        return ""
+    hi, lo = m.iloc[-1], m.iloc[0]
+    hi_t = f"{hi['entity_name']} ({_pct(hi['_v'], figure_id)})"
+    lo_t = f"{lo['entity_name']} ({_pct(lo['_v'], figure_id)})"
+    if hi["_v"] > 0 > lo["_v"]:
+        what = f"voksede befolkningen mest i {hi_t} og faldt mest i {lo_t}"
+    elif lo["_v"] >= 0:
+        what = f"voksede befolkningen mest i {hi_t} og mindst i {lo_t}"
+    else:
+        what = f"faldt befolkningen mest i {lo_t} og mindst i {hi_t}"
+    return f"Blandt medlemskommunerne {what}."
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
@@ -122,67 +149,98 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
+RELEVANCE_NOTE_DA = ("Forskelle nævnes kun, når de både er statistisk sikre og større end den grænse, der er fastsat "
+                     "for hvert nøgletal (se »Om tallene«).")
+"""Said once under the sentences that name differences."""
+
+
+def _trend_method(figure_id: str) -> str | None:
+    try:
+        from klyngedata import catalogue
+
+        return catalogue.figure(figure_id).trend_method
+    except Exception:  # noqa: BLE001 - a figure outside the catalogue: no tested trend
+        return None
+
+
 def significance_sentences_da(rows: pd.DataFrame) -> list[str]:
-    """Sentences from the tests: outcomes against Denmark and the region, significant trends.
+    """Sentences from the tests: differences from Denmark and the region, developments over time.
 
     ``rows``: the unit's figure rows with the outcome columns (``vs_country``, ``vs_region``, ``trend``,
-    ``trend_da``, ``trend_note_da``). Rows without them give no sentence.
+    ``trend_da``, ``trend_note_da``). A difference is named only when it is significant *and* at least the
+    figure's threshold of relevance (:func:`klyngedata.outcomes.shown_outcome`). A development is called
+    statistically certain only where it was tested on counts; survey shares published without the number of
+    respondents (trend method ``ols``) are described as what the measurements show, without a claim of certainty.
+    Rows without the columns give no sentence.
 
     Example (constructed)
     ---------------------
-    >>> CONSTRUCTED = pd.DataFrame([{"label_da": "Daglig rygning", "value": 14.0, "unit": "%",
-    ...     "country_value": 10.5, "region_value": 13.0, "vs_country": "worse", "vs_region": "similar",
-    ...     "trend": "decreasing", "trend_da": "faldende og bedre",
+    >>> CONSTRUCTED = pd.DataFrame([{"figure_id": "sundhedsprofil_rygning", "label_da": "Daglig rygning",
+    ...     "value": 14.0, "unit": "%", "country_value": 10.5, "region_value": 13.0, "vs_country": "worse",
+    ...     "vs_region": "similar", "trend": "decreasing", "trend_da": "faldende og bedre",
     ...     "trend_note_da": "Lineær regression på tid over 5 perioder (2010-2025)."}])
     >>> significance_sentences_da(CONSTRUCTED)[0]
-    'Statistisk sikkert dårligere end hele landet: daglig rygning (14,0 % mod 10,5 %).'
-    >>> significance_sentences_da(CONSTRUCTED)[1]
-    'Statistisk sikker udvikling: daglig rygning er faldende og bedre (2010–2025).'
+    'Dårligere end hele landet: daglig rygning (14,0 % mod 10,5 %).'
+    >>> significance_sentences_da(CONSTRUCTED)[2]
+    'I målingerne 2010–2025 er andelen med daglig rygning faldet.'
     """
+    from klyngedata.outcomes import shown_outcomes
+
     out: list[str] = []
     if rows is None or rows.empty:
         return out
     rows = bare(rows)
-    have = [c for c in ("vs_country", "vs_region") if c in rows.columns]
-    vs_c = rows["vs_country"].astype(str) if "vs_country" in have else pd.Series("", index=rows.index)
-    vs_r = rows["vs_region"].astype(str) if "vs_region" in have else pd.Series("", index=rows.index)
-    named = (vs_c.isin([o for o, _ in _OUTCOME_GROUPS]) | vs_r.isin([o for o, _ in _OUTCOME_GROUPS])).to_numpy()
-    rows_all, rows, vs_c, vs_r = rows, rows[named], vs_c[named], vs_r[named]  # only the rows an outcome names
+    blank = pd.Series("", index=rows.index)
+    vs_c = shown_outcomes(rows, "country") if "vs_country" in rows.columns else blank
+    vs_r = shown_outcomes(rows, "region") if "vs_region" in rows.columns else blank
     for outcome, word in _OUTCOME_GROUPS:
-        both = rows[(vs_c == outcome) & (vs_r == outcome)]
-        if len(both):
-            out.append(f"Statistisk sikkert {word} end både regionen og hele landet: "
-                       + _join([_pair(r, "region_value", "country_value") for _, r in both.iterrows()]) + ".")
-        only_c = rows[(vs_c == outcome) & (vs_r != outcome)]
-        if len(only_c):
-            out.append(f"Statistisk sikkert {word} end hele landet: "
-                       + _join([_pair(r, "country_value") for _, r in only_c.iterrows()]) + ".")
-        only_r = rows[(vs_r == outcome) & (vs_c != outcome)]
-        if len(only_r):
-            out.append(f"Statistisk sikkert {word} end regionen: "
-                       + _join([_pair(r, "region_value") for _, r in only_r.iterrows()]) + ".")
-    rows = rows_all
-    if "trend" in rows.columns:
-        trends, caveats = [], []
-        for _, r in rows[rows["trend"].astype(str).isin(["increasing", "decreasing"])].iterrows():
-            note = str(r.get("trend_note_da", "") or "")
-            m = _SPAN_RE.search(note)
-            span = f" ({m.group(1).replace('-', '–')})" if m else ""
-            trends.append(f"{_lower_first(str(r['label_da']))} er {r['trend_da']}{span}")
-            if "Uden 2021 ville" in note:
-                caveats.append(_lower_first(str(r["label_da"])))
-        if trends:
-            out.append("Statistisk sikker udvikling: " + "; ".join(trends) + ".")
-        if caveats:
-            out.append(f"For {_join(caveats)} afhænger udviklingen af målingen fra 2021, der blev indsamlet under "
-                       "covid-19-restriktioner.")
+        word = word.capitalize()
+        for sel, text, cols in (((vs_c == outcome) & (vs_r == outcome), "end både regionen og hele landet",
+                                 ("region_value", "country_value")),
+                                ((vs_c == outcome) & (vs_r != outcome), "end hele landet", ("country_value",)),
+                                ((vs_r == outcome) & (vs_c != outcome), "end regionen", ("region_value",))):
+            chosen = rows[sel.to_numpy()]
+            if len(chosen):
+                out.append(f"{word} {text}: " + _join([_pair(r, *cols) for _, r in chosen.iterrows()]) + ".")
+    if out:
+        out.append(RELEVANCE_NOTE_DA)
+    out.extend(_trend_sentences(rows))
     if "vs_country_note_da" in rows.columns:
         survey = rows[(rows["vs_country"].astype(str) == "not_compared")
                       & rows["vs_country_note_da"].astype(str).str.contains("svarpersoner")]
         if len(survey):
-            out.append("Andelene fra Den Nationale Sundhedsprofil kaldes ikke højere eller lavere end regionens og "
-                       "landets, fordi antallet af svarpersoner ikke er offentliggjort, så forskellen ikke kan "
-                       "testes.")
+            out.append("Andelene fra Den Nationale Sundhedsprofil sammenlignes ikke statistisk med regionens og "
+                       "landets, fordi antallet af svarpersoner ikke er offentliggjort.")
+    return out
+
+
+def _trend_sentences(rows: pd.DataFrame) -> list[str]:
+    """Developments over time: tested on counts ("statistisk sikker"), or as the survey's measurements show."""
+    if "trend" not in rows.columns:
+        return []
+    tested, measured, caveats = [], [], []
+    for _, r in rows[rows["trend"].astype(str).isin(["increasing", "decreasing"])].iterrows():
+        note = str(r.get("trend_note_da", "") or "")
+        m = _SPAN_RE.search(note)
+        span = m.group(1).replace("-", "–") if m else ""
+        label = _lower_first(str(r["label_da"]))
+        if _trend_method(str(r.get("figure_id", ""))) == "ols":
+            measured.append((span, str(r["trend"]), label))
+        else:
+            tested.append(f"{label} er {r['trend_da']}" + (f" ({span})" if span else ""))
+        if "Uden 2021 ville" in note:
+            caveats.append(label)
+    out = []
+    if tested:
+        out.append("Statistisk sikker udvikling: " + "; ".join(tested) + ".")
+    for span in dict.fromkeys(s for s, _, _ in measured):
+        down = [t for s, w, t in measured if s == span and w == "decreasing"]
+        up = [t for s, w, t in measured if s == span and w == "increasing"]
+        said = [f"andelen med {_join(items)} {verb}" for items, verb in ((down, "faldet"), (up, "steget")) if items]
+        out.append(f"I målingerne {span + ' ' if span else ''}er " + ", mens ".join(said) + ".")
+    if caveats:
+        out.append(f"For {_join(caveats)} afhænger billedet af målingen fra 2021, der blev indsamlet under "
+                   "covid-19-restriktioner.")
     return out
 
 
@@ -237,14 +295,9 @@ def summary_da(keyfigures: pd.DataFrame, *, max_sentences: int = 12,
         if comps:
             sentence += "; til sammenligning " + " og ".join(comps)
         out.append(sentence + ".")
-        m = members[members["figure_id"] == f"{gid}_pct"]
-        if len(m) >= 2:
-            m = m.assign(_v=pd.to_numeric(m["value"], errors="coerce")).sort_values("_v")
-            hi, lo = m.iloc[-1], m.iloc[0]
-            out.append(
-                f"Blandt medlemskommunerne havde {hi['entity_name']} den største udvikling "
-                f"({_pct(hi['_v'], f'{gid}_pct')}) og {lo['entity_name']} den mindste ({_pct(lo['_v'], f'{gid}_pct')})."
-            )
+        sentence = _members_extremes(members[members["figure_id"] == f"{gid}_pct"], f"{gid}_pct")
+        if sentence:
+            out.append(sentence)
         break  # the shortest available horizon is described; longer ones are in the tables
 
     out.extend(significance_sentences_da(cluster))

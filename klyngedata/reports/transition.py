@@ -103,7 +103,7 @@ def neighbours_da(unit: registry.Cluster) -> list[tuple[str, str]]:
 
     >>> from klyngedata import registry
     >>> neighbours_da(registry.cluster("sundhedsraad-vendsyssel"))
-    [('Afløser', 'Klynge Nord (sundhedsklynge til 31. december 2026)')]
+    [('Forgænger', 'Klynge Nord (sundhedsklynge 1. juli 2022 – 31. december 2026)')]
     """
     out: list[tuple[str, str]] = []
     pair = transition_pair(unit.id)
@@ -120,7 +120,8 @@ def neighbours_da(unit: registry.Cluster) -> list[tuple[str, str]]:
         if len(pred):
             old = lifetime(pair[0])
             kind = words(pair[0]).unit if len(pred) == 1 else words(pair[0]).units
-            out.append(("Afløser", f"{_unit_names(pred)} ({kind} til {old.to_da})"))
+            label = "Forgænger" if len(pred) == 1 else "Forgængere"
+            out.append((label, f"{_unit_names(pred)} ({kind} {old.from_da} – {old.to_da})"))
     return out
 
 
@@ -173,6 +174,8 @@ def shared_population(unit_id: str, period: Any = "latest",
     rows["other_name"] = rows[f"{other}_cluster_name"]
     rows["own_share"] = rows[f"share_of_{side}"]
     rows["other_share"] = rows[f"share_of_{other}"]
+    pairs = rows.copy()
+    rows = _whole_members_apart(rows, pair, side, unit_id, cw, data_dir)
     rows = rows.sort_values("population", ascending=False, na_position="last").reset_index(drop=True)
     total = pd.DataFrame([{"other_id": "__total__", "population": rows["population"].sum(min_count=1)
                            if rows["population"].notna().all() else pd.NA}])
@@ -184,7 +187,76 @@ def shared_population(unit_id: str, period: Any = "latest",
     published["display"] = [d if hidden else t
                             for d, hidden, t in zip(published["display"], published["suppressed"], shown, strict=True)]
     published.attrs["provenance"] = cw.attrs.get("provenance", [])
+    published.attrs["pairs"] = pairs  # one row per pair of units (the sentences name units, not parts)
     return published, side
+
+
+def _whole_members_apart(rows: pd.DataFrame, pair: tuple[str, str], side: str, unit_id: str, cw: pd.DataFrame,
+                         data_dir: Any) -> pd.DataFrame:
+    """A pair whose shared residents cannot be counted because it holds part of a split municipality is shown
+    as two rows: its whole municipalities, whose residents are known exactly (Frederiksberg Kommune, going from
+    Sundhedsklynge Byen to Sundhedsråd Hovedstaden), and the split part, without a figure (its residents are in
+    the row of the part that cannot be allocated). So every resident of the unit is in exactly one row, and
+    nothing is guessed or summed partially."""
+    split = set()
+    for div in dict.fromkeys(pair):
+        m = registry.membership(div)
+        split |= set(m.loc[m["allocation"] != "whole", "municipality_code"])
+    rows = rows.copy()
+    for i, r in rows.iterrows():  # the labels say which part a row is
+        codes = set(str(r["municipality_codes"]).split(","))
+        if ":" in str(r["other_id"]):
+            rows.loc[i, "other_name"] = f"{_names([_official(c) for c in sorted(codes)])}, bydele, der ikke kan " \
+                                        "fordeles"
+        elif pd.isna(r["population"]) and codes <= split:
+            rows.loc[i, "other_name"] = f"{r['other_name']}: bydele i {_names([_official(c) for c in sorted(codes)])}"
+    todo = rows[rows["population"].isna() & ~rows["other_id"].astype(str).str.contains(":")]
+    todo = todo[[bool(set(str(c).split(",")) - split) and bool(set(str(c).split(",")) & split)
+                 for c in todo["municipality_codes"]]]
+    if todo.empty:
+        return rows
+    from klyngedata.population import population
+
+    period = cw["period"].iloc[0]
+    pop = population(level="municipality", period=period, data_dir=data_dir)
+    pop = pop[pop["period"] == period] if "period" in pop.columns else pop
+    per = dict(zip(pop["entity_id"].astype(str), pop["population"], strict=False))
+    own_total = _unit_total(unit_id, per)
+    out = [rows.drop(index=todo.index)]
+    for _, r in todo.iterrows():
+        codes = str(r["municipality_codes"]).split(",")
+        whole, part = [c for c in codes if c not in split], [c for c in codes if c in split]
+        known = [per.get(c) for c in whole]
+        count = int(sum(known)) if all(v is not None and pd.notna(v) for v in known) else pd.NA
+        other_total = _unit_total(str(r["other_id"]), per)
+        a, b = r.copy(), r.copy()
+        a["other_id"], b["other_id"] = f"{r['other_id']}#hele", f"{r['other_id']}#delt"
+        a["other_name"] = f"{r['other_name']}: " + _names([_official(c) for c in whole])
+        a["municipality_codes"], a["population"], a["complete"] = ",".join(whole), count, True
+        a["own_share"] = count / own_total if own_total and pd.notna(count) else float("nan")
+        a["other_share"] = count / other_total if other_total and pd.notna(count) else float("nan")
+        b["other_name"] = f"{r['other_name']}: bydele i " + _names([_official(c) for c in part])
+        b["municipality_codes"] = ",".join(part)
+        b["own_share"] = b["other_share"] = float("nan")
+        out.append(pd.DataFrame([a, b]))
+    return pd.concat(out, ignore_index=True)
+
+
+def _unit_total(unit_id: str, per: dict[str, Any]) -> float | None:
+    """A unit's residents from its municipalities' (None when a member is split in its division, or missing)."""
+    try:
+        unit = registry.cluster(unit_id)
+    except Exception:  # noqa: BLE001 - an unallocated row is no unit
+        return None
+    codes = unit.municipality_codes
+    if unit.has_split or any(per.get(c) is None or pd.isna(per.get(c)) for c in codes):
+        return None
+    return float(sum(per[c] for c in codes))
+
+
+def _official(code: str) -> str:
+    m = registry.municipality(code)
+    return registry.official_name(m.code, m.name)
 
 
 def _share(value: Any) -> str:
@@ -218,6 +290,7 @@ def sentences(unit: registry.Cluster, rows: pd.DataFrame, side: str) -> list[str
         return []
     old, new = words(pair[0]), words(pair[1])
     life = lifetime(pair[1])  # the transition happens when the newer division starts
+    rows = rows.attrs.get("pairs", rows) if hasattr(rows, "attrs") else rows
     real = rows[~rows["other_id"].astype(str).str.contains(":")] if len(rows) else rows
     change = (f"{new.fill('{Sundhedsklyngerne}')} afløser {old.units_definite} {life.from_da}"
               if life.starts_later else
@@ -277,7 +350,7 @@ def section(unit: registry.Cluster, period: Any = "latest", data_dir: str | os.P
         parts.append(blocks.caption_da(NOTE_DA).data)
     parts.append(blocks.caption_da(
         "Kilde: befolkningstal fra Danmarks Statistik, fordelt efter kommunernes (og bydelenes) tilhørsforhold i "
-        "begge inddelinger i klyngedatas register.").data)
+        "begge inddelinger.").data)
     return "".join(parts)
 
 
@@ -293,7 +366,7 @@ def _split_note(rows: pd.DataFrame, pair: tuple[str, str]) -> str:
     involved = {c for codes in rows["municipality_codes"] for c in str(codes).split(",")} & set(split)
     if not involved:
         return ""
-    names = _names(sorted(split[c] for c in involved))
+    names = _names(sorted(_official(c) for c in involved))
     units = _names([words(d).units_definite for d in pair if (members[d]["allocation"] != "whole").any()])
     if bool(rows["complete"].all()):
         return (f"{names} er delt efter bydel mellem {units}; de fælles indbyggere er opgjort med bydelenes "
@@ -302,7 +375,7 @@ def _split_note(rows: pd.DataFrame, pair: tuple[str, str]) -> str:
             "tilgængelige data. Derfor vises fælles indbyggere og andele, der afhænger af delingen, ikke (–); "
             "intet er fordelt skønsmæssigt.")
     if rows["other_id"].astype(str).str.contains(":").any():
-        text += f" Den del af {names}, der ikke kan fordeles, står i rækken »{names} (ikke fordelt)«."
+        text += f" Alle indbyggere i {names} står i rækken »{names}, bydele, der ikke kan fordeles«."
     return text
 
 

@@ -136,8 +136,8 @@ def _spine_csv(data: pd.DataFrame, name: str) -> pd.DataFrame:
         "Nøgletal": data["label_da"], "Enhed for tallet": data["unit"], "Periode": data["period"].astype(str),
         name: data["value"], "Vist som": data["display"], "95 %-konfidensinterval, nedre": data["ci95_low"],
         "95 %-konfidensinterval, øvre": data["ci95_high"], "Hele landet": data["country_value"],
-        "Laveste blandt enhederne": data["min"], "25 %-fraktil": data["q25"], "75 %-fraktil": data["q75"],
-        "Højeste blandt enhederne": data["max"], "Antal enheder med tal": data["n_units"],
+        "Laveste værdi": data["min"], "25 %-fraktil": data["q25"], "75 %-fraktil": data["q75"],
+        "Højeste værdi": data["max"], "Antal med tal": data["n_units"],
         "Vurdering mod hele landet": data["outcome_da"], "Udvikling": data["trend_da"],
     })
 
@@ -183,8 +183,8 @@ def _peer_frame(table: pd.DataFrame, ids: list[str], names: dict[str, str]) -> p
             else:
                 r = part.loc[u] if u in part.index else None
             rec[names[u]] = "–" if r is None else blocks.value_text(r["value"], unit, dec, r.get("display"),
-                                                                     r.get("suppressed", False))
-        rec["Hele landet"] = blocks.value_text(first.get("country_value"), unit, dec)
+                                                                     r.get("suppressed", False), blocks.is_change(fid))
+        rec["Hele landet"] = blocks.value_text(first.get("country_value"), unit, dec, sign=blocks.is_change(fid))
         rows.append(rec)
     return pd.DataFrame(rows)
 
