@@ -64,9 +64,9 @@ def test_split_warning_is_a_danish_note_without_path(outputs):
 
 
 def test_a_report_block_does_not_repeat_what_its_header_explains(outputs):
-    """A report notebook opened in JupyterLab: the header explains the split, the tiles do not warn again."""
-    shown = [str(o.get("data", "")) for o in outputs[4]]
-    assert shown and not any("bydelenes befolkningstal" in t for t in shown)
+    """A report notebook opened in JupyterLab: the header explains the split, the tiles do not warn again (issue 24:
+    a split cluster has no totals of its own, so its tiles are not drawn at all, and nothing fails)."""
+    assert outputs[4] == []
 
 
 def test_report_runs_keep_the_traceback_and_log_the_warning(imported_data_dir):
@@ -79,6 +79,4 @@ def test_report_runs_keep_the_traceback_and_log_the_warning(imported_data_dir):
     ], KLYNGEDATA_OFFLINE="1", KLYNGEDATA_REPORT="1")
     (error,) = out[1]
     assert len(error["traceback"]) > 3 and any("Traceback" in t for t in error["traceback"])  # the failure record
-    shown = [str(o.get("data", "")) for o in out[2]]
-    assert shown and not any("bydelenes befolkningstal" in t for t in shown)  # the report explains it itself
-    assert not any(o.get("name") == "stderr" for o in out[2])
+    assert out[2] == []  # no warning, no stderr: the header explains the split, Byen's tiles are not drawn (issue 24)

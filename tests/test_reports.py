@@ -259,9 +259,9 @@ def test_tables_never_show_small_counts_and_mark_count_cells():
 
 def test_summary_and_tables_agree_on_decimals_and_units_are_not_doubled():
     kf = CONSTRUCTED_KF.copy()
-    kf.loc[2, "value"] = 0.049  # a constructed growth of 0.049 %: "0,05" in the table and "+0,05 %" in the text
-    html = blocks.keyfigure_table(kf).data
-    assert ">0,05</td>" in html and "+0,05 %" in summary_da(kf)[1]
+    kf.loc[2, "value"] = 0.049  # a constructed growth of 0.049 %: "+0,05" in the table and "+0,05 %" in the text
+    html = blocks.keyfigure_table(kf).data  # (issue 24: a change carries its sign in tables too)
+    assert ">+0,05</td>" in html and "+0,05 %" in summary_da(kf)[1]
     per_100 = pd.concat([CONSTRUCTED_KF.iloc[:1], pd.DataFrame([{  # constructed example: a rate indicator
         "entity_level": "cluster", "entity_id": "k", "entity_name": "Klynge K", "figure_id": "recepter",
         "label_da": "Recepter pr. 100 borgere", "value": 73.7, "unit": "pr. 100 borgere", "period": "2024",

@@ -40,6 +40,8 @@ KNOWN_FILES: dict[str, str] = {
 def file_vintage(path: str | os.PathLike[str]) -> str | None:
     """The vintage of a known boundary file (``None`` for an unknown or unreadable file).
 
+    Needs the shared DAGI files (a path relative to a checkout); not run as a doctest.
+
     Example
     -------
     >>> file_vintage("../shared/data/geo/kommuner.geojson")[:30]  # doctest: +SKIP

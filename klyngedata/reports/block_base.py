@@ -15,10 +15,12 @@ How to add a section (the extension point of the report notebooks):
 
 Example
 -------
->>> class Demo(BlockBase):  # doctest: +SKIP
+>>> class Demo(BlockBase):
 ...     @block
 ...     def nothing(self):
 ...         return self.omit("nothing", "Intet at vise.")
+>>> Demo.nothing.__name__
+'nothing'
 """
 
 from __future__ import annotations
