@@ -214,3 +214,36 @@ def test_a_block_left_out_for_want_of_data_is_recorded_as_missing_for_the_guard(
     r = ClusterReport("Klynge Nord", data_dir=imported_data_dir, report=True)
     assert r.age_pyramid() is None
     assert r._sections["alderspyramide"].startswith("Alderspyramiden vises ikke")
+
+
+def test_many_members_indicators_are_split_into_tables_that_fit_the_page():
+    """Sundhedsklynge Syd has ten members: one table of ten members, the region and the country was cut at the
+    right edge even on a landscape page; it becomes two compact tables of five members, every row in both."""
+    from klyngedata.reports.blocks import members_indicator_table
+
+    codes = [f"{i:04d}" for i in range(1, 11)]
+    rows = pd.DataFrame({  # CONSTRUCTED values, two indicators of ten members
+        "entity_id": codes * 2, "figure_id": ["a"] * 10 + ["b"] * 10, "label_da": ["A"] * 10 + ["B"] * 10,
+        "unit": ["%"] * 20, "value": [float(v) for v in range(20)], "region_value": [50.0] * 20,
+        "country_value": [51.0] * 20, "period": ["2024"] * 20})
+    html = members_indicator_table(rows, {c: f"Kommune {c}" for c in codes}).data
+    assert html.count("<table") == 2 and html.count("kd-fixed") == 2
+    first, second = html.split("</table>")[:2]
+    assert "Kommune 0005" in first and "Kommune 0006" not in first and "Kommune 0010" in second
+    assert first.count("Hele landet") == second.count("Hele landet") == 1 and second.count("<tr>") == 3
+    two = members_indicator_table(rows[rows["entity_id"].isin(codes[:2])], {c: c for c in codes[:2]}).data
+    assert two.count("<table") == 1 and "kd-fixed" not in two
+
+
+def test_a_split_cluster_explains_its_split_once(imported_data_dir):
+    """Byen's header explains the bydel split; its transition section only points there (it repeated the whole
+    explanation), while a council, whose header does not explain it, keeps the full note."""
+    import re
+
+    from klyngedata import registry
+    from klyngedata.reports.transition import section
+
+    byen = re.sub(r"<[^>]+>", " ", section(registry.cluster("hovedstaden-byen"), "2024M04", imported_data_dir))
+    assert "se forklaringen øverst" in byen and "intet er fordelt skønsmæssigt" not in byen
+    council = section(registry.cluster("sundhedsraad-hovedstaden"), "2024M04", imported_data_dir)
+    assert "intet er fordelt skønsmæssigt" in council and "se forklaringen øverst" not in council

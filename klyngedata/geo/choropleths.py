@@ -182,7 +182,7 @@ def _capital_inset(fig: go.Figure, muni: Any, units: Any, names: dict[str, str],
 
     scale = page_scale(tuple(muni.total_bounds), width_px * MAIN_WIDTH, height_px)
     geoms = dict(zip(muni["code"], muni.geometry, strict=True))
-    dense = densest_small(geoms, scale)
+    dense = densest_small(geoms, scale, radius_km=8.0)  # the capital itself: the councils around it legible
     if len(dense) < 2:
         return
     unit_geoms = {short_name(names.get(i, i)): shapely.union_all(g.geometry.values)

@@ -322,18 +322,34 @@ def frame_table(frame: pd.DataFrame, columns: dict[str, str], *, count_columns: 
     return HTML(f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
-def members_indicator_table(rows: pd.DataFrame, names: dict[str, str]) -> HTML:
+def members_indicator_table(rows: pd.DataFrame, names: dict[str, str], per_table: int = 5) -> HTML:
     """Health indicators of member municipalities side by side: one row per indicator, one column per member
     (``names``: code -> the name shown, e.g. "København (hele kommunen)"), then the region, Denmark and the year.
 
+    A unit of many members gets several tables of at most ``per_table`` members each (the rows repeated), set
+    compactly: one table of ten members and the region and country does not fit an A4 page, not even turned.
+
     Example
     -------
-    >>> members_indicator_table(municipality_rows, {"0101": "København (hele kommunen)"})  # doctest: +SKIP
+    >>> CONSTRUCTED = pd.DataFrame({"entity_id": ["0101"], "figure_id": ["x"], "label_da": ["X"], "unit": ["%"],
+    ...                             "value": [1.5], "region_value": [2.0], "country_value": [2.5], "period": ["2024"]})
+    >>> members_indicator_table(CONSTRUCTED, {"0101": "København (hele kommunen)"}).data.count("<table")
+    1
     """
     rows = bare(rows)
     if rows.empty:
         return note_da("Der er ingen sundhedsindikatorer for medlemskommunerne.")
     codes = [c for c in names if c in set(rows["entity_id"].astype(str))]
+    parts = max(1, -(-len(codes) // per_table))
+    size = max(1, -(-len(codes) // parts))
+    groups = [codes[i:i + size] for i in range(0, len(codes), size)] or [[]]
+    css = "kd-table kd-members-indicators" + (" kd-fixed" if parts > 1 else "")
+    return HTML("".join(f'<table class="{css}">{_members_indicator_rows(rows, names, group)}</table>'
+                        for group in groups))
+
+
+def _members_indicator_rows(rows: pd.DataFrame, names: dict[str, str], codes: list[str]) -> str:
+    """The head and body of one table of :func:`members_indicator_table` (the members ``codes``)."""
     head = "<th>Nøgletal</th>" + "".join(f"<th>{esc(names[c])}</th>" for c in codes) + \
         "<th>Regionen</th><th>Hele landet</th><th>År</th>"
     body = []
@@ -352,8 +368,7 @@ def members_indicator_table(rows: pd.DataFrame, names: dict[str, str]) -> HTML:
                     + _num_td(value_text(first.get("region_value"), unit, dec), str(fid), unit)
                     + _num_td(value_text(first.get("country_value"), unit, dec), str(fid), unit)
                     + f"<td>{esc(period_text_da(first['period'], stock=True))}</td></tr>")
-    return HTML(f'<table class="kd-table kd-members-indicators"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table>')
+    return f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
 
 
 def _breakable(text: str) -> str:

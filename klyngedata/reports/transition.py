@@ -344,7 +344,10 @@ def section(unit: registry.Cluster, period: Any = "latest", data_dir: str | os.P
     }
     parts.append(_table(table, headings))
     note = _split_note(rows, transition_pair(unit.id))
-    if note:
+    if note and "ikke" in note and getattr(unit, "has_split", False):  # the header explained the split: once
+        parts.append(blocks.caption_da("Tal, der afhænger af delingen af kommunen efter bydel, vises ikke (–); "
+                                       "se forklaringen øverst.").data)
+    elif note:
         parts.append(blocks.note_da(note).data if "ikke" in note else blocks.caption_da(note).data)
     if bool(rows["suppressed"].any()):
         parts.append(blocks.caption_da(NOTE_DA).data)
