@@ -41,9 +41,9 @@ def test_section_shows_life_expectancy_trend_smr_members_and_the_interval_senten
     html = ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True).mortality().data
     text = text_of(html)
     for part in ("Ved fødslen, begge køn", "Som 65-årig, kvinder", "Regionen", "Hele landet", "2020–2024",
-                 "Udviklingen i klyngens middellevetid", "2018–2022", "SMR (landet = 100)",
-                 "Døde under 75 år pr. 100.000", "Middellevetiden i klyngens kommuner", "Beregnet af klyngedata",
-                 "Offentliggjort af Danmarks Statistik", "ikke offentliggjort", "95 %-konfidensintervaller",
+                 "Udviklingen i klyngens middellevetid", "2018–2022", "Dødelighed i forhold til landet (landet = 100)",
+                 "Døde under 75 år pr. 100.000", "Middellevetiden i klyngens kommuner", "Beregnet (95 %-interval)",
+                 "Offentliggjort af Danmarks Statistik", "ikke offentliggjort", "95 %-intervaller",
                  "statistisk sikker", "ikke som et gennemsnit af kommunernes tal", "FOLK1B",
                  "I forhold til regionen", "I forhold til landet", "forventede, hvis landets dødelighed"):
         assert part in text, part
@@ -93,3 +93,13 @@ def test_a_published_table_without_denmark_compares_nothing_and_the_report_runs(
     h = health_figures("nordjylland-nord", figures=["middellevetid_0"], data_dir=str(data_dir))
     assert h["country_value"].isna().all() and set(h["vs_country"]) == {"not_compared"}
     ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True).summary()
+
+
+def test_the_body_speaks_plainly_and_the_method_is_in_the_appendix(data_dir):
+    """Issue 24's rules for every section: no internal or method words in the body; the method in "Om tallene"."""
+    r = ClusterReport("nordjylland-nord", data_dir=str(data_dir), report=True)
+    body = text_of(r.mortality().data)
+    assert not re.search(r"klyngedata|Chiang|konfidens|Standardbefolkning|\bSMR\b", body), body
+    assert "»Om tallene«" in body
+    about = text_of(r.about().data)
+    assert "Middellevetid og dødelighed." in about and "Chiangs metode" in about and "FOD207" in about

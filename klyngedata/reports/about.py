@@ -43,9 +43,11 @@ def _thresholds(figure_ids: Sequence[str]) -> str:
             f'<th>Begrundelse</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def about_html(words: Any, figure_ids: Sequence[str], *, peers: Sequence[str] | None = None) -> str:
+def about_html(words: Any, figure_ids: Sequence[str], *, peers: Sequence[str] | None = None,
+               mortality: str | None = None) -> str:
     """The appendix for a report of a unit (``words``: its :class:`~klyngedata.registry.words.UnitWords`) that
-    shows ``figure_ids``; ``peers``: the features the comparable units were found by (Danish), if shown."""
+    shows ``figure_ids``; ``peers``: the features the comparable units were found by (Danish), if shown;
+    ``mortality``: how life expectancy and mortality were computed (Danish), if the report shows them."""
     parts = [
         "<p><strong>Forskelle.</strong> " + esc(words.fill(
             "En værdi kaldes højere eller lavere (for nøgletal med en god retning: bedre eller dårligere) end "
@@ -71,6 +73,8 @@ def about_html(words: Any, figure_ids: Sequence[str], *, peers: Sequence[str] | 
             "kendetegn er standardiseret (omregnet, så alle vejer lige meget), og de "
             + words.fill("{klynger}") + ", hvis standardiserede værdier ligger tættest på (den euklidiske afstand), "
             "er valgt.") + "</p>")
+    if mortality:
+        parts.append("<p><strong>Middellevetid og dødelighed.</strong> " + esc(mortality) + "</p>")
     parts.append("<p><strong>Små tal.</strong> Tal, der bygger på 1–4 personer, vises ikke (»&lt;5«), og heller "
                  "ikke tal, som de kan regnes ud fra (»x«).</p>")
     return '<div class="kd-about">' + "".join(p for p in parts if p) + "</div>"

@@ -33,14 +33,17 @@ log = logging.getLogger(__name__)
 SEX_DA = {"total": "begge køn", "male": "mænd", "female": "kvinder"}
 COMPARED_DA = ("I forhold til regionen", "I forhold til landet")
 INTERVAL_DA = (
-    "Tallene i parentes er 95 %-konfidensintervaller. Selv med de samme livsvilkår ville antallet af dødsfald "
+    "Tallene i parentes er 95 %-intervaller. Selv med de samme livsvilkår ville antallet af dødsfald "
     "variere lidt fra periode til periode, og jo mindre befolkningen er, jo mere. Intervallet viser, hvor den "
     "egentlige værdi med stor sandsynlighed ligger. Kun når regionens eller landets tal ligger uden for "
     "intervallet, er forskellen statistisk sikker; ellers kaldes {klyngen} »på niveau«.")
 UNAVAILABLE_DA = ("Middellevetid og dødelighed kan ikke vises, fordi dødsfaldene (Danmarks Statistik) eller "
                   "befolkningen efter køn og alder ikke findes blandt de data, rapporten bygger på.")
+SOURCE_DA = ("Kilde: dødsfald fra Danmarks Statistik (tabel FOD207) og befolkningen 1. januar (tabel {population}); "
+             "hvordan tallene er beregnet, står i »Om tallene«.")
+"""The section's source line in the body; the method (:data:`METHOD_DA`) is in the appendix "Om tallene"."""
 METHOD_DA = (
-    "Beregnet af klyngedata ud fra dødsfald (Danmarks Statistik, FOD207) og befolkningen 1. januar ({population}): "
+    "Beregnet ud fra dødsfald (Danmarks Statistik, FOD207) og befolkningen 1. januar ({population}): "
     "middellevetiden med en forkortet dødelighedstavle (Chiangs metode) af {klyngens} samlede dødsfald og personår "
     "– ikke som et gennemsnit af kommunernes tal; dødeligheden aldersstandardiseret med Den Europæiske "
     "Standardbefolkning 2013; SMR med hele landets dødelighed i samme år som reference.")
@@ -113,15 +116,15 @@ def _trend_table(le: pd.DataFrame, unit_id: str, name: str) -> str:
 
 def _mortality_table(m: pd.DataFrame) -> str:
     rows, said = [], ""
-    for fid, label, dec in (("standardised_mortality_ratio", "SMR (landet = 100)", 0),
-                            ("death_rate_standardised", "Døde pr. 100.000 (aldersstandardiseret)", 0),
-                            ("premature_mortality", "Døde under 75 år pr. 100.000 (aldersstandardiseret)", 0)):
+    for fid, label, dec in (("standardised_mortality_ratio", "Dødelighed i forhold til landet (landet = 100)", 0),
+                            ("death_rate_standardised", "Døde pr. 100.000, aldersjusteret", 0),
+                            ("premature_mortality", "Døde under 75 år pr. 100.000, aldersjusteret", 0)):
         r = m[(m["figure_id"] == fid) & (m["sex"] == "total")]
         if r.empty:
             continue
         r = r.iloc[0]
         if fid == "standardised_mortality_ratio" and not r["suppressed"] and pd.notna(r["expected"]):
-            said = (f"SMR: {figure_number(r['deaths'], 0)} døde i {r['period_da']} mod "
+            said = (f"Dødelighed i forhold til landet: {figure_number(r['deaths'], 0)} døde i {r['period_da']} mod "
                     f"{figure_number(r['expected'], 0)} forventede, hvis landets dødelighed i hver aldersgruppe "
                     "havde gældt.")
         rows.append([label, _figure(r, dec), _bench(r["region_value"], dec), _bench(r["country_value"], dec),
@@ -139,7 +142,7 @@ def _member_table(view: pd.DataFrame) -> str:
         published = figure_number(pub["value"], 1) if pd.notna(pub["value"]) else (
             "ikke hentet" if pub["note_da"] == NO_HISBK_DA else "ikke offentliggjort")
         rows.append([str(name), _figure(comp, 1), published, str(comp["period_da"])])
-    return _table(["Kommune", "Beregnet af klyngedata (95 %-interval)", "Offentliggjort af Danmarks Statistik",
+    return _table(["Kommune", "Beregnet (95 %-interval)", "Offentliggjort af Danmarks Statistik",
                    "Periode"], rows, {1, 2})
 
 
@@ -191,7 +194,7 @@ def section(rep: Any) -> HTML:
         parts.append("<p><strong>" + esc(rep.fill("Middellevetiden i {klyngens} kommuner")) + "</strong></p>")
         parts.append(_member_table(view))
         parts.append(caption_da(
-            "»Beregnet« er klyngedatas dødelighedstavle for kommunen; »offentliggjort« er Danmarks Statistiks eget "
+            "»Beregnet« er rapportens egen beregning for kommunen; »offentliggjort« er Danmarks Statistiks eget "
             "tal (HISBK) for samme periode, hvor det er hentet. De to kan afvige lidt, fordi metoderne er "
             "forskellige. " + rep.fill("{Klyngens} middellevetid er beregnet af de samlede dødsfald og personår, "
                                        "ikke som et gennemsnit af kommunernes tal.")).data)
@@ -199,6 +202,6 @@ def section(rep: Any) -> HTML:
         log.info("mortality members: %s", exc)
     hidden = bool(mine["suppressed"].any() or smr["suppressed"].any())
     population = (le.attrs.get("provenance") or {}).get("population", {}).get("table") or "FOLK1A"
-    parts.append(caption_da(rep.fill(METHOD_DA.replace("{population}", population))
-                            + (" " + NOTE_DA if hidden else "")).data)
+    rep._derived["mortality_method_da"] = rep.fill(METHOD_DA.replace("{population}", population))  # "Om tallene"
+    parts.append(caption_da(SOURCE_DA.replace("{population}", population) + (" " + NOTE_DA if hidden else "")).data)
     return HTML("".join(parts))

@@ -238,7 +238,8 @@ class Sections(ComparisonBlocks, PopulationBlocks):
                 continue
             if "figure_id" in frame.columns:
                 shown += list(dict.fromkeys(frame["figure_id"].astype(str)))
-        return HTML(about_html(self.words, list(dict.fromkeys(shown)), peers=self._derived.get("peer_method_da")))
+        return HTML(about_html(self.words, list(dict.fromkeys(shown)), peers=self._derived.get("peer_method_da"),
+                               mortality=self._derived.get("mortality_method_da")))
 
 
 def _join(items: list[str]) -> str:
