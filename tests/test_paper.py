@@ -247,3 +247,13 @@ def test_a_split_cluster_explains_its_split_once(imported_data_dir):
     assert "se forklaringen øverst" in byen and "intet er fordelt skønsmæssigt" not in byen
     council = section(registry.cluster("sundhedsraad-hovedstaden"), "2024M04", imported_data_dir)
     assert "intet er fordelt skønsmæssigt" in council and "se forklaringen øverst" not in council
+
+
+def test_soenderjylland_records_all_three_hospital_sites():
+    """Reference update 2026-12-07 [SECONDARY]: the council is responsible for Sygehus Sønderjylland's units in
+    Aabenraa, Sønderborg and Tønder - recorded, not Aabenraa alone; the acute hospital stays Aabenraa."""
+    from klyngedata import registry
+
+    c = registry.cluster("sundhedsraad-soenderjylland")
+    assert "Aabenraa, Sønderborg og Tønder" in c.note and not c.verified
+    assert list(c.hospitals["name"]) == ["Sygehus Sønderjylland, Aabenraa"]
