@@ -76,6 +76,11 @@ _AGE = ("Andelen af hele befolkningen i en aldersgruppe; en forskel under {t} æ
 _MONITORING = ("Et forløbsmål, hvis niveau svinger mellem år og opgørelser; en forskel på mindre end 10 % af "
                "sammenligningens niveau er ikke stor nok til at kalde en forskel.")
 
+_LIFE = ("Middellevetid i år for en femårsperiode; en forskel under et halvt år fremhæves ikke (valgt til "
+         "planlægningsbrug, ikke en officiel norm).")
+_RATE = ("Aldersjusteret dødelighed; en forskel under 5 % af sammenligningens niveau fremhæves ikke (valgt til "
+         "planlægningsbrug, ikke en officiel norm).")
+
 RELEVANCE: dict[str, Relevance] = {
     # health indicators from published municipality figures (whole populations)
     "sygehuskontakt_pct": Relevance(2.0, unit_da=_PP, reason_da=_USE.format(t="2 procentpoint", n=2)),
@@ -110,6 +115,13 @@ RELEVANCE: dict[str, Relevance] = {
         reason_da="Antal ældre pr. 100 i den erhvervsaktive alder; under 2 ændrer forskellen ikke "
                   "forsørgerbyrden mærkbart."),
     "age_pyramid_share": Relevance(0.5, unit_da=_PP, reason_da=_AGE.format(t="0,5 procentpoint")),
+    # life expectancy and mortality (issue 23's figures)
+    **{fid: Relevance(0.5, unit_da="år", reason_da=_LIFE) for fid in (
+        "life_expectancy_at_birth", "life_expectancy_at_65")},
+    **{fid: Relevance(relative=0.05, reason_da=_RATE) for fid in ("death_rate_standardised", "premature_mortality")},
+    "standardised_mortality_ratio": Relevance(
+        5.0, unit_da="point", reason_da="Dødeligheden i forhold til landet (landet = 100); en forskel under 5 point "
+                                        "(5 % af landets dødelighed) fremhæves ikke."),
 }
 """The threshold of relevance of each figure, with its reason (Danish)."""
 
