@@ -257,3 +257,15 @@ def test_soenderjylland_records_all_three_hospital_sites():
     c = registry.cluster("sundhedsraad-soenderjylland")
     assert "Aabenraa, Sønderborg og Tønder" in c.note and not c.verified
     assert list(c.hospitals["name"]) == ["Sygehus Sønderjylland, Aabenraa"]
+
+
+def test_a_section_left_out_is_said_once_under_the_figures_that_cannot_be_computed(imported_data_dir, monkeypatch):
+    """Without deaths, "Dødelighed og middellevetid" is not drawn (nor its heading); the reason is one bullet of
+    "Nøgletal, der ikke kan beregnes" (it stood alone in a note at the top of a page), and not said again."""
+    from klyngedata.reports import ClusterReport
+    from klyngedata.reports.mortality_section import UNAVAILABLE_DA
+
+    monkeypatch.setenv("KLYNGEDATA_OFFLINE", "1")
+    r = ClusterReport("sundhedsraad-vendsyssel", data_dir=imported_data_dir, report=True)
+    assert r.heading("Dødelighed og middellevetid", when="mortality") is None and r.mortality() is None
+    assert r.missing().data.count(UNAVAILABLE_DA) == 1 and r.not_shown() is None

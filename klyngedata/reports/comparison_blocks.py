@@ -85,13 +85,18 @@ class ComparisonBlocks(BlockBase):
             return _unavailable("Sammenligningen", exc)
 
     def missing(self) -> Any:
-        """Which key figures are left out and why (Danish)."""
+        """Which key figures are left out and why (Danish), and the blocks above that were not drawn for want of
+        data (said here, once, instead of in a note of their own: :meth:`not_shown`)."""
+        omitted: dict[str, str] = self._derived.get("omitted", {})
+        said: set[str] = self._derived.setdefault("omitted_said", set())
+        left_out = [t for n, t in omitted.items() if n not in said]
+        said.update(omitted)
         try:
             miss = self.keyfigures().attrs.get("missing") or []
         except (DataNotAvailable, ImportError) as exc:
             return _unavailable("Listen over manglende nøgletal", exc)
         if not miss:
-            return blocks.caption_da("Alle nøgletal kunne beregnes.")
+            return blocks.bullet_list(left_out) if left_out else blocks.caption_da("Alle nøgletal kunne beregnes.")
         sentences = missing_sentences(miss, names=self._member_names())
         if not sentences:  # the cluster has all; only comparison rows miss something
             sentences = missing_sentences(miss, names=self._member_names(), level="municipality")
@@ -99,7 +104,7 @@ class ComparisonBlocks(BlockBase):
             sentences = [t for t in sentences if "delt mellem" not in t] + [
                 self.fill("{Klyngens} samlede tal indgår ikke, fordi en medlemskommune er delt (se forklaringen "
                           "øverst).")]
-        return blocks.bullet_list(sentences or [self.fill("Alle nøgletal for {klyngen} kunne beregnes.")])
+        return blocks.bullet_list([*sentences, *left_out] or [self.fill("Alle nøgletal for {klyngen} kunne beregnes.")])
 
     @block
     def indicator_table(self) -> Any:
