@@ -250,11 +250,6 @@ def _wrap_html(text: str, width: int) -> str:
     >>> _wrap_html("a b c", 3)
     'a b<br>c'
     """
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
