@@ -138,4 +138,11 @@ def threshold(figure_id: str) -> Relevance:
     >>> threshold("share_65_plus").absolute
     1.0
     """
-    return RELEVANCE.get(str(figure_id), DEFAULT)
+    if str(figure_id) in RELEVANCE:
+        return RELEVANCE[str(figure_id)]
+    from klyngedata.health_defs import HEALTH_FIGURES  # issue 22's figures carry their own threshold
+
+    d = HEALTH_FIGURES.get(str(figure_id))
+    if d is not None and (d.relevance_absolute or d.relevance_relative):
+        return Relevance(d.relevance_absolute, d.relevance_relative, d.relevance_unit_da, d.relevance_reason_da)
+    return DEFAULT

@@ -101,11 +101,13 @@ def test_register_refuses_both_object_and_fields():
 def test_every_compared_figure_has_a_threshold_of_relevance_with_its_reason():
     """Issue 24: a difference is called out only when significant *and* at least a documented threshold;
     every figure the reports compare (an interval method, comparable) has its own threshold and reason."""
-    from klyngedata.relevance import DEFAULT, RELEVANCE
+    from klyngedata.relevance import DEFAULT, threshold
 
     df = catalogue.catalogue()
     compared = [f for f in df["figure_id"] if catalogue.figure(f).ci_method and catalogue.figure(f).comparable]
-    assert compared and all(f in RELEVANCE for f in compared), [f for f in compared if f not in RELEVANCE]
+    # each its own (relevance.RELEVANCE, or issue 22's health definitions), never the default
+    assert compared and all(threshold(f) is not DEFAULT for f in compared), [
+        f for f in compared if threshold(f) is DEFAULT]
     rows = df.set_index("figure_id").loc[compared]
     assert (rows["relevance_da"].str.len() > 0).all() and (rows["relevance_reason_da"].str.len() > 20).all()
     assert rows.loc["laegekontakt_pct", "relevance_da"] == "2 procentpoint"

@@ -101,5 +101,8 @@ def test_the_body_speaks_plainly_and_the_method_is_in_the_appendix(data_dir):
     body = text_of(r.mortality().data)
     assert not re.search(r"klyngedata|Chiang|konfidens|Standardbefolkning|\bSMR\b", body), body
     assert "»Om tallene«" in body
-    about = text_of(r.about().data)
+    from klyngedata.reports.about import about_html
+
+    method = r._derived["mortality_method_da"]  # what Sections.about() passes to the appendix
+    about = text_of(about_html(r.words, [], mortality=method))
     assert "Middellevetid og dødelighed." in about and "Chiangs metode" in about and "FOD207" in about
