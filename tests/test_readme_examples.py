@@ -21,6 +21,7 @@ NEEDS_DATA_NOT_IN_THE_SHARED_FILES = {  # the shared FOLK1AM files are totals on
     'kd.life_expectancy(level="cluster", division="sundhedsraad-2027", sex="total")',  # deaths (FOD207)
     'kd.mortality(level="cluster", window=1)',
     'kd.member_life_expectancy("sundhedsraad-vendsyssel")',
+    'kd.health_figures("sundhedsraad-vendsyssel", period="all")',  # the StatBank health tables are fetched
 }
 
 

@@ -130,7 +130,7 @@ def health_universe(data_dir: str | os.PathLike[str] | None = None, threshold: i
     if key not in _UNIVERSES:
         data = load_tables(data_dir)
         if not data.tables and data.projection.empty:
-            raise DataNotAvailable("No health table from Statistics Denmark is cached. Get them with `klyngedata "
+            raise DataNotAvailable("No health table from Statistics Denmark is cached: get them with `klyngedata "
                                    "data fetch` (or import StatBank CSV exports with `klyngedata data import FILE`).")
         parts, failed = [], {}
         munis = {f.id: municipality_rows(f, data) for f in HEALTH_FIGURES.values()}  # the same in every division
