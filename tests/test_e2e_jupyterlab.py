@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 #: Each notebook with a cluster and with a council, in four runs (the suite's time): the tour with both (its
 #: population table shows København's split rows only for the cluster), each report notebook with one kind. The
 #: report notebooks run for every kind of unit under papermill in the other end-to-end tests.
+#: (The split cluster's key-figure report draws no chart: its barometer would be empty, issue 24.)
 CASES = [("udforsk", "hovedstaden-byen"), ("udforsk", "sundhedsraad-vendsyssel"),
-         ("befolkningsdashboard", "sundhedsraad-vendsyssel"), ("noegletalsrapport", "hovedstaden-byen")]
+         ("befolkningsdashboard", "hovedstaden-byen"), ("noegletalsrapport", "sundhedsraad-vendsyssel")]
 RUN_TIMEOUT = 900
 LAB_SETTINGS = {  # JupyterLab's user settings for the test: every cell in the DOM, no news pop-up
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
