@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from tests.browser import headless_chrome
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.lab]
 
 #: Each notebook with a cluster and with a council, in four runs (the suite's time): the tour with both (its
 #: population table shows København's split rows only for the cluster), each report notebook with one kind. The
