@@ -158,7 +158,7 @@ def test_attack_two_successive_releases(tmp_path):
     week passed the check alone, and the difference of the pair was Læsø's suppressed 3. Now a region or
     Denmark without a member's figure is missing with the reason, so the pair reveals nothing."""
     from klyngedata.importing import import_file
-    from klyngedata.indicators.ledger import LEDGER_KEY
+    from klyngedata.publication_ledger import LEDGER_KEY
 
     every = sorted(registry.municipalities()["municipality_code"])
     cons = constructed_cells("forebyggelige_indlaeggelser_65", every, ["all"], {"2024": ["2024"]},

@@ -222,7 +222,7 @@ def test_two_successive_fetches_reveal_nothing(tmp_path):
     """What an earlier release from the same data directory showed counts as published: the second release hides
     Læsø's 3 without hiding only a neighbour the first one showed; the attacker reads both releases."""
     from klyngedata.cache import Cache
-    from klyngedata.indicators.ledger import LEDGER_KEY
+    from klyngedata.publication_ledger import LEDGER_KEY
 
     replay, releases = two_releases(tmp_path)
     assert Cache(tmp_path).exists(LEDGER_KEY)  # what week 1 showed is recorded
@@ -235,7 +235,7 @@ def test_two_successive_fetches_reveal_nothing(tmp_path):
 def test_without_the_record_two_releases_give_the_count_away(tmp_path, monkeypatch):
     """The attack on two releases is not vacuous: with the record of earlier releases switched off, the second
     release hides a neighbour the first one showed, and the pair pins Læsø's 3."""
-    from klyngedata.indicators import ledger
+    from klyngedata import publication_ledger as ledger
 
     monkeypatch.setattr(ledger, "published_before", lambda table, _dir: np.zeros(len(table), dtype=bool))
     replay, releases = two_releases(tmp_path)

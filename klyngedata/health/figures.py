@@ -10,7 +10,7 @@ Disclosure control
     death rate; births and the birth rate) are one disclosure figure, so they are shown or hidden together.
     The complements of bounded shares (persons without a GP contact …) are protected with the population as the
     denominator. What earlier releases from the same data directory showed counts as published, and what this
-    one shows is recorded (:mod:`klyngedata.indicators.ledger`), so that a refetched table with a new small count
+    one shows is recorded (:mod:`klyngedata.publication_ledger`), so that a refetched table with a new small count
     cannot be combined with last week's figures. The population itself, the projection and life expectancy are
     public statistics, not counts of persons with a health event, and are not suppressed.
 
@@ -37,6 +37,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from klyngedata import publication_ledger as ledger_mod
 from klyngedata.cache import Cache
 from klyngedata.disclosure import (
     DEFAULT_THRESHOLD,
@@ -50,7 +51,6 @@ from klyngedata.exceptions import DataNotAvailable, KlyngedataError
 from klyngedata.health.data_age import data_age
 from klyngedata.health.pooling import load_tables, municipality_rows, pooled
 from klyngedata.health_defs import HEALTH_FIGURES, health_figure
-from klyngedata.indicators import ledger as ledger_mod
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
 from klyngedata.vocabulary import parse_level, parse_period, period_start_year, period_text_da
 
@@ -77,7 +77,7 @@ def _key(data_dir, threshold: int) -> str:
 def _control(table: pd.DataFrame, threshold: int, data_dir=None, *, ledger: bool = False) -> pd.DataFrame:
     """Disclosure control of the count-based rows (see the module docstring); other rows are shown as they are.
     ``ledger``: what earlier releases from this data directory showed counts as published, and what this one
-    shows is recorded (:mod:`klyngedata.indicators.ledger`)."""
+    shows is recorded (:mod:`klyngedata.publication_ledger`)."""
     defs = table["figure_id"].map(HEALTH_FIGURES)
     counted = defs.map(lambda f: f.kind in ("ratio", "count")).to_numpy(dtype=bool)
     table = table.assign(decimals=defs.map(lambda f: f.decimals), suppressed=False, display="")

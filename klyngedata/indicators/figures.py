@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from klyngedata import publication_ledger as ledger_mod
 from klyngedata.cache import Cache
 from klyngedata.disclosure import (
     DEFAULT_THRESHOLD,
@@ -24,7 +25,6 @@ from klyngedata.indicator_defs import (
     INDICATORS,
     indicator,
 )
-from klyngedata.indicators import ledger as ledger_mod
 from klyngedata.indicators.files import load_indicators
 from klyngedata.indicators.pooling import _fill_totals, _long_table, _select_periods
 from klyngedata.outcomes import PUBLISHED_COLUMNS, published_outcomes
@@ -223,7 +223,7 @@ def _published(frame: pd.DataFrame, division: str, data_dir, population, thresho
     """The rows of ``division`` (municipalities, its clusters, regions, Denmark; with ``decimals``) from
     :func:`_universe`. The last few universes are kept in memory (other levels, periods or divisions of the
     same data are one computation). ``ledger``: the data are the cache's, so what earlier releases of them
-    published counts as published and what this one shows is recorded (:mod:`klyngedata.indicators.ledger`)."""
+    published counts as published and what this one shows is recorded (:mod:`klyngedata.publication_ledger`)."""
     key = _published_key(frame, data_dir, population, threshold) + (":ledger" if ledger else "")
     if key not in _PUBLISHED:
         _PUBLISHED[key] = _universe(frame, data_dir, population, threshold, ledger=ledger)

@@ -1,4 +1,4 @@
-"""What earlier releases published: the health-indicator figures shown from a data directory's data, kept in its
+"""What earlier releases published: the indicator and health figures shown from a data directory's data, kept in its
 cache, so that the disclosure control of the next release counts them as published.
 
 A weekly run publishes the figures of the data as they are that week. When a later import adds or corrects rows,
